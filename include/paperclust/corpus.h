@@ -1,0 +1,116 @@
+/*
+ * corpus.h — ingest: read papers from CSV, JSON Lines or plain text.
+ *
+ * A corpus is a list of documents, each with an id, a text (the chosen text
+ * columns joined by a newline) and, when asked for, a label.  Inputs may be
+ * gzip-compressed (".gz", detected by content), and the path "-" reads
+ * standard input.
+ *
+ *   CSV        RFC 4180 (libcsv): header row; quoted, multi-line and CRLF
+ *              fields; a UTF-8 BOM is skipped.  Columns are found by name.
+ *   JSON Lines one JSON object per line with the same field names (the arXiv
+ *              metadata snapshot's format); numbers are taken as text.
+ *   plain text documents separated by blank lines; the first line of a block
+ *              is its title, the rest its abstract; ids are 1, 2, 3, ...
+ *
+ * CSV details: RFC 4180 strictly — spaces around fields are data, and a
+ * quote inside an unquoted field or text after a closing quote is an error
+ * ("papers.csv:12: malformed quoting ..."), as is a quoted field still open
+ * at end of input ("papers.csv:12: unterminated quoted field", the line where
+ * its row starts).  Blank lines are skipped.  Column names match exactly.
+ *
+ * JSON Lines details: blank lines are skipped; a line that is not a JSON
+ * object is an error naming its line.  Strings are taken as they are, numbers
+ * as their shortest text (42, 704.0001), true/false as words, arrays by
+ * joining their strings and numbers with a space; null, objects and absent
+ * fields are empty.  The keys of the first object play the role of the CSV
+ * header: the column rules below are checked against it, and a later object
+ * lacking a field gets an empty value (an empty id skips the object).
+ *
+ * Columns (every format; plain text has only "title" and "abstract"):
+ *   - id_col absent: when it is the default "id", ids are record numbers
+ *     (1 = the first data row, line or block, skipped ones counted); any other
+ *     absent id_col is PC_ERR_FORMAT naming the file and the column.
+ *   - an absent text column is PC_ERR_FORMAT naming it.  The text is the
+ *     non-empty text columns joined by "\n".
+ *   - label_col absent: PC_ERR_FORMAT, or no labels when label_optional.
+ *     A label column named "categories" (arXiv: "cs.LG stat.ML") gives the
+ *     first whitespace-separated category as the label.
+ *
+ * Problems that do not stop reading are counted, and each kind produces one
+ * warning through mon->warn when reading ends, naming the first line
+ * ("papers.csv: 3 rows skipped: wrong number of fields (first at line 17)"):
+ *   - CSV rows with a different number of fields than the header: skipped;
+ *   - records with an empty id: skipped;
+ *   - invalid UTF-8 (in any field): each maximal ill-formed sequence becomes
+ *     U+FFFD; NUL bytes become spaces;
+ *   - texts longer than max_doc_bytes: cut at a UTF-8 character boundary;
+ *   - duplicate ids: kept.
+ * When no document remains the result is PC_ERR_EMPTY ("papers.csv: no
+ * documents"); an empty file or a header-only CSV says so in the message.  A
+ * single CSV field or JSON line longer than max(64 MiB, 4 × max_doc_bytes) is
+ * PC_ERR_FORMAT (it usually means an unbalanced quote).
+ */
+#ifndef PAPERCLUST_CORPUS_H
+#define PAPERCLUST_CORPUS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum pc_format {
+    PC_FORMAT_AUTO = 0, /* by file name: .jsonl/.ndjson/.json → JSONL, .txt → TEXT, else CSV (".gz" stripped first) */
+    PC_FORMAT_CSV,
+    PC_FORMAT_JSONL,
+    PC_FORMAT_TEXT
+} pc_format;
+
+typedef struct pc_read_options {
+    pc_format format;          /* default PC_FORMAT_AUTO */
+    const char *id_col;        /* default "id"; when this default column is absent, ids are row numbers 1, 2, ... */
+    const char *text_cols;     /* default "title,abstract": comma-separated; every one must exist */
+    const char *label_col;     /* default NULL (no labels) */
+    int label_optional;        /* 1: a missing label column means "no labels"; 0 (default): an error */
+    size_t max_doc_bytes;      /* default 1 MiB: longer texts are cut (at a UTF-8 boundary) with a warning; 0: no limit */
+} pc_read_options;
+
+/* Fills *opt with the documented defaults. */
+void pc_read_options_default(pc_read_options *opt);
+
+typedef struct pc_corpus {
+    int32_t n_docs;
+    char **id;       /* n_docs NUL-terminated strings */
+    char **text;     /* n_docs NUL-terminated strings (valid UTF-8) */
+    char **label;    /* n_docs strings, or NULL when the corpus has no labels */
+    int64_t *line;   /* n_docs: 1-based input line where each document starts */
+    char *source;    /* the name the corpus was read from ("-" → "<stdin>") */
+    void *storage;   /* private: the string arena */
+} pc_corpus;
+
+/*
+ * Reads a corpus from `path` ("-" for standard input).  On success *out is a
+ * new corpus the caller frees with pc_corpus_free().  Errors name the file and
+ * line: PC_ERR_IO (cannot open/read), PC_ERR_FORMAT (malformed input, missing
+ * column), PC_ERR_EMPTY (no documents), PC_ERR_NOMEM.  `mon` may be NULL.
+ */
+pc_status pc_corpus_read(const char *path, const pc_read_options *opt, const pc_monitor *mon,
+                         pc_corpus **out, pc_error *err);
+
+/* As pc_corpus_read, from an open stream (borrowed, not closed; read from its
+ * descriptor, so bytes it has already buffered are not seen); `name` (NULL:
+ * "<stream>") is used in messages and, with PC_FORMAT_AUTO, to pick the format. */
+pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_options *opt,
+                                const pc_monitor *mon, pc_corpus **out, pc_error *err);
+
+/* Frees a corpus; NULL is allowed. */
+void pc_corpus_free(pc_corpus *corpus);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,64 @@
+/*
+ * paperclust.h — the whole library, and the pipeline in one call.
+ *
+ * A corpus flows one way: ingest (corpus.h) → tokenize and count (tokenize.h,
+ * vocab.h) → TF-IDF (tfidf.h) → spherical k-means (kmeans.h) → related papers
+ * (neighbors.h) → cluster descriptions (describe.h) → evaluation (metrics.h)
+ * → CSV reports (report.h).  pc_run() does all of it with one options struct,
+ * which is what the `paperclust run` command fills from its arguments.
+ */
+#ifndef PAPERCLUST_H
+#define PAPERCLUST_H
+
+#include "corpus.h"
+#include "describe.h"
+#include "kmeans.h"
+#include "matrix.h"
+#include "metrics.h"
+#include "neighbors.h"
+#include "report.h"
+#include "status.h"
+#include "tfidf.h"
+#include "tokenize.h"
+#include "vocab.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PC_VERSION "0.1.0"
+
+typedef struct pc_options {
+    const char *input;            /* path, or "-" for standard input */
+    const char *output_dir;       /* default "out" */
+    const char *stopwords;        /* default "english"; see pc_stoplist_load() */
+    pc_read_options read;
+    pc_vocab_options vocab;       /* vocab.tokenize.stoplist is set by pc_run() */
+    pc_tfidf_options tfidf;
+    pc_kmeans_options kmeans;     /* kmeans.k == 0: pc_default_k() */
+    pc_neighbors_options neighbors; /* neighbors.top == 0: no related papers */
+    int32_t n_cluster_terms;      /* default 20: rows per cluster in cluster_terms.csv */
+    int32_t n_label_terms;        /* default 10: terms in clusters.csv's top_terms */
+    int32_t n_central;            /* default 5: papers in clusters.csv's central_doc_ids */
+    int threads;                  /* default 0: all available; copied into every stage */
+} pc_options;
+
+void pc_options_default(pc_options *opt);
+
+/* Checks option ranges and combinations before any file is read (PC_ERR_INVALID). */
+pc_status pc_options_check(const pc_options *opt, pc_error *err);
+
+/* The default number of clusters: round(sqrt(n_docs / 2)), at least 2 and at most 50 (1 for one document). */
+int32_t pc_default_k(int32_t n_docs);
+
+/* Runs the whole pipeline and writes the reports into opt->output_dir. */
+pc_status pc_run(const pc_options *opt, const pc_monitor *mon, pc_error *err);
+
+/* Reads and weights only, and writes vocabulary.csv, tfidf.csv and summary.csv
+ * (see pc_report_write_vectors) into opt->output_dir. */
+pc_status pc_vectorize(const pc_options *opt, const pc_monitor *mon, pc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,82 @@
+/*
+ * report.h — write the CSV reports (UTF-8, header row, RFC 4180 quoting).
+ *
+ *   assignments.csv    doc_id,cluster,similarity[,label]   one row per document, input order
+ *   clusters.csv       cluster,size,top_terms,central_doc_ids,cohesion   largest first
+ *   cluster_terms.csv  cluster,rank,term,weight
+ *   related.csv        doc_id,rank,related_id,similarity
+ *   summary.csv        key,value
+ *
+ * Every file is first written to a temporary file in the output folder; only
+ * when all are complete are they renamed into place, so a failed run leaves
+ * the earlier reports untouched and no temporary file behind.
+ */
+#ifndef PAPERCLUST_REPORT_H
+#define PAPERCLUST_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corpus.h"
+#include "describe.h"
+#include "kmeans.h"
+#include "matrix.h"
+#include "neighbors.h"
+#include "status.h"
+#include "vocab.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An ordered list of key,value rows for summary.csv. */
+typedef struct pc_summary {
+    size_t count;
+    size_t capacity;
+    char **key;
+    char **value;
+} pc_summary;
+
+/* Appends a row whose value is printf-formatted.  Returns PC_ERR_NOMEM on failure. */
+pc_status pc_summary_add(pc_summary *summary, const char *key, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The value stored under `key`, or NULL. */
+const char *pc_summary_get(const pc_summary *summary, const char *key);
+/* Frees the rows (not the struct, which is usually on the stack). */
+void pc_summary_clear(pc_summary *summary);
+
+typedef struct pc_report_input {
+    const pc_corpus *corpus;
+    const pc_vocab *vocab;
+    const pc_clusters *clusters;
+    const pc_description *description;
+    const pc_neighbors *neighbors;   /* NULL: related.csv has its header only */
+    const pc_summary *summary;
+    int32_t n_label_terms;           /* terms in clusters.csv's top_terms (default 10) */
+    const pc_csr *matrix;            /* for pc_report_write_vectors: the TF-IDF rows */
+    const float *idf;                /* for pc_report_write_vectors: n_terms idf weights */
+} pc_report_input;
+
+/*
+ * Writes the five reports into `dir` (created if missing) atomically as a set.
+ * PC_ERR_IO names the file and the system error.
+ */
+pc_status pc_report_write(const char *dir, const pc_report_input *input, const pc_monitor *mon,
+                          pc_error *err);
+
+/*
+ * Writes the features instead of the clusters, as a set like the above:
+ *   vocabulary.csv  term,df,idf        one row per term, in byte order of the terms
+ *   tfidf.csv       doc_id,term,weight one row per non-zero, documents in input order
+ *   summary.csv     key,value
+ */
+pc_status pc_report_write_vectors(const char *dir, const pc_report_input *input,
+                                  const pc_monitor *mon, pc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

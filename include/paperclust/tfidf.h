@@ -1,0 +1,40 @@
+/*
+ * tfidf.h — weight: raw counts to L2-normalised TF-IDF, in place.
+ *
+ * tf is the raw count, or 1 + ln(count) with sublinear_tf; idf is
+ * ln((1 + n) / (1 + df)) + 1 with smooth_idf (scikit-learn's default) or
+ * ln(n / df) + 1 without; each row is scaled to unit L2 norm (rows with no
+ * terms stay empty).  Arithmetic is double, stored as float32.
+ */
+#ifndef PAPERCLUST_TFIDF_H
+#define PAPERCLUST_TFIDF_H
+
+#include "matrix.h"
+#include "status.h"
+#include "vocab.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pc_tfidf_options {
+    int sublinear_tf; /* default 0 */
+    int smooth_idf;   /* default 1 */
+    int normalize;    /* default 1 */
+    int threads;      /* default 0: all available */
+} pc_tfidf_options;
+
+void pc_tfidf_options_default(pc_tfidf_options *opt);
+
+/*
+ * Turns the count matrix from pc_vocab_build() into TF-IDF weights in place.
+ * When idf is non-NULL, *idf receives a new array of vocab->n_terms weights
+ * the caller frees with free().
+ */
+pc_status pc_tfidf_apply(pc_csr *counts, const pc_vocab *vocab, const pc_tfidf_options *opt,
+                         float **idf, pc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,288 @@
+/*
+ * run.c — `paperclust run FILE [options]` and `paperclust vectorize FILE
+ * [options]`: parse the options into a pc_options, validate them, and call
+ * pc_run() or pc_vectorize().  No algorithm lives here.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char run_help[] =
+    "usage: paperclust run FILE [options]\n"
+    "\n"
+    "Reads papers from FILE, clusters them by topic, finds each paper's related\n"
+    "papers and writes assignments.csv, clusters.csv, cluster_terms.csv,\n"
+    "related.csv and summary.csv into the output folder.\n"
+    "\n"
+    "Input:\n"
+    "  --format F          csv, jsonl or text (default: from the file name;\n"
+    "                      .jsonl/.ndjson/.json = JSON Lines, .txt = text, else CSV)\n"
+    "  --id-col NAME       column of the paper ids (default id; when absent, ids\n"
+    "                      are the row numbers 1, 2, ...)\n"
+    "  --text-cols A,B     columns whose text is clustered (default title,abstract)\n"
+    "  --label-col NAME    column of known labels, copied to assignments.csv\n"
+    "                      (default: 'label' when the input has it)\n"
+    "  --max-doc-bytes N   longer texts are cut, with a warning (default 1048576)\n"
+    "Terms:\n"
+    "  --stopwords S       english (built in, default), sklearn (scikit-learn's\n"
+    "                      list), none, or a file with one word per line\n"
+    "  --stem LANG         Snowball stemming (english, porter, french, german, ...;\n"
+    "                      default: none)\n"
+    "  --ngrams N          1 = words (default), 2 = words and bigrams\n"
+    "  --no-strip          keep LaTeX math and URLs (default: removed)\n"
+    "  --sklearn-tokens    tokenize exactly like scikit-learn's default pattern\n"
+    "                      (\\w\\w+ with '_', lower-case, no stripping)\n"
+    "  --min-df X          drop terms in fewer documents: a count (2, the default)\n"
+    "                      or, written with a '.', a fraction (0.001)\n"
+    "  --max-df X          drop terms in more documents: a fraction (0.5, the\n"
+    "                      default; 1.0 keeps all) or a count (5000)\n"
+    "  --max-features N    keep only the N most frequent terms (default: all)\n"
+    "  --sublinear-tf      weight terms by 1 + ln(count) instead of count\n"
+    "Clustering:\n"
+    "  -k N                number of clusters (default: round(sqrt(documents/2)),\n"
+    "                      between 2 and 50)\n"
+    "  --n-init N          k-means restarts, the best is kept (default 3)\n"
+    "  --max-iter N        iterations per restart (default 100)\n"
+    "  --tol X             stop when the objective gains less than X times itself\n"
+    "                      (default 1e-4)\n"
+    "  --seed N            random seed; same input, options and seed give the same\n"
+    "                      reports whatever the thread count (default 1)\n"
+    "Related papers:\n"
+    "  --top N             related papers per paper (default 10; 0 = none)\n"
+    "Output and running:\n"
+    "  -o, --output DIR    output folder, created if needed (default out)\n"
+    "  --threads N         worker threads (default: all cores)\n"
+    "  --quiet             no progress display (it is shown only on a terminal)\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Exit status: 0 success, 1 data or runtime error, 2 usage error.\n";
+
+static const char vectorize_help[] =
+    "usage: paperclust vectorize FILE [options]\n"
+    "\n"
+    "Reads and weights the papers like 'paperclust run' (same input and term\n"
+    "options) and writes the features instead of clusters: vocabulary.csv\n"
+    "(term,df,idf), tfidf.csv (doc_id,term,weight: the L2-normalised TF-IDF\n"
+    "rows) and summary.csv.  Clustering and related-paper options are ignored.\n"
+    "See 'paperclust run --help' for the options.\n";
+
+enum {
+    OPT_TOP = 256, OPT_SEED, OPT_THREADS, OPT_ID_COL, OPT_TEXT_COLS, OPT_LABEL_COL, OPT_FORMAT,
+    OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_STEM, OPT_NGRAMS,
+    OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
+    OPT_MAX_DOC_BYTES, OPT_QUIET
+};
+
+static const struct option long_options[] = {
+    {"top", required_argument, NULL, OPT_TOP},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"id-col", required_argument, NULL, OPT_ID_COL},
+    {"text-cols", required_argument, NULL, OPT_TEXT_COLS},
+    {"label-col", required_argument, NULL, OPT_LABEL_COL},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"min-df", required_argument, NULL, OPT_MIN_DF},
+    {"max-df", required_argument, NULL, OPT_MAX_DF},
+    {"max-features", required_argument, NULL, OPT_MAX_FEATURES},
+    {"sublinear-tf", no_argument, NULL, OPT_SUBLINEAR},
+    {"stem", required_argument, NULL, OPT_STEM},
+    {"ngrams", required_argument, NULL, OPT_NGRAMS},
+    {"stopwords", required_argument, NULL, OPT_STOPWORDS},
+    {"no-strip", no_argument, NULL, OPT_NO_STRIP},
+    {"sklearn-tokens", no_argument, NULL, OPT_SKLEARN_TOKENS},
+    {"n-init", required_argument, NULL, OPT_N_INIT},
+    {"max-iter", required_argument, NULL, OPT_MAX_ITER},
+    {"tol", required_argument, NULL, OPT_TOL},
+    {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+/* Parses a whole decimal integer in [lo, hi]; prints a usage error otherwise. */
+static int parse_long(const char *name, const char *text, long long lo, long long hi,
+                      long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi) {
+        fprintf(stderr, "paperclust: %s expects a whole number from %lld to %lld, not '%s'\n",
+                name, lo, hi, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *name, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(v)) {
+        fprintf(stderr, "paperclust: %s expects a number, not '%s'\n", name, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A document-frequency bound: with a '.' or an exponent a fraction, else a count. */
+static int parse_df(const char *name, const char *text, pc_df_bound *out)
+{
+    if (parse_double(name, text, &out->value) != 0)
+        return -1;
+    out->is_fraction = strpbrk(text, ".eE") != NULL;
+    if (!out->is_fraction && out->value != floor(out->value)) {
+        fprintf(stderr, "paperclust: %s: a count must be whole: '%s'\n", name, text);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_format(const char *text, pc_format *out)
+{
+    if (strcmp(text, "csv") == 0)
+        *out = PC_FORMAT_CSV;
+    else if (strcmp(text, "jsonl") == 0)
+        *out = PC_FORMAT_JSONL;
+    else if (strcmp(text, "text") == 0)
+        *out = PC_FORMAT_TEXT;
+    else {
+        fprintf(stderr, "paperclust: --format must be csv, jsonl or text, not '%s'\n", text);
+        return -1;
+    }
+    return 0;
+}
+
+/* Applies one parsed option; returns 0, or -1 after printing a usage error. */
+static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
+{
+    long long v = 0;
+    switch (c) {
+    case 'k':
+        if (parse_long("-k", arg, 1, INT32_MAX, &v) != 0)
+            return -1;
+        opt->kmeans.k = (int32_t)v;
+        return 0;
+    case OPT_TOP:
+        if (parse_long("--top", arg, 0, 100000, &v) != 0)
+            return -1;
+        opt->neighbors.top = (int32_t)v;
+        return 0;
+    case OPT_SEED:
+        if (parse_long("--seed", arg, 0, LLONG_MAX, &v) != 0)
+            return -1;
+        opt->kmeans.seed = (uint64_t)v;
+        return 0;
+    case OPT_THREADS:
+        if (parse_long("--threads", arg, 1, 1024, &v) != 0)
+            return -1;
+        opt->threads = (int)v;
+        return 0;
+    case OPT_N_INIT:
+        if (parse_long("--n-init", arg, 1, 1000, &v) != 0)
+            return -1;
+        opt->kmeans.n_init = (int)v;
+        return 0;
+    case OPT_MAX_ITER:
+        if (parse_long("--max-iter", arg, 1, 100000, &v) != 0)
+            return -1;
+        opt->kmeans.max_iter = (int)v;
+        return 0;
+    case OPT_MAX_FEATURES:
+        if (parse_long("--max-features", arg, 1, INT32_MAX, &v) != 0)
+            return -1;
+        opt->vocab.max_features = (int32_t)v;
+        return 0;
+    case OPT_NGRAMS:
+        if (parse_long("--ngrams", arg, 1, 2, &v) != 0)
+            return -1;
+        opt->vocab.tokenize.ngram_max = (int)v;
+        return 0;
+    case OPT_MAX_DOC_BYTES:
+        if (parse_long("--max-doc-bytes", arg, 16, LLONG_MAX, &v) != 0)
+            return -1;
+        opt->read.max_doc_bytes = (size_t)v;
+        return 0;
+    case OPT_TOL:
+        return parse_double("--tol", arg, &opt->kmeans.tol);
+    case OPT_MIN_DF:
+        return parse_df("--min-df", arg, &opt->vocab.min_df);
+    case OPT_MAX_DF:
+        return parse_df("--max-df", arg, &opt->vocab.max_df);
+    case OPT_FORMAT:
+        return parse_format(arg, &opt->read.format);
+    case OPT_ID_COL: opt->read.id_col = arg; return 0;
+    case OPT_TEXT_COLS: opt->read.text_cols = arg; return 0;
+    case OPT_LABEL_COL:
+        opt->read.label_col = arg;
+        opt->read.label_optional = 0;
+        return 0;
+    case OPT_STEM: opt->vocab.tokenize.stem_lang = arg; return 0;
+    case OPT_STOPWORDS: opt->stopwords = arg; return 0;
+    case OPT_SUBLINEAR: opt->tfidf.sublinear_tf = 1; return 0;
+    case OPT_NO_STRIP: opt->vocab.tokenize.strip_markup = 0; return 0;
+    case OPT_SKLEARN_TOKENS:
+        opt->vocab.tokenize.sklearn_tokens = 1;
+        opt->vocab.tokenize.strip_markup = 0;
+        return 0;
+    case 'o': opt->output_dir = arg; return 0;
+    case OPT_QUIET: *quiet = 1; return 0;
+    default: return -1;
+    }
+}
+
+int pc_cli_run(int argc, char **argv, int vectorize)
+{
+    const char *command = vectorize ? "vectorize" : "run";
+    pc_options opt;
+    pc_options_default(&opt);
+    opt.read.label_col = "label";
+    opt.read.label_optional = 1;
+    int quiet = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":k:o:h", long_options, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(vectorize ? vectorize_help : run_help, stdout);
+            return EXIT_OK;
+        }
+        if (c == '?' || c == ':') {
+            const char *what = c == '?' ? "unknown option" : "missing value for";
+            if (optopt)
+                fprintf(stderr, "paperclust: %s -%c\n", what, optopt);
+            else
+                fprintf(stderr, "paperclust: %s %s\n", what, argv[optind - 1]);
+            fprintf(stderr, "Run 'paperclust %s --help' for the options.\n", command);
+            return EXIT_USAGE;
+        }
+        if (apply_option(c, optarg, &opt, &quiet) != 0)
+            return EXIT_USAGE;
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "paperclust: %s takes exactly one input FILE ('-' for stdin)\n"
+                        "Run 'paperclust %s --help' for the options.\n", command, command);
+        return EXIT_USAGE;
+    }
+    opt.input = argv[optind];
+
+    pc_display display;
+    pc_monitor monitor;
+    pc_error err = {PC_OK, ""};
+    pc_display_init(&display, quiet, &monitor);
+    pc_status status = pc_options_check(&opt, &err);
+    if (status == PC_OK)
+        status = vectorize ? pc_vectorize(&opt, &monitor, &err) : pc_run(&opt, &monitor, &err);
+    pc_display_end(&display);
+    if (status != PC_OK)
+        return pc_display_error(&display, status, err.message);
+    return EXIT_OK;
+}

@@ -1,0 +1,1085 @@
+/*
+ * corpus.c — ingest: turn CSV, JSON Lines or plain-text blocks into a pc_corpus.
+ *
+ * Each format reader only finds *records* and, for each, the byte ranges of
+ * the wanted fields (id, the text columns, the label); everything else is
+ * shared by add_record(): UTF-8 repair (each maximal ill-formed subsequence
+ * becomes one U+FFFD, as Unicode §3.9 recommends; NUL becomes a space),
+ * joining the text parts with "\n", cutting over-long texts at a character
+ * boundary, the "categories" label rule, the duplicate-id check, and copying
+ * the strings into the corpus.
+ *
+ * Columns are resolved once per input against a schema — the CSV header, the
+ * keys of the first JSON object, or {title, abstract} for plain text — so the
+ * rules for missing columns are the same for every format.  Problems that do
+ * not stop reading (ragged rows, empty ids, bad bytes, long texts, duplicate
+ * ids) are counted and reported at the end with one warning per kind that
+ * names the first line, instead of one warning per row.
+ *
+ * Strings live in an arena of 1 MiB blocks (a string longer than a quarter
+ * block gets a block of its own), so a million documents cost a few hundred
+ * allocations rather than three million.  CSV goes through csvio.c (libcsv);
+ * JSON Lines and plain text through a small line reader over zlib, which
+ * reads plain files as they are and gunzips gzip content.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "csvio_internal.h"
+#include "internal.h"
+#include "paperclust/corpus.h"
+#include "strmap_internal.h"
+
+#define CHUNK_BYTES (64u * 1024u)
+#define ARENA_BLOCK ((size_t)1 << 20)
+#define MIN_FIELD_BOUND ((size_t)64 << 20)
+
+void pc_read_options_default(pc_read_options *opt)
+{
+    opt->format = PC_FORMAT_AUTO;
+    opt->id_col = "id";
+    opt->text_cols = "title,abstract";
+    opt->label_col = NULL;
+    opt->label_optional = 0;
+    opt->max_doc_bytes = (size_t)1 << 20;
+}
+
+/* ---- string arena ---------------------------------------------------- */
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    char bytes[];
+} arena_block;
+
+typedef struct corpus_storage {
+    arena_block *head;  /* the block being filled; dedicated blocks follow it */
+    size_t capacity;    /* of the corpus arrays */
+} corpus_storage;
+
+static char *arena_copy(corpus_storage *store, const char *s, size_t len)
+{
+    if (len >= SIZE_MAX - sizeof(arena_block))
+        return NULL;
+    arena_block *b = store->head;
+    if (!b || b->size - b->used < len + 1) {
+        size_t size = len + 1 > ARENA_BLOCK / 4 ? len + 1 : ARENA_BLOCK;
+        arena_block *fresh = pc_malloc(sizeof *fresh + size);
+        if (!fresh)
+            return NULL;
+        fresh->used = 0;
+        fresh->size = size;
+        if (b && size != ARENA_BLOCK) { /* a big string: keep filling the current block */
+            fresh->next = b->next;
+            b->next = fresh;
+        } else {
+            fresh->next = b;
+            store->head = fresh;
+        }
+        b = fresh;
+    }
+    char *copy = b->bytes + b->used;
+    if (len)
+        memcpy(copy, s, len);
+    copy[len] = '\0';
+    b->used += len + 1;
+    return copy;
+}
+
+void pc_corpus_free(pc_corpus *corpus)
+{
+    if (!corpus)
+        return;
+    corpus_storage *store = corpus->storage;
+    if (store) {
+        arena_block *b = store->head;
+        while (b) {
+            arena_block *next = b->next;
+            free(b);
+            b = next;
+        }
+        free(store);
+    }
+    free(corpus->id);
+    free(corpus->text);
+    free(corpus->label);
+    free(corpus->line);
+    free(corpus);
+}
+
+/* ---- growable byte buffer -------------------------------------------- */
+
+typedef struct buffer {
+    char *data;
+    size_t len, cap;
+} buffer;
+
+static int buffer_reserve(buffer *b, size_t more)
+{
+    if (more > SIZE_MAX - b->len - 1)
+        return -1;
+    size_t need = b->len + more + 1; /* room for a NUL */
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : 2 * cap;
+    char *data = pc_realloc_array(b->data, cap, 1);
+    if (!data)
+        return -1;
+    b->data = data;
+    b->cap = cap;
+    return 0;
+}
+
+static int buffer_append(buffer *b, const char *s, size_t len)
+{
+    if (buffer_reserve(b, len) != 0)
+        return -1;
+    if (len)
+        memcpy(b->data + b->len, s, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+/* ---- UTF-8 repair ---------------------------------------------------- */
+
+enum { FLAG_BAD_UTF8 = 1, FLAG_NUL = 2, FLAG_CUT = 4 };
+
+/*
+ * Length (1..4) of the well-formed UTF-8 sequence at s, or 0 when there is
+ * none; *bad then holds the length of the maximal ill-formed subpart, which
+ * becomes one U+FFFD.  The second-byte ranges exclude overlong forms,
+ * surrogates and code points above U+10FFFF (Unicode Table 3-7).
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t n, size_t *bad)
+{
+    unsigned c = s[0];
+    unsigned lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        *bad = 1;
+        return 0;
+    }
+    for (size_t i = 1; i <= need; i++) {
+        if (i >= n || s[i] < lo || s[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return need + 1;
+}
+
+/* Appends s to b as valid UTF-8 without NUL bytes; sets FLAG_* in *flags. */
+static int append_clean(buffer *b, const char *s, size_t len, unsigned *flags)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i, bad = 0, step;
+        while (run < len && u[run] != 0 && (step = utf8_sequence(u + run, len - run, &bad)) > 0)
+            run += step;
+        if (buffer_append(b, s + i, run - i) != 0)
+            return -1;
+        i = run;
+        if (i == len)
+            break;
+        if (u[i] == 0) {
+            *flags |= FLAG_NUL;
+            bad = 1;
+            if (buffer_append(b, " ", 1) != 0)
+                return -1;
+        } else {
+            *flags |= FLAG_BAD_UTF8;
+            if (buffer_append(b, "\xEF\xBF\xBD", 3) != 0)
+                return -1;
+        }
+        i += bad;
+    }
+    return 0;
+}
+
+/* ---- the ingest state shared by the format readers ------------------- */
+
+typedef struct tally {
+    long count;
+    int64_t first_line;
+} tally;
+
+typedef struct field {
+    const char *data;
+    size_t len;
+} field;
+
+typedef struct ingest {
+    const char *name;            /* for messages */
+    const char *unit;            /* "row", "line", "block" */
+    const pc_monitor *mon;
+    size_t max_doc_bytes;
+    size_t field_bound;
+    pc_corpus *corpus;
+    corpus_storage *store;
+
+    /* wanted columns, and whether / where the schema has them */
+    char *names;                 /* copy of text_cols, split in place */
+    const char **text_name;
+    size_t n_text;
+    const char *id_name;
+    const char *label_name;
+    int has_id, has_label, categories;
+    size_t id_col, label_col, *text_col;
+
+    /* the record being added, filled by a format reader */
+    field id, label, *text;
+    unsigned flags;
+    long n_records;              /* records seen, skipped ones included */
+    buffer id_buf, text_buf, label_buf, line_buf;
+    buffer *column_buf;          /* n_text + 2 scratch buffers for JSON values */
+
+    pc_strmap *ids_seen;
+    tally ragged, empty_id, bad_utf8, nul, cut, duplicate;
+} ingest;
+
+static void count(tally *t, int64_t line)
+{
+    if (t->count++ == 0)
+        t->first_line = line;
+}
+
+static pc_status nomem(const ingest *c, int64_t line, pc_error *err)
+{
+    return pc_fail(err, PC_ERR_NOMEM, "%s:%lld: out of memory while reading", c->name,
+                   (long long)line);
+}
+
+/* Splits text_cols at commas into trimmed, non-empty names. */
+static pc_status split_text_names(ingest *c, const char *list, pc_error *err)
+{
+    size_t len = strlen(list), n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += list[i] == ',';
+    c->names = pc_strndup(list, len);
+    c->text_name = pc_malloc_array(n, sizeof *c->text_name);
+    c->text_col = pc_malloc_array(n, sizeof *c->text_col);
+    c->text = pc_calloc(n, sizeof *c->text);
+    c->column_buf = pc_calloc(n + 2, sizeof *c->column_buf);
+    if (!c->names || !c->text_name || !c->text_col || !c->text || !c->column_buf)
+        return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", c->name);
+    for (char *part = c->names, *end; part; part = end) {
+        end = strchr(part, ',');
+        if (end)
+            *end++ = '\0';
+        while (*part == ' ' || *part == '\t')
+            part++;
+        size_t plen = strlen(part);
+        while (plen && (part[plen - 1] == ' ' || part[plen - 1] == '\t'))
+            part[--plen] = '\0';
+        if (plen)
+            c->text_name[c->n_text++] = part;
+    }
+    if (c->n_text == 0)
+        return pc_fail(err, PC_ERR_INVALID, "%s: no text columns given (text_cols \"%s\")",
+                       c->name, list);
+    return PC_OK;
+}
+
+/* The longest CSV field or JSON line accepted: 4 × max_doc_bytes, at least
+ * 64 MiB (0: unbounded).  It stops a runaway quoted field, not long texts. */
+static size_t field_bound(size_t max_doc_bytes)
+{
+    if (max_doc_bytes == 0 || max_doc_bytes > SIZE_MAX / 4)
+        return 0;
+    return 4 * max_doc_bytes > MIN_FIELD_BOUND ? 4 * max_doc_bytes : MIN_FIELD_BOUND;
+}
+
+static pc_status ingest_init(ingest *c, const char *name, const pc_read_options *opt,
+                             const pc_monitor *mon, pc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->name = name;
+    c->unit = "row";
+    c->mon = mon;
+    c->max_doc_bytes = opt->max_doc_bytes;
+    c->field_bound = field_bound(opt->max_doc_bytes);
+    c->id_name = opt->id_col && opt->id_col[0] ? opt->id_col : "id";
+    c->label_name = opt->label_col && opt->label_col[0] ? opt->label_col : NULL;
+    c->categories = c->label_name && strcmp(c->label_name, "categories") == 0;
+    c->corpus = pc_calloc(1, sizeof *c->corpus);
+    if (!c->corpus)
+        return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", name);
+    c->store = pc_calloc(1, sizeof *c->store);
+    c->corpus->storage = c->store; /* owned by the corpus from here on */
+    c->ids_seen = pc_strmap_new();
+    if (!c->store || !c->ids_seen)
+        return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", name);
+    c->corpus->source = arena_copy(c->store, name, strlen(name));
+    if (!c->corpus->source)
+        return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", name);
+    return split_text_names(c, opt->text_cols ? opt->text_cols : "title,abstract", err);
+}
+
+/* Frees the scratch state; the corpus too unless it was handed out. */
+static void ingest_free(ingest *c)
+{
+    free(c->names);
+    free(c->text_name);
+    free(c->text_col);
+    free(c->text);
+    if (c->column_buf)
+        for (size_t i = 0; i < c->n_text + 2; i++)
+            free(c->column_buf[i].data);
+    free(c->column_buf);
+    free(c->id_buf.data);
+    free(c->text_buf.data);
+    free(c->label_buf.data);
+    free(c->line_buf.data);
+    pc_strmap_free(c->ids_seen);
+    pc_corpus_free(c->corpus);
+}
+
+/* ---- column resolution ----------------------------------------------- */
+
+static int find_column(const char *const *schema, size_t n, const char *name, size_t *at)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(schema[i], name) == 0) {
+            *at = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "FILE:LINE:" or, when line is 0, "FILE:". */
+static void locate(char *out, size_t cap, const char *name, int64_t line)
+{
+    if (line > 0)
+        snprintf(out, cap, "%s:%lld:", name, (long long)line);
+    else
+        snprintf(out, cap, "%s:", name);
+}
+
+/* "a, b, c" (cut with "..." when long), for messages about missing columns. */
+static void list_columns(char *out, size_t cap, const char *const *schema, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used + 4 < cap; i++) {
+        int w = snprintf(out + used, cap - used, "%s%s", i ? ", " : "", schema[i]);
+        if (w < 0 || (size_t)w >= cap - used) {
+            snprintf(out + (cap > 4 ? cap - 4 : 0), cap > 4 ? 4 : cap, "...");
+            return;
+        }
+        used += (size_t)w;
+    }
+}
+
+static pc_status missing(const ingest *c, const char *what, const char *column,
+                         const char *const *schema, size_t n, int64_t line, pc_error *err)
+{
+    char where[256], have[160];
+    locate(where, sizeof where, c->name, line);
+    list_columns(have, sizeof have, schema, n);
+    return pc_fail(err, PC_ERR_FORMAT, "%s no %s column \"%s\" (the input has: %s)", where, what,
+                   column, n ? have : "nothing");
+}
+
+/*
+ * Finds the wanted columns in `schema`.  The default id column may be absent
+ * (ids are then record numbers); any other absent id or text column is an
+ * error, and so is an absent label column unless it is optional.
+ */
+static pc_status resolve_columns(ingest *c, const char *const *schema, size_t n,
+                                 int label_optional, int64_t line, pc_error *err)
+{
+    c->has_id = find_column(schema, n, c->id_name, &c->id_col);
+    if (!c->has_id && strcmp(c->id_name, "id") != 0)
+        return missing(c, "id", c->id_name, schema, n, line, err);
+    for (size_t i = 0; i < c->n_text; i++)
+        if (!find_column(schema, n, c->text_name[i], &c->text_col[i]))
+            return missing(c, "text", c->text_name[i], schema, n, line, err);
+    if (c->label_name) {
+        c->has_label = find_column(schema, n, c->label_name, &c->label_col);
+        if (!c->has_label && !label_optional)
+            return missing(c, "label", c->label_name, schema, n, line, err);
+    }
+    return PC_OK; /* the label array is allocated with the others, in grow_arrays */
+}
+
+/* ---- adding one record ----------------------------------------------- */
+
+/* Cuts text_buf to max_doc_bytes, backing up to a character boundary. */
+static void cut_text(ingest *c)
+{
+    buffer *t = &c->text_buf;
+    if (!c->max_doc_bytes || t->len <= c->max_doc_bytes)
+        return;
+    size_t at = c->max_doc_bytes;
+    while (at > 0 && ((unsigned char)t->data[at] & 0xC0) == 0x80)
+        at--;
+    t->len = at;
+    t->data[at] = '\0';
+    c->flags |= FLAG_CUT;
+}
+
+static int build_text(ingest *c)
+{
+    c->text_buf.len = 0;
+    if (buffer_reserve(&c->text_buf, 0) != 0)
+        return -1;
+    c->text_buf.data[0] = '\0';
+    for (size_t i = 0; i < c->n_text; i++) {
+        if (c->text[i].len == 0)
+            continue;
+        if (c->text_buf.len && buffer_append(&c->text_buf, "\n", 1) != 0)
+            return -1;
+        if (append_clean(&c->text_buf, c->text[i].data, c->text[i].len, &c->flags) != 0)
+            return -1;
+    }
+    cut_text(c);
+    return 0;
+}
+
+static int is_blank(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f';
+}
+
+/* The label, or for a "categories" column its first category ("cs.LG stat.ML" → "cs.LG"). */
+static int build_label(ingest *c)
+{
+    buffer *b = &c->label_buf;
+    b->len = 0;
+    if (buffer_reserve(b, 0) != 0 || append_clean(b, c->label.data, c->label.len, &c->flags) != 0)
+        return -1;
+    if (c->categories) {
+        size_t start = 0, end;
+        while (start < b->len && is_blank(b->data[start]))
+            start++;
+        end = start;
+        while (end < b->len && !is_blank(b->data[end]))
+            end++;
+        memmove(b->data, b->data + start, end - start);
+        b->len = end - start;
+        b->data[b->len] = '\0';
+    }
+    return 0;
+}
+
+static int grow_arrays(ingest *c)
+{
+    pc_corpus *k = c->corpus;
+    size_t cap = c->store->capacity ? 2 * c->store->capacity : 1024;
+    char **id = pc_realloc_array(k->id, cap, sizeof *id);
+    if (!id)
+        return -1;
+    k->id = id;
+    char **text = pc_realloc_array(k->text, cap, sizeof *text);
+    if (!text)
+        return -1;
+    k->text = text;
+    int64_t *line = pc_realloc_array(k->line, cap, sizeof *line);
+    if (!line)
+        return -1;
+    k->line = line;
+    if (c->has_label) {
+        char **label = pc_realloc_array(k->label, cap, sizeof *label);
+        if (!label)
+            return -1;
+        k->label = label;
+    }
+    c->store->capacity = cap;
+    return 0;
+}
+
+static int append_document(ingest *c, int64_t line)
+{
+    pc_corpus *k = c->corpus;
+    size_t n = (size_t)k->n_docs;
+    if (n == c->store->capacity && grow_arrays(c) != 0)
+        return -1;
+    k->id[n] = arena_copy(c->store, c->id_buf.data, c->id_buf.len);
+    k->text[n] = arena_copy(c->store, c->text_buf.data, c->text_buf.len);
+    if (!k->id[n] || !k->text[n])
+        return -1;
+    if (c->has_label) {
+        k->label[n] = arena_copy(c->store, c->label_buf.data, c->label_buf.len);
+        if (!k->label[n])
+            return -1;
+    }
+    k->line[n] = line;
+    k->n_docs++;
+    return 0;
+}
+
+/* The id: the id field repaired, or the record number. */
+static int build_id(ingest *c)
+{
+    c->id_buf.len = 0;
+    if (c->has_id)
+        return append_clean(&c->id_buf, c->id.data, c->id.len, &c->flags);
+    char number[32];
+    int w = snprintf(number, sizeof number, "%ld", c->n_records);
+    return buffer_append(&c->id_buf, number, (size_t)w);
+}
+
+static void count_flags(ingest *c, int64_t line)
+{
+    if (c->flags & FLAG_BAD_UTF8)
+        count(&c->bad_utf8, line);
+    if (c->flags & FLAG_NUL)
+        count(&c->nul, line);
+    if (c->flags & FLAG_CUT)
+        count(&c->cut, line);
+}
+
+/* Adds the record in c->id / c->text / c->label (starting at `line`). */
+static pc_status add_record(ingest *c, int64_t line, pc_error *err)
+{
+    pc_status status = PC_OK;
+    int inserted = 0;
+    if (pc_cancelled(c->mon)) {
+        status = pc_fail(err, PC_ERR_INTERRUPTED, "%s:%lld: interrupted", c->name,
+                         (long long)line);
+        goto done;
+    }
+    if (c->corpus->n_docs == INT32_MAX) {
+        status = pc_fail(err, PC_ERR_INVALID, "%s:%lld: more than %ld documents", c->name,
+                         (long long)line, (long)INT32_MAX);
+        goto done;
+    }
+    if (build_id(c) != 0)
+        goto fail;
+    if (c->id_buf.len == 0) {
+        count(&c->empty_id, line);
+        goto done;
+    }
+    if (build_text(c) != 0 || (c->has_label && build_label(c) != 0))
+        goto fail;
+    if (pc_strmap_intern(c->ids_seen, c->id_buf.data, c->id_buf.len, &inserted) < 0)
+        goto fail;
+    if (!inserted)
+        count(&c->duplicate, line);
+    count_flags(c, line);
+    if (append_document(c, line) != 0)
+        goto fail;
+done:
+    c->flags = 0;
+    return status;
+
+fail:
+    c->flags = 0;
+    return nomem(c, line, err);
+}
+
+/* ---- CSV ------------------------------------------------------------- */
+
+static pc_status csv_header(ingest *c, pc_csv_reader *r, const pc_read_options *opt,
+                            size_t *n_columns, pc_error *err)
+{
+    char **fields;
+    size_t *lengths, n;
+    int64_t line;
+    pc_status status = pc_csv_read_row(r, &fields, &lengths, &n, &line, err);
+    if (status != PC_OK)
+        return status;
+    if (n == 0)
+        return pc_fail(err, PC_ERR_EMPTY, "%s: empty file: no header row", c->name);
+    *n_columns = n;
+    return resolve_columns(c, (const char *const *)fields, n, opt->label_optional, line, err);
+}
+
+static void csv_pick(ingest *c, char **fields, const size_t *lengths)
+{
+    if (c->has_id)
+        c->id = (field){fields[c->id_col], lengths[c->id_col]};
+    for (size_t i = 0; i < c->n_text; i++)
+        c->text[i] = (field){fields[c->text_col[i]], lengths[c->text_col[i]]};
+    if (c->has_label)
+        c->label = (field){fields[c->label_col], lengths[c->label_col]};
+}
+
+static pc_status read_csv(ingest *c, const char *path, FILE *stream,
+                          const pc_read_options *opt, pc_error *err)
+{
+    pc_csv_reader *r = NULL;
+    size_t n_columns = 0;
+    pc_status status = stream
+        ? pc_csv_reader_open_stream(stream, c->name, c->field_bound, &r, err)
+        : pc_csv_reader_open(path, c->field_bound, &r, err);
+    if (status != PC_OK)
+        goto fail;
+    status = csv_header(c, r, opt, &n_columns, err);
+    if (status != PC_OK)
+        goto fail;
+    for (;;) {
+        char **fields;
+        size_t *lengths, n;
+        int64_t line;
+        status = pc_csv_read_row(r, &fields, &lengths, &n, &line, err);
+        if (status != PC_OK || n == 0)
+            break;
+        c->n_records++;
+        if (n != n_columns) {
+            count(&c->ragged, line);
+            continue;
+        }
+        csv_pick(c, fields, lengths);
+        status = add_record(c, line, err);
+        if (status != PC_OK)
+            break;
+    }
+fail:
+    pc_csv_reader_close(r);
+    return status;
+}
+
+/* ---- lines over zlib (JSON Lines and plain text) --------------------- */
+
+typedef struct line_reader {
+    gzFile gz;
+    const char *name;
+    unsigned char *chunk;
+    size_t len, pos;
+    int eof;
+    size_t bound;       /* longest line accepted; 0: no bound */
+    int64_t line_no;    /* number of the line last returned */
+} line_reader;
+
+static pc_status line_open(line_reader *lr, const char *path, FILE *stream, const ingest *c,
+                           pc_error *err)
+{
+    memset(lr, 0, sizeof *lr);
+    lr->name = c->name;
+    lr->bound = c->field_bound;
+    int fd = -1;
+    errno = 0;
+    if (stream || strcmp(path, "-") == 0) {
+        fd = dup(stream ? fileno(stream) : STDIN_FILENO);
+        lr->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+    } else {
+        lr->gz = gzopen(path, "rb");
+    }
+    if (!lr->gz) {
+        if (fd >= 0)
+            close(fd);
+        return pc_fail(err, PC_ERR_IO, "%s: cannot open: %s", c->name,
+                       errno ? strerror(errno) : "out of memory");
+    }
+    lr->chunk = pc_malloc(CHUNK_BYTES);
+    if (!lr->chunk)
+        return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while opening", c->name);
+    return PC_OK;
+}
+
+static void line_close(line_reader *lr)
+{
+    if (lr->gz)
+        gzclose(lr->gz);
+    free(lr->chunk);
+}
+
+/* zlib's messages start with its own "path: "; keep only the reason. */
+static const char *zlib_reason(const char *message, int code)
+{
+    if (code == Z_ERRNO)
+        return strerror(errno);
+    if (!message)
+        return "unknown error";
+    const char *reason = message;
+    for (const char *p = strstr(message, ": "); p; p = strstr(p + 1, ": "))
+        reason = p + 2;
+    return reason;
+}
+
+static pc_status line_refill(line_reader *lr, pc_error *err)
+{
+    int n = gzread(lr->gz, lr->chunk, CHUNK_BYTES);
+    int code = Z_OK;
+    const char *message = n <= 0 ? gzerror(lr->gz, &code) : NULL;
+    if (n < 0 || code != Z_OK)
+        return pc_fail(err, PC_ERR_IO, "%s:%lld: read error: %s", lr->name,
+                       (long long)lr->line_no + 1, zlib_reason(message, code));
+    lr->len = (size_t)n;
+    lr->pos = 0;
+    lr->eof = n == 0;
+    return PC_OK;
+}
+
+/*
+ * Reads the next line into `out` (without its LF or CR LF; a BOM on line 1
+ * is dropped).  *got is 0 at end of input.
+ */
+static pc_status line_next(line_reader *lr, buffer *out, int *got, pc_error *err)
+{
+    int any = 0;
+    out->len = 0;
+    *got = 0;
+    for (;;) {
+        if (lr->pos == lr->len) {
+            pc_status status = lr->eof ? PC_OK : line_refill(lr, err);
+            if (status != PC_OK)
+                return status;
+            if (lr->eof)
+                break;
+            continue;
+        }
+        const unsigned char *start = lr->chunk + lr->pos;
+        const unsigned char *nl = memchr(start, '\n', lr->len - lr->pos);
+        size_t take = nl ? (size_t)(nl - start) : lr->len - lr->pos;
+        if (lr->bound && out->len + take > lr->bound)
+            return pc_fail(err, PC_ERR_FORMAT, "%s:%lld: line longer than %zu bytes", lr->name,
+                           (long long)lr->line_no + 1, lr->bound);
+        if (buffer_append(out, (const char *)start, take) != 0)
+            return pc_fail(err, PC_ERR_NOMEM, "%s:%lld: out of memory while reading", lr->name,
+                           (long long)lr->line_no + 1);
+        lr->pos += take + (nl != NULL);
+        any = 1;
+        if (nl)
+            break;
+    }
+    if (!any)
+        return PC_OK;
+    *got = 1;
+    if (++lr->line_no == 1 && out->len >= 3 && memcmp(out->data, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(out->data, out->data + 3, out->len - 3);
+        out->len -= 3;
+    }
+    if (out->len && out->data[out->len - 1] == '\r')
+        out->len--;
+    out->data[out->len] = '\0';
+    return PC_OK;
+}
+
+static int blank_line(const buffer *b)
+{
+    for (size_t i = 0; i < b->len; i++)
+        if (!is_blank(b->data[i]))
+            return 0;
+    return 1;
+}
+
+/* ---- JSON Lines ------------------------------------------------------ */
+
+/* Appends a string or number; returns 1 if it did, 0 for other types, -1 on OOM. */
+static int append_json_scalar(buffer *b, json_t *v, const char *separator)
+{
+    char number[40];
+    const char *s = number;
+    size_t len;
+    if (json_is_string(v)) {
+        s = json_string_value(v);
+        len = json_string_length(v);
+    } else if (json_is_integer(v)) {
+        len = (size_t)snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT,
+                               json_integer_value(v));
+    } else if (json_is_real(v)) {
+        double x = json_real_value(v); /* the shortest form that reads back the same */
+        for (int digits = 1; digits <= 17; digits++) {
+            snprintf(number, sizeof number, "%.*g", digits, x);
+            if (strtod(number, NULL) == x)
+                break;
+        }
+        len = strlen(number);
+    } else if (json_is_boolean(v)) {
+        s = json_is_true(v) ? "true" : "false";
+        len = strlen(s);
+    } else {
+        return 0;
+    }
+    if (b->len && buffer_append(b, separator, strlen(separator)) != 0)
+        return -1;
+    return buffer_append(b, s, len) == 0 ? 1 : -1;
+}
+
+/* A JSON value as text: strings as is, numbers printed, arrays joined by a space. */
+static int render_json(buffer *b, json_t *v, field *out)
+{
+    b->len = 0;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) {
+            if (append_json_scalar(b, item, " ") < 0)
+                return -1;
+        }
+    } else if (v && append_json_scalar(b, v, "") < 0) {
+        return -1;
+    }
+    *out = (field){b->data ? b->data : "", b->len};
+    return 0;
+}
+
+static pc_status json_schema(ingest *c, json_t *object, const pc_read_options *opt,
+                             int64_t line, pc_error *err)
+{
+    size_t n = json_object_size(object), i = 0;
+    const char **keys = pc_malloc_array(n ? n : 1, sizeof *keys);
+    if (!keys)
+        return nomem(c, line, err);
+    const char *key;
+    json_t *value;
+    json_object_foreach(object, key, value) {
+        (void)value;
+        keys[i++] = key;
+    }
+    pc_status status = resolve_columns(c, keys, i, opt->label_optional, line, err);
+    free(keys);
+    return status;
+}
+
+static pc_status json_pick(ingest *c, json_t *object, int64_t line, pc_error *err)
+{
+    buffer *bufs = c->column_buf;
+    int failed = 0;
+    if (c->has_id)
+        failed |= render_json(&bufs[0], json_object_get(object, c->id_name), &c->id);
+    for (size_t i = 0; i < c->n_text; i++)
+        failed |= render_json(&bufs[2 + i], json_object_get(object, c->text_name[i]),
+                              &c->text[i]);
+    if (c->has_label)
+        failed |= render_json(&bufs[1], json_object_get(object, c->label_name), &c->label);
+    return failed ? nomem(c, line, err) : PC_OK;
+}
+
+static pc_status json_bad(const ingest *c, const char *text, int64_t line,
+                          const json_error_t *jerr, pc_error *err)
+{
+    if (!jerr)
+        return pc_fail(err, PC_ERR_FORMAT, "%s:%lld: not a JSON object%s", c->name,
+                       (long long)line,
+                       text[0] == '[' ? " (JSON Lines has one object per line)" : "");
+    return pc_fail(err, PC_ERR_FORMAT, "%s:%lld: invalid JSON: %s (column %d)", c->name,
+                   (long long)line, jerr->text, jerr->column);
+}
+
+/* One line: repair bytes, parse, fix the schema on the first object, add. */
+static pc_status json_line(ingest *c, const buffer *raw, int64_t line,
+                           const pc_read_options *opt, pc_error *err)
+{
+    buffer *clean = &c->text_buf; /* free until add_record builds the text */
+    json_error_t jerr;
+    clean->len = 0;
+    if (append_clean(clean, raw->data, raw->len, &c->flags) != 0)
+        return nomem(c, line, err);
+    json_t *object = json_loadb(clean->data, clean->len, JSON_ALLOW_NUL, &jerr);
+    pc_status status = PC_OK;
+    if (!object || !json_is_object(object)) {
+        status = json_bad(c, clean->data, line, object ? NULL : &jerr, err);
+        goto fail;
+    }
+    if (c->n_records == 0)
+        status = json_schema(c, object, opt, line, err);
+    c->n_records++;
+    if (status == PC_OK)
+        status = json_pick(c, object, line, err);
+    if (status == PC_OK)
+        status = add_record(c, line, err);
+fail:
+    json_decref(object);
+    c->flags = 0;
+    return status;
+}
+
+static pc_status read_jsonl(ingest *c, line_reader *lr, const pc_read_options *opt,
+                            pc_error *err)
+{
+    c->unit = "line";
+    for (;;) {
+        int got;
+        pc_status status = line_next(lr, &c->line_buf, &got, err);
+        if (status != PC_OK || !got)
+            return status;
+        if (blank_line(&c->line_buf))
+            continue;
+        status = json_line(c, &c->line_buf, lr->line_no, opt, err);
+        if (status != PC_OK)
+            return status;
+    }
+}
+
+/* ---- plain text ------------------------------------------------------ */
+
+static pc_status text_block(ingest *c, int64_t line, pc_error *err)
+{
+    const buffer *part = c->column_buf; /* [0] title, [1] abstract, as in the schema */
+    c->n_records++;
+    for (size_t i = 0; i < c->n_text; i++)
+        c->text[i] = (field){part[c->text_col[i]].data, part[c->text_col[i]].len};
+    return add_record(c, line, err);
+}
+
+static pc_status read_text(ingest *c, line_reader *lr, const pc_read_options *opt,
+                           pc_error *err)
+{
+    static const char *const schema[] = {"title", "abstract"};
+    buffer *title = &c->column_buf[0], *abstract = &c->column_buf[1];
+    int64_t block_line = 0;
+    c->unit = "block";
+    pc_status status = resolve_columns(c, schema, 2, opt->label_optional, 0, err);
+    while (status == PC_OK) {
+        int got;
+        status = line_next(lr, &c->line_buf, &got, err);
+        if (status != PC_OK)
+            break;
+        int blank = !got || blank_line(&c->line_buf);
+        if (blank && block_line)
+            status = text_block(c, block_line, err);
+        if (!got)
+            break;
+        if (blank) {
+            block_line = 0;
+            continue;
+        }
+        buffer *to = block_line ? abstract : title;
+        if (!block_line) {
+            block_line = lr->line_no;
+            abstract->len = 0;
+            title->len = 0;
+        } else if (abstract->len && buffer_append(abstract, "\n", 1) != 0) {
+            return nomem(c, lr->line_no, err);
+        }
+        if (buffer_append(to, c->line_buf.data, c->line_buf.len) != 0)
+            return nomem(c, lr->line_no, err);
+    }
+    return status;
+}
+
+/* ---- format choice, warnings, entry points --------------------------- */
+
+static int ends_with(const char *s, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return len >= n && strncasecmp(s + len - n, suffix, n) == 0;
+}
+
+static pc_format detect_format(const char *name)
+{
+    size_t len = strlen(name);
+    if (ends_with(name, len, ".gz"))
+        len -= 3;
+    if (ends_with(name, len, ".jsonl") || ends_with(name, len, ".ndjson") ||
+        ends_with(name, len, ".json"))
+        return PC_FORMAT_JSONL;
+    if (ends_with(name, len, ".txt"))
+        return PC_FORMAT_TEXT;
+    return PC_FORMAT_CSV;
+}
+
+static void warn_tally(const ingest *c, const tally *t, const char *what)
+{
+    if (t->count)
+        pc_warn(c->mon, "%s: %ld %s (first at line %lld)", c->name, t->count, what,
+                (long long)t->first_line);
+}
+
+static void report_tallies(const ingest *c)
+{
+    char what[160];
+    snprintf(what, sizeof what, "%s%s skipped: wrong number of fields", c->unit,
+             c->ragged.count == 1 ? "" : "s");
+    warn_tally(c, &c->ragged, what);
+    snprintf(what, sizeof what, "%s%s skipped: empty id", c->unit,
+             c->empty_id.count == 1 ? "" : "s");
+    warn_tally(c, &c->empty_id, what);
+    warn_tally(c, &c->bad_utf8, c->bad_utf8.count == 1
+                                    ? "document with invalid UTF-8 (replaced by U+FFFD)"
+                                    : "documents with invalid UTF-8 (replaced by U+FFFD)");
+    warn_tally(c, &c->nul, c->nul.count == 1 ? "document with NUL bytes (replaced by spaces)"
+                                             : "documents with NUL bytes (replaced by spaces)");
+    snprintf(what, sizeof what, "text%s longer than %zu bytes cut", c->cut.count == 1 ? "" : "s",
+             c->max_doc_bytes);
+    warn_tally(c, &c->cut, what);
+    warn_tally(c, &c->duplicate,
+               c->duplicate.count == 1 ? "duplicate id kept" : "duplicate ids kept");
+}
+
+static pc_status read_format(ingest *c, pc_format format, const char *path, FILE *stream,
+                             const pc_read_options *opt, pc_error *err)
+{
+    if (format == PC_FORMAT_CSV)
+        return read_csv(c, path, stream, opt, err);
+    line_reader lr;
+    pc_status status = line_open(&lr, path, stream, c, err);
+    if (status == PC_OK)
+        status = format == PC_FORMAT_JSONL ? read_jsonl(c, &lr, opt, err)
+                                           : read_text(c, &lr, opt, err);
+    line_close(&lr);
+    return status;
+}
+
+static pc_status no_documents(const ingest *c, pc_format format, pc_error *err)
+{
+    if (c->n_records == 0 && format == PC_FORMAT_CSV)
+        return pc_fail(err, PC_ERR_EMPTY, "%s: no documents: the file has only a header row",
+                       c->name);
+    if (c->n_records == 0)
+        return pc_fail(err, PC_ERR_EMPTY, "%s: no documents: the input is empty", c->name);
+    return pc_fail(err, PC_ERR_EMPTY, "%s: no documents", c->name);
+}
+
+static pc_status read_any(const char *path, FILE *stream, const char *name,
+                          const pc_read_options *opt, const pc_monitor *mon, pc_corpus **out,
+                          pc_error *err)
+{
+    pc_read_options defaults;
+    ingest c;
+    if (!opt) {
+        pc_read_options_default(&defaults);
+        opt = &defaults;
+    }
+    pc_format format = opt->format == PC_FORMAT_AUTO ? detect_format(name) : opt->format;
+    pc_status status = ingest_init(&c, name, opt, mon, err);
+    if (status != PC_OK)
+        goto fail;
+    status = read_format(&c, format, path, stream, opt, err);
+    if (status != PC_OK)
+        goto fail;
+    report_tallies(&c);
+    if (c.corpus->n_docs == 0) {
+        status = no_documents(&c, format, err);
+        goto fail;
+    }
+    *out = c.corpus;
+    c.corpus = NULL;
+fail:
+    ingest_free(&c);
+    return status;
+}
+
+pc_status pc_corpus_read(const char *path, const pc_read_options *opt, const pc_monitor *mon,
+                         pc_corpus **out, pc_error *err)
+{
+    *out = NULL;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    return read_any(path, NULL, name, opt, mon, out, err);
+}
+
+pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_options *opt,
+                                const pc_monitor *mon, pc_corpus **out, pc_error *err)
+{
+    *out = NULL;
+    return read_any(NULL, stream, name ? name : "<stream>", opt, mon, out, err);
+}

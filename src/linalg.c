@@ -1,0 +1,57 @@
+/*
+ * linalg.c — sparse × dense kernels and every call into CBLAS (OpenBLAS).
+ *
+ * The hot kernel is pc_csr_times_dense: for each non-zero x_ij of a row it
+ * adds x_ij times row j of B (m contiguous floats) to the row's output.  With
+ * B = centroidsᵀ this is the k-means assignment step, nnz × k multiply-adds,
+ * and with B holding k-means++ candidates it is the seeding step.  A call to
+ * cblas_saxpy per non-zero would cost more in call overhead than the m ≈ 10–50
+ * flops it does, so the inner loop is plain C that the compiler vectorises.
+ * Dense work (norms, scaling, dot products, matrix products) goes to BLAS.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "linalg_internal.h"
+
+void pc_csr_times_dense(const pc_csr *X, int32_t row_begin, int32_t row_end, const float *B,
+                        int32_t m, float *out)
+{
+    for (int32_t i = row_begin; i < row_end; i++) {
+        float *restrict o = out + (size_t)(i - row_begin) * (size_t)m;
+        memset(o, 0, (size_t)m * sizeof *o);
+        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
+            const float v = X->val[p];
+            const float *restrict b = B + (size_t)X->col[p] * (size_t)m;
+            for (int32_t c = 0; c < m; c++)
+                o[c] += v * b[c];
+        }
+    }
+}
+
+void pc_normalize_rows(float *A, int32_t rows, int64_t cols)
+{
+    for (int32_t r = 0; r < rows; r++) {
+        float *row = A + (size_t)r * (size_t)cols;
+        float norm = cblas_snrm2((blasint)cols, row, 1);
+        if (norm > 0.0f)
+            cblas_sscal((blasint)cols, 1.0f / norm, row, 1);
+    }
+}
+
+double pc_dot(const float *x, const float *y, int64_t n)
+{
+    return cblas_dsdot((blasint)n, x, 1, y, 1);
+}
+
+void pc_gemm_nt(int32_t m, int32_t n, int32_t kk, const float *A, const float *B, float *C)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, kk, 1.0f, A, kk, B, kk, 0.0f, C,
+                n);
+}
+
+void pc_blas_threads(int threads)
+{
+    openblas_set_num_threads(threads);
+}

@@ -1,0 +1,33 @@
+/*
+ * linalg_internal.h — the numeric kernels and the one seam to CBLAS.
+ * Nothing else in the library includes cblas.h.
+ */
+#ifndef PC_LINALG_INTERNAL_H
+#define PC_LINALG_INTERNAL_H
+
+#include <stdint.h>
+
+#include "paperclust/matrix.h"
+
+/*
+ * out[i - row_begin][0..m) = Σ_j X[i][j] · B[j][0..m) for rows row_begin ≤ i <
+ * row_end: a sparse row times a dense n_cols × m row-major matrix (for
+ * k-means, B = centroidsᵀ).  Cost nnz(rows) × m multiply-adds, the inner loop
+ * runs over m contiguous floats and vectorises.
+ */
+void pc_csr_times_dense(const pc_csr *X, int32_t row_begin, int32_t row_end, const float *B,
+                        int32_t m, float *out);
+
+/* Scales each of the `rows` rows (length `cols`) of A to unit L2 norm; zero rows stay zero. */
+void pc_normalize_rows(float *A, int32_t rows, int64_t cols);
+
+/* Dot product of two dense float vectors (BLAS sdot, accumulated in double). */
+double pc_dot(const float *x, const float *y, int64_t n);
+
+/* C (m × n) = A (m × kk) · Bᵀ (n × kk), all row-major (cblas_sgemm). */
+void pc_gemm_nt(int32_t m, int32_t n, int32_t kk, const float *A, const float *B, float *C);
+
+/* Sets the BLAS library's own thread count. */
+void pc_blas_threads(int threads);
+
+#endif

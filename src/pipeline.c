@@ -1,0 +1,325 @@
+/*
+ * pipeline.c — the whole run in one call: read → count → weight → cluster →
+ * describe → relate → report, timing each stage into summary.csv.  The
+ * command-line program only fills a pc_options and calls pc_run().
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "paperclust/paperclust.h"
+
+void pc_options_default(pc_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->output_dir = "out";
+    opt->stopwords = "english";
+    pc_read_options_default(&opt->read);
+    pc_vocab_options_default(&opt->vocab);
+    pc_tfidf_options_default(&opt->tfidf);
+    pc_kmeans_options_default(&opt->kmeans);
+    pc_neighbors_options_default(&opt->neighbors);
+    opt->n_cluster_terms = 20;
+    opt->n_label_terms = 10;
+    opt->n_central = 5;
+}
+
+static pc_status check_df(pc_df_bound b, const char *name, pc_error *err)
+{
+    if (!(b.value >= 0.0) || (b.is_fraction && b.value > 1.0) || isinf(b.value))
+        return pc_fail(err, PC_ERR_INVALID,
+                       "--%s must be a count >= 0 or a fraction between 0 and 1", name);
+    return PC_OK;
+}
+
+pc_status pc_options_check(const pc_options *opt, pc_error *err)
+{
+    if (!opt->input || !opt->input[0])
+        return pc_fail(err, PC_ERR_INVALID, "no input file given");
+    if (!opt->output_dir || !opt->output_dir[0])
+        return pc_fail(err, PC_ERR_INVALID, "no output folder given");
+    if (opt->kmeans.k < 0)
+        return pc_fail(err, PC_ERR_INVALID, "-k must be at least 1 (or 0 for the default rule)");
+    if (opt->kmeans.n_init < 1)
+        return pc_fail(err, PC_ERR_INVALID, "--n-init must be at least 1");
+    if (opt->kmeans.max_iter < 1)
+        return pc_fail(err, PC_ERR_INVALID, "--max-iter must be at least 1");
+    if (!(opt->kmeans.tol >= 0.0))
+        return pc_fail(err, PC_ERR_INVALID, "--tol must be >= 0");
+    if (opt->neighbors.top < 0)
+        return pc_fail(err, PC_ERR_INVALID, "--top must be >= 0");
+    if (opt->vocab.max_features < 0)
+        return pc_fail(err, PC_ERR_INVALID, "--max-features must be >= 0");
+    if (opt->vocab.tokenize.ngram_max != 1 && opt->vocab.tokenize.ngram_max != 2)
+        return pc_fail(err, PC_ERR_INVALID, "--ngrams must be 1 or 2");
+    if (opt->vocab.tokenize.min_token_len < 1)
+        return pc_fail(err, PC_ERR_INVALID, "the minimum token length must be at least 1");
+    if (opt->threads < 0)
+        return pc_fail(err, PC_ERR_INVALID, "--threads must be >= 0");
+    if (opt->n_cluster_terms < 0 || opt->n_label_terms < 0 || opt->n_central < 0)
+        return pc_fail(err, PC_ERR_INVALID, "numbers of terms and papers must be >= 0");
+    if (opt->read.max_doc_bytes < 16)
+        return pc_fail(err, PC_ERR_INVALID, "--max-doc-bytes must be at least 16");
+    pc_status status = check_df(opt->vocab.min_df, "min-df", err);
+    if (status == PC_OK)
+        status = check_df(opt->vocab.max_df, "max-df", err);
+    return status;
+}
+
+int32_t pc_default_k(int32_t n_docs)
+{
+    if (n_docs <= 1)
+        return 1;
+    long k = lround(sqrt(n_docs / 2.0));
+    return (int32_t)(k < 2 ? 2 : k > 50 ? 50 : k);
+}
+
+/* Everything a run owns, freed in one place. */
+typedef struct run_state {
+    pc_corpus *corpus;
+    pc_stoplist *stoplist;
+    pc_vocab *vocab;
+    pc_csr *X;
+    pc_clusters *clusters;
+    pc_description *description;
+    pc_neighbors *neighbors;
+    float *idf;
+    pc_summary summary;
+} run_state;
+
+static void run_state_free(run_state *s)
+{
+    pc_corpus_free(s->corpus);
+    pc_stoplist_free(s->stoplist);
+    pc_vocab_free(s->vocab);
+    pc_csr_free(s->X);
+    pc_clusters_free(s->clusters);
+    pc_description_free(s->description);
+    pc_neighbors_free(s->neighbors);
+    free(s->idf);
+    pc_summary_clear(&s->summary);
+}
+
+/* Records the seconds since *clock under key, and restarts the clock. */
+static pc_status lap(run_state *s, const char *key, double *clock)
+{
+    double now = pc_now();
+    pc_status status = pc_summary_add(&s->summary, key, "%.3f", now - *clock);
+    *clock = now;
+    return status;
+}
+
+static int stage_threads(int own, int common)
+{
+    return own > 0 ? own : common;
+}
+
+static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                                  double *clock, pc_error *err)
+{
+    pc_vocab_options vopt = opt->vocab;
+    pc_status status = pc_stoplist_load(opt->stopwords, &s->stoplist, err);
+    if (status != PC_OK)
+        return status;
+    vopt.tokenize.stoplist = s->stoplist;
+    vopt.threads = stage_threads(vopt.threads, opt->threads);
+    status = pc_vocab_build(s->corpus, &vopt, mon, &s->vocab, &s->X, err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_vocabulary", clock);
+    if (status != PC_OK)
+        return status;
+    pc_tfidf_options topt = opt->tfidf;
+    topt.threads = stage_threads(topt.threads, opt->threads);
+    status = pc_tfidf_apply(s->X, s->vocab, &topt, &s->idf, err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_tfidf", clock);
+    int32_t empty = 0;
+    for (int32_t i = 0; i < s->X->n_rows; i++)
+        empty += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
+    if (empty > 0)
+        pc_warn(mon, "%s: %d of %d documents have no terms left after tokenizing and pruning; "
+                     "they join the first cluster with similarity 0",
+                s->corpus->source, (int)empty, (int)s->X->n_rows);
+    return status;
+}
+
+static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                         double *clock, pc_error *err)
+{
+    pc_kmeans_options kopt = opt->kmeans;
+    kopt.threads = stage_threads(kopt.threads, opt->threads);
+    if (kopt.k == 0)
+        kopt.k = pc_default_k(s->X->n_rows);
+    if (kopt.k > s->X->n_rows)
+        return pc_fail(err, PC_ERR_INVALID, "-k %d is more than the %d documents of %s",
+                       (int)kopt.k, (int)s->X->n_rows, s->corpus->source);
+    pc_status status = pc_kmeans_fit(s->X, &kopt, mon, &s->clusters, err);
+    if (status == PC_OK)
+        status = pc_clusters_sort_by_size(s->clusters, err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_kmeans", clock);
+    if (status == PC_OK)
+        status = pc_describe(s->clusters, opt->n_cluster_terms, opt->n_central,
+                             &s->description, err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_describe", clock);
+    return status;
+}
+
+static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                        double *clock, pc_error *err)
+{
+    if (opt->neighbors.top == 0)
+        return PC_OK;
+    pc_neighbors_options nopt = opt->neighbors;
+    nopt.threads = stage_threads(nopt.threads, opt->threads);
+    pc_status status = pc_neighbors_topn(s->X, &nopt, mon, &s->neighbors, err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_related", clock);
+    return status;
+}
+
+/* Summary rows every command writes: the input and the matrix. */
+static pc_status summarize_matrix(const pc_options *opt, run_state *s, double started)
+{
+    pc_summary *m = &s->summary;
+    pc_status status = pc_summary_add(m, "seconds_total", "%.3f", pc_now() - started);
+    if (status == PC_OK)
+        status = pc_summary_add(m, "input", "%s", s->corpus->source);
+    if (status == PC_OK)
+        status = pc_summary_add(m, "documents", "%d", (int)s->X->n_rows);
+    if (status == PC_OK)
+        status = pc_summary_add(m, "terms", "%d", (int)s->X->n_cols);
+    if (status == PC_OK)
+        status = pc_summary_add(m, "nonzeros", "%lld", (long long)s->X->nnz);
+    if (status == PC_OK)
+        status = pc_summary_add(m, "threads", "%d", pc_thread_count(opt->threads));
+    return status;
+}
+
+static pc_status summarize_clusters(const pc_options *opt, run_state *s)
+{
+    const pc_clusters *c = s->clusters;
+    pc_summary *m = &s->summary;
+    pc_status status = PC_OK;
+#define ADD(key, ...)                                                                      \
+    if (status == PC_OK)                                                                   \
+    status = pc_summary_add(m, key, __VA_ARGS__)
+    ADD("k", "%d", (int)c->k);
+    ADD("seed", "%llu", (unsigned long long)opt->kmeans.seed);
+    ADD("n_init", "%d", opt->kmeans.n_init);
+    ADD("best_init", "%d", c->best_init);
+    ADD("iterations", "%d", c->iterations);
+    ADD("objective", "%.6f", c->objective);
+    ADD("mean_similarity", "%.6f", c->n_docs ? c->objective / c->n_docs : 0.0);
+    ADD("top", "%d", (int)opt->neighbors.top);
+#undef ADD
+    return status;
+}
+
+/* With labels: agreement of clusters and related papers with them. */
+static pc_status summarize_labels(run_state *s, pc_error *err)
+{
+    if (!s->corpus->label)
+        return PC_OK;
+    int32_t n = s->corpus->n_docs, n_classes = 0;
+    int32_t *code = pc_malloc_array((size_t)n, sizeof *code);
+    if (!code)
+        return pc_fail_nomem(err, "scoring against labels");
+    pc_label_scores scores;
+    pc_status status = pc_labels_encode(n, (const char *const *)s->corpus->label, code,
+                                        &n_classes, err);
+    if (status == PC_OK)
+        status = pc_label_scores_compute(n, s->clusters->assign, code, &scores, err);
+    if (status == PC_ERR_EMPTY) { /* a label column with nothing in it: nothing to score */
+        free(code);
+        return PC_OK;
+    }
+    pc_summary *m = &s->summary;
+#define ADD(key, ...)                                                                      \
+    if (status == PC_OK)                                                                   \
+    status = pc_summary_add(m, key, __VA_ARGS__)
+    ADD("labelled_documents", "%lld", (long long)scores.n_scored);
+    ADD("classes", "%d", (int)n_classes);
+    ADD("nmi", "%.6f", scores.nmi);
+    ADD("ari", "%.6f", scores.ari);
+    ADD("homogeneity", "%.6f", scores.homogeneity);
+    ADD("completeness", "%.6f", scores.completeness);
+    ADD("v_measure", "%.6f", scores.v_measure);
+    ADD("purity", "%.6f", scores.purity);
+    if (status == PC_OK && s->neighbors) {
+        double precision;
+        pc_status st = pc_related_label_precision(s->neighbors, code, &precision, err);
+        if (st == PC_OK)
+            status = pc_summary_add(m, "label_precision_at_top", "%.6f", precision);
+        else if (st != PC_ERR_EMPTY)
+            status = st;
+    }
+#undef ADD
+    free(code);
+    return status;
+}
+
+/* Reading and weighting, shared by pc_run and pc_vectorize. */
+static pc_status read_and_weight(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                                 double *clock, pc_error *err)
+{
+    pc_status status = pc_options_check(opt, err);
+    if (status == PC_OK)
+        status = pc_corpus_read(opt->input, &opt->read, mon, &s->corpus, err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_read", clock);
+    if (status == PC_OK)
+        status = count_and_weight(opt, mon, s, clock, err);
+    return status;
+}
+
+pc_status pc_run(const pc_options *opt, const pc_monitor *mon, pc_error *err)
+{
+    run_state s;
+    memset(&s, 0, sizeof s);
+    double started = pc_now(), clock = started;
+    pc_status status = read_and_weight(opt, mon, &s, &clock, err);
+    if (status == PC_OK)
+        status = cluster(opt, mon, &s, &clock, err);
+    if (status == PC_OK)
+        status = relate(opt, mon, &s, &clock, err);
+    if (status == PC_OK && (summarize_matrix(opt, &s, started) != PC_OK ||
+                            summarize_clusters(opt, &s) != PC_OK))
+        status = pc_fail_nomem(err, "writing the summary");
+    if (status == PC_OK)
+        status = summarize_labels(&s, err);
+    if (status == PC_OK) {
+        pc_report_input in = {.corpus = s.corpus,
+                              .vocab = s.vocab,
+                              .clusters = s.clusters,
+                              .description = s.description,
+                              .neighbors = s.neighbors,
+                              .summary = &s.summary,
+                              .n_label_terms = opt->n_label_terms};
+        status = pc_report_write(opt->output_dir, &in, mon, err);
+    }
+    run_state_free(&s);
+    return status;
+}
+
+pc_status pc_vectorize(const pc_options *opt, const pc_monitor *mon, pc_error *err)
+{
+    run_state s;
+    memset(&s, 0, sizeof s);
+    double started = pc_now(), clock = started;
+    pc_status status = read_and_weight(opt, mon, &s, &clock, err);
+    if (status == PC_OK && summarize_matrix(opt, &s, started) != PC_OK)
+        status = pc_fail_nomem(err, "writing the summary");
+    if (status == PC_OK) {
+        pc_report_input in = {.corpus = s.corpus,
+                              .vocab = s.vocab,
+                              .summary = &s.summary,
+                              .matrix = s.X,
+                              .idf = s.idf};
+        status = pc_report_write_vectors(opt->output_dir, &in, mon, err);
+    }
+    run_state_free(&s);
+    return status;
+}

@@ -1,0 +1,392 @@
+/*
+ * report.c — the CSV reports, written as a set or not at all.
+ *
+ * Each report is written to a hidden temporary file in the output folder
+ * (".NAME.tmp-PID"); write errors are caught at every row and at fclose (a
+ * full disk often shows only there).  Only when all five are complete are
+ * they renamed over the old reports; on any failure, or when the caller's
+ * cancel flag is raised, the temporary files are removed and the old reports
+ * stay as they were.  Fields go through csvio.c (libcsv's quoting).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csvio_internal.h"
+#include "internal.h"
+#include "paperclust/report.h"
+
+/* ---- summary rows ---- */
+
+pc_status pc_summary_add(pc_summary *summary, const char *key, const char *format, ...)
+{
+    if (summary->count == summary->capacity) {
+        size_t cap = summary->capacity ? summary->capacity * 2 : 32;
+        char **keys = pc_realloc_array(summary->key, cap, sizeof *keys);
+        if (!keys)
+            return PC_ERR_NOMEM;
+        summary->key = keys;
+        char **values = pc_realloc_array(summary->value, cap, sizeof *values);
+        if (!values)
+            return PC_ERR_NOMEM;
+        summary->value = values;
+        summary->capacity = cap;
+    }
+    char value[256];
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(value, sizeof value, format, ap);
+    va_end(ap);
+    char *k = pc_strndup(key, strlen(key)), *v = pc_strndup(value, strlen(value));
+    if (!k || !v) {
+        free(k);
+        free(v);
+        return PC_ERR_NOMEM;
+    }
+    summary->key[summary->count] = k;
+    summary->value[summary->count] = v;
+    summary->count++;
+    return PC_OK;
+}
+
+const char *pc_summary_get(const pc_summary *summary, const char *key)
+{
+    for (size_t i = 0; i < summary->count; i++)
+        if (strcmp(summary->key[i], key) == 0)
+            return summary->value[i];
+    return NULL;
+}
+
+void pc_summary_clear(pc_summary *summary)
+{
+    for (size_t i = 0; i < summary->count; i++) {
+        free(summary->key[i]);
+        free(summary->value[i]);
+    }
+    free(summary->key);
+    free(summary->value);
+    memset(summary, 0, sizeof *summary);
+}
+
+/* ---- one report file ---- */
+
+#define N_REPORTS 5 /* the most files one set holds */
+
+typedef struct report_file {
+    FILE *out;
+    char final_path[4096];
+    char temp_path[4096];
+    int failed; /* errno of the first write error, or 0 */
+} report_file;
+
+static void cell(report_file *f, const char *text, int first)
+{
+    if (!f->failed && pc_csv_write_field(f->out, text, strlen(text), first) != 0)
+        f->failed = errno ? errno : EIO;
+}
+
+static void cellf(report_file *f, int first, const char *format, ...) PC_PRINTF(3, 4);
+static void cellf(report_file *f, int first, const char *format, ...)
+{
+    char text[64];
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(text, sizeof text, format, ap);
+    va_end(ap);
+    cell(f, text, first);
+}
+
+static void end_row(report_file *f)
+{
+    if (!f->failed && fputc('\n', f->out) == EOF)
+        f->failed = errno ? errno : EIO;
+}
+
+static void header(report_file *f, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cell(f, names[i], i == 0);
+    end_row(f);
+}
+
+/* ---- the five reports ---- */
+
+static void write_assignments(report_file *f, const pc_report_input *in)
+{
+    const pc_corpus *corpus = in->corpus;
+    const char *names[] = {"doc_id", "cluster", "similarity", "label"};
+    header(f, names, corpus->label ? 4 : 3);
+    for (int32_t i = 0; i < corpus->n_docs && !f->failed; i++) {
+        cell(f, corpus->id[i], 1);
+        cellf(f, 0, "%d", (int)in->clusters->assign[i]);
+        cellf(f, 0, "%.6f", (double)in->clusters->similarity[i]);
+        if (corpus->label)
+            cell(f, corpus->label[i], 0);
+        end_row(f);
+    }
+}
+
+/* Appends `piece` (with `sep` before it unless first) to a growing string. */
+static int append(char **buf, size_t *len, size_t *cap, const char *piece, const char *sep)
+{
+    size_t add = strlen(piece) + (*len ? strlen(sep) : 0);
+    if (*len + add + 1 > *cap) {
+        size_t n = (*len + add + 1) * 2;
+        char *grown = pc_realloc_array(*buf, n, 1);
+        if (!grown)
+            return -1;
+        *buf = grown;
+        *cap = n;
+    }
+    if (*len) {
+        memcpy(*buf + *len, sep, strlen(sep));
+        *len += strlen(sep);
+    }
+    memcpy(*buf + *len, piece, strlen(piece));
+    *len += strlen(piece);
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+/* top_terms joins terms with spaces; a bigram's own space becomes '_'. */
+static int join_terms(const pc_report_input *in, const pc_cluster_description *c, char **buf,
+                      size_t *cap)
+{
+    size_t len = 0;
+    int32_t n = c->n_terms < in->n_label_terms ? c->n_terms : in->n_label_terms;
+    if (*cap)
+        (*buf)[0] = '\0';
+    for (int32_t t = 0; t < n; t++) {
+        size_t start = len;
+        if (append(buf, &len, cap, in->vocab->term[c->term[t]], " ") != 0)
+            return -1;
+        for (size_t j = start + (start ? 1 : 0); j < len; j++)
+            if ((*buf)[j] == ' ')
+                (*buf)[j] = '_';
+    }
+    return append(buf, &len, cap, "", "");
+}
+
+static int join_ids(const pc_report_input *in, const pc_cluster_description *c, char **buf,
+                    size_t *cap)
+{
+    size_t len = 0;
+    for (int32_t m = 0; m < c->n_central; m++)
+        if (append(buf, &len, cap, in->corpus->id[c->central[m]], " ") != 0)
+            return -1;
+    return append(buf, &len, cap, "", "");
+}
+
+static void write_clusters(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"cluster", "size", "top_terms", "central_doc_ids", "cohesion"};
+    header(f, names, 5);
+    char *buf = NULL;
+    size_t cap = 0;
+    for (int32_t c = 0; c < in->description->k && !f->failed; c++) {
+        const pc_cluster_description *d = &in->description->cluster[c];
+        cellf(f, 1, "%d", (int)c);
+        cellf(f, 0, "%lld", (long long)d->size);
+        if (join_terms(in, d, &buf, &cap) != 0) {
+            f->failed = ENOMEM;
+            break;
+        }
+        cell(f, buf, 0);
+        if (join_ids(in, d, &buf, &cap) != 0) {
+            f->failed = ENOMEM;
+            break;
+        }
+        cell(f, buf, 0);
+        cellf(f, 0, "%.6f", d->cohesion);
+        end_row(f);
+    }
+    free(buf);
+}
+
+static void write_cluster_terms(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"cluster", "rank", "term", "weight"};
+    header(f, names, 4);
+    for (int32_t c = 0; c < in->description->k && !f->failed; c++) {
+        const pc_cluster_description *d = &in->description->cluster[c];
+        for (int32_t t = 0; t < d->n_terms; t++) {
+            cellf(f, 1, "%d", (int)c);
+            cellf(f, 0, "%d", (int)t + 1);
+            cell(f, in->vocab->term[d->term[t]], 0);
+            cellf(f, 0, "%.6f", (double)d->weight[t]);
+            end_row(f);
+        }
+    }
+}
+
+static void write_related(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"doc_id", "rank", "related_id", "similarity"};
+    header(f, names, 4);
+    const pc_neighbors *nb = in->neighbors;
+    for (int32_t i = 0; nb && i < nb->n_docs && !f->failed; i++) {
+        for (int32_t r = 0; r < nb->top; r++) {
+            size_t at = (size_t)i * (size_t)nb->top + (size_t)r;
+            if (nb->id[at] < 0)
+                break;
+            cell(f, in->corpus->id[i], 1);
+            cellf(f, 0, "%d", (int)r + 1);
+            cell(f, in->corpus->id[nb->id[at]], 0);
+            cellf(f, 0, "%.6f", (double)nb->similarity[at]);
+            end_row(f);
+        }
+    }
+}
+
+static void write_summary(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"key", "value"};
+    header(f, names, 2);
+    for (size_t i = 0; in->summary && i < in->summary->count; i++) {
+        cell(f, in->summary->key[i], 1);
+        cell(f, in->summary->value[i], 0);
+        end_row(f);
+    }
+}
+
+/* ---- the set ---- */
+
+/* mkdir -p for `dir`. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    size_t len = strlen(dir);
+    if (len == 0 || len >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char saved = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return -1;
+        path[i] = saved;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+static void discard_all(report_file *files)
+{
+    for (int r = 0; r < N_REPORTS; r++) {
+        if (files[r].out)
+            fclose(files[r].out);
+        files[r].out = NULL;
+        if (files[r].temp_path[0])
+            unlink(files[r].temp_path);
+    }
+}
+
+typedef void (*report_writer)(report_file *, const pc_report_input *);
+
+/* Writes the n reports into dir as a set: all renamed into place, or none. */
+static pc_status write_set(const char *dir, const char *const *names,
+                           const report_writer *writers, int n, const pc_report_input *in,
+                           const pc_monitor *mon, pc_error *err)
+{
+    report_file files[N_REPORTS];
+    memset(files, 0, sizeof files);
+    if (make_dirs(dir) != 0)
+        return pc_fail(err, PC_ERR_IO, "%s: cannot create the output folder: %s", dir,
+                       strerror(errno));
+    for (int r = 0; r < n; r++) {
+        report_file *f = &files[r];
+        snprintf(f->final_path, sizeof f->final_path, "%s/%s", dir, names[r]);
+        snprintf(f->temp_path, sizeof f->temp_path, "%s/.%s.tmp-%ld", dir, names[r],
+                 (long)getpid());
+        f->out = fopen(f->temp_path, "w");
+        if (!f->out) {
+            int e = errno;
+            f->temp_path[0] = '\0';
+            discard_all(files);
+            return pc_fail(err, PC_ERR_IO, "%s: cannot write: %s", dir, strerror(e));
+        }
+        writers[r](f, in);
+        int closed = fclose(f->out);
+        f->out = NULL;
+        if (!f->failed && closed != 0)
+            f->failed = errno ? errno : EIO;
+        if (f->failed) {
+            int e = f->failed;
+            discard_all(files);
+            return pc_fail(err, PC_ERR_IO, "%s: write failed: %s", f->final_path, strerror(e));
+        }
+        if (pc_cancelled(mon)) {
+            discard_all(files);
+            return pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while writing reports");
+        }
+    }
+    for (int r = 0; r < n; r++) {
+        if (rename(files[r].temp_path, files[r].final_path) != 0) {
+            int e = errno;
+            discard_all(files);
+            return pc_fail(err, PC_ERR_IO, "%s: cannot rename into place: %s",
+                           files[r].final_path, strerror(e));
+        }
+        files[r].temp_path[0] = '\0';
+    }
+    return PC_OK;
+}
+
+pc_status pc_report_write(const char *dir, const pc_report_input *in, const pc_monitor *mon,
+                          pc_error *err)
+{
+    static const report_writer writers[] = {write_assignments, write_clusters,
+                                            write_cluster_terms, write_related, write_summary};
+    static const char *const names[] = {"assignments.csv", "clusters.csv", "cluster_terms.csv",
+                                        "related.csv", "summary.csv"};
+    return write_set(dir, names, writers, 5, in, mon, err);
+}
+
+static void write_vocabulary(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"term", "df", "idf"};
+    header(f, names, 3);
+    for (int32_t t = 0; t < in->vocab->n_terms && !f->failed; t++) {
+        cell(f, in->vocab->term[t], 1);
+        cellf(f, 0, "%d", (int)in->vocab->df[t]);
+        cellf(f, 0, "%.9g", (double)in->idf[t]);
+        end_row(f);
+    }
+}
+
+static void write_tfidf(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"doc_id", "term", "weight"};
+    header(f, names, 3);
+    const pc_csr *X = in->matrix;
+    for (int32_t i = 0; i < X->n_rows && !f->failed; i++) {
+        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
+            cell(f, in->corpus->id[i], 1);
+            cell(f, in->vocab->term[X->col[p]], 0);
+            cellf(f, 0, "%.9g", (double)X->val[p]);
+            end_row(f);
+        }
+    }
+}
+
+pc_status pc_report_write_vectors(const char *dir, const pc_report_input *in,
+                                  const pc_monitor *mon, pc_error *err)
+{
+    static const report_writer writers[] = {write_vocabulary, write_tfidf, write_summary};
+    static const char *const names[] = {"vocabulary.csv", "tfidf.csv", "summary.csv"};
+    return write_set(dir, names, writers, 3, in, mon, err);
+}

@@ -1,0 +1,27 @@
+/*
+ * rng_internal.h — every random choice of the library goes through here
+ * (GSL's MT19937), so a run is reproducible from its seed.
+ */
+#ifndef PC_RNG_INTERNAL_H
+#define PC_RNG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pc_rng pc_rng;
+
+/* A generator seeded with `seed`, or NULL when out of memory. */
+pc_rng *pc_rng_new(uint64_t seed);
+void pc_rng_free(pc_rng *rng);
+
+/* A uniform integer in [0, n), n ≥ 1. */
+uint64_t pc_rng_below(pc_rng *rng, uint64_t n);
+
+/* A uniform double in [0, 1). */
+double pc_rng_uniform(pc_rng *rng);
+
+/* An index i drawn with probability weight[i] / Σ weight, given the inclusive
+ * prefix sums cumulative[0..n) (cumulative[n-1] > 0). */
+size_t pc_rng_weighted(pc_rng *rng, const double *cumulative, size_t n);
+
+#endif

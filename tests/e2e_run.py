@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `paperclust run`: the real binary on real corpora.
+
+usage: e2e_run.py PAPERCLUST SOURCE_DIR CASE
+CASE seed:        the bundled seed corpus: five reports, headers, row counts,
+                  reproducibility across runs and thread counts.
+CASE classic4:    ../shared/corpora/classic4.csv with -k 4 reaches NMI >= 0.70
+                  against its labels (skips with exit 77 when absent).
+NMI is computed here, independently of the library (arithmetic mean
+normalisation, as scikit-learn's default).
+"""
+import csv
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+
+REPORTS = {
+    "assignments.csv": ["doc_id", "cluster", "similarity", "label"],
+    "clusters.csv": ["cluster", "size", "top_terms", "central_doc_ids", "cohesion"],
+    "cluster_terms.csv": ["cluster", "rank", "term", "weight"],
+    "related.csv": ["doc_id", "rank", "related_id", "similarity"],
+    "summary.csv": ["key", "value"],
+}
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print("FAIL:", what)
+
+
+def run(binary, args):
+    p = subprocess.run([binary] + args, capture_output=True, text=True)
+    if p.returncode != 0:
+        print("command failed:", binary, *args, "\n", p.stderr)
+        sys.exit(1)
+    return p
+
+
+def read(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def nmi(a, b):
+    n = len(a)
+    ca, cb, cab = Counter(a), Counter(b), Counter(zip(a, b))
+    mi = sum(c / n * math.log(c * n / (ca[x] * cb[y])) for (x, y), c in cab.items())
+    ha = -sum(c / n * math.log(c / n) for c in ca.values())
+    hb = -sum(c / n * math.log(c / n) for c in cb.values())
+    return mi / ((ha + hb) / 2) if ha + hb > 0 else 1.0
+
+
+def comparable(outdir):
+    """Every report's bytes, with summary.csv's timing and thread rows left out."""
+    got = {}
+    for name in REPORTS:
+        with open(os.path.join(outdir, name), "rb") as f:
+            data = f.read()
+        if name == "summary.csv":
+            data = b"\n".join(l for l in data.split(b"\n")
+                              if not l.startswith(b"seconds_") and not l.startswith(b"threads,"))
+        got[name] = data
+    return got
+
+
+def case_seed(binary, source):
+    corpus = os.path.join(source, "datasets", "seed_papers.csv")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        run(binary, ["run", corpus, "-k", "5", "--top", "10", "-o", out, "--quiet"])
+        for name, header in REPORTS.items():
+            rows = read(os.path.join(out, name))
+            check(rows and rows[0] == header, f"{name} header {rows[0] if rows else None}")
+        assign = read(os.path.join(out, "assignments.csv"))[1:]
+        ids = [r[0] for r in read(corpus)[1:]]
+        check([r[0] for r in assign] == ids, "assignments.csv: one row per paper, input order")
+        clusters = read(os.path.join(out, "clusters.csv"))[1:]
+        check(len(clusters) == 5, f"clusters.csv has {len(clusters)} rows, want 5")
+        sizes = [int(r[1]) for r in clusters]
+        check(sizes == sorted(sizes, reverse=True), "clusters sorted by size")
+        check(sum(sizes) == 52, "cluster sizes add up to 52")
+        counted = Counter(int(r[1]) for r in assign)
+        check(all(counted[int(r[0])] == int(r[1]) for r in clusters), "sizes match assignments")
+        terms = read(os.path.join(out, "cluster_terms.csv"))[1:]
+        per_cluster = Counter(r[0] for r in terms)
+        check(all(0 < c <= 20 for c in per_cluster.values()) and len(per_cluster) == 5,
+              f"cluster_terms.csv: up to 20 terms per cluster: {per_cluster}")
+        related = read(os.path.join(out, "related.csv"))[1:]
+        check(len(related) == 520, f"related.csv has {len(related)} rows, want 52 x 10")
+        check(all(r[0] != r[2] for r in related), "a paper is never related to itself")
+        for doc in ids:
+            sims = [float(r[3]) for r in related if r[0] == doc]
+            check(sims == sorted(sims, reverse=True), f"related of {doc} sorted")
+        summary = dict(read(os.path.join(out, "summary.csv"))[1:])
+        for key in ["documents", "terms", "nonzeros", "k", "seed", "iterations", "objective",
+                    "seconds_read", "seconds_vocabulary", "seconds_tfidf", "seconds_kmeans",
+                    "seconds_related"]:
+            check(key in summary, f"summary.csv has {key}")
+        check(summary.get("documents") == "52", "summary documents = 52")
+
+        # Same input + seed: identical reports, with 1 or 2 threads, run after run.
+        first = comparable(out)
+        for threads in ["1", "2"]:
+            again = os.path.join(tmp, "again" + threads)
+            run(binary, ["run", corpus, "-k", "5", "--top", "10", "-o", again, "--quiet",
+                         "--threads", threads])
+            second = comparable(again)
+            for name in REPORTS:
+                check(first[name] == second[name], f"{name} identical with {threads} thread(s)")
+
+
+def case_classic4(binary, source):
+    corpus = os.path.join(source, "..", "shared", "corpora", "classic4.csv")
+    if not os.path.exists(corpus):
+        print("SKIP: ../shared/corpora/classic4.csv is absent")
+        sys.exit(77)
+    with tempfile.TemporaryDirectory() as tmp:
+        run(binary, ["run", corpus, "-k", "4", "--top", "10", "-o", tmp, "--quiet"])
+        rows = read(os.path.join(tmp, "assignments.csv"))[1:]
+        score = nmi([r[1] for r in rows], [r[3] for r in rows])
+        print(f"classic4 -k 4: NMI {score:.4f} over {len(rows)} documents")
+        check(len(rows) == 5478, f"{len(rows)} documents, want 5478")
+        check(score >= 0.70, f"NMI {score:.4f} >= 0.70")
+
+
+if __name__ == "__main__":
+    binary, source, case = sys.argv[1:4]
+    {"seed": case_seed, "classic4": case_classic4}[case](binary, source)
+    print("failures:", failures)
+    sys.exit(1 if failures else 0)

@@ -1,0 +1,566 @@
+/*
+ * test_corpus.c — ingest: CSV, JSON Lines and plain text into a pc_corpus,
+ * the column rules, the counted warnings, UTF-8 repair and the error messages.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "paperclust/corpus.h"
+#include "test.h"
+
+static char tmpdir[] = "/tmp/pc_test_corpus_XXXXXX";
+static char path_buf[512];
+
+static const char *temp_path(const char *name)
+{
+    snprintf(path_buf, sizeof path_buf, "%s/%s", tmpdir, name);
+    return path_buf;
+}
+
+static const char *write_file(const char *name, const char *data, size_t len)
+{
+    const char *path = temp_path(name);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(fwrite(data, 1, len, f) == len);
+        fclose(f);
+    }
+    return path;
+}
+
+static const char *write_text(const char *name, const char *data)
+{
+    return write_file(name, data, strlen(data));
+}
+
+/* Warnings collected from the monitor, one per line. */
+static char warnings[2048];
+static int n_warnings;
+
+static void collect(void *ctx, const char *message)
+{
+    (void)ctx;
+    size_t used = strlen(warnings);
+    snprintf(warnings + used, sizeof warnings - used, "%s\n", message);
+    n_warnings++;
+}
+
+static const pc_monitor monitor = {collect, NULL, NULL, NULL};
+
+static pc_error err;
+
+/* Reads `path` with `opt` (NULL: defaults), resetting the collected warnings. */
+static pc_status read_corpus(const char *path, const pc_read_options *opt, pc_corpus **out)
+{
+    warnings[0] = '\0';
+    n_warnings = 0;
+    memset(&err, 0, sizeof err);
+    return pc_corpus_read(path, opt, &monitor, out, &err);
+}
+
+/* "FILE" + suffix, for expected messages. */
+static const char *with_path(const char *path, const char *suffix)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s%s", path, suffix);
+    return buf;
+}
+
+static void test_defaults(void)
+{
+    pc_read_options opt;
+    memset(&opt, 0xff, sizeof opt);
+    pc_read_options_default(&opt);
+    CHECK_INT(opt.format, PC_FORMAT_AUTO);
+    CHECK_STR(opt.id_col, "id");
+    CHECK_STR(opt.text_cols, "title,abstract");
+    CHECK(opt.label_col == NULL);
+    CHECK_INT(opt.label_optional, 0);
+    CHECK_INT(opt.max_doc_bytes, 1 << 20);
+}
+
+static void test_csv_basic(void)
+{
+    const char *path = write_text("basic.csv",
+                                  "extra,abstract,id,title,label\n"
+                                  "x,\"First, abstract\",p1,Title one,A\n"
+                                  "y,\"multi\nline\",p2,,B\n");
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.label_col = "label";
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_INT(c->n_docs, 2);
+    CHECK_STR(c->id[0], "p1");
+    CHECK_STR(c->text[0], "Title one\nFirst, abstract");
+    CHECK_STR(c->text[1], "multi\nline"); /* the empty title is skipped */
+    CHECK(c->label != NULL);
+    if (c->label) {
+        CHECK_STR(c->label[0], "A");
+        CHECK_STR(c->label[1], "B");
+    }
+    CHECK_INT(c->line[0], 2);
+    CHECK_INT(c->line[1], 3);
+    CHECK_STR(c->source, path);
+    CHECK_INT(n_warnings, 0);
+    pc_corpus_free(c);
+}
+
+static void test_csv_row_number_ids(void)
+{
+    const char *path = write_text("noid.csv", "title,abstract\nA,a\nB,b,extra\nC,c\n");
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_INT(c->n_docs, 2);
+    CHECK_STR(c->id[0], "1");
+    CHECK_STR(c->id[1], "3"); /* the skipped row keeps its number */
+    CHECK(c->label == NULL);
+    pc_corpus_free(c);
+}
+
+static void test_csv_missing_columns(void)
+{
+    const char *path = write_text("cols.csv", "id,title,abstract\n1,t,a\n");
+    pc_read_options opt;
+    pc_corpus *c = NULL;
+
+    pc_read_options_default(&opt);
+    opt.id_col = "paper_id";
+    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
+    CHECK(c == NULL);
+    CHECK_STR(err.message, with_path(path, ":1: no id column \"paper_id\" (the input has: id, "
+                                           "title, abstract)"));
+
+    pc_read_options_default(&opt);
+    opt.text_cols = "title, summary";
+    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
+    CHECK(strstr(err.message, ":1: no text column \"summary\"") != NULL);
+
+    pc_read_options_default(&opt);
+    opt.label_col = "label";
+    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
+    CHECK(strstr(err.message, ":1: no label column \"label\"") != NULL);
+
+    opt.label_optional = 1;
+    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    if (c) {
+        CHECK(c->label == NULL);
+        CHECK_INT(c->n_docs, 1);
+    }
+    pc_corpus_free(c);
+
+    pc_read_options_default(&opt);
+    opt.text_cols = " , ";
+    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_INVALID);
+}
+
+static void test_csv_ragged_and_empty_ids(void)
+{
+    const char *path = write_text("ragged.csv",
+                                  "id,title,abstract\n"
+                                  "1,t,a\n"
+                                  "2,t\n"
+                                  ",t,a\n"
+                                  "3,t,a,x\n"
+                                  "\"\",t,a\n"
+                                  "4,t,a\n");
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_INT(c->n_docs, 2);
+    CHECK_STR(c->id[1], "4");
+    CHECK_INT(c->line[1], 7);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "%s: 2 rows skipped: wrong number of fields (first at line 3)\n"
+             "%s: 2 rows skipped: empty id (first at line 4)\n",
+             path, path);
+    CHECK_STR(warnings, want);
+    pc_corpus_free(c);
+}
+
+static void test_csv_empty_inputs(void)
+{
+    pc_corpus *c = NULL;
+    const char *path = write_text("empty.csv", "");
+    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_EMPTY);
+    CHECK_STR(err.message, with_path(path, ": empty file: no header row"));
+
+    path = write_text("header.csv", "id,title,abstract\n");
+    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_EMPTY);
+    CHECK_STR(err.message, with_path(path, ": no documents: the file has only a header row"));
+
+    path = write_text("allbad.csv", "id,title,abstract\n1,2\n");
+    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_EMPTY);
+    CHECK_STR(err.message, with_path(path, ": no documents"));
+    CHECK_INT(n_warnings, 1); /* the reason is reported too */
+    CHECK(c == NULL);
+}
+
+static void test_csv_errors_name_line(void)
+{
+    pc_corpus *c = NULL;
+    const char *path = write_text("open.csv", "id,title,abstract\n1,t,a\n2,t,\"never\nclosed\n");
+    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_FORMAT);
+    CHECK_STR(err.message, with_path(path, ":3: unterminated quoted field"));
+
+    CHECK_INT(read_corpus(temp_path("absent.csv"), NULL, &c), PC_ERR_IO);
+    CHECK(strstr(err.message, "absent.csv: cannot open") != NULL);
+}
+
+static void test_invalid_utf8_and_nul(void)
+{
+    /* é in Latin-1; a truncated 3-byte sequence; a surrogate; a NUL byte */
+    static const char data[] = "id,title,abstract\n"
+                               "1,caf\xE9,x\n"
+                               "2,\xE2\x82" "A,\xED\xA0\x80\n"
+                               "3,a\0b,ok\n"
+                               "4,fine \xC3\xA9,ok\n";
+    const char *path = write_file("utf8.csv", data, sizeof data - 1);
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_INT(c->n_docs, 4);
+    CHECK_STR(c->text[0], "caf\xEF\xBF\xBD\nx");
+    CHECK_STR(c->text[1], "\xEF\xBF\xBD" "A\n\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK_STR(c->text[2], "a b\nok");
+    CHECK_STR(c->text[3], "fine \xC3\xA9\nok");
+    char want[2048];
+    snprintf(want, sizeof want,
+             "%s: 2 documents with invalid UTF-8 (replaced by U+FFFD) (first at line 2)\n"
+             "%s: 1 document with NUL bytes (replaced by spaces) (first at line 4)\n",
+             path, path);
+    CHECK_STR(warnings, want);
+    pc_corpus_free(c);
+}
+
+static void test_cut_long_texts(void)
+{
+    const char *path = write_text("long.csv", "id,title,abstract\n1,abcd\xC3\xA9" "f,\n2,ab,\n");
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.max_doc_bytes = 5; /* byte 5 is inside the é: cut before it */
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_STR(c->text[0], "abcd");
+    CHECK_STR(c->text[1], "ab");
+    CHECK_STR(warnings, with_path(path, ": 1 text longer than 5 bytes cut (first at line 2)\n"));
+    pc_corpus_free(c);
+}
+
+static void test_duplicate_ids_kept(void)
+{
+    const char *path = write_text("dup.csv", "id,title,abstract\na,1,\nb,2,\na,3,\na,4,\n");
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_INT(c->n_docs, 4);
+    CHECK_STR(warnings, with_path(path, ": 2 duplicate ids kept (first at line 4)\n"));
+    pc_corpus_free(c);
+}
+
+static void test_csv_gzip(void)
+{
+    const char *path = temp_path("papers.csv.gz");
+    gzFile gz = gzopen(path, "wb");
+    const char *data = "\xEF\xBB\xBFid,title,abstract\r\nz1,T,\"A, b\"\r\n";
+    gzwrite(gz, data, (unsigned)strlen(data));
+    gzclose(gz);
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_INT(c->n_docs, 1);
+    CHECK_STR(c->id[0], "z1");
+    CHECK_STR(c->text[0], "T\nA, b");
+    pc_corpus_free(c);
+}
+
+static void test_jsonl(void)
+{
+    const char *path = write_text("papers.jsonl",
+                                  "{\"id\": \"0704.0001\", \"title\": \"Gluons\", \"abstract\": "
+                                  "\"We study\", \"categories\": \"hep-ph stat.ML\", \"n\": 1}\n"
+                                  "\n"
+                                  "{\"id\": 42, \"title\": [\"A\", \"list\", 3], \"abstract\": null, "
+                                  "\"categories\": \"  cs.LG\"}\n"
+                                  "{\"id\": 704.0001, \"title\": \"T\\u0000x\", \"abstract\": true}\r\n");
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.label_col = "categories";
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_INT(c->n_docs, 3);
+    CHECK_STR(c->id[0], "0704.0001");
+    CHECK_STR(c->id[1], "42");
+    CHECK_STR(c->id[2], "704.0001");
+    CHECK_STR(c->text[0], "Gluons\nWe study");
+    CHECK_STR(c->text[1], "A list 3");
+    CHECK_STR(c->text[2], "T x\ntrue");
+    CHECK(c->label != NULL);
+    if (c->label) {
+        CHECK_STR(c->label[0], "hep-ph");
+        CHECK_STR(c->label[1], "cs.LG");
+        CHECK_STR(c->label[2], "");
+    }
+    CHECK_INT(c->line[1], 3);
+    CHECK_STR(warnings, with_path(path, ": 1 document with NUL bytes (replaced by spaces) "
+                                        "(first at line 4)\n"));
+    pc_corpus_free(c);
+}
+
+static void test_jsonl_errors(void)
+{
+    pc_corpus *c = NULL;
+    const char *path = write_text("bad.jsonl", "{\"title\": \"a\", \"abstract\": \"b\"}\n"
+                                               "{\"title\": \"c\", \"abstract\": \"d\"}\n"
+                                               "{\"title\": oops}\n");
+    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_FORMAT);
+    CHECK(strncmp(err.message, with_path(path, ":3: invalid JSON: "),
+                  strlen(path) + 18) == 0);
+
+    path = write_text("array.json", "[{\"title\": \"a\", \"abstract\": \"b\"}]\n");
+    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_FORMAT);
+    CHECK_STR(err.message, with_path(path, ":1: not a JSON object (JSON Lines has one object "
+                                           "per line)"));
+
+    path = write_text("nolabel.ndjson", "{\"title\": \"a\", \"abstract\": \"b\"}\n");
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.label_col = "categories";
+    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
+    CHECK(strstr(err.message, ":1: no label column \"categories\" (the input has: title, "
+                              "abstract)") != NULL);
+
+    path = write_text("blank.jsonl", "\n  \n");
+    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_EMPTY);
+    CHECK_STR(err.message, with_path(path, ": no documents: the input is empty"));
+}
+
+static void test_jsonl_row_numbers_and_missing_ids(void)
+{
+    pc_corpus *c = NULL;
+    const char *path = write_text("ids.jsonl", "{\"title\": \"a\", \"abstract\": \"b\"}\n"
+                                               "{\"id\": \"x\", \"title\": \"c\"}\n");
+    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    if (c) {
+        CHECK_STR(c->id[0], "1"); /* the first object has no id: numbers for all */
+        CHECK_STR(c->id[1], "2");
+        CHECK_STR(c->text[1], "c");
+    }
+    pc_corpus_free(c);
+
+    path = write_text("gap.jsonl", "{\"id\": \"a\", \"title\": \"t\", \"abstract\": \"b\"}\n"
+                                   "{\"title\": \"c\", \"abstract\": \"d\"}\n");
+    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    if (c)
+        CHECK_INT(c->n_docs, 1);
+    CHECK_STR(warnings, with_path(path, ": 1 line skipped: empty id (first at line 2)\n"));
+    pc_corpus_free(c);
+}
+
+static void test_jsonl_gzip_invalid_utf8(void)
+{
+    const char *path = temp_path("arxiv.json.gz");
+    gzFile gz = gzopen(path, "wb");
+    const char *data = "{\"id\": \"1\", \"title\": \"bad \xFF byte\", \"abstract\": \"\"}\n";
+    gzwrite(gz, data, (unsigned)strlen(data));
+    gzclose(gz);
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    if (c)
+        CHECK_STR(c->text[0], "bad \xEF\xBF\xBD byte");
+    CHECK_INT(n_warnings, 1);
+    pc_corpus_free(c);
+}
+
+static void test_plain_text(void)
+{
+    const char *path = write_text("papers.txt",
+                                  "\n"
+                                  "First title\r\n"
+                                  "first abstract line\r\n"
+                                  "second line\r\n"
+                                  "   \r\n"
+                                  "\n"
+                                  "Second title\n"
+                                  "\n"
+                                  "Third title\n"
+                                  "third abstract");
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_INT(c->n_docs, 3);
+    CHECK_STR(c->id[0], "1");
+    CHECK_STR(c->id[2], "3");
+    CHECK_STR(c->text[0], "First title\nfirst abstract line\nsecond line");
+    CHECK_STR(c->text[1], "Second title");
+    CHECK_STR(c->text[2], "Third title\nthird abstract");
+    CHECK_INT(c->line[0], 2);
+    CHECK_INT(c->line[1], 7);
+    CHECK_INT(c->line[2], 9);
+    pc_corpus_free(c);
+
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.text_cols = "abstract";
+    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    if (c)
+        CHECK_STR(c->text[0], "first abstract line\nsecond line");
+    pc_corpus_free(c);
+
+    pc_read_options_default(&opt);
+    opt.label_col = "label";
+    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
+    CHECK(strstr(err.message, ": no label column \"label\" (the input has: title, abstract)"));
+}
+
+static void test_format_option_overrides_name(void)
+{
+    const char *path = write_text("looks_like.csv", "{\"title\": \"a\", \"abstract\": \"b\"}\n");
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.format = PC_FORMAT_JSONL;
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    if (c)
+        CHECK_STR(c->text[0], "a\nb");
+    pc_corpus_free(c);
+}
+
+static void test_read_stream(void)
+{
+    const char *path = write_text("stream.csv", "id,title,abstract\ns1,t,a\n");
+    FILE *f = fopen(path, "rb");
+    pc_corpus *c = NULL;
+    CHECK_INT(pc_corpus_read_stream(f, "named.csv", NULL, NULL, &c, &err), PC_OK);
+    if (c) {
+        CHECK_STR(c->source, "named.csv");
+        CHECK_STR(c->id[0], "s1");
+    }
+    pc_corpus_free(c);
+    fclose(f);
+}
+
+static void test_cancel(void)
+{
+    volatile sig_atomic_t stop = 1;
+    pc_monitor mon = {NULL, NULL, NULL, &stop};
+    const char *path = write_text("cancel.csv", "id,title,abstract\n1,t,a\n");
+    pc_corpus *c = NULL;
+    CHECK_INT(pc_corpus_read(path, NULL, &mon, &c, &err), PC_ERR_INTERRUPTED);
+    CHECK(c == NULL);
+}
+
+/* Every allocation failure gives PC_ERR_NOMEM and no leak (checked by ASan). */
+static void test_allocation_failures(void)
+{
+    const char *csv = write_text("oom.csv", "id,title,abstract,label\n1,t,\"a\nb\",x\n1,u,c,y\n");
+    char csv_path[512];
+    snprintf(csv_path, sizeof csv_path, "%s", csv);
+    const char *jsonl = write_text("oom.jsonl", "{\"id\": 1, \"title\": \"t\", \"label\": \"x\","
+                                                " \"abstract\": [\"a\", \"b\"]}\n");
+    const char *paths[] = {csv_path, jsonl};
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.label_col = "label";
+    for (int p = 0; p < 2; p++) {
+        int nomem = 0, ok = 0;
+        for (long n = 1; n < 60; n++) {
+            pc_corpus *c = NULL;
+            pc_alloc_fail_after(n);
+            pc_status status = pc_corpus_read(paths[p], &opt, NULL, &c, &err);
+            pc_alloc_fail_after(0);
+            CHECK(status == PC_OK || status == PC_ERR_NOMEM);
+            CHECK((status == PC_OK) == (c != NULL));
+            nomem += status == PC_ERR_NOMEM;
+            ok += status == PC_OK;
+            pc_corpus_free(c);
+        }
+        CHECK(nomem > 0);
+        CHECK(ok > 0);
+    }
+}
+
+static void test_seed_papers(void)
+{
+    const char *source = getenv("PC_SOURCE_DIR");
+    if (!source) {
+        printf("     (PC_SOURCE_DIR not set: seed corpus not checked)\n");
+        return;
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/datasets/seed_papers.csv", source);
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.label_col = "label";
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    if (!c)
+        return;
+    CHECK_INT(c->n_docs, 52);
+    CHECK_STR(c->id[0], "seed-001");
+    CHECK_INT(c->line[0], 2);
+    CHECK(strncmp(c->text[0], "DIFFTACTILE: A Physics-based", 28) == 0);
+    CHECK(c->label != NULL);
+    CHECK_INT(n_warnings, 0);
+    pc_corpus_free(c);
+}
+
+static void remove_temp_dir(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
+int main(void)
+{
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    RUN_TEST(test_defaults);
+    RUN_TEST(test_csv_basic);
+    RUN_TEST(test_csv_row_number_ids);
+    RUN_TEST(test_csv_missing_columns);
+    RUN_TEST(test_csv_ragged_and_empty_ids);
+    RUN_TEST(test_csv_empty_inputs);
+    RUN_TEST(test_csv_errors_name_line);
+    RUN_TEST(test_invalid_utf8_and_nul);
+    RUN_TEST(test_cut_long_texts);
+    RUN_TEST(test_duplicate_ids_kept);
+    RUN_TEST(test_csv_gzip);
+    RUN_TEST(test_jsonl);
+    RUN_TEST(test_jsonl_errors);
+    RUN_TEST(test_jsonl_row_numbers_and_missing_ids);
+    RUN_TEST(test_jsonl_gzip_invalid_utf8);
+    RUN_TEST(test_plain_text);
+    RUN_TEST(test_format_option_overrides_name);
+    RUN_TEST(test_read_stream);
+    RUN_TEST(test_cancel);
+    RUN_TEST(test_allocation_failures);
+    RUN_TEST(test_seed_papers);
+    remove_temp_dir();
+    return TEST_EXIT();
+}
