@@ -1040,6 +1040,18 @@ static pc_status no_documents(const ingest *c, pc_format format, pc_error *err)
     return pc_fail(err, PC_ERR_EMPTY, "%s: no documents", c->name);
 }
 
+/* An optional label column with nothing in it is no label column at all. */
+static void drop_empty_labels(pc_corpus *corpus)
+{
+    if (!corpus->label)
+        return;
+    for (int32_t i = 0; i < corpus->n_docs; i++)
+        if (corpus->label[i][0])
+            return;
+    free(corpus->label); /* the strings themselves live in the arena */
+    corpus->label = NULL;
+}
+
 static pc_status read_any(const char *path, FILE *stream, const char *name,
                           const pc_read_options *opt, const pc_monitor *mon, pc_corpus **out,
                           pc_error *err)
@@ -1062,6 +1074,8 @@ static pc_status read_any(const char *path, FILE *stream, const char *name,
         status = no_documents(&c, format, err);
         goto fail;
     }
+    if (opt->label_optional)
+        drop_empty_labels(c.corpus);
     *out = c.corpus;
     c.corpus = NULL;
 fail:

@@ -501,6 +501,24 @@ static void test_allocation_failures(void)
     }
 }
 
+/* An optional label column whose values are all empty gives no labels. */
+static void test_empty_optional_labels(void)
+{
+    const char *path = write_text("labels.csv", "id,title,abstract,label\n1,a,b,\n2,c,d,\n");
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.label_col = "label";
+    opt.label_optional = 1;
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    CHECK(c && c->label == NULL);
+    pc_corpus_free(c);
+    path = write_text("labels2.csv", "id,title,abstract,label\n1,a,b,\n2,c,d,x\n");
+    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    CHECK(c && c->label != NULL && strcmp(c->label[1], "x") == 0 && c->label[0][0] == '\0');
+    pc_corpus_free(c);
+}
+
 static void test_seed_papers(void)
 {
     const char *source = getenv("PC_SOURCE_DIR");
@@ -560,6 +578,7 @@ int main(void)
     RUN_TEST(test_read_stream);
     RUN_TEST(test_cancel);
     RUN_TEST(test_allocation_failures);
+    RUN_TEST(test_empty_optional_labels);
     RUN_TEST(test_seed_papers);
     remove_temp_dir();
     return TEST_EXIT();

@@ -392,6 +392,12 @@ static void test_sklearn_mode(void)
     CHECK_STR(tok_str(tok, "na\xC3\xAFve 3D models, 1st-order x\xC2\xB2 \xC2\xBD 42 "
                            "\xE2\x85\xA0\xE2\x85\xA1 \xCC\x81" "ab"),
               "na\xC3\xAFve|3d|models|1st|order|x\xC2\xB2|42|\xE2\x85\xB0\xE2\x85\xB1|ab");
+    /* "X\u0130 \u0130\u0130ab \u0391\u03a3\u0301 \u0391\u03a3\u0301\u0392"
+     * → ['xi', 'ab', 'ας', 'ασ']: U+0130 lowers to "i" + U+0307, which ends the
+     * token; U+0301 is case-ignorable for the final sigma rule. */
+    CHECK_STR(tok_str(tok, "X\xC4\xB0 \xC4\xB0\xC4\xB0" "ab \xCE\x91\xCE\xA3\xCC\x81 "
+                           "\xCE\x91\xCE\xA3\xCC\x81\xCE\x92"),
+              "xi|ab|\xCE\xB1\xCF\x82|\xCE\xB1\xCF\x83");
     /* "Deep networks for $x^2$ http://example.org running": no markup stripping
      * → ['deep', 'networks', 'for', 'http', 'example', 'org', 'running'] */
     CHECK_STR(tok_str(tok, "Deep networks for $x^2$ http://example.org running"),

@@ -75,7 +75,8 @@ typedef struct pc_read_options {
     const char *id_col;        /* default "id"; when this default column is absent, ids are row numbers 1, 2, ... */
     const char *text_cols;     /* default "title,abstract": comma-separated; every one must exist */
     const char *label_col;     /* default NULL (no labels) */
-    int label_optional;        /* 1: a missing label column means "no labels"; 0 (default): an error */
+    int label_optional;        /* 1: a missing label column, or one whose values are all empty,
+                                  means "no labels"; 0 (default): a missing one is an error */
     size_t max_doc_bytes;      /* default 1 MiB: longer texts are cut (at a UTF-8 boundary) with a warning; 0: no limit */
 } pc_read_options;
 
