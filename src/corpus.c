@@ -299,7 +299,7 @@ static pc_status split_text_names(ingest *c, const char *list, pc_error *err)
         if (plen)
             c->text_name[c->n_text++] = part;
     }
-    if (c->n_text == 0)
+    if (c->n_text == 0 && list[0] != '\0') /* "" on purpose: ids and labels only */
         return pc_fail(err, PC_ERR_INVALID, "%s: no text columns given (text_cols \"%s\")",
                        c->name, list);
     return PC_OK;

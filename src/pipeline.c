@@ -23,6 +23,7 @@ void pc_options_default(pc_options *opt)
     opt->n_cluster_terms = 20;
     opt->n_label_terms = 10;
     opt->n_central = 5;
+    opt->silhouette_sample = 10000;
 }
 
 static pc_status check_df(pc_df_bound b, const char *name, pc_error *err)
@@ -59,6 +60,8 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "--threads must be >= 0");
     if (opt->n_cluster_terms < 0 || opt->n_label_terms < 0 || opt->n_central < 0)
         return pc_fail(err, PC_ERR_INVALID, "numbers of terms and papers must be >= 0");
+    if (opt->silhouette_sample < 0)
+        return pc_fail(err, PC_ERR_INVALID, "the silhouette sample must be >= 0");
     if (opt->read.max_doc_bytes < 16)
         return pc_fail(err, PC_ERR_INVALID, "--max-doc-bytes must be at least 16");
     pc_status status = check_df(opt->vocab.min_df, "min-df", err);
@@ -218,46 +221,43 @@ static pc_status summarize_clusters(const pc_options *opt, run_state *s)
     return status;
 }
 
-/* With labels: agreement of clusters and related papers with them. */
-static pc_status summarize_labels(run_state *s, pc_error *err)
+/* Scores against labels and links, and the silhouette, when asked for. */
+static pc_status summarize_scores(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                                  pc_error *err)
 {
-    if (!s->corpus->label)
-        return PC_OK;
-    int32_t n = s->corpus->n_docs, n_classes = 0;
-    int32_t *code = pc_malloc_array((size_t)n, sizeof *code);
-    if (!code)
-        return pc_fail_nomem(err, "scoring against labels");
-    pc_label_scores scores;
-    pc_status status = pc_labels_encode(n, (const char *const *)s->corpus->label, code,
-                                        &n_classes, err);
-    if (status == PC_OK)
-        status = pc_label_scores_compute(n, s->clusters->assign, code, &scores, err);
-    if (status == PC_ERR_EMPTY) { /* a label column with nothing in it: nothing to score */
-        free(code);
-        return PC_OK;
+    pc_id_index *ids = NULL;
+    int32_t *src = NULL, *dst = NULL;
+    int64_t n_links = 0;
+    pc_status status = PC_OK;
+    if (opt->links) {
+        status = pc_id_index_new(s->corpus->n_docs, s->corpus->id, &ids, err);
+        if (status == PC_OK)
+            status = pc_links_read(opt->links, ids, mon, &n_links, &src, &dst, err);
     }
-    pc_summary *m = &s->summary;
-#define ADD(key, ...)                                                                      \
-    if (status == PC_OK)                                                                   \
-    status = pc_summary_add(m, key, __VA_ARGS__)
-    ADD("labelled_documents", "%lld", (long long)scores.n_scored);
-    ADD("classes", "%d", (int)n_classes);
-    ADD("nmi", "%.6f", scores.nmi);
-    ADD("ari", "%.6f", scores.ari);
-    ADD("homogeneity", "%.6f", scores.homogeneity);
-    ADD("completeness", "%.6f", scores.completeness);
-    ADD("v_measure", "%.6f", scores.v_measure);
-    ADD("purity", "%.6f", scores.purity);
-    if (status == PC_OK && s->neighbors) {
-        double precision;
-        pc_status st = pc_related_label_precision(s->neighbors, code, &precision, err);
-        if (st == PC_OK)
-            status = pc_summary_add(m, "label_precision_at_top", "%.6f", precision);
-        else if (st != PC_ERR_EMPTY)
-            status = st;
+    if (status == PC_OK) {
+        pc_score_input in = {s->corpus->n_docs, s->clusters->assign, s->corpus->label,
+                             s->neighbors, n_links, src, dst};
+        status = pc_scores_summarize(&in, &s->summary, err);
     }
-#undef ADD
-    free(code);
+    if (status == PC_OK && opt->silhouette) {
+        double silhouette = 0.0;
+        int32_t sample = opt->silhouette_sample;
+        status = pc_silhouette_cosine(s->X, s->clusters->assign, s->clusters->k, sample,
+                                      opt->kmeans.seed, opt->threads, &silhouette, err);
+        if (status == PC_OK)
+            status = pc_summary_add(&s->summary, "silhouette", "%.6f", silhouette);
+        if (status == PC_OK)
+            status = pc_summary_add(&s->summary, "silhouette_sample", "%d",
+                                    (int)(sample > 0 && sample < s->X->n_rows ? sample
+                                                                              : s->X->n_rows));
+        if (status == PC_ERR_INVALID) { /* fewer than two non-empty clusters: undefined */
+            pc_warn(mon, "silhouette skipped: %s", err ? err->message : "undefined");
+            status = PC_OK;
+        }
+    }
+    pc_id_index_free(ids);
+    free(src);
+    free(dst);
     return status;
 }
 
@@ -289,7 +289,7 @@ pc_status pc_run(const pc_options *opt, const pc_monitor *mon, pc_error *err)
                             summarize_clusters(opt, &s) != PC_OK))
         status = pc_fail_nomem(err, "writing the summary");
     if (status == PC_OK)
-        status = summarize_labels(&s, err);
+        status = summarize_scores(opt, mon, &s, err);
     if (status == PC_OK) {
         pc_report_input in = {.corpus = s.corpus,
                               .vocab = s.vocab,

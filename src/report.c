@@ -72,6 +72,17 @@ void pc_summary_clear(pc_summary *summary)
     memset(summary, 0, sizeof *summary);
 }
 
+pc_status pc_summary_write(FILE *out, const pc_summary *summary, pc_error *err)
+{
+    int failed = pc_csv_write_row(out, (const char *const[]){"key", "value"}, 2) != 0;
+    for (size_t i = 0; !failed && i < summary->count; i++)
+        failed = pc_csv_write_row(out, (const char *const[]){summary->key[i], summary->value[i]},
+                                  2) != 0;
+    if (failed || fflush(out) != 0)
+        return pc_fail(err, PC_ERR_IO, "cannot write the scores: %s", strerror(errno));
+    return PC_OK;
+}
+
 /* ---- one report file ---- */
 
 #define N_REPORTS 5 /* the most files one set holds */

@@ -5,7 +5,9 @@ usage: e2e_run.py PAPERCLUST SOURCE_DIR CASE
 CASE seed:        the bundled seed corpus: five reports, headers, row counts,
                   reproducibility across runs and thread counts.
 CASE classic4:    ../shared/corpora/classic4.csv with -k 4 reaches NMI >= 0.70
-                  against its labels (skips with exit 77 when absent).
+                  against its labels (skips with exit 77 when absent); the scores
+                  of `run --links --silhouette` equal those of `evaluate` on its files.
+CASE evaluate:    `paperclust evaluate` on a hand-made case scored by hand.
 NMI is computed here, independently of the library (arithmetic mean
 normalisation, as scikit-learn's default).
 """
@@ -122,17 +124,58 @@ def case_classic4(binary, source):
     if not os.path.exists(corpus):
         print("SKIP: ../shared/corpora/classic4.csv is absent")
         sys.exit(77)
+    links = os.path.join(source, "..", "shared", "corpora", "cisi_links.csv")
     with tempfile.TemporaryDirectory() as tmp:
-        run(binary, ["run", corpus, "-k", "4", "--top", "10", "-o", tmp, "--quiet"])
+        run(binary, ["run", corpus, "-k", "4", "--top", "10", "-o", tmp, "--quiet",
+                     "--links", links, "--silhouette"])
         rows = read(os.path.join(tmp, "assignments.csv"))[1:]
         score = nmi([r[1] for r in rows], [r[3] for r in rows])
         print(f"classic4 -k 4: NMI {score:.4f} over {len(rows)} documents")
         check(len(rows) == 5478, f"{len(rows)} documents, want 5478")
         check(score >= 0.70, f"NMI {score:.4f} >= 0.70")
+        summary = dict(read(os.path.join(tmp, "summary.csv"))[1:])
+        check(abs(float(summary["nmi"]) - score) < 1e-5, f"summary nmi {summary['nmi']} = {score}")
+        check(-1 <= float(summary.get("silhouette", "nan")) <= 1, "silhouette in [-1, 1]")
+        p = run(binary, ["evaluate", "--labels", corpus, "--links", links,
+                         "--assignments", os.path.join(tmp, "assignments.csv"),
+                         "--related", os.path.join(tmp, "related.csv")])
+        scores = dict(r for r in csv.reader(p.stdout.splitlines()[1:]))
+        for key in ["nmi", "ari", "v_measure", "purity", "label_precision_at_top",
+                    "link_precision_at_top", "link_recall_at_top", "link_queries"]:
+            check(scores.get(key) == summary.get(key),
+                  f"evaluate {key} {scores.get(key)} == run's {summary.get(key)}")
+
+
+def case_evaluate(binary, source):
+    """Labels x x y y; clusters perfect; related a:[b,c] b:[a] c:[d] d:[a]; links a-b, c-d.
+    Label precision: pairs (a,b)+ (a,c)- (b,a)+ (c,d)+ (d,a)- → 3/5.
+    Links (both directions), N = 2: hits a 1, b 1, c 1, d 0 → precision mean(1/2,1/2,1/2,0)
+    = 0.375, recall mean(1,1,1,0) = 0.75."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {
+            "corpus.csv": "id,title,abstract,label\na,t,x,x\nb,t,x,x\nc,t,y,y\nd,t,y,y\n",
+            "assignments.csv": "doc_id,cluster,similarity\na,0,1\nb,0,1\nc,1,1\nd,1,1\n",
+            "related.csv": "doc_id,rank,related_id,similarity\na,1,b,.9\na,2,c,.1\nb,1,a,.9\n"
+                           "c,1,d,.5\nd,1,a,.2\n",
+            "links.csv": "source_id,target_id\na,b\nd,c\nzz,a\n",
+        }
+        for name, text in files.items():
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(text)
+        path = lambda name: os.path.join(tmp, name)
+        p = run(binary, ["evaluate", "--labels", path("corpus.csv"), "--assignments",
+                         path("assignments.csv"), "--related", path("related.csv"),
+                         "--links", path("links.csv")])
+        got = dict(r for r in csv.reader(p.stdout.splitlines()[1:]))
+        want = {"nmi": 1.0, "ari": 1.0, "purity": 1.0, "label_precision_at_top": 0.6,
+                "link_precision_at_top": 0.375, "link_recall_at_top": 0.75, "link_queries": 4}
+        for key, value in want.items():
+            check(key in got and abs(float(got[key]) - value) < 1e-9, f"{key}: {got.get(key)} vs {value}")
+        check("1 links skipped: unknown paper id" in p.stderr, f"unknown-id warning: {p.stderr!r}")
 
 
 if __name__ == "__main__":
     binary, source, case = sys.argv[1:4]
-    {"seed": case_seed, "classic4": case_classic4}[case](binary, source)
+    {"seed": case_seed, "classic4": case_classic4, "evaluate": case_evaluate}[case](binary, source)
     print("failures:", failures)
     sys.exit(1 if failures else 0)

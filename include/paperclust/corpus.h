@@ -73,7 +73,8 @@ typedef enum pc_format {
 typedef struct pc_read_options {
     pc_format format;          /* default PC_FORMAT_AUTO */
     const char *id_col;        /* default "id"; when this default column is absent, ids are row numbers 1, 2, ... */
-    const char *text_cols;     /* default "title,abstract": comma-separated; every one must exist */
+    const char *text_cols;     /* default "title,abstract": comma-separated; every one must exist;
+                                  "" reads ids and labels only (texts are empty) */
     const char *label_col;     /* default NULL (no labels) */
     int label_optional;        /* 1: a missing label column, or one whose values are all empty,
                                   means "no labels"; 0 (default): a missing one is an error */

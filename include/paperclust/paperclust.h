@@ -12,6 +12,7 @@
 
 #include "corpus.h"
 #include "describe.h"
+#include "evaluate.h"
 #include "kmeans.h"
 #include "matrix.h"
 #include "metrics.h"
@@ -40,6 +41,9 @@ typedef struct pc_options {
     int32_t n_cluster_terms;      /* default 20: rows per cluster in cluster_terms.csv */
     int32_t n_label_terms;        /* default 10: terms in clusters.csv's top_terms */
     int32_t n_central;            /* default 5: papers in clusters.csv's central_doc_ids */
+    const char *links;            /* default NULL: a source_id,target_id CSV to score related papers */
+    int silhouette;               /* default 0: 1 adds the mean cosine silhouette */
+    int32_t silhouette_sample;    /* default 10000 documents (0: all) for the silhouette */
     int threads;                  /* default 0: all available; copied into every stage */
 } pc_options;
 

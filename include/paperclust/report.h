@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "corpus.h"
 #include "describe.h"
@@ -45,6 +46,8 @@ pc_status pc_summary_add(pc_summary *summary, const char *key, const char *forma
     ;
 /* The value stored under `key`, or NULL. */
 const char *pc_summary_get(const pc_summary *summary, const char *key);
+/* Writes the rows as key,value CSV (with a header row) to `out`. */
+pc_status pc_summary_write(FILE *out, const pc_summary *summary, pc_error *err);
 /* Frees the rows (not the struct, which is usually on the stack). */
 void pc_summary_clear(pc_summary *summary);
 

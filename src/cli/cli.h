@@ -28,5 +28,7 @@ int pc_display_error(pc_display *display, pc_status status, const char *message)
 
 /* `paperclust run` (vectorize 0) or `paperclust vectorize` (1); returns the exit status. */
 int pc_cli_run(int argc, char **argv, int vectorize);
+/* `paperclust evaluate`; returns the exit status. */
+int pc_cli_evaluate(int argc, char **argv);
 
 #endif

@@ -55,6 +55,12 @@ static const char run_help[] =
     "                      reports whatever the thread count (default 1)\n"
     "Related papers:\n"
     "  --top N             related papers per paper (default 10; 0 = none)\n"
+    "Evaluation (added to summary.csv):\n"
+    "                      with labels: nmi, ari, homogeneity, completeness,\n"
+    "                      v_measure, purity, label_precision_at_top\n"
+    "  --links FILE        source_id,target_id pairs of related papers (e.g.\n"
+    "                      citations): precision and recall of related.csv\n"
+    "  --silhouette        mean cosine silhouette, on a sample of 10000 papers\n"
     "Output and running:\n"
     "  -o, --output DIR    output folder, created if needed (default out)\n"
     "  --threads N         worker threads (default: all cores)\n"
@@ -76,7 +82,7 @@ enum {
     OPT_TOP = 256, OPT_SEED, OPT_THREADS, OPT_ID_COL, OPT_TEXT_COLS, OPT_LABEL_COL, OPT_FORMAT,
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
-    OPT_MAX_DOC_BYTES, OPT_QUIET
+    OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE
 };
 
 static const struct option long_options[] = {
@@ -102,6 +108,8 @@ static const struct option long_options[] = {
     {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"links", required_argument, NULL, OPT_LINKS},
+    {"silhouette", no_argument, NULL, OPT_SILHOUETTE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -236,6 +244,8 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         return 0;
     case 'o': opt->output_dir = arg; return 0;
     case OPT_QUIET: *quiet = 1; return 0;
+    case OPT_LINKS: opt->links = arg; return 0;
+    case OPT_SILHOUETTE: opt->silhouette = 1; return 0;
     default: return -1;
     }
 }
