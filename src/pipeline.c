@@ -118,6 +118,26 @@ static int stage_threads(int own, int common)
     return own > 0 ? own : common;
 }
 
+/*
+ * The default bounds (min-df 2 documents, max-df half of them) leave no room
+ * in a corpus of fewer than 4 documents; there, and only when both bounds
+ * are the defaults, every term is kept instead, with a warning.
+ */
+static void relax_default_bounds(pc_vocab_options *vopt, const pc_corpus *corpus,
+                                 const pc_monitor *mon)
+{
+    pc_vocab_options defaults;
+    pc_vocab_options_default(&defaults);
+    if (memcmp(&vopt->min_df, &defaults.min_df, sizeof defaults.min_df) != 0 ||
+        memcmp(&vopt->max_df, &defaults.max_df, sizeof defaults.max_df) != 0 ||
+        defaults.max_df.value * corpus->n_docs >= defaults.min_df.value)
+        return;
+    vopt->min_df = (pc_df_bound){1.0, 0};
+    vopt->max_df = (pc_df_bound){1.0, 1};
+    pc_warn(mon, "%s: only %d document%s: keeping every term (min-df 1, max-df 1.0)",
+            corpus->source, (int)corpus->n_docs, corpus->n_docs == 1 ? "" : "s");
+}
+
 static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, run_state *s,
                                   double *clock, pc_error *err)
 {
@@ -127,6 +147,7 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
         return status;
     vopt.tokenize.stoplist = s->stoplist;
     vopt.threads = stage_threads(vopt.threads, opt->threads);
+    relax_default_bounds(&vopt, s->corpus, mon);
     status = pc_vocab_build(s->corpus, &vopt, mon, &s->vocab, &s->X, err);
     if (status == PC_OK)
         status = lap(s, "seconds_vocabulary", clock);
@@ -155,8 +176,9 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
     if (kopt.k == 0)
         kopt.k = pc_default_k(s->X->n_rows);
     if (kopt.k > s->X->n_rows)
-        return pc_fail(err, PC_ERR_INVALID, "-k %d is more than the %d documents of %s",
-                       (int)kopt.k, (int)s->X->n_rows, s->corpus->source);
+        return pc_fail(err, PC_ERR_INVALID, "-k %d is more than the %d document%s of %s",
+                       (int)kopt.k, (int)s->X->n_rows, s->X->n_rows == 1 ? "" : "s",
+                       s->corpus->source);
     pc_status status = pc_kmeans_fit(s->X, &kopt, mon, &s->clusters, err);
     if (status == PC_OK)
         status = pc_clusters_sort_by_size(s->clusters, err);

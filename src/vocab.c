@@ -217,14 +217,16 @@ static double df_limit(pc_df_bound bound, int32_t n_docs)
  * ids or -1.
  */
 static pc_status prune_terms(const pc_strmap *all, const int32_t *df, const int64_t *count,
-                             int32_t n_docs, const pc_vocab_options *opt, term_rank **kept,
-                             int32_t *n_kept, int32_t *final_id, pc_error *err)
+                             const pc_corpus *corpus, const pc_vocab_options *opt,
+                             term_rank **kept, int32_t *n_kept, int32_t *final_id, pc_error *err)
 {
+    int32_t n_docs = corpus->n_docs;
     double min_docs = df_limit(opt->min_df, n_docs), max_docs = df_limit(opt->max_df, n_docs);
     if (max_docs < min_docs)
         return pc_fail(err, PC_ERR_INVALID,
-                       "max-df keeps fewer documents (%g) than min-df requires (%g)", max_docs,
-                       min_docs);
+                       "%s: with %d documents, max-df keeps terms of at most %g documents but "
+                       "min-df asks for at least %g",
+                       corpus->source, (int)n_docs, max_docs, min_docs);
     int32_t n = pc_strmap_count(all), m = 0;
     term_rank *rank = pc_malloc_array((size_t)n, sizeof *rank);
     if (!rank)
@@ -238,12 +240,19 @@ static pc_status prune_terms(const pc_strmap *all, const int32_t *df, const int6
         qsort(rank, (size_t)m, sizeof *rank, by_count_then_bytes);
         m = opt->max_features;
     }
+    if (n == 0) {
+        free(rank);
+        return pc_fail(err, PC_ERR_EMPTY,
+                       "%s: no terms at all: every text is empty or only stop words and "
+                       "one-character tokens",
+                       corpus->source);
+    }
     if (m == 0) {
         free(rank);
         return pc_fail(err, PC_ERR_EMPTY,
-                       "no terms remain after pruning (%d distinct terms): lower --min-df or "
-                       "raise --max-df",
-                       (int)n);
+                       "%s: no terms remain after pruning (%d distinct terms before): lower "
+                       "--min-df or raise --max-df",
+                       corpus->source, (int)n);
     }
     qsort(rank, (size_t)m, sizeof *rank, by_bytes);
     for (int32_t f = 0; f < m; f++)
@@ -369,7 +378,7 @@ static pc_status build_outputs(const pc_corpus *corpus, const pc_vocab_options *
             count[g] += slices[t].pair_count[p];
         }
     }
-    status = prune_terms(all, df, count, corpus->n_docs, opt, &kept, &n_kept, final_id, err);
+    status = prune_terms(all, df, count, corpus, opt, &kept, &n_kept, final_id, err);
     if (status != PC_OK)
         goto done;
     status = make_vocab(kept, n_kept, corpus->n_docs, n, df, count, vocab, err);

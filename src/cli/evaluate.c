@@ -54,14 +54,14 @@ int pc_cli_evaluate(int argc, char **argv)
         case OPT_LABEL_COL: opt.read.label_col = optarg; break;
         case OPT_ID_COL: opt.read.id_col = optarg; break;
         default:
-            fprintf(stderr, "paperclust: %s %s\nRun 'paperclust evaluate --help'.\n",
+            fprintf(stderr, "paperclust: %s %s (see 'paperclust evaluate --help')\n",
                     c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
             return EXIT_USAGE;
         }
     }
     if (optind != argc || !opt.labels) {
-        fputs("paperclust: evaluate needs --labels CORPUS and no other arguments\n"
-              "Run 'paperclust evaluate --help'.\n", stderr);
+        fputs("paperclust: evaluate needs --labels CORPUS and no other arguments (see "
+              "'paperclust evaluate --help')\n", stderr);
         return EXIT_USAGE;
     }
     pc_display display;

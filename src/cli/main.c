@@ -24,7 +24,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        fputs("paperclust: no command given (see 'paperclust --help')\n", stderr);
         return EXIT_USAGE;
     }
     const char *command = argv[1];
@@ -42,7 +42,6 @@ int main(int argc, char **argv)
         return pc_cli_run(argc - 1, argv + 1, 1);
     if (strcmp(command, "evaluate") == 0)
         return pc_cli_evaluate(argc - 1, argv + 1);
-    fprintf(stderr, "paperclust: unknown command '%s'\n", command);
-    usage(stderr);
+    fprintf(stderr, "paperclust: unknown command '%s' (see 'paperclust --help')\n", command);
     return EXIT_USAGE;
 }

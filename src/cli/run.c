@@ -268,18 +268,19 @@ int pc_cli_run(int argc, char **argv, int vectorize)
         if (c == '?' || c == ':') {
             const char *what = c == '?' ? "unknown option" : "missing value for";
             if (optopt)
-                fprintf(stderr, "paperclust: %s -%c\n", what, optopt);
+                fprintf(stderr, "paperclust: %s -%c (see 'paperclust %s --help')\n", what,
+                        optopt, command);
             else
-                fprintf(stderr, "paperclust: %s %s\n", what, argv[optind - 1]);
-            fprintf(stderr, "Run 'paperclust %s --help' for the options.\n", command);
+                fprintf(stderr, "paperclust: %s %s (see 'paperclust %s --help')\n", what,
+                        argv[optind - 1], command);
             return EXIT_USAGE;
         }
         if (apply_option(c, optarg, &opt, &quiet) != 0)
             return EXIT_USAGE;
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "paperclust: %s takes exactly one input FILE ('-' for stdin)\n"
-                        "Run 'paperclust %s --help' for the options.\n", command, command);
+        fprintf(stderr, "paperclust: %s takes exactly one input FILE, '-' for stdin (see "
+                        "'paperclust %s --help')\n", command, command);
         return EXIT_USAGE;
     }
     opt.input = argv[optind];
