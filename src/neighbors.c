@@ -6,8 +6,8 @@
  * postings of d's terms and adding w_dt · w_et into a dense accumulator gives
  * dot(d, e) for every e sharing a term with d; a bounded min-heap keeps the N
  * best.  Total work is Σ_t df_t² multiply-adds (the sparse product X·Xᵀ),
- * memory is the index (nnz) plus one accumulator of n floats per thread plus
- * the n × N result — never n².  Queries run in parallel in chunks; each
+ * memory is the index (nnz) plus a small accumulator per thread plus the
+ * n × N result — never n².  Queries run in parallel in chunks; each
  * query's sums are formed in the same order whatever thread runs it, and ties
  * are broken by the lower document index, so results are thread-independent.
  */
@@ -107,63 +107,66 @@ static void heap_drain(heap *h, int32_t *out_id, float *out_sim)
     }
 }
 
+#define DOC_BLOCK 4096 /* accumulator floats per block: 16 KiB, stays in L1 */
+
 /* Per-thread scratch space. */
 typedef struct workspace {
-    float *acc;       /* n: partial dot products, all zero between queries */
-    int32_t *touched; /* documents with a non-zero accumulator */
+    float *acc;        /* DOC_BLOCK partial dot products, zero between blocks */
+    int64_t *cursor;   /* per term of the query: next posting to read */
     heap best;
 } workspace;
 
 static void workspace_free(workspace *w)
 {
     free(w->acc);
-    free(w->touched);
+    free(w->cursor);
     free(w->best.id);
     free(w->best.sim);
 }
 
-static int workspace_alloc(workspace *w, int32_t n, int32_t top)
+static int workspace_alloc(workspace *w, int32_t max_row, int32_t top)
 {
     memset(w, 0, sizeof *w);
-    w->acc = pc_calloc((size_t)n, sizeof *w->acc);
-    w->touched = pc_malloc_array((size_t)n, sizeof *w->touched);
+    w->acc = pc_calloc(DOC_BLOCK, sizeof *w->acc);
+    w->cursor = pc_malloc_array((size_t)max_row + 1, sizeof *w->cursor);
     w->best.id = pc_malloc_array((size_t)top, sizeof *w->best.id);
     w->best.sim = pc_malloc_array((size_t)top, sizeof *w->best.sim);
     w->best.cap = top;
-    return w->acc && w->touched && w->best.id && w->best.sim ? 0 : -1;
+    return w->acc && w->cursor && w->best.id && w->best.sim ? 0 : -1;
 }
 
 /*
- * The top-N of query d, written to its rows of the result.  Weights are
- * non-negative and products of positive floats do not vanish, so an
- * accumulator is zero exactly when its document has not been touched yet:
- * the accumulator doubles as the "seen" mark, which keeps the working set of
- * this loop to one n-float array (it fits in L2 for n up to ~100k).
+ * The top-N of query d, written to its rows of the result.  The documents are
+ * visited in blocks of DOC_BLOCK ids: each of d's posting lists is read up to
+ * the end of the block (a cursor per term keeps the place), so the
+ * accumulator of one block stays in L1 cache however large the corpus.  For
+ * any one pair (d, e) the products are still added in the order of d's terms,
+ * so the sums do not depend on the blocking.
  */
 static void query(const pc_csr *X, const pc_csr *index, int32_t d, workspace *w,
                   pc_neighbors *out)
 {
     float *restrict acc = w->acc;
-    int32_t *restrict touched = w->touched;
-    int32_t n_touched = 0;
-    for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++) {
-        const float wd = X->val[p];
-        const int32_t t = X->col[p];
-        const int32_t *restrict post = index->col + index->row_ptr[t];
-        const float *restrict weight = index->val + index->row_ptr[t];
-        const int64_t len = index->row_ptr[t + 1] - index->row_ptr[t];
-        for (int64_t q = 0; q < len; q++) { /* Σ_t df_t² iterations in all: the hot loop */
-            const int32_t e = post[q];
-            if (acc[e] == 0.0f)
-                touched[n_touched++] = e;
-            acc[e] += wd * weight[q];
+    const int64_t first = X->row_ptr[d], n_terms = X->row_ptr[d + 1] - first;
+    for (int64_t i = 0; i < n_terms; i++)
+        w->cursor[i] = index->row_ptr[X->col[first + i]];
+    for (int32_t lo = 0; lo < X->n_rows; lo += DOC_BLOCK) {
+        const int32_t hi = lo + DOC_BLOCK < X->n_rows ? lo + DOC_BLOCK : X->n_rows;
+        for (int64_t i = 0; i < n_terms; i++) {
+            const float wd = X->val[first + i];
+            const int64_t end = index->row_ptr[X->col[first + i] + 1];
+            int64_t q = w->cursor[i];
+            for (; q < end && index->col[q] < hi; q++) /* Σ_t df_t² iterations in all */
+                acc[index->col[q] - lo] += wd * index->val[q];
+            w->cursor[i] = q;
         }
-    }
-    for (int32_t j = 0; j < n_touched; j++) {
-        int32_t e = touched[j];
-        if (e != d)
-            heap_push(&w->best, acc[e], e);
-        acc[e] = 0.0f;
+        for (int32_t j = 0; j < hi - lo; j++) {
+            if (acc[j] > 0.0f) {
+                if (lo + j != d)
+                    heap_push(&w->best, acc[j], lo + j);
+                acc[j] = 0.0f;
+            }
+        }
     }
     heap_drain(&w->best, out->id + (size_t)d * (size_t)out->top,
                out->similarity + (size_t)d * (size_t)out->top);
@@ -207,8 +210,12 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     pc_status status = pc_csr_transpose(X, &index, err);
     if (status == PC_OK)
         status = neighbors_alloc(n, top, &nb, err);
+    int32_t max_row = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (X->row_ptr[i + 1] - X->row_ptr[i] > max_row)
+            max_row = (int32_t)(X->row_ptr[i + 1] - X->row_ptr[i]);
     for (int t = 0; t < threads && status == PC_OK; t++)
-        if (workspace_alloc(&ws[t], n, top) != 0)
+        if (workspace_alloc(&ws[t], max_row, top) != 0)
             status = pc_fail_nomem(err, "finding related papers");
     if (status != PC_OK)
         goto done;
