@@ -75,6 +75,8 @@ import sys
 import tempfile
 import time
 
+from argtypes import non_negative_int, positive_int
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = "/usr/bin/python3"
 PEER = os.path.join(REPO, "bench", "sklearn_peer.py")
@@ -96,26 +98,6 @@ class HarnessError(Exception):
 
 
 # ---------------------------------------------------------------- options
-
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an integer >= 1")
-    return value
-
-
-def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an integer >= 0")
-    return value
-
 
 def k_option(text):
     """An integer (every corpus) or NAME=K pairs separated by commas."""

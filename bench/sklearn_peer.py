@@ -59,6 +59,8 @@ import os
 import sys
 import time
 
+from argtypes import non_negative_int, positive_int
+
 
 def count_or_fraction(text):
     """scikit-learn's min_df/max_df convention: int = count, float = fraction."""
@@ -74,26 +76,6 @@ def count_or_fraction(text):
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"'{text}' is neither a count (integer >= 0) nor a fraction (0.0 to 1.0)")
-    return value
-
-
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an integer >= 1")
-    return value
-
-
-def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an integer >= 0")
     return value
 
 

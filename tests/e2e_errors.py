@@ -18,20 +18,15 @@ import sys
 import tempfile
 import time
 
+import e2e_util
+from e2e_util import check
+
 BINARY = sys.argv[1]
 CLASSIC4 = os.path.join(sys.argv[2], "..", "shared", "corpora", "classic4.csv")
 REPORTS = ["assignments.csv", "clusters.csv", "cluster_terms.csv", "related.csv", "summary.csv"]
 GOOD = "id,title,abstract\n" + "".join(
     f"g{i},{t} study,{t} methods for {t} data\n"
     for i, t in enumerate(["graph", "protein", "graph", "protein", "market", "market"]))
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
 
 
 def snapshot(out):
@@ -137,8 +132,8 @@ def main():
         print("SKIP allocation failure case: ../shared/corpora/classic4.csv is absent")
     unwritable()
     interrupted()
-    print("failures:", failures)
-    return 1 if failures else 0
+    print("failures:", e2e_util.failures)
+    return 1 if e2e_util.failures else 0
 
 
 def unwritable():

@@ -19,6 +19,9 @@ import sys
 import tempfile
 from collections import Counter
 
+import e2e_util
+from e2e_util import check
+
 REPORTS = {
     "assignments.csv": ["doc_id", "cluster", "similarity", "label"],
     "clusters.csv": ["cluster", "size", "top_terms", "central_doc_ids", "cohesion"],
@@ -26,14 +29,6 @@ REPORTS = {
     "related.csv": ["doc_id", "rank", "related_id", "similarity"],
     "summary.csv": ["key", "value"],
 }
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
 
 
 def run(binary, args):
@@ -177,5 +172,5 @@ def case_evaluate(binary, source):
 if __name__ == "__main__":
     binary, source, case = sys.argv[1:4]
     {"seed": case_seed, "classic4": case_classic4, "evaluate": case_evaluate}[case](binary, source)
-    print("failures:", failures)
-    sys.exit(1 if failures else 0)
+    print("failures:", e2e_util.failures)
+    sys.exit(1 if e2e_util.failures else 0)
