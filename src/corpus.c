@@ -19,25 +19,23 @@
  * Strings live in an arena of 1 MiB blocks (a string longer than a quarter
  * block gets a block of its own), so a million documents cost a few hundred
  * allocations rather than three million.  CSV goes through csvio.c (libcsv);
- * JSON Lines and plain text through a small line reader over zlib, which
- * reads plain files as they are and gunzips gzip content.
+ * JSON Lines and plain text through a small line reader over the chunks of
+ * source.c (zlib, which reads plain files as they are and gunzips gzip
+ * content).
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "csvio_internal.h"
 #include "internal.h"
 #include "paperclust/corpus.h"
+#include "source_internal.h"
 #include "strmap_internal.h"
 
-#define CHUNK_BYTES (64u * 1024u)
 #define ARENA_BLOCK ((size_t)1 << 20)
 #define MIN_FIELD_BOUND ((size_t)64 << 20)
 
@@ -659,9 +657,9 @@ fail:
 /* ---- lines over zlib (JSON Lines and plain text) --------------------- */
 
 typedef struct line_reader {
-    gzFile gz;
+    pc_source *source;
     const char *name;
-    unsigned char *chunk;
+    const unsigned char *chunk; /* the source's bytes; chunk[pos, len) not yet split */
     size_t len, pos;
     int eof;
     size_t bound;       /* longest line accepted; 0: no bound */
@@ -674,57 +672,22 @@ static pc_status line_open(line_reader *lr, const char *path, FILE *stream, cons
     memset(lr, 0, sizeof *lr);
     lr->name = c->name;
     lr->bound = c->field_bound;
-    int fd = -1;
-    errno = 0;
-    if (stream || strcmp(path, "-") == 0) {
-        fd = dup(stream ? fileno(stream) : STDIN_FILENO);
-        lr->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-    } else {
-        lr->gz = gzopen(path, "rb");
-    }
-    if (!lr->gz) {
-        if (fd >= 0)
-            close(fd);
-        return pc_fail(err, PC_ERR_IO, "%s: cannot open: %s", c->name,
-                       errno ? strerror(errno) : "out of memory");
-    }
-    lr->chunk = pc_malloc(CHUNK_BYTES);
-    if (!lr->chunk)
-        return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while opening", c->name);
-    return PC_OK;
+    return stream ? pc_source_open_stream(stream, c->name, &lr->source, err)
+                  : pc_source_open(path, &lr->source, err);
 }
 
 static void line_close(line_reader *lr)
 {
-    if (lr->gz)
-        gzclose(lr->gz);
-    free(lr->chunk);
-}
-
-/* zlib's messages start with its own "path: "; keep only the reason. */
-static const char *zlib_reason(const char *message, int code)
-{
-    if (code == Z_ERRNO)
-        return strerror(errno);
-    if (!message)
-        return "unknown error";
-    const char *reason = message;
-    for (const char *p = strstr(message, ": "); p; p = strstr(p + 1, ": "))
-        reason = p + 2;
-    return reason;
+    pc_source_close(lr->source);
 }
 
 static pc_status line_refill(line_reader *lr, pc_error *err)
 {
-    int n = gzread(lr->gz, lr->chunk, CHUNK_BYTES);
-    int code = Z_OK;
-    const char *message = n <= 0 ? gzerror(lr->gz, &code) : NULL;
-    if (n < 0 || code != Z_OK)
-        return pc_fail(err, PC_ERR_IO, "%s:%lld: read error: %s", lr->name,
-                       (long long)lr->line_no + 1, zlib_reason(message, code));
-    lr->len = (size_t)n;
+    pc_status status = pc_source_read(lr->source, lr->line_no + 1, &lr->chunk, &lr->len, err);
+    if (status != PC_OK)
+        return status;
     lr->pos = 0;
-    lr->eof = n == 0;
+    lr->eof = lr->len == 0;
     return PC_OK;
 }
 

@@ -5,8 +5,8 @@
  * field and once per row.  To offer "give me the next row" without holding
  * more than one row in memory, the reader feeds libcsv one *segment* at a
  * time — the bytes up to and including the next CR or LF of a 64 KiB chunk
- * read through zlib (gzread reads plain files as they are and gunzips gzip
- * content, whatever the file is called).  A row can only end on a CR or LF,
+ * from source.c (zlib: plain files are read as they are and gzip content is
+ * gunzipped, whatever the file is called).  A row can only end on a CR or LF,
  * so at most one row completes per segment, and the loop stops as soon as one
  * has.  Field callbacks copy each field into a row buffer (libcsv reuses its
  * entry buffer for the next field).
@@ -24,33 +24,31 @@
  * input into an error.  Without a space function libcsv would trim spaces
  * around unquoted fields; RFC 4180 says they are part of the field.
  *
- * Memory: one 64 KiB chunk, the current row, and libcsv's entry buffer, which
- * grows in 64 KiB steps and is checked against max_field_bytes after every
- * segment, so a runaway field is stopped within one block of the bound.
+ * Memory: the source's 64 KiB chunk, the current row, and libcsv's entry
+ * buffer, which grows in 64 KiB steps and is checked against max_field_bytes
+ * after every segment, so a runaway field is stopped within one block of the
+ * bound.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <csv.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "csvio_internal.h"
 #include "internal.h"
+#include "source_internal.h"
 
-#define CHUNK_BYTES (64u * 1024u)
 #define PARSER_BLOCK (64u * 1024u) /* libcsv entry-buffer growth step */
 
 struct pc_csv_reader {
-    gzFile gz;
-    char *name;                 /* for messages */
+    pc_source *source;
+    const char *name;           /* the source's, for messages */
     struct csv_parser parser;
     int parser_ready;
     size_t max_field;           /* 0: unbounded */
 
-    unsigned char *chunk;       /* input bytes chunk[pos, len) not yet parsed */
+    const unsigned char *chunk; /* the source's bytes; chunk[pos, len) not yet parsed */
     size_t chunk_len, chunk_pos;
     int at_start;               /* nothing read yet: look for a BOM */
     int finished;               /* end of input reached and csv_fini called */
@@ -185,31 +183,12 @@ static pc_status parse_failure(pc_csv_reader *r, pc_error *err)
     return too_long(r, err);
 }
 
-/* zlib's messages start with its own "path: "; keep only the reason. */
-static const char *zlib_reason(const char *message, int code)
-{
-    if (code == Z_ERRNO)
-        return strerror(errno);
-    if (!message)
-        return "unknown error";
-    const char *reason = message;
-    for (const char *p = strstr(message, ": "); p; p = strstr(p + 1, ": "))
-        reason = p + 2;
-    return reason;
-}
-
 /* Reads the next chunk; chunk_len == 0 afterwards means end of input. */
 static pc_status refill(pc_csv_reader *r, pc_error *err)
 {
-    int n = gzread(r->gz, r->chunk, CHUNK_BYTES);
-    int code = Z_OK;
-    const char *message = n < 0 ? gzerror(r->gz, &code) : NULL;
-    if (n == 0)
-        message = gzerror(r->gz, &code); /* a truncated gzip stream ends with an error */
-    if (n < 0 || code != Z_OK)
-        return pc_fail(err, PC_ERR_IO, "%s:%lld: read error: %s", r->name, (long long)r->line,
-                       zlib_reason(message, code));
-    r->chunk_len = (size_t)n;
+    pc_status status = pc_source_read(r->source, r->line, &r->chunk, &r->chunk_len, err);
+    if (status != PC_OK)
+        return status;
     r->chunk_pos = 0;
     if (r->at_start && r->chunk_len >= 3 && memcmp(r->chunk, "\xEF\xBB\xBF", 3) == 0)
         r->chunk_pos = 3;
@@ -256,20 +235,19 @@ static pc_status finish(pc_csv_reader *r, pc_error *err)
     return PC_OK;
 }
 
-static pc_status reader_new(gzFile gz, const char *name, size_t max_field_bytes,
-                            pc_csv_reader **out, pc_error *err)
+/* Wraps a source (owned from here on: closed on failure too) in a reader. */
+static pc_status reader_new(pc_source *source, size_t max_field_bytes, pc_csv_reader **out,
+                            pc_error *err)
 {
+    pc_status status;
     pc_csv_reader *r = pc_calloc(1, sizeof *r);
     if (!r)
         goto fail;
-    r->gz = gz;
+    r->source = source;
+    r->name = pc_source_name(source);
     r->max_field = max_field_bytes;
     r->at_start = 1;
     r->line = 1;
-    r->name = pc_strndup(name, strlen(name));
-    r->chunk = pc_malloc(CHUNK_BYTES);
-    if (!r->name || !r->chunk)
-        goto fail;
     if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
         goto fail;
     r->parser_ready = 1;
@@ -277,55 +255,36 @@ static pc_status reader_new(gzFile gz, const char *name, size_t max_field_bytes,
     csv_set_realloc_func(&r->parser, parser_realloc);
     csv_set_free_func(&r->parser, free);
     csv_set_blk_size(&r->parser, PARSER_BLOCK);
-    gzbuffer(gz, CHUNK_BYTES);
     *out = r;
     return PC_OK;
 
 fail:
+    status = pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while opening",
+                     pc_source_name(source));
     if (r)
-        r->gz = NULL;
-    pc_csv_reader_close(r);
-    gzclose(gz);
-    return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while opening", name);
-}
-
-/* Wraps a descriptor we own (a dup) in zlib; closes it on failure. */
-static pc_status open_descriptor(int fd, const char *name, size_t max_field_bytes,
-                                 pc_csv_reader **out, pc_error *err)
-{
-    if (fd < 0)
-        return pc_fail(err, PC_ERR_IO, "%s: cannot open: %s", name, strerror(errno));
-    gzFile gz = gzdopen(fd, "rb");
-    if (!gz) {
-        close(fd);
-        return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while opening", name);
-    }
-    return reader_new(gz, name, max_field_bytes, out, err);
+        pc_csv_reader_close(r); /* closes the source */
+    else
+        pc_source_close(source);
+    return status;
 }
 
 pc_status pc_csv_reader_open(const char *path, size_t max_field_bytes, pc_csv_reader **out,
                              pc_error *err)
 {
+    pc_source *source;
     *out = NULL;
-    if (strcmp(path, "-") == 0)
-        return open_descriptor(dup(STDIN_FILENO), "<stdin>", max_field_bytes, out, err);
-    errno = 0;
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return pc_fail(err, PC_ERR_IO, "%s: cannot open: %s", path,
-                       errno ? strerror(errno) : "out of memory");
-    return reader_new(gz, path, max_field_bytes, out, err);
+    pc_status status = pc_source_open(path, &source, err);
+    return status == PC_OK ? reader_new(source, max_field_bytes, out, err) : status;
 }
 
-/* The stream's descriptor is duplicated, so closing the reader leaves the
- * stream open; bytes the stream has already buffered are not seen. */
+/* The stream is borrowed: see pc_source_open_stream(). */
 pc_status pc_csv_reader_open_stream(FILE *stream, const char *name, size_t max_field_bytes,
                                     pc_csv_reader **out, pc_error *err)
 {
+    pc_source *source;
     *out = NULL;
-    if (!name)
-        name = "<stream>";
-    return open_descriptor(dup(fileno(stream)), name, max_field_bytes, out, err);
+    pc_status status = pc_source_open_stream(stream, name, &source, err);
+    return status == PC_OK ? reader_new(source, max_field_bytes, out, err) : status;
 }
 
 pc_status pc_csv_read_row(pc_csv_reader *reader, char ***fields, size_t **lengths,
@@ -367,10 +326,7 @@ void pc_csv_reader_close(pc_csv_reader *reader)
         return;
     if (reader->parser_ready)
         csv_free(&reader->parser);
-    if (reader->gz)
-        gzclose(reader->gz);
-    free(reader->name);
-    free(reader->chunk);
+    pc_source_close(reader->source);
     free(reader->bytes);
     free(reader->offset);
     free(reader->length);

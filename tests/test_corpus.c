@@ -9,36 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "paperclust/corpus.h"
 #include "test.h"
-
-static char tmpdir[] = "/tmp/pc_test_corpus_XXXXXX";
-static char path_buf[512];
-
-static const char *temp_path(const char *name)
-{
-    snprintf(path_buf, sizeof path_buf, "%s/%s", tmpdir, name);
-    return path_buf;
-}
-
-static const char *write_file(const char *name, const char *data, size_t len)
-{
-    const char *path = temp_path(name);
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (f) {
-        CHECK(fwrite(data, 1, len, f) == len);
-        fclose(f);
-    }
-    return path;
-}
-
-static const char *write_text(const char *name, const char *data)
-{
-    return write_file(name, data, strlen(data));
-}
+#include "test_files.h"
 
 /* Warnings collected from the monitor, one per line. */
 static char warnings[2048];
@@ -277,11 +251,8 @@ static void test_duplicate_ids_kept(void)
 
 static void test_csv_gzip(void)
 {
-    const char *path = temp_path("papers.csv.gz");
-    gzFile gz = gzopen(path, "wb");
     const char *data = "\xEF\xBB\xBFid,title,abstract\r\nz1,T,\"A, b\"\r\n";
-    gzwrite(gz, data, (unsigned)strlen(data));
-    gzclose(gz);
+    const char *path = write_gzip("papers.csv.gz", data, strlen(data));
     pc_corpus *c = NULL;
     CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
     if (!c)
@@ -379,11 +350,8 @@ static void test_jsonl_row_numbers_and_missing_ids(void)
 
 static void test_jsonl_gzip_invalid_utf8(void)
 {
-    const char *path = temp_path("arxiv.json.gz");
-    gzFile gz = gzopen(path, "wb");
     const char *data = "{\"id\": \"1\", \"title\": \"bad \xFF byte\", \"abstract\": \"\"}\n";
-    gzwrite(gz, data, (unsigned)strlen(data));
-    gzclose(gz);
+    const char *path = write_gzip("arxiv.json.gz", data, strlen(data));
     pc_corpus *c = NULL;
     CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
     if (c)
@@ -544,20 +512,10 @@ static void test_seed_papers(void)
     pc_corpus_free(c);
 }
 
-static void remove_temp_dir(void)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
 int main(void)
 {
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (make_temp_dir("corpus") != 0)
         return 1;
-    }
     RUN_TEST(test_defaults);
     RUN_TEST(test_csv_basic);
     RUN_TEST(test_csv_row_number_ids);

@@ -9,48 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "csvio_internal.h"
 #include "test.h"
-
-static char tmpdir[] = "/tmp/pc_test_csvio_XXXXXX";
-static char path_buf[512];
-
-static const char *temp_path(const char *name)
-{
-    snprintf(path_buf, sizeof path_buf, "%s/%s", tmpdir, name);
-    return path_buf;
-}
-
-static const char *write_file(const char *name, const char *data, size_t len)
-{
-    const char *path = temp_path(name);
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (f) {
-        CHECK(fwrite(data, 1, len, f) == len);
-        fclose(f);
-    }
-    return path;
-}
-
-static const char *write_text(const char *name, const char *data)
-{
-    return write_file(name, data, strlen(data));
-}
-
-static const char *write_gzip(const char *name, const char *data, size_t len)
-{
-    const char *path = temp_path(name);
-    gzFile gz = gzopen(path, "wb");
-    CHECK(gz != NULL);
-    if (gz) {
-        CHECK(gzwrite(gz, data, (unsigned)len) == (int)len);
-        gzclose(gz);
-    }
-    return path;
-}
+#include "test_files.h"
 
 /* Up to 8 rows × 8 fields of a small file, copied out of the reader. */
 typedef struct table {
@@ -355,20 +317,10 @@ static void test_allocation_failures(void)
     CHECK(ok > 0);
 }
 
-static void remove_temp_dir(void)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
 int main(void)
 {
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (make_temp_dir("csvio") != 0)
         return 1;
-    }
     RUN_TEST(test_quoted_fields);
     RUN_TEST(test_multiline_fields_and_lines);
     RUN_TEST(test_crlf);

@@ -1,0 +1,53 @@
+/*
+ * source_internal.h — a byte source read in 64 KiB chunks through zlib, so
+ * that every input reader takes plain and gzip-compressed files alike.  The
+ * CSV reader (csvio.c) and the line reader for JSON Lines and plain text
+ * (corpus.c) sit on top of it; it knows nothing of rows or lines except the
+ * line number a caller passes in for its messages.
+ */
+#ifndef PC_SOURCE_INTERNAL_H
+#define PC_SOURCE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "paperclust/status.h"
+
+typedef struct pc_source pc_source;
+
+/*
+ * Opens `path` ("-": standard input, called "<stdin>" in messages; any other
+ * path is called by itself).  gzread passes plain bytes through as they are
+ * and gunzips gzip content, whatever the file is called.  Errors: PC_ERR_IO
+ * "NAME: cannot open: REASON", PC_ERR_NOMEM "NAME: out of memory while
+ * opening".  The caller closes *out with pc_source_close().
+ */
+pc_status pc_source_open(const char *path, pc_source **out, pc_error *err);
+
+/*
+ * As pc_source_open() over an open stream (borrowed): its descriptor is
+ * duplicated, so closing the source leaves the stream open; bytes the stream
+ * has already buffered are not seen.  `name` (NULL: "<stream>") is copied and
+ * used in messages.
+ */
+pc_status pc_source_open_stream(FILE *stream, const char *name, pc_source **out,
+                                pc_error *err);
+
+/* The name used in messages; valid until pc_source_close(). */
+const char *pc_source_name(const pc_source *source);
+
+/*
+ * Reads the next chunk: *bytes (the source's buffer, valid until the next
+ * call) holds *len bytes; *len == 0 means end of input.  `line` is the line
+ * the caller is reading, for the message of a read error, which is PC_ERR_IO
+ * "NAME:LINE: read error: REASON" (a gzip stream cut short gives the reason
+ * "unexpected end of file").  On error *bytes and *len are left alone.
+ */
+pc_status pc_source_read(pc_source *source, int64_t line, const unsigned char **bytes,
+                         size_t *len, pc_error *err);
+
+/* Closes the file (or the duplicated descriptor) and frees the source; NULL-safe. */
+void pc_source_close(pc_source *source);
+
+#endif
