@@ -1,0 +1,105 @@
+/*
+ * fuzz_corpus.h — reads one fuzz input through pc_corpus_read_stream() with
+ * a few option sets and checks what corpus.h promises about the result.
+ * Shared by fuzz_csv.c and fuzz_jsonl.c (which differ only in the format).
+ *
+ * The option sets: the defaults (id, title + abstract, no label); and an
+ * arXiv-like one (a "categories" label, optional; only "title"; texts cut at
+ * 7 bytes, so the cut lands inside multi-byte characters often).  A corpus
+ * that reads must hold n_docs > 0 documents with non-empty ids, texts of
+ * well-formed UTF-8 no longer than max_doc_bytes, a label for each document
+ * when labels are present (the first category: no white space in it), and
+ * line numbers >= 1 that never decrease; optional labels that are all empty
+ * are dropped.  A failure must come with its
+ * status in the pc_error, a message, and *out left NULL.
+ */
+#ifndef PC_FUZZ_CORPUS_H
+#define PC_FUZZ_CORPUS_H
+
+#include "fuzz_util.h"
+
+#include "paperclust/corpus.h"
+
+static inline void fuzz_on_warning(void *ctx, const char *message)
+{
+    (void)ctx;
+    FUZZ_CHECK(message && message[0], "a warning without a message");
+}
+
+static inline void fuzz_check_corpus(const pc_corpus *corpus,
+                                     const pc_read_options *opt)
+{
+    FUZZ_CHECK(corpus->n_docs > 0, "PC_OK with %d documents", (int)corpus->n_docs);
+    FUZZ_CHECK(corpus->id && corpus->text && corpus->line, "missing arrays");
+    int64_t last_line = 1;
+    for (int32_t i = 0; i < corpus->n_docs; i++) {
+        const char *id = corpus->id[i], *text = corpus->text[i];
+        FUZZ_CHECK(id && id[0], "document %d: empty id", (int)i);
+        FUZZ_CHECK(fuzz_valid_utf8(id, strlen(id), NULL), "document %d: id not UTF-8", (int)i);
+        FUZZ_CHECK(text != NULL, "document %d: NULL text", (int)i);
+        size_t len = strlen(text);
+        FUZZ_CHECK(fuzz_valid_utf8(text, len, NULL), "document %d: text not UTF-8", (int)i);
+        FUZZ_CHECK(!opt->max_doc_bytes || len <= opt->max_doc_bytes,
+                   "document %d: text of %zu bytes > max_doc_bytes %zu", (int)i, len,
+                   opt->max_doc_bytes);
+        FUZZ_CHECK(corpus->line[i] >= last_line, "document %d: line %lld after line %lld",
+                   (int)i, (long long)corpus->line[i], (long long)last_line);
+        last_line = corpus->line[i];
+        if (corpus->label) {
+            const char *label = corpus->label[i];
+            FUZZ_CHECK(label != NULL, "document %d: NULL label", (int)i);
+            FUZZ_CHECK(fuzz_valid_utf8(label, strlen(label), NULL),
+                       "document %d: label not UTF-8", (int)i);
+            if (opt->label_col && strcmp(opt->label_col, "categories") == 0)
+                FUZZ_CHECK(strpbrk(label, " \t\r\n\v\f") == NULL,
+                           "document %d: category label \"%s\" holds white space", (int)i,
+                           label);
+        }
+    }
+    FUZZ_CHECK(corpus->source && strcmp(corpus->source, "fuzz") == 0, "source is not the name");
+}
+
+/* Reads data[0..size) as `format` with each option set and checks the result. */
+static inline void fuzz_read_corpus(const uint8_t *data, size_t size, pc_format format)
+{
+    pc_read_options opts[2];
+    pc_read_options_default(&opts[0]);
+    opts[0].format = format;
+    pc_read_options_default(&opts[1]);
+    opts[1].format = format;
+    opts[1].text_cols = "title";
+    opts[1].label_col = "categories";
+    opts[1].label_optional = 1;
+    opts[1].max_doc_bytes = 7;
+    pc_monitor mon = {fuzz_on_warning, NULL, NULL, NULL};
+
+    for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+        FILE *stream = fuzz_memory_stream(data, size);
+        int free_fd = fuzz_lowest_free_fd();
+        pc_corpus *corpus = (pc_corpus *)1; /* must be overwritten */
+        pc_error err = {PC_OK, ""};
+        pc_status status = pc_corpus_read_stream(stream, "fuzz", &opts[k], &mon, &corpus, &err);
+        FUZZ_CHECK(fuzz_lowest_free_fd() == free_fd, "a descriptor leaked (options %zu)", k);
+        if (status == PC_OK) {
+            FUZZ_CHECK(corpus != NULL, "PC_OK without a corpus");
+            fuzz_check_corpus(corpus, &opts[k]);
+            if (opts[k].label_optional && corpus->label) { /* all empty means no labels */
+                int32_t i = 0;
+                while (i < corpus->n_docs && !corpus->label[i][0])
+                    i++;
+                FUZZ_CHECK(i < corpus->n_docs, "optional labels kept though all are empty");
+            }
+        } else {
+            FUZZ_CHECK(corpus == NULL, "status %d but *out is set", (int)status);
+            FUZZ_CHECK(err.status == status && err.message[0],
+                       "status %d without a matching pc_error (%d, \"%s\")", (int)status,
+                       (int)err.status, err.message);
+            FUZZ_CHECK(status != PC_ERR_NOMEM && status != PC_ERR_INVALID &&
+                           status != PC_ERR_INTERRUPTED,
+                       "unexpected status %d: %s", (int)status, err.message);
+        }
+        pc_corpus_free(corpus);
+    }
+}
+
+#endif
