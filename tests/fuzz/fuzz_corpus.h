@@ -3,15 +3,19 @@
  * a few option sets and checks what corpus.h promises about the result.
  * Shared by fuzz_csv.c and fuzz_jsonl.c (which differ only in the format).
  *
- * The option sets: the defaults (id, title + abstract, no label); and an
+ * The option sets: the defaults (id, title + abstract, no label); an
  * arXiv-like one (a "categories" label, optional; only "title"; texts cut at
- * 7 bytes, so the cut lands inside multi-byte characters often).  A corpus
- * that reads must hold n_docs > 0 documents with non-empty ids, texts of
- * well-formed UTF-8 no longer than max_doc_bytes, a label for each document
- * when labels are present (the first category: no white space in it), and
- * line numbers >= 1 that never decrease; optional labels that are all empty
- * are dropped.  A failure must come with its
- * status in the pc_error, a message, and *out left NULL.
+ * 7 bytes, so the cut lands inside multi-byte characters often); and one with
+ * a named id column ("title"), no text columns, a required label ("abstract")
+ * and no length limit.  The seeds have all these columns, so every set reads
+ * them; mutations reach the missing-column errors.
+ *
+ * A corpus that reads must hold n_docs > 0 documents with non-empty ids,
+ * texts of well-formed UTF-8 no longer than max_doc_bytes (empty without text
+ * columns), a label for each document when labels are present or required
+ * (a first category has no white space in it), line numbers >= 1 that never
+ * decrease, and no optional labels that are all empty.  A failure must come
+ * with its status in the pc_error, a message, and *out left NULL.
  */
 #ifndef PC_FUZZ_CORPUS_H
 #define PC_FUZZ_CORPUS_H
@@ -31,6 +35,7 @@ static inline void fuzz_check_corpus(const pc_corpus *corpus,
 {
     FUZZ_CHECK(corpus->n_docs > 0, "PC_OK with %d documents", (int)corpus->n_docs);
     FUZZ_CHECK(corpus->id && corpus->text && corpus->line, "missing arrays");
+    FUZZ_CHECK(corpus->label || !opt->label_col || opt->label_optional, "labels missing");
     int64_t last_line = 1;
     for (int32_t i = 0; i < corpus->n_docs; i++) {
         const char *id = corpus->id[i], *text = corpus->text[i];
@@ -39,6 +44,8 @@ static inline void fuzz_check_corpus(const pc_corpus *corpus,
         FUZZ_CHECK(text != NULL, "document %d: NULL text", (int)i);
         size_t len = strlen(text);
         FUZZ_CHECK(fuzz_valid_utf8(text, len, NULL), "document %d: text not UTF-8", (int)i);
+        FUZZ_CHECK(opt->text_cols[0] || len == 0, "document %d: text without text columns",
+                   (int)i);
         FUZZ_CHECK(!opt->max_doc_bytes || len <= opt->max_doc_bytes,
                    "document %d: text of %zu bytes > max_doc_bytes %zu", (int)i, len,
                    opt->max_doc_bytes);
@@ -62,7 +69,7 @@ static inline void fuzz_check_corpus(const pc_corpus *corpus,
 /* Reads data[0..size) as `format` with each option set and checks the result. */
 static inline void fuzz_read_corpus(const uint8_t *data, size_t size, pc_format format)
 {
-    pc_read_options opts[2];
+    pc_read_options opts[3];
     pc_read_options_default(&opts[0]);
     opts[0].format = format;
     pc_read_options_default(&opts[1]);
@@ -71,6 +78,12 @@ static inline void fuzz_read_corpus(const uint8_t *data, size_t size, pc_format 
     opts[1].label_col = "categories";
     opts[1].label_optional = 1;
     opts[1].max_doc_bytes = 7;
+    pc_read_options_default(&opts[2]);
+    opts[2].format = format;
+    opts[2].id_col = "title";
+    opts[2].text_cols = "";
+    opts[2].label_col = "abstract";
+    opts[2].max_doc_bytes = 0;
     pc_monitor mon = {fuzz_on_warning, NULL, NULL, NULL};
 
     for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
