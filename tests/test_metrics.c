@@ -159,7 +159,7 @@ static void test_degenerate(void)
  */
 static int32_t tiny_ids[] = {1, 2, 3, 0, 0, -1, 0, 1};
 static float tiny_sims[] = {.9f, .5f, .8f, .7f, .6f, 0, .9f, .2f};
-static pc_neighbors tiny_nb = {4, 2, tiny_ids, tiny_sims};
+static pc_neighbors tiny_nb = {.n_docs = 4, .top = 2, .id = tiny_ids, .similarity = tiny_sims};
 
 static void test_label_precision(void)
 {
@@ -173,7 +173,7 @@ static void test_label_precision(void)
     CHECK_INT(pc_related_label_precision(&tiny_nb, none, &p, &err), PC_ERR_EMPTY);
     CHECK_NEAR(p, 0, 0);
     int32_t bad_ids[] = {1, 2, 3, 4, 0, -1, 0, 1};
-    pc_neighbors bad = {4, 2, bad_ids, tiny_sims};
+    pc_neighbors bad = {.n_docs = 4, .top = 2, .id = bad_ids, .similarity = tiny_sims};
     CHECK_INT(pc_related_label_precision(&bad, label, &p, &err), PC_ERR_INVALID);
 }
 
@@ -205,7 +205,7 @@ static void test_link_scores(void)
     CHECK_INT(pc_related_link_scores(&tiny_nb, 1, source, out_of_range, &s, &err),
               PC_ERR_INVALID);
     CHECK(strstr(err.message, "link 0") != NULL);
-    pc_neighbors empty_lists = {4, 0, NULL, NULL};
+    pc_neighbors empty_lists = {.n_docs = 4, .top = 0};
     CHECK_INT(pc_related_link_scores(&empty_lists, 7, source, target, &s, &err), PC_ERR_INVALID);
 }
 

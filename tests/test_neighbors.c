@@ -1,5 +1,9 @@
 /* Tests of neighbors.c: exact top-N against brute force, ties, padding, threads. */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
 
 #include "paperclust/neighbors.h"
 #include "test.h"
@@ -93,7 +97,7 @@ static void ties_isolation_and_padding(void)
     memcpy(m->row_ptr, ptr, sizeof ptr);
     memcpy(m->col, col, sizeof col);
     memcpy(m->val, val, sizeof val);
-    pc_neighbors_options opt = {5, 1};
+    pc_neighbors_options opt = {5, 1, 1, NULL};
     pc_neighbors *nb = NULL;
     CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &nb, NULL), PC_OK);
     CHECK_INT(nb->id[0 * 5 + 0], 1); /* row 0: row 1 (1.0), then row 3 (0.6) */
@@ -107,10 +111,132 @@ static void ties_isolation_and_padding(void)
     pc_csr_free(m);
 }
 
+/*
+ * A corpus shaped like text: a third of a document's terms are drawn from
+ * the whole vocabulary, term t with probability ∝ 1/(t+1) (Zipf), the rest
+ * from its topic's own 30 terms; weights are like tf-idf, ln(n/df) + 0.1
+ * times a random factor, so the common terms weigh little.  Rows are unit
+ * length.
+ */
+static pc_csr *zipf_corpus(int32_t n, int32_t vocab, int32_t per_row, unsigned long seed)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, seed);
+    double *cdf = malloc((size_t)vocab * sizeof *cdf), total = 0.0;
+    for (int32_t t = 0; t < vocab; t++)
+        cdf[t] = total += 1.0 / (t + 1);
+    char *used = calloc((size_t)vocab, 1);
+    pc_csr *m = NULL;
+    if (pc_csr_new(n, vocab, (int64_t)n * per_row, &m, NULL) != PC_OK)
+        abort();
+    int32_t n_topics = vocab / 2 / 30;
+    int64_t nnz = 0;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t topic = (int32_t)gsl_rng_uniform_int(rng, (unsigned long)n_topics);
+        for (int32_t k = 0; k < per_row; k++) {
+            if (k % 3) {
+                used[vocab / 2 + topic * 30 + (int32_t)gsl_rng_uniform_int(rng, 30)] = 1;
+                continue;
+            }
+            double u = gsl_rng_uniform(rng) * total;
+            int32_t lo = 0, hi = vocab - 1;
+            while (lo < hi) { /* the first t with cdf[t] > u */
+                int32_t mid = lo + (hi - lo) / 2;
+                if (cdf[mid] > u)
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            used[lo] = 1;
+        }
+        for (int32_t t = 0; t < vocab; t++)
+            if (used[t]) {
+                m->col[nnz] = t;
+                m->val[nnz++] = (float)gsl_rng_uniform_pos(rng);
+                used[t] = 0;
+            }
+        m->row_ptr[i + 1] = nnz;
+    }
+    m->nnz = nnz;
+    int64_t *df = calloc((size_t)vocab, sizeof *df);
+    for (int64_t p = 0; p < nnz; p++)
+        df[m->col[p]]++;
+    for (int64_t p = 0; p < nnz; p++)
+        m->val[p] *= (float)(log((double)n / (double)df[m->col[p]]) + 0.1);
+    free(df);
+    free(used);
+    free(cdf);
+    gsl_rng_free(rng);
+    test_normalize_rows(m);
+    return m;
+}
+
+/* Pruning must skip work yet change nothing: the same lists as without it. */
+static void pruning_skips_work_and_changes_nothing(void)
+{
+    pc_csr *m = zipf_corpus(3000, 5000, 25, 5);
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    opt.top = 10;
+    opt.prune = 0;
+    pc_neighbors *all = NULL, *pruned = NULL;
+    CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &all, NULL), PC_OK);
+    opt.prune = 1;
+    CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &pruned, NULL), PC_OK);
+    int64_t sum_df2 = 0; /* Σ df², counted here from the columns */
+    int64_t *df = calloc(5000, sizeof *df);
+    for (int64_t p = 0; p < m->nnz; p++)
+        df[m->col[p]]++;
+    for (int32_t t = 0; t < 5000; t++)
+        sum_df2 += df[t] * df[t];
+    free(df);
+    CHECK(all->work == sum_df2);
+    CHECK(all->work_all == sum_df2);
+    CHECK(pruned->work_all == sum_df2);
+    CHECK(pruned->work < sum_df2 / 2); /* measured: a quarter */
+    check_against_brute_force(m, pruned);
+    for (size_t i = 0; i < (size_t)3000 * 10; i++) {
+        CHECK_NEAR(pruned->similarity[i], all->similarity[i], 1e-5);
+        if (pruned->id[i] != all->id[i]) /* only a near-tie may swap */
+            CHECK_NEAR(pruned->similarity[i], all->similarity[i], 1e-6);
+    }
+    pc_neighbors_free(all);
+    pc_neighbors_free(pruned);
+    pc_csr_free(m);
+}
+
+/* Any query order gives the same bits; a bad order is refused. */
+static void query_order_changes_nothing(void)
+{
+    pc_csr *m = zipf_corpus(1000, 800, 20, 9);
+    int32_t *order = malloc(1000 * sizeof *order);
+    for (int32_t i = 0; i < 1000; i++)
+        order[i] = (i * 337) % 1000; /* 337 is prime to 1000: a permutation */
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    opt.top = 5;
+    pc_neighbors *plain = NULL, *ordered = NULL;
+    CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &plain, NULL), PC_OK);
+    opt.order = order;
+    opt.threads = 2;
+    CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &ordered, NULL), PC_OK);
+    CHECK(memcmp(plain->id, ordered->id, 1000 * 5 * sizeof *plain->id) == 0);
+    CHECK(memcmp(plain->similarity, ordered->similarity, 1000 * 5 * sizeof(float)) == 0);
+    order[1] = order[0]; /* a repeat */
+    pc_neighbors *bad = NULL;
+    pc_error err;
+    CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &bad, &err), PC_ERR_INVALID);
+    CHECK(bad == NULL);
+    free(order);
+    pc_neighbors_free(plain);
+    pc_neighbors_free(ordered);
+    pc_csr_free(m);
+}
+
 static void rejects_zero_top(void)
 {
     pc_csr *m = test_random_sparse(10, 10, 3, 1);
-    pc_neighbors_options opt = {0, 1};
+    pc_neighbors_options opt = {0, 1, 1, NULL};
     pc_neighbors *nb = NULL;
     pc_error err;
     CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &nb, &err), PC_ERR_INVALID);
@@ -124,5 +250,7 @@ int main(void)
     RUN_TEST(same_result_for_any_thread_count);
     RUN_TEST(ties_isolation_and_padding);
     RUN_TEST(rejects_zero_top);
+    RUN_TEST(pruning_skips_work_and_changes_nothing);
+    RUN_TEST(query_order_changes_nothing);
     return TEST_EXIT();
 }

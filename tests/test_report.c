@@ -33,7 +33,7 @@ static pc_status write_reports(const char *where, pc_description **desc)
     static pc_clusters clusters;
     clusters = (pc_clusters){2, 3, 3, assign, similarity, centroid, size, 2.6, 2, 0};
     static pc_neighbors nb;
-    nb = (pc_neighbors){3, 2, nb_id, nb_sim};
+    nb = (pc_neighbors){.n_docs = 3, .top = 2, .id = nb_id, .similarity = nb_sim};
     if (pc_describe(&clusters, 20, 5, desc, NULL) != PC_OK)
         return PC_ERR_NOMEM;
     pc_summary summary = {0};

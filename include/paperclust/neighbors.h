@@ -21,6 +21,10 @@ extern "C" {
 typedef struct pc_neighbors_options {
     int32_t top;   /* default 10: neighbours per document */
     int threads;   /* default 0: all available */
+    int prune;     /* default 1: skip work that provably cannot change the result; 0: all of Σ df² */
+    const int32_t *order; /* default NULL; else a permutation of the rows, the order in which
+                             queries are batched: similar documents together (e.g. by cluster)
+                             share posting lists and run faster.  The result is the same. */
 } pc_neighbors_options;
 
 void pc_neighbors_options_default(pc_neighbors_options *opt);
@@ -30,6 +34,8 @@ typedef struct pc_neighbors {
     int32_t top;
     int32_t *id;      /* n_docs × top: neighbour indexes, best first; -1 pads a short list */
     float *similarity;/* n_docs × top */
+    int64_t work;     /* multiply-adds done, pruning's bounds and checks included */
+    int64_t work_all; /* multiply-adds without pruning: Σ_t df_t², the sparse product X·Xᵀ */
 } pc_neighbors;
 
 /*
