@@ -5,10 +5,10 @@
  * containing t with their weights.  For a query document d, walking the
  * postings of d's terms and adding w_dt · w_et into a dense accumulator gives
  * dot(d, e) for every e sharing a term with d; a bounded min-heap keeps the N
- * best.  Total work is Σ_t df_t² multiply-adds (the sparse product X·Xᵀ),
- * memory is the index (nnz) plus a small accumulator per thread plus the
- * n × N result — never n².  Queries run in parallel in chunks; each
- * query's sums are formed in the same order whatever thread runs it, and ties
+ * best.  Unpruned, the work is Σ_t df_t² multiply-adds (the sparse product
+ * X·Xᵀ); memory is the index (nnz) plus a small tile per thread plus the
+ * n × N result — never n².  Queries run in parallel in batches; each query's
+ * sums are formed in the same order whatever its batch or thread, and ties
  * are broken by the lower document index, so results are thread-independent.
  */
 #include <math.h>
@@ -125,7 +125,9 @@ static void heap_drain(heap *h, int32_t *out_id, float *out_sim)
  * terms R are then left out of the second, full pass as long as ‖d_R‖ < θ: a
  * document sharing only terms of R has similarity at most ‖d_R‖, so it cannot
  * be among the N best.  A document found by the second pass has its R part
- * added exactly, unless even its bound, sum + ‖d_R‖·‖e_common‖, falls short.
+ * added exactly, unless even its bound, sum + ‖d_R‖·‖e_head‖, falls short,
+ * e_head being e restricted to the shortest "head" of the ranking (the 4, 16,
+ * 64, ... most common terms) that holds R.
  */
 #ifndef BATCH
 #define BATCH 32
@@ -136,6 +138,10 @@ static void heap_drain(heap *h, int32_t *out_id, float *out_sim)
 #ifndef RARE_WORK
 #define RARE_WORK 0.05 /* the rare terms are those holding this share of Σ df² */
 #endif
+#ifndef CANDIDATES
+#define CANDIDATES 3 /* the first pass keeps this many times N candidates */
+#endif
+#define N_HEADS 6 /* the "heads" of the ranking, for bounds: ranks below 4, 16, 64, ... */
 #define MARGIN 1e-4f /* covers float rounding in the bounds: sums of ≲ 10³ products in [0, 1] */
 
 /* The inverted index and what pruning needs; read-only during the queries. */
@@ -145,14 +151,58 @@ typedef struct related_index {
     int32_t *rank;       /* per term: place in descending df order (ties: lower term first) */
     int32_t n_common;    /* the terms ranked below this are the common ones */
     pc_csr *common;      /* X restricted to the common terms, columns = ranks, ascending */
-    float *common_norm;  /* per document: the norm of its common terms' weights */
+    float *head_norm;    /* N_HEADS × n_docs: row h, document e: the norm of e's terms
+                            ranked below head_rank(h), the most common ones */
 } related_index;
+
+/* The ranks below which head h lies: 4, 16, 64, ..., the last one all common terms. */
+static int32_t head_rank(const related_index *ri, int h)
+{
+    return h == N_HEADS - 1 || (4 << 2 * h) > ri->n_common ? ri->n_common : 4 << 2 * h;
+}
 
 /* One query's claim on a term: its place in the batch and its weight. */
 typedef struct claim {
     int32_t query;
     float weight;
 } claim;
+
+static int compare_float_descending(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x < y) - (x > y);
+}
+
+/*
+ * θ for query d from the candidates of its first pass, emptying their heap:
+ * the N-th best of their exact similarities (each found through `dense`,
+ * which is left zero), or 0 with fewer than N candidates.  N documents this
+ * similar exist, so the N-th best similarity is at least θ.
+ */
+static float exact_floor(const related_index *ri, int32_t d, int32_t top, heap *best,
+                         float *restrict dense, int64_t *work)
+{
+    const pc_csr *X = ri->X;
+    for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++)
+        dense[X->col[p]] = X->val[p];
+    for (int32_t i = 0; i < best->size; i++) { /* exact sums replace the partial ones */
+        int32_t e = best->id[i];
+        float sum = 0.0f;
+        for (int64_t p = X->row_ptr[e]; p < X->row_ptr[e + 1]; p++)
+            sum += dense[X->col[p]] * X->val[p];
+        *work += X->row_ptr[e + 1] - X->row_ptr[e];
+        best->sim[i] = sum;
+    }
+    for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++)
+        dense[X->col[p]] = 0.0f;
+    float theta = 0.0f;
+    if (best->size >= top) {
+        qsort(best->sim, (size_t)best->size, sizeof *best->sim, compare_float_descending);
+        theta = best->sim[top - 1];
+    }
+    best->size = 0;
+    return theta;
+}
 
 /* A common term of a query, for planning: its rank and the query's weight. */
 typedef struct ranked {
@@ -169,7 +219,7 @@ typedef struct workspace {
     int64_t *cursor;  /* per distinct term: next posting to read */
     int32_t *next;    /* per distinct term: the document of that posting (n: none left) */
     claim *claims;    /* grouped by term, ascending query within a term */
-    float *dense;     /* per term rank: the weight of the query being verified, else 0 */
+    float *dense;     /* per term or term rank: a query's weight, else 0 */
     ranked *ranked;        /* one query's common terms, for planning */
     heap best[BATCH];
     int32_t cutoff[BATCH]; /* query b claims the terms of rank >= cutoff[b] */
@@ -213,8 +263,8 @@ static int workspace_alloc(workspace *w, int32_t n_terms, int64_t max_claims, in
     int ok = w->tile && w->count && w->terms && w->start && w->cursor && w->next && w->claims && w->dense &&
              w->ranked;
     for (int b = 0; b < BATCH; b++) {
-        w->best[b].id = pc_malloc_array((size_t)top, sizeof *w->best[b].id);
-        w->best[b].sim = pc_malloc_array((size_t)top, sizeof *w->best[b].sim);
+        w->best[b].id = pc_malloc_array((size_t)top * CANDIDATES, sizeof *w->best[b].id);
+        w->best[b].sim = pc_malloc_array((size_t)top * CANDIDATES, sizeof *w->best[b].sim);
         w->best[b].cap = top;
         ok = ok && w->best[b].id && w->best[b].sim;
     }
@@ -290,7 +340,10 @@ static void collect_verified(const related_index *ri, const float *restrict row,
                              const float *restrict dense, heap *best, int64_t *work)
 {
     const pc_csr *common = ri->common;
-    const float *restrict norm = ri->common_norm + lo;
+    int h = 0; /* the shortest head holding all of R */
+    while (h < N_HEADS - 1 && head_rank(ri, h) < cutoff)
+        h++;
+    const float *restrict norm = ri->head_norm + (size_t)h * (size_t)ri->X->n_rows + lo;
     float floor = theta - MARGIN; /* the N-th best is at least this */
     for (int32_t j0 = 0; j0 < width; j0 += 8) {
         const int32_t j1 = j0 + 8 < width ? j0 + 8 : width;
@@ -426,11 +479,12 @@ static void query_batch(const related_index *ri, const int32_t *order, int32_t f
         w->rest[b] = 0.0f;
     }
     if (prune) {
-        batch_pass(ri, size, w, 0); /* the rare terms only: θ */
+        for (int32_t b = 0; b < size; b++)
+            w->best[b].cap = out->top * CANDIDATES;
+        batch_pass(ri, size, w, 0); /* the rare terms only: candidates */
         for (int32_t b = 0; b < size; b++) {
-            heap *best = &w->best[b];
-            w->theta[b] = best->size == best->cap ? best->sim[0] : 0.0f;
-            best->size = 0;
+            w->theta[b] = exact_floor(ri, w->doc[b], out->top, &w->best[b], w->dense, &w->work);
+            w->best[b].cap = out->top;
             plan_query(ri, w->doc[b], b, w);
         }
     }
@@ -476,7 +530,7 @@ static void related_index_free(related_index *ri)
     pc_csr_free(ri->postings);
     free(ri->rank);
     pc_csr_free(ri->common);
-    free(ri->common_norm);
+    free(ri->head_norm);
 }
 
 /*
@@ -533,9 +587,9 @@ static pc_status split_common(related_index *ri, pc_error *err)
     pc_status status = pc_csr_new(X->n_rows, ri->n_common, nnz, &ri->common, err);
     if (status != PC_OK)
         return status;
-    ri->common_norm = pc_malloc_array((size_t)X->n_rows + 1, sizeof *ri->common_norm);
+    ri->head_norm = pc_malloc_array((size_t)N_HEADS * (size_t)X->n_rows + 1, sizeof *ri->head_norm);
     ranked *row = pc_malloc_array((size_t)max_row + 1, sizeof *row);
-    if (!ri->common_norm || !row) {
+    if (!ri->head_norm || !row) {
         free(row);
         return pc_fail_nomem(err, "finding related papers");
     }
@@ -548,13 +602,17 @@ static pc_status split_common(related_index *ri, pc_error *err)
                 row[m++] = (ranked){ri->rank[X->col[p]], X->val[p]};
         qsort(row, (size_t)m, sizeof *row, compare_rank);
         double sum_sq = 0.0;
+        int h = 0;
         for (int64_t q = 0; q < m; q++, at++) {
+            for (; h < N_HEADS && row[q].rank >= head_rank(ri, h); h++) /* rounded up: bounds */
+                ri->head_norm[(size_t)h * (size_t)X->n_rows + i] = (float)sqrt(sum_sq) * (1.0f + 1e-6f);
             c->col[at] = row[q].rank;
             c->val[at] = row[q].weight;
             sum_sq += (double)row[q].weight * row[q].weight;
         }
+        for (; h < N_HEADS; h++)
+            ri->head_norm[(size_t)h * (size_t)X->n_rows + i] = (float)sqrt(sum_sq) * (1.0f + 1e-6f);
         c->row_ptr[i + 1] = at;
-        ri->common_norm[i] = (float)sqrt(sum_sq) * (1.0f + 1e-6f); /* rounded up: a bound */
     }
     free(row);
     return PC_OK;
