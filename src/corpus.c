@@ -119,22 +119,10 @@ typedef struct buffer {
     size_t len, cap;
 } buffer;
 
+/* Room for `more` bytes after b->len, and a NUL after them. */
 static int buffer_reserve(buffer *b, size_t more)
 {
-    if (more > SIZE_MAX - b->len - 1)
-        return -1;
-    size_t need = b->len + more + 1; /* room for a NUL */
-    if (need <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : 2 * cap;
-    char *data = pc_realloc_array(b->data, cap, 1);
-    if (!data)
-        return -1;
-    b->data = data;
-    b->cap = cap;
-    return 0;
+    return more < SIZE_MAX ? pc_reserve_bytes(&b->data, &b->cap, b->len, more + 1) : -1;
 }
 
 static int buffer_append(buffer *b, const char *s, size_t len)
@@ -152,44 +140,6 @@ static int buffer_append(buffer *b, const char *s, size_t len)
 
 enum { FLAG_BAD_UTF8 = 1, FLAG_NUL = 2, FLAG_CUT = 4 };
 
-/*
- * Length (1..4) of the well-formed UTF-8 sequence at s, or 0 when there is
- * none; *bad then holds the length of the maximal ill-formed subpart, which
- * becomes one U+FFFD.  The second-byte ranges exclude overlong forms,
- * surrogates and code points above U+10FFFF (Unicode Table 3-7).
- */
-static size_t utf8_sequence(const unsigned char *s, size_t n, size_t *bad)
-{
-    unsigned c = s[0];
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        *bad = 1;
-        return 0;
-    }
-    for (size_t i = 1; i <= need; i++) {
-        if (i >= n || s[i] < lo || s[i] > hi) {
-            *bad = i;
-            return 0;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return need + 1;
-}
-
 /* Appends s to b as valid UTF-8 without NUL bytes; sets FLAG_* in *flags. */
 static int append_clean(buffer *b, const char *s, size_t len, unsigned *flags)
 {
@@ -197,7 +147,8 @@ static int append_clean(buffer *b, const char *s, size_t len, unsigned *flags)
     size_t i = 0;
     while (i < len) {
         size_t run = i, bad = 0, step;
-        while (run < len && u[run] != 0 && (step = utf8_sequence(u + run, len - run, &bad)) > 0)
+        while (run < len && u[run] != 0 &&
+               (step = pc_utf8_sequence(u + run, len - run, &bad)) > 0)
             run += step;
         if (buffer_append(b, s + i, run - i) != 0)
             return -1;
@@ -253,7 +204,7 @@ typedef struct ingest {
     field id, label, *text;
     unsigned flags;
     long n_records;              /* records seen, skipped ones included */
-    buffer id_buf, text_buf, label_buf, line_buf;
+    buffer id_buf, text_buf, label_buf, line_buf, json_buf;
     buffer *column_buf;          /* n_text + 2 scratch buffers for JSON values */
 
     pc_strmap *ids_seen;
@@ -297,9 +248,11 @@ static pc_status split_text_names(ingest *c, const char *list, pc_error *err)
         if (plen)
             c->text_name[c->n_text++] = part;
     }
-    if (c->n_text == 0 && list[0] != '\0') /* "" on purpose: ids and labels only */
+    if (c->n_text == 0 && list[0] != '\0') { /* "" on purpose: ids and labels only */
+        char shown[PC_MESSAGE_NAME_MAX];
         return pc_fail(err, PC_ERR_INVALID, "%s: no text columns given (text_cols \"%s\")",
-                       c->name, list);
+                       c->name, pc_message_text(shown, sizeof shown, list, len));
+    }
     return PC_OK;
 }
 
@@ -353,6 +306,7 @@ static void ingest_free(ingest *c)
     free(c->text_buf.data);
     free(c->label_buf.data);
     free(c->line_buf.data);
+    free(c->json_buf.data);
     pc_strmap_free(c->ids_seen);
     pc_corpus_free(c->corpus);
 }
@@ -379,15 +333,19 @@ static void locate(char *out, size_t cap, const char *name, int64_t line)
         snprintf(out, cap, "%s:", name);
 }
 
-/* "a, b, c" (cut with "..." when long), for messages about missing columns. */
+/* "a, b, c" (cut with "..." when long), for messages about missing columns;
+ * each name as pc_message_text shows it, so the message stays one line. */
 static void list_columns(char *out, size_t cap, const char *const *schema, size_t n)
 {
     size_t used = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < n && used + 4 < cap; i++) {
-        int w = snprintf(out + used, cap - used, "%s%s", i ? ", " : "", schema[i]);
-        if (w < 0 || (size_t)w >= cap - used) {
-            snprintf(out + (cap > 4 ? cap - 4 : 0), cap > 4 ? 4 : cap, "...");
+    for (size_t i = 0; i < n; i++) {
+        char name[PC_MESSAGE_NAME_MAX];
+        pc_message_text(name, sizeof name, schema[i], strlen(schema[i]));
+        int w = snprintf(out + used, cap - used, "%s%s", i ? ", " : "", name);
+        /* keep room for ", ..." after every name but the last */
+        if (w < 0 || (size_t)w + (i + 1 < n ? 5 : 0) >= cap - used) {
+            snprintf(out + used, cap - used, "%s...", i ? ", " : "");
             return;
         }
         used += (size_t)w;
@@ -397,11 +355,12 @@ static void list_columns(char *out, size_t cap, const char *const *schema, size_
 static pc_status missing(const ingest *c, const char *what, const char *column,
                          const char *const *schema, size_t n, int64_t line, pc_error *err)
 {
-    char where[256], have[160];
+    char where[256], have[256], wanted[PC_MESSAGE_NAME_MAX];
     locate(where, sizeof where, c->name, line);
     list_columns(have, sizeof have, schema, n);
+    pc_message_text(wanted, sizeof wanted, column, strlen(column));
     return pc_fail(err, PC_ERR_FORMAT, "%s no %s column \"%s\" (the input has: %s)", where, what,
-                   column, n ? have : "nothing");
+                   wanted, n ? have : "nothing");
 }
 
 /*
@@ -746,26 +705,152 @@ static int blank_line(const buffer *b)
 
 /* ---- JSON Lines ------------------------------------------------------ */
 
-/* Appends a string or number; returns 1 if it did, 0 for other types, -1 on OOM. */
+/*
+ * Numbers as text.  jansson turns numbers into int64 or double, which loses
+ * how they were written (1.50 becomes 1.5, so ids 1501.00010 and 1501.0001
+ * collide) and rejects the whole line when an integer needs more than 64 bits
+ * or a real overflows a double.  So before a line is parsed, every number
+ * where a value stands — after ':' or '[', or after ',' inside an array — is
+ * put in quotes, and jansson reads it as the string of its own characters.
+ * Only tokens that follow the JSON number grammar (RFC 8259 §6) up to a
+ * delimiter are quoted, and never where an object key or a top-level value
+ * is expected, so a line that was not valid JSON does not become valid; the
+ * bracket stack is exact whenever the line parses, which is all that counts.
+ */
+
+#ifdef JSON_PARSER_MAX_DEPTH
+#define JSON_MAX_DEPTH JSON_PARSER_MAX_DEPTH /* deeper lines fail to parse anyway */
+#else
+#define JSON_MAX_DEPTH 2048
+#endif
+
+static int is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static size_t skip_digits(const char *s, size_t j, size_t len)
+{
+    while (j < len && is_digit(s[j]))
+        j++;
+    return j;
+}
+
+/* The end of the JSON number that starts at s[i] and runs to a delimiter
+ * (white space, ',', ']', '}' or the end), or i when there is none. */
+static size_t json_number_end(const char *s, size_t i, size_t len)
+{
+    size_t j = i + (s[i] == '-');
+    if (j < len && s[j] == '0')
+        j++;
+    else if (j < len && is_digit(s[j]))
+        j = skip_digits(s, j, len);
+    else
+        return i;
+    if (j < len && s[j] == '.') {
+        size_t k = skip_digits(s, j + 1, len);
+        if (k == j + 1)
+            return i;
+        j = k;
+    }
+    if (j < len && (s[j] == 'e' || s[j] == 'E')) {
+        size_t from = j + 1 + (j + 1 < len && (s[j + 1] == '+' || s[j + 1] == '-'));
+        size_t k = skip_digits(s, from, len);
+        if (k == from)
+            return i;
+        j = k;
+    }
+    if (j < len && !is_blank(s[j]) && s[j] != ',' && s[j] != ']' && s[j] != '}')
+        return i;
+    return j;
+}
+
+/* A bare token (a literal, or something jansson will reject): to its end. */
+static size_t json_word_end(const char *s, size_t j, size_t len)
+{
+    while (j < len && !is_blank(s[j]) && !strchr(",:[]{}\"", s[j]))
+        j++;
+    return j;
+}
+
+/* Copies the JSON text s[0..len) into out with each number that stands as a
+ * value in quotes; returns 0, or -1 when out of memory. */
+static int quote_numbers(buffer *out, const char *s, size_t len)
+{
+    char open[JSON_MAX_DEPTH]; /* the open brackets, innermost last */
+    size_t depth = 0;
+    char last = 0;             /* the last token outside strings: 0, '"' (any value) or itself */
+    out->len = 0;
+    if (buffer_reserve(out, len) != 0)
+        return -1;
+    for (size_t i = 0, j; i < len; i = j) {
+        char ch = s[i];
+        j = i + 1;
+        if (ch == '"') {
+            while (j < len && s[j] != '"')
+                j += s[j] == '\\' ? 2 : 1;
+            j = j < len ? j + 1 : len;
+            last = '"';
+        } else if (ch == '-' || is_digit(ch)) {
+            int in_array = depth > 0 && depth <= JSON_MAX_DEPTH && open[depth - 1] == '[';
+            size_t end = json_number_end(s, i, len);
+            if (end > i && (last == ':' || last == '[' || (last == ',' && in_array))) {
+                if (buffer_append(out, "\"", 1) != 0 || buffer_append(out, s + i, end - i) != 0 ||
+                    buffer_append(out, "\"", 1) != 0)
+                    return -1;
+                j = end;
+                last = '"';
+                continue;
+            }
+            j = json_word_end(s, j, len);
+            last = '"';
+        } else if (ch == '{' || ch == '[') {
+            if (depth < JSON_MAX_DEPTH)
+                open[depth] = ch;
+            depth++;
+            last = ch;
+        } else if (ch == '}' || ch == ']') {
+            depth -= depth > 0;
+            last = '"';
+        } else if (ch == ':' || ch == ',') {
+            last = ch;
+        } else if (!is_blank(ch)) {
+            j = json_word_end(s, j, len);
+            last = '"';
+        }
+        if (buffer_append(out, s + i, j - i) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* jansson's column in the quoted line, less the quotes quote_numbers added
+ * before the error.  Each added quote stands where the original has a
+ * number's first character or the delimiter after it, never a quote, so a
+ * walk that matches equal bytes finds exactly the added ones. */
+static int unquoted_column(const buffer *original, const buffer *quoted,
+                           const json_error_t *jerr)
+{
+    size_t i = 0, added = 0;
+    size_t end = jerr->position > 0 ? (size_t)jerr->position : 0;
+    for (size_t j = 0; j < end && j < quoted->len; j++) {
+        if (i < original->len && quoted->data[j] == original->data[i])
+            i++;
+        else
+            added++;
+    }
+    return jerr->column - (int)added;
+}
+
+/* Appends a string (numbers are strings by now, see quote_numbers) or a
+ * boolean; returns 1 if it did, 0 for other types, -1 on OOM. */
 static int append_json_scalar(buffer *b, json_t *v, const char *separator)
 {
-    char number[40];
-    const char *s = number;
+    const char *s;
     size_t len;
     if (json_is_string(v)) {
         s = json_string_value(v);
         len = json_string_length(v);
-    } else if (json_is_integer(v)) {
-        len = (size_t)snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT,
-                               json_integer_value(v));
-    } else if (json_is_real(v)) {
-        double x = json_real_value(v); /* the shortest form that reads back the same */
-        for (int digits = 1; digits <= 17; digits++) {
-            snprintf(number, sizeof number, "%.*g", digits, x);
-            if (strtod(number, NULL) == x)
-                break;
-        }
-        len = strlen(number);
     } else if (json_is_boolean(v)) {
         s = json_is_true(v) ? "true" : "false";
         len = strlen(s);
@@ -777,7 +862,7 @@ static int append_json_scalar(buffer *b, json_t *v, const char *separator)
     return buffer_append(b, s, len) == 0 ? 1 : -1;
 }
 
-/* A JSON value as text: strings as is, numbers printed, arrays joined by a space. */
+/* A JSON value as text: strings (and numbers) as is, arrays joined by a space. */
 static int render_json(buffer *b, json_t *v, field *out)
 {
     b->len = 0;
@@ -828,29 +913,38 @@ static pc_status json_pick(ingest *c, json_t *object, int64_t line, pc_error *er
 }
 
 static pc_status json_bad(const ingest *c, const char *text, int64_t line,
-                          const json_error_t *jerr, pc_error *err)
+                          const json_error_t *jerr, int column, pc_error *err)
 {
     if (!jerr)
         return pc_fail(err, PC_ERR_FORMAT, "%s:%lld: not a JSON object%s", c->name,
                        (long long)line,
                        text[0] == '[' ? " (JSON Lines has one object per line)" : "");
+    char what[PC_ERROR_MAX]; /* jansson quotes the input near the error */
+    pc_message_text(what, sizeof what, jerr->text, strlen(jerr->text));
     return pc_fail(err, PC_ERR_FORMAT, "%s:%lld: invalid JSON: %s (column %d)", c->name,
-                   (long long)line, jerr->text, jerr->column);
+                   (long long)line, what, column);
 }
 
-/* One line: repair bytes, parse, fix the schema on the first object, add. */
+/* One line: repair bytes, quote numbers, parse, fix the schema on the first
+ * object, add. */
 static pc_status json_line(ingest *c, const buffer *raw, int64_t line,
                            const pc_read_options *opt, pc_error *err)
 {
     buffer *clean = &c->text_buf; /* free until add_record builds the text */
+    buffer *quoted = &c->json_buf;
     json_error_t jerr;
-    clean->len = 0;
-    if (append_clean(clean, raw->data, raw->len, &c->flags) != 0)
-        return nomem(c, line, err);
-    json_t *object = json_loadb(clean->data, clean->len, JSON_ALLOW_NUL, &jerr);
+    json_t *object = NULL;
     pc_status status = PC_OK;
+    clean->len = 0;
+    if (append_clean(clean, raw->data, raw->len, &c->flags) != 0 ||
+        quote_numbers(quoted, clean->data, clean->len) != 0) {
+        status = nomem(c, line, err);
+        goto fail;
+    }
+    object = json_loadb(quoted->data, quoted->len, JSON_ALLOW_NUL, &jerr);
     if (!object || !json_is_object(object)) {
-        status = json_bad(c, clean->data, line, object ? NULL : &jerr, err);
+        status = json_bad(c, clean->data, line, object ? NULL : &jerr,
+                          object ? 0 : unquoted_column(clean, quoted, &jerr), err);
         goto fail;
     }
     if (c->n_records == 0)

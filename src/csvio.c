@@ -102,24 +102,6 @@ static int reserve_fields(pc_csv_reader *r)
     return 0;
 }
 
-static int reserve_bytes(pc_csv_reader *r, size_t more)
-{
-    if (more > SIZE_MAX - r->bytes_len)
-        return -1;
-    size_t need = r->bytes_len + more;
-    if (need <= r->bytes_cap)
-        return 0;
-    size_t cap = r->bytes_cap ? r->bytes_cap : 256;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : 2 * cap;
-    char *bytes = pc_realloc_array(r->bytes, cap, 1);
-    if (!bytes)
-        return -1;
-    r->bytes = bytes;
-    r->bytes_cap = cap;
-    return 0;
-}
-
 /* libcsv field callback: copy the field, it is overwritten by the next one. */
 static void on_field(void *data, size_t len, void *ctx)
 {
@@ -130,7 +112,8 @@ static void on_field(void *data, size_t len, void *ctx)
         r->callback_status = PC_ERR_FORMAT;
         return;
     }
-    if (reserve_fields(r) != 0 || reserve_bytes(r, len + 1) != 0) {
+    if (reserve_fields(r) != 0 ||
+        pc_reserve_bytes(&r->bytes, &r->bytes_cap, r->bytes_len, len + 1) != 0) {
         r->callback_status = PC_ERR_NOMEM;
         return;
     }

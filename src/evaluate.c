@@ -65,6 +65,7 @@ typedef struct table {
     char **field;
     size_t *length;
     size_t n_fields;
+    size_t need;     /* fields a row must have: 1 + the last wanted column */
     int64_t line;
 } table;
 
@@ -87,6 +88,8 @@ static pc_status table_open(table *t, const char *path, const char *const *names
             status = pc_fail(err, PC_ERR_FORMAT, "%s:%lld: no %s column", path,
                              (long long)t->line, names[i]);
         col[i] = c;
+        if (c + 1 > t->need)
+            t->need = c + 1;
     }
     if (status != PC_OK) {
         pc_csv_reader_close(t->reader);
@@ -95,8 +98,8 @@ static pc_status table_open(table *t, const char *path, const char *const *names
     return status;
 }
 
-/* The next row with at least `need` fields; 0 at the end, -1 on error. */
-static int table_next(table *t, size_t need, pc_status *status, pc_error *err)
+/* The next row, which must have every wanted column; 0 at the end, -1 on error. */
+static int table_next(table *t, pc_status *status, pc_error *err)
 {
     for (;;) {
         *status = pc_csv_read_row(t->reader, &t->field, &t->length, &t->n_fields, &t->line, err);
@@ -104,10 +107,10 @@ static int table_next(table *t, size_t need, pc_status *status, pc_error *err)
             return -1;
         if (t->n_fields == 0)
             return 0;
-        if (t->n_fields >= need)
+        if (t->n_fields >= t->need)
             return 1;
         *status = pc_fail(err, PC_ERR_FORMAT, "%s:%lld: expected %zu fields, found %zu",
-                          t->path, (long long)t->line, need, t->n_fields);
+                          t->path, (long long)t->line, t->need, t->n_fields);
         return -1;
     }
 }
@@ -154,8 +157,7 @@ pc_status pc_links_read(const char *path, const pc_id_index *ids, const pc_monit
     pc_status status = table_open(&t, path, names, 2, col, err);
     if (status != PC_OK)
         return status;
-    size_t need = (col[0] > col[1] ? col[0] : col[1]) + 1;
-    while (table_next(&t, need, &status, err) > 0) {
+    while (table_next(&t, &status, err) > 0) {
         int32_t a = pc_id_index_find(ids, t.field[col[0]]);
         int32_t b = pc_id_index_find(ids, t.field[col[1]]);
         if (a < 0 || b < 0) {
@@ -272,13 +274,15 @@ static pc_status read_assignments(const char *path, const pc_id_index *ids, int3
     pc_status status = table_open(&t, path, names, 2, col, err);
     if (status != PC_OK)
         return status;
-    size_t need = (col[0] > col[1] ? col[0] : col[1]) + 1;
-    while (table_next(&t, need, &status, err) > 0) {
+    while (table_next(&t, &status, err) > 0) {
         int32_t doc = pc_id_index_find(ids, t.field[col[0]]);
         long long c = whole_number(t.field[col[1]]);
         if (c < 0 || c > INT32_MAX) {
+            char shown[PC_MESSAGE_NAME_MAX];
             status = pc_fail(err, PC_ERR_FORMAT, "%s:%lld: cluster '%s' is not a whole number",
-                             path, (long long)t.line, t.field[col[1]]);
+                             path, (long long)t.line,
+                             pc_message_text(shown, sizeof shown, t.field[col[1]],
+                                             t.length[col[1]]));
             break;
         }
         if (doc >= 0)
@@ -301,13 +305,15 @@ static pc_status read_related(const char *path, const pc_id_index *ids, int32_t 
     for (int pass = 0; pass < 2 && status == PC_OK; pass++) { /* 1: find top, 2: fill */
         if ((status = table_open(&t, path, names, 3, col, err)) != PC_OK)
             break;
-        size_t need = 1 + (col[0] > col[1] ? (col[0] > col[2] ? col[0] : col[2])
-                                           : (col[1] > col[2] ? col[1] : col[2]));
-        while (table_next(&t, need, &status, err) > 0) {
+        while (table_next(&t, &status, err) > 0) {
             long long rank = whole_number(t.field[col[1]]);
             if (rank < 1 || rank > MAX_TOP) {
+                char shown[PC_MESSAGE_NAME_MAX];
                 status = pc_fail(err, PC_ERR_FORMAT, "%s:%lld: rank '%s' is not 1..%d", path,
-                                 (long long)t.line, t.field[col[1]], MAX_TOP);
+                                 (long long)t.line,
+                                 pc_message_text(shown, sizeof shown, t.field[col[1]],
+                                                 t.length[col[1]]),
+                                 MAX_TOP);
                 break;
             }
             int32_t doc = pc_id_index_find(ids, t.field[col[0]]);

@@ -26,15 +26,49 @@ void *pc_malloc_array(size_t n, size_t size);
 void *pc_realloc_array(void *ptr, size_t n, size_t size);
 char *pc_strndup(const char *s, size_t len);
 
-/* Fills err (when non-NULL) with status and a printf-formatted one-line
- * message; returns status so callers can write `return pc_fail(...)`. */
+/* Grows the byte array *data of *cap bytes, len of them in use, so that it
+ * holds len + more, doubling from 256: returns 0, or -1 when the size
+ * overflows or the allocation fails (*data and *cap are then unchanged). */
+int pc_reserve_bytes(char **data, size_t *cap, size_t len, size_t more);
+
+/* Fills err (when non-NULL) with status and a printf-formatted message, made
+ * one line of valid UTF-8 by pc_message_text() (cut with "..." when longer
+ * than PC_ERROR_MAX - 1 bytes); returns status so callers can write
+ * `return pc_fail(...)`. */
 pc_status pc_fail(pc_error *err, pc_status status, const char *format, ...) PC_PRINTF(3, 4);
 
 /* pc_fail(err, PC_ERR_NOMEM, "out of memory while <what>"). */
 pc_status pc_fail_nomem(pc_error *err, const char *what);
 
-/* Sends a printf-formatted warning to mon->warn, if any. */
+/* Sends a printf-formatted warning to mon->warn, if any; made one line of
+ * valid UTF-8 like pc_fail()'s messages. */
 void pc_warn(const pc_monitor *mon, const char *format, ...) PC_PRINTF(2, 3);
+
+/*
+ * Text from the input (a column name, a field, a parser's excerpt) made fit
+ * for a one-line message: copies text[0..len) into out (cap bytes, always
+ * NUL-terminated) as valid UTF-8 without line breaks or other controls.
+ * LF, CR and TAB are shown as \n, \r, \t; other C0 controls and DEL as
+ * \xNN; C1 controls, U+2028, U+2029 and the bidirectional overrides as
+ * \uNNNN; each maximal ill-formed UTF-8 subpart becomes U+FFFD.  Text that
+ * does not fit is cut at a character boundary and ends with "..." (cap >= 4).
+ * Backslashes are kept as they are, so the function leaves its own output
+ * unchanged.  Returns out, for use as a printf argument.
+ */
+char *pc_message_text(char *out, size_t cap, const char *text, size_t len);
+
+/* Bytes of one input name in a message (see pc_message_text), NUL included:
+ * longer names are cut with "...". */
+#define PC_MESSAGE_NAME_MAX 64
+
+/*
+ * Length (1..4) of the well-formed UTF-8 sequence at s[0..n), n >= 1, or 0
+ * when there is none; *bad then holds the length of the maximal ill-formed
+ * subpart (Unicode §3.9: each becomes one U+FFFD).  The second-byte ranges
+ * exclude overlong forms, surrogates and code points above U+10FFFF (Unicode
+ * Table 3-7).
+ */
+size_t pc_utf8_sequence(const unsigned char *s, size_t n, size_t *bad);
 
 /* 1 when the caller asked to stop (mon->cancel raised). */
 int pc_cancelled(const pc_monitor *mon);

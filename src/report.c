@@ -145,14 +145,8 @@ static void write_assignments(report_file *f, const pc_report_input *in)
 static int append(char **buf, size_t *len, size_t *cap, const char *piece, const char *sep)
 {
     size_t add = strlen(piece) + (*len ? strlen(sep) : 0);
-    if (*len + add + 1 > *cap) {
-        size_t n = (*len + add + 1) * 2;
-        char *grown = pc_realloc_array(*buf, n, 1);
-        if (!grown)
-            return -1;
-        *buf = grown;
-        *cap = n;
-    }
+    if (pc_reserve_bytes(buf, cap, *len, add + 1) != 0)
+        return -1;
     if (*len) {
         memcpy(*buf + *len, sep, strlen(sep));
         *len += strlen(sep);
@@ -328,7 +322,7 @@ static pc_status write_set(const char *dir, const char *const *names,
             int e = errno;
             f->temp_path[0] = '\0';
             discard_all(files);
-            return pc_fail(err, PC_ERR_IO, "%s: cannot write: %s", dir, strerror(e));
+            return pc_fail(err, PC_ERR_IO, "%s: cannot write: %s", f->final_path, strerror(e));
         }
         writers[r](f, in);
         int closed = fclose(f->out);

@@ -5,9 +5,19 @@
  * checking n × size for overflow, they count down a fault-injection budget
  * (pc_alloc_fail_after) so that tests can make the n-th allocation fail and
  * watch every error path return PC_ERR_NOMEM instead of crashing.
+ *
+ * Messages: status.h promises that a pc_error message (and a warning) is one
+ * line.  Input bytes reach messages — column names, field values, jansson's
+ * "near '...'" excerpts, file names — so every message passes through
+ * pc_message_text() on its way out of pc_fail() and pc_warn(): line breaks
+ * and other control characters are shown as escapes, invalid UTF-8 becomes
+ * U+FFFD (as in the corpus), and a cut never splits a character.  Readers
+ * also pass each input-derived piece through it before formatting, with a
+ * small bound, so one long header name cannot crowd out the rest.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +79,24 @@ void *pc_realloc_array(void *ptr, size_t n, size_t size)
     return realloc(ptr, bytes ? bytes : 1);
 }
 
+int pc_reserve_bytes(char **data, size_t *cap, size_t len, size_t more)
+{
+    if (more > SIZE_MAX - len)
+        return -1;
+    size_t need = len + more;
+    if (need <= *cap)
+        return 0;
+    size_t grown = *cap ? *cap : 256;
+    while (grown < need)
+        grown = grown > SIZE_MAX / 2 ? need : 2 * grown;
+    char *bytes = pc_realloc_array(*data, grown, 1);
+    if (!bytes)
+        return -1;
+    *data = bytes;
+    *cap = grown;
+    return 0;
+}
+
 char *pc_strndup(const char *s, size_t len)
 {
     char *copy = pc_malloc(len + 1);
@@ -93,13 +121,116 @@ const char *pc_strerror(pc_status status)
     return "unknown error";
 }
 
+/* ---- text for messages ---- */
+
+size_t pc_utf8_sequence(const unsigned char *s, size_t n, size_t *bad)
+{
+    unsigned c = s[0];
+    unsigned lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        *bad = 1;
+        return 0;
+    }
+    for (size_t i = 1; i <= need; i++) {
+        if (i >= n || s[i] < lo || s[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return need + 1;
+}
+
+/* The code point of the well-formed sequence s[0..len). */
+static uint32_t code_point(const unsigned char *s, size_t len)
+{
+    static const unsigned char lead_bits[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t cp = s[0] & lead_bits[len];
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    return cp;
+}
+
+/*
+ * Writes into esc (8 bytes) how code point cp is shown in a message when it
+ * may not appear as it is, and returns the length; 0 when it may.  Escaped:
+ * C0 controls and DEL (\n, \r, \t, else \xNN), and as \uNNNN the C1
+ * controls, U+2028/U+2029 (line and paragraph separators, which some readers
+ * break lines at) and the bidirectional overrides, which reorder what follows.
+ */
+static size_t escape_code_point(uint32_t cp, char esc[8])
+{
+    int n = 0;
+    if (cp == '\n' || cp == '\r' || cp == '\t')
+        n = snprintf(esc, 8, "\\%c", cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't');
+    else if (cp < 0x20 || cp == 0x7F)
+        n = snprintf(esc, 8, "\\x%02X", (unsigned)cp);
+    else if ((cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+             (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+        n = snprintf(esc, 8, "\\u%04X", (unsigned)cp);
+    return n > 0 ? (size_t)n : 0;
+}
+
+char *pc_message_text(char *out, size_t cap, const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t used = 0, mark = 0; /* mark: the last cut point with room for "..." */
+    if (cap == 0)
+        return out;
+    for (size_t i = 0; i < len;) {
+        char esc[8];
+        const char *piece = esc;
+        size_t bad = 0, step = pc_utf8_sequence(s + i, len - i, &bad), n;
+        if (step == 0) {
+            piece = "\xEF\xBF\xBD"; /* U+FFFD for the maximal ill-formed subpart */
+            n = 3;
+            step = bad;
+        } else if ((n = escape_code_point(code_point(s + i, step), esc)) == 0) {
+            piece = text + i;
+            n = step;
+        }
+        if (used + n > cap - 1) { /* no room: cut at the mark, where "..." fits */
+            if (cap > 3) {
+                memcpy(out + mark, "...", 3);
+                used = mark + 3;
+            } else {
+                used = 0;
+            }
+            break;
+        }
+        memcpy(out + used, piece, n);
+        used += n;
+        i += step;
+        if (used + 3 <= cap - 1)
+            mark = used;
+    }
+    out[used] = '\0';
+    return out;
+}
+
 pc_status pc_fail(pc_error *err, pc_status status, const char *format, ...)
 {
     if (err) {
+        char raw[4 * PC_ERROR_MAX]; /* longer than any message: a cut shows as "..." */
         va_list ap;
         va_start(ap, format);
-        vsnprintf(err->message, sizeof err->message, format, ap);
+        vsnprintf(raw, sizeof raw, format, ap);
         va_end(ap);
+        pc_message_text(err->message, sizeof err->message, raw, strlen(raw));
         err->status = status;
     }
     return status;
@@ -114,12 +245,12 @@ void pc_warn(const pc_monitor *mon, const char *format, ...)
 {
     if (!mon || !mon->warn)
         return;
-    char line[PC_ERROR_MAX];
+    char raw[4 * PC_ERROR_MAX], line[PC_ERROR_MAX];
     va_list ap;
     va_start(ap, format);
-    vsnprintf(line, sizeof line, format, ap);
+    vsnprintf(raw, sizeof raw, format, ap);
     va_end(ap);
-    mon->warn(mon->ctx, line);
+    mon->warn(mon->ctx, pc_message_text(line, sizeof line, raw, strlen(raw)));
 }
 
 int pc_cancelled(const pc_monitor *mon)

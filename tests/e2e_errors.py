@@ -5,10 +5,14 @@ or a well-defined result; never a crash, a NaN, or a half-written report.
 
 usage: e2e_errors.py PAPERCLUST SOURCE_DIR
 Each case runs the binary in a fresh folder that already holds reports from a
-good run, and checks the exit status, stderr, and that the old reports are
-untouched (on failure) and no temporary file is left behind.
+good run, and checks the exit status, stderr (always valid UTF-8, one line
+per message), and that the old reports are untouched (on failure) and no
+temporary file is left behind.  The disk-full cases mount small tmpfs
+filesystems, which needs root; without it they are skipped, saying so.
 """
+import contextlib
 import csv
+import errno
 import os
 import random
 import resource
@@ -37,9 +41,21 @@ def snapshot(out):
     return got
 
 
+def stderr_lines(name, raw):
+    """stderr as lines; checks that it is valid UTF-8 (status.h's promise)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        check(False, f"{name}: stderr is not valid UTF-8 ({e}): {raw!r}")
+        text = raw.decode("utf-8", errors="replace")
+    return text.strip().splitlines()  # also splits at U+0085, U+2028, U+2029
+
+
 def case(name, data, args, status, message=None, warning=None, binary_data=False,
-         limit_memory=None):
-    """Runs `paperclust run FILE args` where FILE holds data; checks the outcome."""
+         limit_memory=None, lines=None, inspect=None):
+    """Runs `paperclust run FILE args` where FILE holds data; checks the outcome.
+    lines: how many lines stderr must have in all; inspect(out): more checks
+    on the output folder."""
     with tempfile.TemporaryDirectory() as tmp:
         good = os.path.join(tmp, "good.csv")
         with open(good, "w") as f:
@@ -54,11 +70,12 @@ def case(name, data, args, status, message=None, warning=None, binary_data=False
         limit = (lambda: resource.setrlimit(resource.RLIMIT_AS, (limit_memory, limit_memory))
                  ) if limit_memory else None
         p = subprocess.run([BINARY, "run", path, "-o", out, "--quiet"] + args,
-                           capture_output=True, text=True, errors="replace", preexec_fn=limit,
-                           timeout=120)
-        err = p.stderr.strip().splitlines()
+                           capture_output=True, preexec_fn=limit, timeout=120)
+        err = stderr_lines(name, p.stderr)
         errors = [l for l in err if not l.startswith("paperclust: warning:")]
         check(p.returncode == status, f"{name}: exit {p.returncode}, want {status}; stderr {err}")
+        if lines is not None:
+            check(len(err) == lines, f"{name}: {len(err)} stderr lines, want {lines}: {err}")
         if status != 0:
             check(len(errors) == 1 and errors[0].startswith("paperclust: "),
                   f"{name}: one error line, got {errors}")
@@ -79,7 +96,8 @@ def case(name, data, args, status, message=None, warning=None, binary_data=False
                     text.decode("utf-8")
                 except UnicodeDecodeError:
                     check(False, f"{name}: {n} is not valid UTF-8")
-        return out
+        if inspect:
+            inspect(out)
 
 
 def main():
@@ -92,6 +110,12 @@ def main():
     case("bad min-df", GOOD, ["--min-df", "-1"], 2, "--min-df")
     case("impossible df bounds", GOOD, ["--min-df", "5", "--max-df", "2"], 2, "min-df asks for")
     case("missing text column", "id,abstract\n1,x\n", [], 1, 'no text column "title"')
+    # header names are input: a quoted name with line breaks, invalid UTF-8
+    # and an escape sequence is shown escaped, so the error stays one line
+    case("header name with line breaks and bad bytes",
+         b'id,"ti\r\ntle\nmore",\xff\xfe,"\x1b[2J\xe2\x80\xa8"\n1,2,3,4\n', [], 1,
+         'no text column "title" (the input has: id, ti\\r\\ntle\\nmore, \ufffd\ufffd, '
+         '\\x1B[2J\\u2028)', binary_data=True, lines=1)
     # data errors: exit 1, message names file and line
     case("unterminated quote", header + '1,a,"never closed\n2,b,c\n', [], 1,
          "input.csv:2: unterminated quoted field")
@@ -118,6 +142,20 @@ def main():
     case("giant field cut", header + "1,big," + "graph " * 400000 + "\n" + GOOD[len(header):],
          ["-k", "2", "--max-doc-bytes", "100000"], 0, warning="longer than 100000 bytes cut")
     case("top above corpus", GOOD, ["-k", "2", "--top", "50"], 0)
+    # JSON Lines numbers of any size are taken as written
+    big_ids = "".join(
+        f'{{"id": {i}, "title": "{t} study", "abstract": "{t} methods for {t} data"}}\n'
+        for i, t in [("123456789012345678901234567890", "graph"), ("1501.00010", "protein"),
+                     ("1501.0001", "graph"), ("-0", "protein"), ("2e400", "market"),
+                     ("9007199254740993", "market")])
+    def ids_as_written(out):
+        with open(os.path.join(out, "assignments.csv"), newline="") as f:
+            ids = [row["doc_id"] for row in csv.DictReader(f)]
+        want = ["123456789012345678901234567890", "1501.00010", "1501.0001", "-0", "2e400",
+                "9007199254740993"]
+        check(ids == want, f"JSON Lines numbers: ids {ids}, want {want}")
+    case("JSON Lines numbers beyond 64 bits", big_ids, ["--format", "jsonl", "-k", "2"], 0,
+         lines=0, inspect=ids_as_written)
     case("all documents identical", header + "".join(f"{i},same words,same\n" for i in range(5)),
          ["-k", "3"], 1, "no terms remain after pruning")
     case("all documents identical, all terms kept",
@@ -134,6 +172,8 @@ def main():
     else:
         print("SKIP allocation failure case: ../shared/corpora/classic4.csv is absent")
     unwritable()
+    evaluate_bad_values()
+    disk_full()
     interrupted()
     print("failures:", e2e_util.failures)
     return 1 if e2e_util.failures else 0
@@ -150,6 +190,115 @@ def unwritable():
                             "--quiet"], capture_output=True, text=True)
         check(p.returncode == 1 and "cannot create the output folder" in p.stderr,
               f"unwritable folder: exit {p.returncode}, {p.stderr!r}")
+
+
+def evaluate_bad_values():
+    """`evaluate` quotes a bad cluster or rank from the file it reads: shown
+    escaped, in one line of valid UTF-8."""
+    with tempfile.TemporaryDirectory() as tmp:
+        labels = os.path.join(tmp, "labels.csv")
+        with open(labels, "w") as f:
+            f.write("id,label\na,x\nb,y\n")
+        for name, header, row, want in [
+                ("assignments", b"doc_id,cluster\n", b'a,"1\n2\xff"\n',
+                 ":2: cluster '1\\n2\ufffd' is not a whole number"),
+                ("related", b"doc_id,rank,related_id\n", b'a,"\x1b[2J9",b\n',
+                 ":2: rank '\\x1B[2J9' is not 1..100000")]:
+            path = os.path.join(tmp, name + ".csv")
+            with open(path, "wb") as f:
+                f.write(header + row)
+            p = subprocess.run([BINARY, "evaluate", "--labels", labels, f"--{name}", path],
+                               capture_output=True, timeout=60)
+            err = stderr_lines(f"evaluate {name}", p.stderr)
+            check(p.returncode == 1 and err == [f"paperclust: {path}{want}"],
+                  f"evaluate {name}: exit {p.returncode}, stderr {err}")
+
+
+@contextlib.contextmanager
+def small_output(where, options, good):
+    """Mounts a tmpfs with `options` at `where` and fills out/ in it with the
+    reports of a good run on `good`; yields the path of out/, or None (after
+    saying why) when no tmpfs can be mounted.  Unmounts it afterwards."""
+    os.mkdir(where)
+    if os.geteuid() != 0:
+        print("SKIP disk full cases: mounting a small tmpfs needs root")
+        yield None
+        return
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", where],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        print(f"SKIP disk full cases: cannot mount a tmpfs: {p.stderr.strip()}")
+        yield None
+        return
+    try:
+        out = os.path.join(where, "out")
+        subprocess.run([BINARY, "run", good, "-k", "2", "-o", out, "--quiet"], check=True,
+                       capture_output=True)
+        yield out
+    finally:
+        subprocess.run(["umount", where], check=True)
+
+
+def fill(folder):
+    """Writes a file in `folder` until its filesystem is full."""
+    with open(os.path.join(folder, "filler"), "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"x" * 4096)
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise
+
+
+def write_fails(name, corpus, out, reason):
+    """Runs on `corpus` into `out`, whose filesystem cannot take the reports:
+    exit 1, one line naming a report in `out` and the reason, the earlier
+    reports untouched, no temporary file left."""
+    before = snapshot(out)
+    p = subprocess.run([BINARY, "run", corpus, "-k", "3", "-o", out, "--quiet"],
+                       capture_output=True, timeout=120)
+    err = stderr_lines(name, p.stderr)
+    named = [r for r in REPORTS if len(err) == 1 and
+             err[0].startswith(f"paperclust: {os.path.join(out, r)}: ")]
+    check(p.returncode == 1, f"{name}: exit {p.returncode}, want 1; stderr {err}")
+    check(len(err) == 1 and named and err[0].endswith(reason),
+          f"{name}: want one line naming a report in {out} and {reason!r}, got {err}")
+    check(snapshot(out) == before, f"{name}: earlier reports changed")
+    leftovers = [n for n in os.listdir(out) if ".tmp-" in n]
+    check(not leftovers, f"{name}: temporary files left: {leftovers}")
+    return named
+
+
+def disk_full():
+    """The output folder's filesystem fills up: before the first report, in
+    the middle of the set (related.csv is larger than what is left, after the
+    smaller reports were written), and when no file can be created at all."""
+    rng = random.Random(11)
+    words = [f"topic{i}" for i in range(60)]
+    with tempfile.TemporaryDirectory() as tmp:
+        good = os.path.join(tmp, "good.csv")
+        with open(good, "w") as f:
+            f.write(GOOD)
+        many = os.path.join(tmp, "many.csv")  # related.csv alone is > 64 KiB
+        with open(many, "w") as f:
+            f.write("id,title,abstract\n")
+            for i in range(800):
+                f.write(f"paper{i},{' '.join(rng.choices(words, k=4))},"
+                        f"{' '.join(rng.choices(words, k=12))}\n")
+        with small_output(os.path.join(tmp, "small"), "size=64k", good) as out:
+            if not out:
+                return
+            named = write_fails("disk full midway", many, out, ": No space left on device")
+            check(named and named[0] not in REPORTS[:1],
+                  f"disk full midway: failed at {named}, want a report after the first "
+                  f"(so that finished temporary files had to be removed)")
+            fill(os.path.dirname(out))
+            write_fails("disk full", good, out, ": No space left on device")
+        # no room for another file: the good run used all the inodes but one
+        # (the root folder, out/ and its 5 reports: 7 of 8)
+        with small_output(os.path.join(tmp, "few"), "size=1m,nr_inodes=8", good) as out:
+            if out:
+                write_fails("no free inode", good, out, ": No space left on device")
 
 
 def interrupted():

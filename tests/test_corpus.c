@@ -39,12 +39,40 @@ static pc_status read_corpus(const char *path, const pc_read_options *opt, pc_co
     return pc_corpus_read(path, opt, &monitor, out, &err);
 }
 
-/* "FILE" + suffix, for expected messages. */
-static const char *with_path(const char *path, const char *suffix)
+/* The default read options with label_col set (NULL: none). */
+static pc_read_options options(const char *label_col)
 {
-    static char buf[1024];
-    snprintf(buf, sizeof buf, "%s%s", path, suffix);
-    return buf;
+    pc_read_options opt;
+    pc_read_options_default(&opt);
+    opt.label_col = label_col;
+    return opt;
+}
+
+/* Reads `path` expecting PC_OK and n_docs documents; returns the corpus, or
+ * NULL after a failed check that names the file and the error. */
+static pc_corpus *read_ok(const char *path, const pc_read_options *opt, int32_t n_docs)
+{
+    pc_corpus *c = NULL;
+    pc_status status = read_corpus(path, opt, &c);
+    if (status != PC_OK || !c || c->n_docs != n_docs) {
+        fprintf(stderr, "reading %s: status %d, %d documents (want %d): %s\n", path,
+                (int)status, c ? (int)c->n_docs : -1, (int)n_docs, err.message);
+        pc_corpus_free(c);
+        pc_test_failures++;
+        return NULL;
+    }
+    return c;
+}
+
+/* Reads `path` expecting `status`, no corpus, and the message PATH + suffix. */
+static void read_fails(const char *path, const pc_read_options *opt, pc_status status,
+                       const char *suffix)
+{
+    pc_corpus *c = NULL;
+    CHECK_INT(read_corpus(path, opt, &c), status);
+    CHECK(c == NULL);
+    CHECK_STR(err.message, with_path(path, suffix));
+    pc_corpus_free(c);
 }
 
 static void test_defaults(void)
@@ -66,14 +94,10 @@ static void test_csv_basic(void)
                                   "extra,abstract,id,title,label\n"
                                   "x,\"First, abstract\",p1,Title one,A\n"
                                   "y,\"multi\nline\",p2,,B\n");
-    pc_read_options opt;
-    pc_read_options_default(&opt);
-    opt.label_col = "label";
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    pc_read_options opt = options("label");
+    pc_corpus *c = read_ok(path, &opt, 2);
     if (!c)
         return;
-    CHECK_INT(c->n_docs, 2);
     CHECK_STR(c->id[0], "p1");
     CHECK_STR(c->text[0], "Title one\nFirst, abstract");
     CHECK_STR(c->text[1], "multi\nline"); /* the empty title is skipped */
@@ -92,11 +116,9 @@ static void test_csv_basic(void)
 static void test_csv_row_number_ids(void)
 {
     const char *path = write_text("noid.csv", "title,abstract\nA,a\nB,b,extra\nC,c\n");
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    pc_corpus *c = read_ok(path, NULL, 2);
     if (!c)
         return;
-    CHECK_INT(c->n_docs, 2);
     CHECK_STR(c->id[0], "1");
     CHECK_STR(c->id[1], "3"); /* the skipped row keeps its number */
     CHECK(c->label == NULL);
@@ -106,37 +128,66 @@ static void test_csv_row_number_ids(void)
 static void test_csv_missing_columns(void)
 {
     const char *path = write_text("cols.csv", "id,title,abstract\n1,t,a\n");
-    pc_read_options opt;
-    pc_corpus *c = NULL;
-
-    pc_read_options_default(&opt);
+    pc_read_options opt = options(NULL);
     opt.id_col = "paper_id";
-    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
-    CHECK(c == NULL);
-    CHECK_STR(err.message, with_path(path, ":1: no id column \"paper_id\" (the input has: id, "
-                                           "title, abstract)"));
+    read_fails(path, &opt, PC_ERR_FORMAT,
+               ":1: no id column \"paper_id\" (the input has: id, title, abstract)");
 
-    pc_read_options_default(&opt);
+    opt = options(NULL);
     opt.text_cols = "title, summary";
-    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
-    CHECK(strstr(err.message, ":1: no text column \"summary\"") != NULL);
+    read_fails(path, &opt, PC_ERR_FORMAT,
+               ":1: no text column \"summary\" (the input has: id, title, abstract)");
 
-    pc_read_options_default(&opt);
-    opt.label_col = "label";
-    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
-    CHECK(strstr(err.message, ":1: no label column \"label\"") != NULL);
+    opt = options("label");
+    read_fails(path, &opt, PC_ERR_FORMAT,
+               ":1: no label column \"label\" (the input has: id, title, abstract)");
 
     opt.label_optional = 1;
-    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
-    if (c) {
+    pc_corpus *c = read_ok(path, &opt, 1);
+    if (c)
         CHECK(c->label == NULL);
-        CHECK_INT(c->n_docs, 1);
-    }
     pc_corpus_free(c);
 
-    pc_read_options_default(&opt);
+    opt = options(NULL);
     opt.text_cols = " , ";
-    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_INVALID);
+    read_fails(path, &opt, PC_ERR_INVALID, ": no text columns given (text_cols \" , \")");
+}
+
+/* Header names are input: in a message they are shown escaped and cut, so
+ * the message stays one line of valid UTF-8 (the fuzz finding
+ * csv_error_message_holds_header_newline_and_bad_utf8). */
+static void test_csv_missing_column_message_one_line(void)
+{
+    static const char data[] = "id,\"ti\ntle\",\xFF,\"a\tb\r\",\"\xE2\x80\xA8\x1B[31m\"\n1,2,3,4,5\n";
+    const char *path = write_file("header_bytes.csv", data, sizeof data - 1);
+    read_fails(path, NULL, PC_ERR_FORMAT,
+               ":1: no text column \"title\" (the input has: id, ti\\ntle, \xEF\xBF\xBD, "
+               "a\\tb\\r, \\u2028\\x1B[31m)");
+
+    /* a long name is cut to 60 bytes and "..."; the list of names after the
+     * last that leaves room for ", ..." in 255 bytes: "id, " (4) + the cut
+     * name (63) + ", abstract" (10) + 15 × ", column_NN" (11) = 242 */
+    char header[4096] = "id,";
+    memset(header + 3, 'n', 100);
+    strcpy(header + 103, ",abstract");
+    for (int i = 0; i < 40; i++)
+        snprintf(header + strlen(header), sizeof header - strlen(header), ",column_%02d", i);
+    strcat(header, "\n1,2,3\n");
+    char want[512];
+    int w = snprintf(want, sizeof want,
+                     ":1: no text column \"title\" (the input has: id, %.60s..., abstract",
+                     header + 3);
+    for (int i = 0; i < 15; i++)
+        w += snprintf(want + w, sizeof want - (size_t)w, ", column_%02d", i);
+    snprintf(want + w, sizeof want - (size_t)w, ", ...)");
+    read_fails(write_text("long_header.csv", header), NULL, PC_ERR_FORMAT, want);
+
+    /* the wanted name, from the options, is shown the same way */
+    pc_read_options opt = options(NULL);
+    opt.text_cols = "sum\nmary";
+    path = write_text("cols2.csv", "id,title\n1,t\n");
+    read_fails(path, &opt, PC_ERR_FORMAT,
+               ":1: no text column \"sum\\nmary\" (the input has: id, title)");
 }
 
 static void test_csv_ragged_and_empty_ids(void)
@@ -149,11 +200,9 @@ static void test_csv_ragged_and_empty_ids(void)
                                   "3,t,a,x\n"
                                   "\"\",t,a\n"
                                   "4,t,a\n");
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    pc_corpus *c = read_ok(path, NULL, 2);
     if (!c)
         return;
-    CHECK_INT(c->n_docs, 2);
     CHECK_STR(c->id[1], "4");
     CHECK_INT(c->line[1], 7);
     char want[2048];
@@ -167,29 +216,19 @@ static void test_csv_ragged_and_empty_ids(void)
 
 static void test_csv_empty_inputs(void)
 {
-    pc_corpus *c = NULL;
-    const char *path = write_text("empty.csv", "");
-    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_EMPTY);
-    CHECK_STR(err.message, with_path(path, ": empty file: no header row"));
-
-    path = write_text("header.csv", "id,title,abstract\n");
-    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_EMPTY);
-    CHECK_STR(err.message, with_path(path, ": no documents: the file has only a header row"));
-
-    path = write_text("allbad.csv", "id,title,abstract\n1,2\n");
-    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_EMPTY);
-    CHECK_STR(err.message, with_path(path, ": no documents"));
+    read_fails(write_text("empty.csv", ""), NULL, PC_ERR_EMPTY, ": empty file: no header row");
+    read_fails(write_text("header.csv", "id,title,abstract\n"), NULL, PC_ERR_EMPTY,
+               ": no documents: the file has only a header row");
+    read_fails(write_text("allbad.csv", "id,title,abstract\n1,2\n"), NULL, PC_ERR_EMPTY,
+               ": no documents");
     CHECK_INT(n_warnings, 1); /* the reason is reported too */
-    CHECK(c == NULL);
 }
 
 static void test_csv_errors_name_line(void)
 {
+    read_fails(write_text("open.csv", "id,title,abstract\n1,t,a\n2,t,\"never\nclosed\n"), NULL,
+               PC_ERR_FORMAT, ":3: unterminated quoted field");
     pc_corpus *c = NULL;
-    const char *path = write_text("open.csv", "id,title,abstract\n1,t,a\n2,t,\"never\nclosed\n");
-    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_FORMAT);
-    CHECK_STR(err.message, with_path(path, ":3: unterminated quoted field"));
-
     CHECK_INT(read_corpus(temp_path("absent.csv"), NULL, &c), PC_ERR_IO);
     CHECK(strstr(err.message, "absent.csv: cannot open") != NULL);
 }
@@ -203,11 +242,9 @@ static void test_invalid_utf8_and_nul(void)
                                "3,a\0b,ok\n"
                                "4,fine \xC3\xA9,ok\n";
     const char *path = write_file("utf8.csv", data, sizeof data - 1);
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    pc_corpus *c = read_ok(path, NULL, 4);
     if (!c)
         return;
-    CHECK_INT(c->n_docs, 4);
     CHECK_STR(c->text[0], "caf\xEF\xBF\xBD\nx");
     CHECK_STR(c->text[1], "\xEF\xBF\xBD" "A\n\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
     CHECK_STR(c->text[2], "a b\nok");
@@ -224,11 +261,9 @@ static void test_invalid_utf8_and_nul(void)
 static void test_cut_long_texts(void)
 {
     const char *path = write_text("long.csv", "id,title,abstract\n1,abcd\xC3\xA9" "f,\n2,ab,\n");
-    pc_read_options opt;
-    pc_read_options_default(&opt);
+    pc_read_options opt = options(NULL);
     opt.max_doc_bytes = 5; /* byte 5 is inside the é: cut before it */
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    pc_corpus *c = read_ok(path, &opt, 2);
     if (!c)
         return;
     CHECK_STR(c->text[0], "abcd");
@@ -240,11 +275,9 @@ static void test_cut_long_texts(void)
 static void test_duplicate_ids_kept(void)
 {
     const char *path = write_text("dup.csv", "id,title,abstract\na,1,\nb,2,\na,3,\na,4,\n");
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    pc_corpus *c = read_ok(path, NULL, 4);
     if (!c)
         return;
-    CHECK_INT(c->n_docs, 4);
     CHECK_STR(warnings, with_path(path, ": 2 duplicate ids kept (first at line 4)\n"));
     pc_corpus_free(c);
 }
@@ -252,12 +285,9 @@ static void test_duplicate_ids_kept(void)
 static void test_csv_gzip(void)
 {
     const char *data = "\xEF\xBB\xBFid,title,abstract\r\nz1,T,\"A, b\"\r\n";
-    const char *path = write_gzip("papers.csv.gz", data, strlen(data));
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    pc_corpus *c = read_ok(write_gzip("papers.csv.gz", data, strlen(data)), NULL, 1);
     if (!c)
         return;
-    CHECK_INT(c->n_docs, 1);
     CHECK_STR(c->id[0], "z1");
     CHECK_STR(c->text[0], "T\nA, b");
     pc_corpus_free(c);
@@ -272,14 +302,10 @@ static void test_jsonl(void)
                                   "{\"id\": 42, \"title\": [\"A\", \"list\", 3], \"abstract\": null, "
                                   "\"categories\": \"  cs.LG\"}\n"
                                   "{\"id\": 704.0001, \"title\": \"T\\u0000x\", \"abstract\": true}\r\n");
-    pc_read_options opt;
-    pc_read_options_default(&opt);
-    opt.label_col = "categories";
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    pc_read_options opt = options("categories");
+    pc_corpus *c = read_ok(path, &opt, 3);
     if (!c)
         return;
-    CHECK_INT(c->n_docs, 3);
     CHECK_STR(c->id[0], "0704.0001");
     CHECK_STR(c->id[1], "42");
     CHECK_STR(c->id[2], "704.0001");
@@ -298,6 +324,28 @@ static void test_jsonl(void)
     pc_corpus_free(c);
 }
 
+/* Numbers are taken as written, whatever their size: an integer beyond 64
+ * bits, a real beyond a double, and the digits a double would lose. */
+static void test_jsonl_numbers_as_text(void)
+{
+    const char *path = write_text("numbers.jsonl",
+                                  "{\"id\": 123456789012345678901234567890, \"title\": [1.50, -0, "
+                                  "2e400, 5E-324, 9007199254740993], \"abstract\": 1e+2}\n"
+                                  "{\"id\":1501.00010,\"title\":{\"n\":99999999999999999999},"
+                                  "\"abstract\":[[7],-12.5e-1]}\n"
+                                  "{\"id\": 1501.0001, \"title\": \"x\", \"abstract\": \"\"}\n");
+    pc_corpus *c = read_ok(path, NULL, 3);
+    if (!c)
+        return;
+    CHECK_STR(c->id[0], "123456789012345678901234567890");
+    CHECK_STR(c->text[0], "1.50 -0 2e400 5E-324 9007199254740993\n1e+2");
+    CHECK_STR(c->id[1], "1501.00010"); /* not 1501.0001, the next id */
+    CHECK_STR(c->text[1], "-12.5e-1");  /* objects and nested arrays hold no text */
+    CHECK_STR(c->id[2], "1501.0001");
+    CHECK_INT(n_warnings, 0);            /* so no duplicate id either */
+    pc_corpus_free(c);
+}
+
 static void test_jsonl_errors(void)
 {
     pc_corpus *c = NULL;
@@ -305,33 +353,52 @@ static void test_jsonl_errors(void)
                                                "{\"title\": \"c\", \"abstract\": \"d\"}\n"
                                                "{\"title\": oops}\n");
     CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_FORMAT);
-    CHECK(strncmp(err.message, with_path(path, ":3: invalid JSON: "),
-                  strlen(path) + 18) == 0);
+    CHECK(starts_with(err.message, with_path(path, ":3: invalid JSON: ")));
 
-    path = write_text("array.json", "[{\"title\": \"a\", \"abstract\": \"b\"}]\n");
-    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_FORMAT);
-    CHECK_STR(err.message, with_path(path, ":1: not a JSON object (JSON Lines has one object "
-                                           "per line)"));
+    read_fails(write_text("array.json", "[{\"title\": \"a\", \"abstract\": \"b\"}]\n"), NULL,
+               PC_ERR_FORMAT, ":1: not a JSON object (JSON Lines has one object per line)");
 
-    path = write_text("nolabel.ndjson", "{\"title\": \"a\", \"abstract\": \"b\"}\n");
-    pc_read_options opt;
-    pc_read_options_default(&opt);
-    opt.label_col = "categories";
-    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
-    CHECK(strstr(err.message, ":1: no label column \"categories\" (the input has: title, "
-                              "abstract)") != NULL);
+    pc_read_options opt = options("categories");
+    read_fails(write_text("nolabel.ndjson", "{\"title\": \"a\", \"abstract\": \"b\"}\n"), &opt,
+               PC_ERR_FORMAT, ":1: no label column \"categories\" (the input has: title, "
+                              "abstract)");
 
-    path = write_text("blank.jsonl", "\n  \n");
-    CHECK_INT(read_corpus(path, NULL, &c), PC_ERR_EMPTY);
-    CHECK_STR(err.message, with_path(path, ": no documents: the input is empty"));
+    read_fails(write_text("blank.jsonl", "\n  \n"), NULL, PC_ERR_EMPTY,
+               ": no documents: the input is empty");
+}
+
+/*
+ * Numbers are quoted before jansson parses a line, yet an error still names
+ * the column of the line as written (jansson's column: the characters up to
+ * the end of the offending token, counted by hand here), numbers only become
+ * strings where a value stands (a number as a key stays an error), and
+ * jansson's excerpt of the input is shown escaped (here an ESC, which would
+ * drive a terminal, and a line separator).
+ */
+static void test_jsonl_error_columns_and_excerpts(void)
+{
+    read_fails(write_text("col.jsonl", "{\"id\": 1, \"title\": oops}\n"), NULL, PC_ERR_FORMAT,
+               ":1: invalid JSON: invalid token near 'oops' (column 23)");
+    read_fails(write_text("col2.jsonl", "{\"id\": 123456789012345678901234567890, \"t\": [1, "
+                                        "2.5}\n"),
+               NULL, PC_ERR_FORMAT, ":1: invalid JSON: ']' expected near '}' (column 52)");
+    read_fails(write_text("col3.jsonl", "{\"t\": \"caf\xC3\xA9\", \"x\": 01}\n"), NULL,
+               PC_ERR_FORMAT, ":1: invalid JSON: invalid token near '0' (column 20)");
+    read_fails(write_text("key.jsonl", "{\"title\": \"a\", 5: 3}\n"), NULL, PC_ERR_FORMAT,
+               ":1: invalid JSON: string or '}' expected near '5' (column 16)");
+    read_fails(write_text("top.jsonl", "42\n"), NULL, PC_ERR_FORMAT,
+               ":1: invalid JSON: '[' or '{' expected near '42' (column 2)");
+    read_fails(write_text("esc.jsonl", "{\"a\": \x1B[31m}\n"), NULL, PC_ERR_FORMAT,
+               ":1: invalid JSON: invalid token near '\\x1B' (column 7)");
+    read_fails(write_text("sep.jsonl", "{\"a\": \xE2\x80\xA8}\n"), NULL, PC_ERR_FORMAT,
+               ":1: invalid JSON: invalid token near '\\u2028' (column 7)");
 }
 
 static void test_jsonl_row_numbers_and_missing_ids(void)
 {
-    pc_corpus *c = NULL;
     const char *path = write_text("ids.jsonl", "{\"title\": \"a\", \"abstract\": \"b\"}\n"
                                                "{\"id\": \"x\", \"title\": \"c\"}\n");
-    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    pc_corpus *c = read_ok(path, NULL, 2);
     if (c) {
         CHECK_STR(c->id[0], "1"); /* the first object has no id: numbers for all */
         CHECK_STR(c->id[1], "2");
@@ -341,9 +408,7 @@ static void test_jsonl_row_numbers_and_missing_ids(void)
 
     path = write_text("gap.jsonl", "{\"id\": \"a\", \"title\": \"t\", \"abstract\": \"b\"}\n"
                                    "{\"title\": \"c\", \"abstract\": \"d\"}\n");
-    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
-    if (c)
-        CHECK_INT(c->n_docs, 1);
+    c = read_ok(path, NULL, 1);
     CHECK_STR(warnings, with_path(path, ": 1 line skipped: empty id (first at line 2)\n"));
     pc_corpus_free(c);
 }
@@ -351,9 +416,7 @@ static void test_jsonl_row_numbers_and_missing_ids(void)
 static void test_jsonl_gzip_invalid_utf8(void)
 {
     const char *data = "{\"id\": \"1\", \"title\": \"bad \xFF byte\", \"abstract\": \"\"}\n";
-    const char *path = write_gzip("arxiv.json.gz", data, strlen(data));
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    pc_corpus *c = read_ok(write_gzip("arxiv.json.gz", data, strlen(data)), NULL, 1);
     if (c)
         CHECK_STR(c->text[0], "bad \xEF\xBF\xBD byte");
     CHECK_INT(n_warnings, 1);
@@ -373,11 +436,9 @@ static void test_plain_text(void)
                                   "\n"
                                   "Third title\n"
                                   "third abstract");
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, NULL, &c), PC_OK);
+    pc_corpus *c = read_ok(path, NULL, 3);
     if (!c)
         return;
-    CHECK_INT(c->n_docs, 3);
     CHECK_STR(c->id[0], "1");
     CHECK_STR(c->id[2], "3");
     CHECK_STR(c->text[0], "First title\nfirst abstract line\nsecond line");
@@ -388,28 +449,24 @@ static void test_plain_text(void)
     CHECK_INT(c->line[2], 9);
     pc_corpus_free(c);
 
-    pc_read_options opt;
-    pc_read_options_default(&opt);
+    pc_read_options opt = options(NULL);
     opt.text_cols = "abstract";
-    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    c = read_ok(path, &opt, 3);
     if (c)
         CHECK_STR(c->text[0], "first abstract line\nsecond line");
     pc_corpus_free(c);
 
-    pc_read_options_default(&opt);
-    opt.label_col = "label";
-    CHECK_INT(read_corpus(path, &opt, &c), PC_ERR_FORMAT);
-    CHECK(strstr(err.message, ": no label column \"label\" (the input has: title, abstract)"));
+    opt = options("label");
+    read_fails(path, &opt, PC_ERR_FORMAT,
+               ": no label column \"label\" (the input has: title, abstract)");
 }
 
 static void test_format_option_overrides_name(void)
 {
     const char *path = write_text("looks_like.csv", "{\"title\": \"a\", \"abstract\": \"b\"}\n");
-    pc_read_options opt;
-    pc_read_options_default(&opt);
+    pc_read_options opt = options(NULL);
     opt.format = PC_FORMAT_JSONL;
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    pc_corpus *c = read_ok(path, &opt, 1);
     if (c)
         CHECK_STR(c->text[0], "a\nb");
     pc_corpus_free(c);
@@ -448,9 +505,7 @@ static void test_allocation_failures(void)
     const char *jsonl = write_text("oom.jsonl", "{\"id\": 1, \"title\": \"t\", \"label\": \"x\","
                                                 " \"abstract\": [\"a\", \"b\"]}\n");
     const char *paths[] = {csv_path, jsonl};
-    pc_read_options opt;
-    pc_read_options_default(&opt);
-    opt.label_col = "label";
+    pc_read_options opt = options("label");
     for (int p = 0; p < 2; p++) {
         int nomem = 0, ok = 0;
         for (long n = 1; n < 60; n++) {
@@ -473,16 +528,13 @@ static void test_allocation_failures(void)
 static void test_empty_optional_labels(void)
 {
     const char *path = write_text("labels.csv", "id,title,abstract,label\n1,a,b,\n2,c,d,\n");
-    pc_read_options opt;
-    pc_read_options_default(&opt);
-    opt.label_col = "label";
+    pc_read_options opt = options("label");
     opt.label_optional = 1;
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    pc_corpus *c = read_ok(path, &opt, 2);
     CHECK(c && c->label == NULL);
     pc_corpus_free(c);
     path = write_text("labels2.csv", "id,title,abstract,label\n1,a,b,\n2,c,d,x\n");
-    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    c = read_ok(path, &opt, 2);
     CHECK(c && c->label != NULL && strcmp(c->label[1], "x") == 0 && c->label[0][0] == '\0');
     pc_corpus_free(c);
 }
@@ -496,14 +548,10 @@ static void test_seed_papers(void)
     }
     char path[1024];
     snprintf(path, sizeof path, "%s/datasets/seed_papers.csv", source);
-    pc_read_options opt;
-    pc_read_options_default(&opt);
-    opt.label_col = "label";
-    pc_corpus *c = NULL;
-    CHECK_INT(read_corpus(path, &opt, &c), PC_OK);
+    pc_read_options opt = options("label");
+    pc_corpus *c = read_ok(path, &opt, 52);
     if (!c)
         return;
-    CHECK_INT(c->n_docs, 52);
     CHECK_STR(c->id[0], "seed-001");
     CHECK_INT(c->line[0], 2);
     CHECK(strncmp(c->text[0], "DIFFTACTILE: A Physics-based", 28) == 0);
@@ -520,6 +568,7 @@ int main(void)
     RUN_TEST(test_csv_basic);
     RUN_TEST(test_csv_row_number_ids);
     RUN_TEST(test_csv_missing_columns);
+    RUN_TEST(test_csv_missing_column_message_one_line);
     RUN_TEST(test_csv_ragged_and_empty_ids);
     RUN_TEST(test_csv_empty_inputs);
     RUN_TEST(test_csv_errors_name_line);
@@ -528,7 +577,9 @@ int main(void)
     RUN_TEST(test_duplicate_ids_kept);
     RUN_TEST(test_csv_gzip);
     RUN_TEST(test_jsonl);
+    RUN_TEST(test_jsonl_numbers_as_text);
     RUN_TEST(test_jsonl_errors);
+    RUN_TEST(test_jsonl_error_columns_and_excerpts);
     RUN_TEST(test_jsonl_row_numbers_and_missing_ids);
     RUN_TEST(test_jsonl_gzip_invalid_utf8);
     RUN_TEST(test_plain_text);

@@ -1,8 +1,9 @@
 /*
  * test_files.h — a temporary directory per test program and the few ways the
- * reader tests fill it: raw bytes, text, and gzip-compressed bytes.  Paths
- * come back in one static buffer, valid until the next call that makes one,
- * so a test that needs two paths at once copies the first.
+ * reader tests fill it: raw bytes, text, and gzip-compressed bytes; and the
+ * expected messages, which start with the file's path.  Paths come back in
+ * one static buffer, valid until the next call that makes one, so a test
+ * that needs two paths at once copies the first.
  */
 #ifndef PC_TEST_FILES_H
 #define PC_TEST_FILES_H
@@ -42,6 +43,20 @@ static inline const char *temp_path(const char *name)
 {
     snprintf(test_path, sizeof test_path, "%s/%s", test_dir, name);
     return test_path;
+}
+
+/* PATH + suffix, for expected messages (one static buffer, like the paths). */
+static inline const char *with_path(const char *path, const char *suffix)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s%s", path, suffix);
+    return buf;
+}
+
+/* 1 when s starts with prefix (messages that end with a library's own words). */
+static inline int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 /* Writes len bytes of data to the file `name`; returns its path. */

@@ -4,8 +4,11 @@
  * Every library function that can fail returns a pc_status and, when given a
  * non-NULL pc_error, fills it with a one-line message that names the file,
  * line and field where the problem is known ("papers.csv:12: unterminated
- * quoted field").  The library never prints: warnings and progress reach the
- * caller through the callbacks of a pc_monitor, which every long stage takes.
+ * quoted field").  Messages and warnings are valid UTF-8 without control
+ * characters, whatever the input: bytes they quote from it (a column name, a
+ * field) are shown escaped ("ti\ntle"), invalid UTF-8 as U+FFFD.  The
+ * library never prints: warnings and progress reach the caller through the
+ * callbacks of a pc_monitor, which every long stage takes.
  */
 #ifndef PAPERCLUST_STATUS_H
 #define PAPERCLUST_STATUS_H
@@ -31,7 +34,7 @@ typedef enum pc_status {
 
 typedef struct pc_error {
     pc_status status;
-    char message[PC_ERROR_MAX]; /* one line, no trailing newline */
+    char message[PC_ERROR_MAX]; /* one line of UTF-8, no trailing newline */
 } pc_error;
 
 /* A short English description of a status ("out of memory"); never NULL. */

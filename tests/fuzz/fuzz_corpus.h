@@ -15,7 +15,9 @@
  * columns), a label for each document when labels are present or required
  * (a first category has no white space in it), line numbers >= 1 that never
  * decrease, and no optional labels that are all empty.  A failure must come
- * with its status in the pc_error, a message, and *out left NULL.
+ * with its status in the pc_error, a message, and *out left NULL.  Every
+ * message, error or warning, must be one line of valid UTF-8 (status.h),
+ * whatever bytes of the input it quotes.
  */
 #ifndef PC_FUZZ_CORPUS_H
 #define PC_FUZZ_CORPUS_H
@@ -27,7 +29,8 @@
 static inline void fuzz_on_warning(void *ctx, const char *message)
 {
     (void)ctx;
-    FUZZ_CHECK(message && message[0], "a warning without a message");
+    FUZZ_CHECK(fuzz_one_line_message(message), "a warning that is not one line of UTF-8: \"%s\"",
+               message ? message : "(null)");
 }
 
 static inline void fuzz_check_corpus(const pc_corpus *corpus,
@@ -107,6 +110,8 @@ static inline void fuzz_read_corpus(const uint8_t *data, size_t size, pc_format 
             FUZZ_CHECK(err.status == status && err.message[0],
                        "status %d without a matching pc_error (%d, \"%s\")", (int)status,
                        (int)err.status, err.message);
+            FUZZ_CHECK(fuzz_one_line_message(err.message),
+                       "an error message that is not one line of UTF-8: \"%s\"", err.message);
             FUZZ_CHECK(status != PC_ERR_NOMEM && status != PC_ERR_INVALID &&
                            status != PC_ERR_INTERRUPTED,
                        "unexpected status %d: %s", (int)status, err.message);

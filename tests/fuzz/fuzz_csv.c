@@ -8,7 +8,8 @@
  * inputs).  Checked, from csvio_internal.h: every row has n_fields > 0 and
  * NUL-terminated fields of the stated length, no longer than the bound; row
  * lines are >= 1 and never decrease; end of input is PC_OK with no fields
- * and stays so; an error carries a message and every later call fails too.
+ * and stays so; an error carries a one-line UTF-8 message (fuzz_util.h) and
+ * every later call fails too.
  * Then the corpus reader runs with the option sets of fuzz_corpus.h.
  *
  * Inputs beginning with the gzip magic bytes go through zlib's inflate path.
@@ -37,6 +38,8 @@ static void read_rows(const uint8_t *data, size_t size, size_t max_field)
             FUZZ_CHECK(n_fields == 0, "an error with %zu fields", n_fields);
             FUZZ_CHECK(err.status == status && err.message[0], "error %d without a message",
                        (int)status);
+            FUZZ_CHECK(fuzz_one_line_message(err.message),
+                       "an error message that is not one line of UTF-8: \"%s\"", err.message);
             FUZZ_CHECK(status == PC_ERR_FORMAT || status == PC_ERR_IO,
                        "unexpected status %d: %s", (int)status, err.message);
             pc_error again = {PC_OK, ""};

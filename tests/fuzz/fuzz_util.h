@@ -27,6 +27,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "paperclust/status.h"
+
 /* Prints what broke and aborts, so libFuzzer saves the input as a crash. */
 #define FUZZ_CHECK(cond, ...)                                                     \
     do {                                                                          \
@@ -85,6 +87,33 @@ static inline int fuzz_valid_utf8(const char *s, size_t n, size_t *code_points)
     }
     if (code_points)
         *code_points = count;
+    return 1;
+}
+
+/*
+ * 1 when `message` keeps status.h's promise for a pc_error message or a
+ * warning: non-empty, shorter than PC_ERROR_MAX, and one line of valid UTF-8
+ * — no C0 control (so no LF, CR or TAB), no DEL, no C1 control (U+0085 is a
+ * line break to some readers) and no U+2028 or U+2029 (line and paragraph
+ * separators).  Input bytes reach messages (column names, field values,
+ * parser excerpts), so a reader that copies them raw fails this.
+ */
+static inline int fuzz_one_line_message(const char *message)
+{
+    size_t n = message ? strlen(message) : 0;
+    const unsigned char *u = (const unsigned char *)message;
+    if (n == 0 || n >= PC_ERROR_MAX)
+        return 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = fuzz_utf8_sequence(u + i, n - i);
+        if (len == 0 || u[i] < 0x20 || u[i] == 0x7F)
+            return 0;
+        if (len == 2 && u[i] == 0xC2 && u[i + 1] <= 0x9F) /* U+0080..U+009F */
+            return 0;
+        if (len == 3 && u[i] == 0xE2 && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9))
+            return 0;
+        i += len;
+    }
     return 1;
 }
 
