@@ -10,7 +10,7 @@ does, the way a typical scikit-learn user would write it, and writes the same re
 
   read     the csv module; text = title + "\\n" + abstract; columns found by name
            (id, title, abstract, optional label)
-  tfidf    TfidfVectorizer(stop_words='english', min_df, max_df, dtype=float32)
+  tfidf    TfidfVectorizer(stop_words='english', min_df, max_df, sublinear_tf, dtype=float32)
            (smooth idf, rows L2-normalised: the same weights as ours with --sklearn-tokens
            --stopwords sklearn)
   kmeans   KMeans(n_clusters=K, n_init=I, random_state=S, algorithm=lloyd) on the sparse
@@ -94,6 +94,9 @@ def parse_args(argv):
                    help="TfidfVectorizer min_df: count, or fraction with a '.' (default 2)")
     p.add_argument("--max-df", type=count_or_fraction, default=0.5,
                    help="TfidfVectorizer max_df: count, or fraction with a '.' (default 0.5)")
+    p.add_argument("--sublinear-tf", action="store_true",
+                   help="TfidfVectorizer sublinear_tf=True: 1 + ln(count), like paperclust's "
+                        "--sublinear-tf")
     p.add_argument("--algorithm", choices=("lloyd", "elkan"), default="lloyd",
                    help="KMeans algorithm (default lloyd)")
     p.add_argument("--max-iter", type=positive_int, default=300,
@@ -234,7 +237,7 @@ def run(args):
     lap("seconds_read")
 
     vectorizer = TfidfVectorizer(stop_words="english", min_df=args.min_df, max_df=args.max_df,
-                                 dtype=np.float32)
+                                 sublinear_tf=args.sublinear_tf, dtype=np.float32)
     try:
         X = vectorizer.fit_transform(texts).tocsr()
     except ValueError as e:  # e.g. "After pruning, no terms remain"
