@@ -16,7 +16,7 @@
 
 void pc_tfidf_options_default(pc_tfidf_options *opt)
 {
-    opt->sublinear_tf = 0;
+    opt->sublinear_tf = 1;
     opt->smooth_idf = 1;
     opt->normalize = 1;
     opt->threads = 0;

@@ -2,11 +2,12 @@
 """Cross-check: our vocabulary, idf and TF-IDF rows equal scikit-learn's.
 
 usage: sklearn_tfidf_check.py PAPERCLUST CORPUS.csv
-Runs `paperclust vectorize` with the settings scikit-learn uses by default
-(--min-df 1 --max-df 1.0 --stopwords sklearn --sklearn-tokens) and
+Runs `paperclust vectorize` with scikit-learn's settings (--min-df 1
+--max-df 1.0 --stopwords sklearn --sklearn-tokens) and
 TfidfVectorizer(stop_words='english') on the same texts (title + newline +
-abstract), and compares term sets, document frequencies, idf and every weight
-within 1e-5.  Exits 77 (skipped) when scikit-learn is not installed.
+abstract), twice: tf = 1 + ln(count) (our default; sublinear_tf=True) and the
+raw count (--raw-tf; scikit-learn's default), and compares term sets,
+document frequencies, idf and every weight within 1e-5.  Exits 77 (skipped) when scikit-learn is not installed.
 """
 import csv
 import os
@@ -25,18 +26,24 @@ TOL = 1e-5
 
 
 def main(binary, corpus):
+    """Both term weightings: paperclust's default, 1 + ln(count), and --raw-tf."""
+    return max(compare(binary, corpus, sublinear) for sublinear in (True, False))
+
+
+def compare(binary, corpus, sublinear):
     with open(corpus, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     ids = [r["id"] for r in rows]
     texts = ["\n".join(p for p in (r["title"], r["abstract"]) if p) for r in rows]
-    vec = TfidfVectorizer(stop_words="english", min_df=1, max_df=1.0)
+    vec = TfidfVectorizer(stop_words="english", min_df=1, max_df=1.0, sublinear_tf=sublinear)
     X = vec.fit_transform(texts).tocsr()
     terms = vec.get_feature_names_out()
     df = np.asarray((X > 0).sum(axis=0)).ravel()
 
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([binary, "vectorize", corpus, "--min-df", "1", "--max-df", "1.0",
-                        "--stopwords", "sklearn", "--sklearn-tokens", "-o", tmp, "--quiet"],
+                        "--stopwords", "sklearn", "--sklearn-tokens", "-o", tmp, "--quiet",
+                        "--sublinear-tf" if sublinear else "--raw-tf"],
                        check=True)
         with open(os.path.join(tmp, "vocabulary.csv"), newline="", encoding="utf-8") as f:
             vocab = list(csv.DictReader(f))
@@ -67,7 +74,8 @@ def main(binary, corpus):
     if worst > TOL:
         print(f"FAIL: largest weight difference {worst:.3g} > {TOL}")
         failures += 1
-    print(f"{len(terms)} terms, {X.nnz} non-zeros compared; largest weight difference {worst:.3g}")
+    print(f"sublinear_tf={sublinear}: {len(terms)} terms, {X.nnz} non-zeros compared; "
+          f"largest weight difference {worst:.3g}")
     return 1 if failures else 0
 
 

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 typedef struct pc_tfidf_options {
-    int sublinear_tf; /* default 0 */
+    int sublinear_tf; /* default 1: tf = 1 + ln(count); 0: the raw count */
     int smooth_idf;   /* default 1 */
     int normalize;    /* default 1 */
     int threads;      /* default 0: all available */

@@ -43,7 +43,8 @@ static const char run_help[] =
     "  --max-df X          drop terms in more documents: a fraction (0.5, the\n"
     "                      default; 1.0 keeps all) or a count (5000)\n"
     "  --max-features N    keep only the N most frequent terms (default: all)\n"
-    "  --sublinear-tf      weight terms by 1 + ln(count) instead of count\n"
+    "  --sublinear-tf      weight terms by 1 + ln(count) (the default)\n"
+    "  --raw-tf            weight terms by their count instead\n"
     "Clustering:\n"
     "  -k N                number of clusters (default: round(sqrt(documents/2)),\n"
     "                      between 2 and 50)\n"
@@ -80,7 +81,7 @@ static const char vectorize_help[] =
 
 enum {
     OPT_TOP = 256, OPT_SEED, OPT_THREADS, OPT_ID_COL, OPT_TEXT_COLS, OPT_LABEL_COL, OPT_FORMAT,
-    OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_STEM, OPT_NGRAMS,
+    OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
     OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE
 };
@@ -97,6 +98,7 @@ static const struct option long_options[] = {
     {"max-df", required_argument, NULL, OPT_MAX_DF},
     {"max-features", required_argument, NULL, OPT_MAX_FEATURES},
     {"sublinear-tf", no_argument, NULL, OPT_SUBLINEAR},
+    {"raw-tf", no_argument, NULL, OPT_RAW_TF},
     {"stem", required_argument, NULL, OPT_STEM},
     {"ngrams", required_argument, NULL, OPT_NGRAMS},
     {"stopwords", required_argument, NULL, OPT_STOPWORDS},
@@ -237,6 +239,7 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case OPT_STEM: opt->vocab.tokenize.stem_lang = arg; return 0;
     case OPT_STOPWORDS: opt->stopwords = arg; return 0;
     case OPT_SUBLINEAR: opt->tfidf.sublinear_tf = 1; return 0;
+    case OPT_RAW_TF: opt->tfidf.sublinear_tf = 0; return 0;
     case OPT_NO_STRIP: opt->vocab.tokenize.strip_markup = 0; return 0;
     case OPT_SKLEARN_TOKENS:
         opt->vocab.tokenize.sklearn_tokens = 1;
