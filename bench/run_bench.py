@@ -51,7 +51,8 @@ Writes bench/results.json (every run's raw figures, rewritten after each corpus,
 interrupted benchmark keeps what it measured) and bench/RESULTS.md (machine, date, exact
 commands, and per corpus the medians over the runs of both tools, with the ratio
 peer/ours). --report-only rewrites RESULTS.md from results.json without running anything.
-A run with fewer than 3 runs or not every default corpus is headed as a smoke run.
+A run with fewer than 3 runs is headed as a smoke run; one of 3 or more runs on some of
+the default corpora only, as a partial benchmark.
 
 Run it from anywhere with /usr/bin/python3 (standard library only; the peer needs
 Debian's python3-sklearn). Build first:
@@ -462,9 +463,10 @@ def benchmark(args):
             raise HarnessError("none of the chosen corpora is available")
     full = set(selected) >= set(names) and args.runs >= 3 and bool(
         [n for n, _, g in corpora if g is None])
+    kind = "benchmark" if full else "partial" if args.runs >= 3 else "smoke"
 
     log("run_bench: measuring the cblas_sgemm peak")
-    results = {"kind": "benchmark" if full else "smoke",
+    results = {"kind": kind,
                "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                "command": quote([PYTHON, os.path.abspath(__file__)] + sys.argv[1:]),
                "options": {"runs": args.runs, "top": args.top, "n_init": args.n_init,
@@ -664,6 +666,12 @@ def report(results):
                   "not results to quote: the tiny corpora time start-up more than work. "
                   "The full benchmark is `/usr/bin/python3 bench/run_bench.py` "
                   "(see bench/README.md)."]
+    elif results["kind"] == "partial":
+        lines += ["# Benchmark results (partial): paperclust and scikit-learn", "",
+                  "Measured as the full benchmark is (3 or more alternating runs, medians), "
+                  "but on some of the corpora only: "
+                  + ", ".join(e["name"] for e in results["corpora"]) + ". The full run is "
+                  "`/usr/bin/python3 bench/run_bench.py` (see bench/README.md)."]
     else:
         lines += ["# Benchmark results: paperclust and scikit-learn"]
     lines += ["", "## Machine and run", "",
