@@ -76,15 +76,7 @@ pc_status pc_describe(const pc_clusters *clusters, int32_t n_terms, int32_t n_ce
         goto done;
     }
     d->k = k;
-    for (int32_t i = 0; i < n; i++)
-        start[clusters->assign[i] + 1]++;
-    for (int32_t c = 0; c < k; c++)
-        start[c + 1] += start[c];
-    for (int32_t i = 0; i < n; i++) /* members of each cluster, in document order */
-        members[start[clusters->assign[i]]++] = i;
-    for (int32_t c = k; c > 0; c--)
-        start[c] = start[c - 1];
-    start[0] = 0;
+    pc_clusters_members(clusters, start, members);
     for (int32_t c = 0; c < k && status == PC_OK; c++)
         if (describe_one(clusters, c, members + start[c], start[c + 1] - start[c], n_terms,
                          n_central, &d->cluster[c]) != PC_OK)

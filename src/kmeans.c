@@ -434,6 +434,21 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
     return status;
 }
 
+void pc_clusters_members(const pc_clusters *clusters, int64_t *start, int32_t *members)
+{
+    int32_t k = clusters->k, n = clusters->n_docs;
+    memset(start, 0, ((size_t)k + 1) * sizeof *start);
+    for (int32_t i = 0; i < n; i++)
+        start[clusters->assign[i] + 1]++;
+    for (int32_t c = 0; c < k; c++)
+        start[c + 1] += start[c];
+    for (int32_t i = 0; i < n; i++) /* start[c] runs ahead as cluster c's fill cursor */
+        members[start[clusters->assign[i]]++] = i;
+    for (int32_t c = k; c > 0; c--)
+        start[c] = start[c - 1];
+    start[0] = 0;
+}
+
 pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err)
 {
     int32_t k = clusters->k;

@@ -204,6 +204,12 @@ static float exact_floor(const related_index *ri, int32_t d, int32_t top, heap *
     return theta;
 }
 
+/* The norm √sum_sq in float, rounded up so that it stays a bound. */
+static float norm_bound(double sum_sq)
+{
+    return (float)sqrt(sum_sq) * (1.0f + 1e-6f);
+}
+
 /* A common term of a query, for planning: its rank and the query's weight. */
 typedef struct ranked {
     int32_t rank;
@@ -225,7 +231,6 @@ typedef struct workspace {
     int32_t cutoff[BATCH]; /* query b claims the terms of rank >= cutoff[b] */
     float theta[BATCH];    /* lower bound of query b's N-th best similarity */
     float rest[BATCH];     /* ‖d_R‖ of query b's unclaimed terms R */
-    float rest_sum[BATCH]; /* ‖d_R‖₁, the sum of their weights */
     int32_t doc[BATCH];    /* the document of query b */
     int64_t work;          /* multiply-adds done by this thread */
 } workspace;
@@ -260,8 +265,8 @@ static int workspace_alloc(workspace *w, int32_t n_terms, int64_t max_claims, in
     w->claims = pc_malloc_array((size_t)max_claims + 1, sizeof *w->claims);
     w->dense = pc_calloc((size_t)n_terms + 1, sizeof *w->dense);
     w->ranked = pc_malloc_array((size_t)max_row + 1, sizeof *w->ranked);
-    int ok = w->tile && w->count && w->terms && w->start && w->cursor && w->next && w->claims && w->dense &&
-             w->ranked;
+    int ok = w->tile && w->count && w->terms && w->start && w->cursor && w->next && w->claims &&
+             w->dense && w->ranked;
     for (int b = 0; b < BATCH; b++) {
         w->best[b].id = pc_malloc_array((size_t)top * CANDIDATES, sizeof *w->best[b].id);
         w->best[b].sim = pc_malloc_array((size_t)top * CANDIDATES, sizeof *w->best[b].sim);
@@ -421,8 +426,8 @@ static void batch_pass(const related_index *ri, int32_t size, workspace *w,
             float *row = w->tile + (size_t)b * DOC_BLOCK;
             if (verify && w->rest[b] > 0.0f) {
                 scatter_left_out(ri, w->doc[b], w->cutoff[b], w->dense, 0);
-                collect_verified(ri, row, lo, hi - lo, w->doc[b], w->cutoff[b], w->theta[b], w->rest[b],
-                                 w->dense, &w->best[b], &w->work);
+                collect_verified(ri, row, lo, hi - lo, w->doc[b], w->cutoff[b], w->theta[b],
+                                 w->rest[b], w->dense, &w->best[b], &w->work);
                 scatter_left_out(ri, w->doc[b], w->cutoff[b], w->dense, 1);
             } else {
                 collect_plain(row, lo, hi - lo, w->doc[b], &w->best[b]);
@@ -460,8 +465,7 @@ static void plan_query(const related_index *ri, int32_t d, int b, workspace *w)
         sum_sq = next;
     }
     w->cutoff[b] = m == 0 ? 0 : m < n_common ? w->ranked[m].rank : ri->n_common;
-    /* rounded up, so that ‖d_R‖ ≤ rest holds in float */
-    w->rest[b] = m == 0 ? 0.0f : (float)sqrt(sum_sq) * (1.0f + 1e-6f);
+    w->rest[b] = m == 0 ? 0.0f : norm_bound(sum_sq);
 }
 
 /*
@@ -604,14 +608,14 @@ static pc_status split_common(related_index *ri, pc_error *err)
         double sum_sq = 0.0;
         int h = 0;
         for (int64_t q = 0; q < m; q++, at++) {
-            for (; h < N_HEADS && row[q].rank >= head_rank(ri, h); h++) /* rounded up: bounds */
-                ri->head_norm[(size_t)h * (size_t)X->n_rows + i] = (float)sqrt(sum_sq) * (1.0f + 1e-6f);
+            for (; h < N_HEADS && row[q].rank >= head_rank(ri, h); h++)
+                ri->head_norm[(size_t)h * (size_t)X->n_rows + i] = norm_bound(sum_sq);
             c->col[at] = row[q].rank;
             c->val[at] = row[q].weight;
             sum_sq += (double)row[q].weight * row[q].weight;
         }
         for (; h < N_HEADS; h++)
-            ri->head_norm[(size_t)h * (size_t)X->n_rows + i] = (float)sqrt(sum_sq) * (1.0f + 1e-6f);
+            ri->head_norm[(size_t)h * (size_t)X->n_rows + i] = norm_bound(sum_sq);
         c->row_ptr[i + 1] = at;
     }
     free(row);

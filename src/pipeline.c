@@ -200,21 +200,15 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     pc_neighbors_options nopt = opt->neighbors;
     nopt.threads = stage_threads(nopt.threads, opt->threads);
     /* papers of one cluster share terms: batching them together saves work */
-    int32_t n = s->X->n_rows, k = s->clusters->k;
-    int32_t *order = pc_malloc_array((size_t)n + 1, sizeof *order);
-    int64_t *next = pc_calloc((size_t)k + 1, sizeof *next);
-    if (!order || !next) {
+    int32_t *order = pc_malloc_array((size_t)s->X->n_rows + 1, sizeof *order);
+    int64_t *start = pc_malloc_array((size_t)s->clusters->k + 1, sizeof *start);
+    if (!order || !start) {
         free(order);
-        free(next);
+        free(start);
         return pc_fail_nomem(err, "finding related papers");
     }
-    for (int32_t d = 0; d < n; d++) /* counting sort by cluster, stable */
-        next[s->clusters->assign[d] + 1]++;
-    for (int32_t c = 0; c < k; c++)
-        next[c + 1] += next[c];
-    for (int32_t d = 0; d < n; d++)
-        order[next[s->clusters->assign[d]]++] = d;
-    free(next);
+    pc_clusters_members(s->clusters, start, order);
+    free(start);
     nopt.order = order;
     pc_status status = pc_neighbors_topn(s->X, &nopt, mon, &s->neighbors, err);
     free(order);

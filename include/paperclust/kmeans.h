@@ -56,6 +56,13 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
 /* Renumbers clusters by size, largest first (ties: lower old id first). */
 pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err);
 
+/*
+ * The documents grouped by cluster, each group in document order: cluster c's
+ * members are members[start[c] .. start[c+1]).  start holds k + 1 entries,
+ * members n_docs.
+ */
+void pc_clusters_members(const pc_clusters *clusters, int64_t *start, int32_t *members);
+
 void pc_clusters_free(pc_clusters *clusters);
 
 #ifdef __cplusplus
