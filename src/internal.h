@@ -25,6 +25,9 @@ void *pc_calloc(size_t n, size_t size);
 void *pc_malloc_array(size_t n, size_t size);
 void *pc_realloc_array(void *ptr, size_t n, size_t size);
 char *pc_strndup(const char *s, size_t len);
+/* n × size bytes aligned to `alignment` (a power of two, e.g. 64 for a cache
+ * line), freed with free(); NULL when n × size overflows or allocation fails. */
+void *pc_aligned_array(size_t alignment, size_t n, size_t size);
 
 /* Grows the byte array *data of *cap bytes, len of them in use, so that it
  * holds len + more, doubling from 256: returns 0, or -1 when the size

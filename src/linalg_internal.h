@@ -18,6 +18,20 @@
 void pc_csr_times_dense(const pc_csr *X, int32_t row_begin, int32_t row_end, const float *B,
                         int32_t m, float *out);
 
+/* The width of a lane table: the documents one pass of the related-paper stage compares. */
+#define PC_LANES 64
+
+/*
+ * Sparse rows times a dense table of PC_LANES-wide rows: for rows j0 ≤ j <
+ * j1 of (ptr, column, val), whose columns index rows of `table`,
+ *     out[j - j0][0..PC_LANES) += Σ_p val[p] · table[column[p]][0..PC_LANES),
+ * the terms taken in the row's order.  table and out are 64-byte aligned,
+ * PC_LANES floats a row.  Cost: (non-zeros of the rows) × PC_LANES
+ * multiply-adds, 16-wide vectors with the row's sums held in registers.
+ */
+void pc_rows_times_lanes(const int64_t *ptr, const uint16_t *column, const float *val,
+                         int32_t j0, int32_t j1, const float *table, float *out);
+
 /* Scales each of the `rows` rows (length `cols`) of A to unit L2 norm; zero rows stay zero. */
 void pc_normalize_rows(float *A, int32_t rows, int64_t cols);
 

@@ -1,34 +1,63 @@
 /*
  * neighbors.c — exact top-N cosine neighbours of every document.
  *
- * The transpose of X is an inverted index: for term t it lists the documents
- * containing t with their weights.  For a query document d, walking the
- * postings of d's terms and adding w_dt · w_et into a dense accumulator gives
- * dot(d, e) for every e sharing a term with d; a bounded min-heap keeps the N
- * best.  Unpruned, the work is Σ_t df_t² multiply-adds (the sparse product
- * X·Xᵀ); memory is the index (nnz) plus a small tile per thread plus the
- * n × N result — never n².  Queries run in parallel in batches; each query's
- * sums are formed in the same order whatever its batch or thread, and ties
- * are broken by the lower document index, so results are thread-independent.
+ * Documents are taken in the caller's order (by cluster), 64 at a time: a
+ * lane block.  A block is compared with every document up to its own end,
+ * so each pair of documents is met once, by the later one's block, and both
+ * lists learn of it: the lane's own heap, and a heap per thread for each
+ * earlier document, merged at the end.  That halves the work of the sparse
+ * product X·Xᵀ, Σ_t df_t² multiply-adds, which is quadratic in the corpus.
+ *
+ * The terms are split by document frequency.  The head — the most common
+ * terms, found in at least 1/64 of the documents (at most 2048 of them) —
+ * holds most of Σ df² (96 % on 75k arXiv abstracts) but only part of the
+ * non-zeros.  For those terms the block's weights form a dense table, one
+ * 64-float row per term, lane b holding document b's weight; a document's
+ * head terms then give its sums with all 64 lanes at once, four 16-wide
+ * vector multiply-adds per non-zero (pc_rows_times_lanes, linalg.c), most of
+ * them by zero but none of them scattered: n · nnz_head · 64 / 2 lane
+ * operations in all, in registers.  The tail — the rare terms, of which
+ * each lane holds few — goes through the inverted index: each lane adds its
+ * tail terms' postings into a tile of DOC_BLOCK documents × 64 lanes, which
+ * stays in L2 cache, Σ_tail df² / 2 scalar multiply-adds.
+ *
+ * A pair's sum is formed in an order that depends only on the pair: its
+ * shared tail terms by term id (the lane's row order, which is by id), then
+ * its shared head terms by rank; multiplication commutes, and adding the
+ * zero of a term the lane lacks changes nothing.  So the similarity of two
+ * documents is the same bits whichever of them is the lane, whatever the
+ * order, blocking or thread; ties are broken by the lower document index,
+ * and the result is the top-N of a fixed set under a total order.
  */
-#include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "internal.h"
+#include "linalg_internal.h"
 #include "paperclust/neighbors.h"
 #include "progress_internal.h"
 
+#define LANES PC_LANES
+#ifndef DOC_BLOCK
+#define DOC_BLOCK 4096 /* documents per tile: 4096 × 64 floats = 1 MiB, in L2 */
+#endif
+#define HEAD_MAX 2048         /* the automatic head: its table is 2048 × 64 floats = 512 KiB */
+#define HEAD_DF_DIVISOR 64    /* the automatic head: terms in at least n / 64 documents */
+#define HEAD_LIMIT 65535      /* ranks are stored in 16 bits */
 
 void pc_neighbors_options_default(pc_neighbors_options *opt)
 {
     opt->top = 10;
     opt->threads = 0;
-    opt->prune = 1;
+    opt->head_terms = -1;
     opt->order = NULL;
 }
 
@@ -89,6 +118,12 @@ static void heap_push(heap *h, float sim, int32_t id)
     }
 }
 
+/* The similarity a candidate must reach to enter a heap: its worst once full, else 0. */
+static float heap_floor(const heap *h)
+{
+    return h->size == h->cap ? h->sim[0] : 0.0f;
+}
+
 /* Empties the heap into out_id/out_sim, best first, padding with -1 / 0. */
 static void heap_drain(heap *h, int32_t *out_id, float *out_sim)
 {
@@ -110,332 +145,94 @@ static void heap_drain(heap *h, int32_t *out_id, float *out_sim)
 }
 
 /*
- * Queries run in batches of BATCH documents against blocks of DOC_BLOCK
- * document ids.  A batch's accumulators form a BATCH × DOC_BLOCK tile that
- * stays in L2 cache, and each posting list segment of a block is read from
- * memory once per batch and then reused, from L1, by every query of the batch
- * that holds the term.  Reading the postings once per query instead makes the
- * stage bound by memory bandwidth: a query's terms' postings are megabytes.
- *
- * Pruning, exact (the prefix filter of the all-pairs line of work): most of
- * the Σ df² work is in the few most common terms, whose tf-idf weights are
- * small.  A first pass over a query's rare terms only gives partial sums,
- * which are lower bounds (weights are non-negative); the N-th best of them,
- * θ, is a lower bound of the N-th best similarity.  The query's most common
- * terms R are then left out of the second, full pass as long as ‖d_R‖ < θ: a
- * document sharing only terms of R has similarity at most ‖d_R‖, so it cannot
- * be among the N best.  A document found by the second pass has its R part
- * added exactly, unless even its bound, sum + ‖d_R‖·‖e_head‖, falls short,
- * e_head being e restricted to the shortest "head" of the ranking (the 4, 16,
- * 64, ... most common terms) that holds R.
+ * The documents by position (the caller's order), their terms split into
+ * head and tail, and the inverted index of the tail; read-only while the
+ * blocks run.
  */
-#ifndef BATCH
-#define BATCH 32
-#endif
-#ifndef DOC_BLOCK
-#define DOC_BLOCK 2048
-#endif
-#ifndef RARE_WORK
-#define RARE_WORK 0.05 /* the rare terms are those holding this share of Σ df² */
-#endif
-#ifndef CANDIDATES
-#define CANDIDATES 3 /* the first pass keeps this many times N candidates */
-#endif
-#define N_HEADS 6 /* the "heads" of the ranking, for bounds: ranks below 4, 16, 64, ... */
-#define MARGIN 1e-4f /* covers float rounding in the bounds: sums of ≲ 10³ products in [0, 1] */
-
-/* The inverted index and what pruning needs; read-only during the queries. */
 typedef struct related_index {
-    const pc_csr *X;
-    pc_csr *postings;    /* Xᵀ: per term, the documents holding it, ascending */
-    int32_t *rank;       /* per term: place in descending df order (ties: lower term first) */
-    int32_t n_common;    /* the terms ranked below this are the common ones */
-    pc_csr *common;      /* X restricted to the common terms, columns = ranks, ascending */
-    float *head_norm;    /* N_HEADS × n_docs: row h, document e: the norm of e's terms
-                            ranked below head_rank(h), the most common ones */
+    int32_t n, n_terms, head;
+    int32_t *doc;        /* position → document */
+    int64_t *head_ptr;   /* per position: its head terms, by rank ... */
+    uint16_t *head_rank;
+    float *head_val;
+    int64_t *tail_ptr;   /* ... and its tail terms, by term id */
+    int32_t *tail_term;
+    float *tail_val;
+    int64_t *post_ptr;   /* per term: the positions holding it, ascending (tail terms only) */
+    int32_t *post_pos;
+    float *post_val;
+    int64_t max_tail;    /* the most tail terms of one document */
 } related_index;
 
-/* The ranks below which head h lies: 4, 16, 64, ..., the last one all common terms. */
-static int32_t head_rank(const related_index *ri, int h)
+static void related_index_free(related_index *ri)
 {
-    return h == N_HEADS - 1 || (4 << 2 * h) > ri->n_common ? ri->n_common : 4 << 2 * h;
+    free(ri->doc);
+    free(ri->head_ptr);
+    free(ri->head_rank);
+    free(ri->head_val);
+    free(ri->tail_ptr);
+    free(ri->tail_term);
+    free(ri->tail_val);
+    free(ri->post_ptr);
+    free(ri->post_pos);
+    free(ri->post_val);
 }
 
-/* One query's claim on a term: its place in the batch and its weight. */
-typedef struct claim {
-    int32_t query;
-    float weight;
-} claim;
+typedef struct term_df {
+    int64_t df;
+    int32_t term;
+} term_df;
 
-static int compare_float_descending(const void *a, const void *b)
+static int compare_df_descending(const void *a, const void *b)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x < y) - (x > y);
+    const term_df *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df < y->df ? 1 : -1;
+    return (x->term > y->term) - (x->term < y->term);
 }
 
 /*
- * θ for query d from the candidates of its first pass, emptying their heap:
- * the N-th best of their exact similarities (each found through `dense`,
- * which is left zero), or 0 with fewer than N candidates.  N documents this
- * similar exist, so the N-th best similarity is at least θ.
+ * rank[t]: term t's place in descending df order (ties: lower id first) for
+ * the head terms, else -1; returns the head size and Σ df² in *sum_df2.
  */
-static float exact_floor(const related_index *ri, int32_t d, int32_t top, heap *best,
-                         float *restrict dense, int64_t *work)
+static int32_t rank_head(const pc_csr *X, int32_t head_terms, int32_t *rank, int64_t *sum_df2,
+                         int *nomem)
 {
-    const pc_csr *X = ri->X;
-    for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++)
-        dense[X->col[p]] = X->val[p];
-    for (int32_t i = 0; i < best->size; i++) { /* exact sums replace the partial ones */
-        int32_t e = best->id[i];
-        float sum = 0.0f;
-        for (int64_t p = X->row_ptr[e]; p < X->row_ptr[e + 1]; p++)
-            sum += dense[X->col[p]] * X->val[p];
-        *work += X->row_ptr[e + 1] - X->row_ptr[e];
-        best->sim[i] = sum;
+    const int32_t V = X->n_cols;
+    term_df *order = pc_malloc_array((size_t)V + 1, sizeof *order);
+    if (!order) {
+        *nomem = 1;
+        return 0;
     }
-    for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++)
-        dense[X->col[p]] = 0.0f;
-    float theta = 0.0f;
-    if (best->size >= top) {
-        qsort(best->sim, (size_t)best->size, sizeof *best->sim, compare_float_descending);
-        theta = best->sim[top - 1];
+    for (int32_t t = 0; t < V; t++)
+        order[t] = (term_df){0, t};
+    for (int64_t p = 0; p < X->nnz; p++)
+        order[X->col[p]].df++;
+    *sum_df2 = 0;
+    for (int32_t t = 0; t < V; t++)
+        *sum_df2 += order[t].df * order[t].df;
+    qsort(order, (size_t)V, sizeof *order, compare_df_descending);
+    int32_t head = 0;
+    if (head_terms >= 0) {
+        head = head_terms < V ? head_terms : V;
+        head = head < HEAD_LIMIT ? head : HEAD_LIMIT;
+    } else {
+        const int64_t min_df = ((int64_t)X->n_rows + HEAD_DF_DIVISOR - 1) / HEAD_DF_DIVISOR;
+        while (head < V && head < HEAD_MAX && order[head].df >= min_df && order[head].df > 0)
+            head++;
     }
-    best->size = 0;
-    return theta;
+    for (int32_t t = 0; t < V; t++)
+        rank[t] = -1;
+    for (int32_t r = 0; r < head; r++)
+        rank[order[r].term] = r;
+    free(order);
+    return head;
 }
 
-/* The norm √sum_sq in float, rounded up so that it stays a bound. */
-static float norm_bound(double sum_sq)
-{
-    return (float)sqrt(sum_sq) * (1.0f + 1e-6f);
-}
-
-/* A common term of a query, for planning: its rank and the query's weight. */
 typedef struct ranked {
     int32_t rank;
     float weight;
 } ranked;
-
-/* Per-thread scratch space. */
-typedef struct workspace {
-    float *tile;      /* BATCH × DOC_BLOCK partial dot products, zero between blocks */
-    int32_t *count;   /* per term: claims in this batch (zero between batches) */
-    int32_t *terms;   /* the batch's distinct claimed terms, ascending */
-    int64_t *start;   /* per distinct term: first claim; one more entry at the end */
-    int64_t *cursor;  /* per distinct term: next posting to read */
-    int32_t *next;    /* per distinct term: the document of that posting (n: none left) */
-    claim *claims;    /* grouped by term, ascending query within a term */
-    float *dense;     /* per term or term rank: a query's weight, else 0 */
-    ranked *ranked;        /* one query's common terms, for planning */
-    heap best[BATCH];
-    int32_t cutoff[BATCH]; /* query b claims the terms of rank >= cutoff[b] */
-    float theta[BATCH];    /* lower bound of query b's N-th best similarity */
-    float rest[BATCH];     /* ‖d_R‖ of query b's unclaimed terms R */
-    int32_t doc[BATCH];    /* the document of query b */
-    int64_t work;          /* multiply-adds done by this thread */
-} workspace;
-
-static void workspace_free(workspace *w)
-{
-    free(w->tile);
-    free(w->count);
-    free(w->terms);
-    free(w->start);
-    free(w->cursor);
-    free(w->next);
-    free(w->claims);
-    free(w->dense);
-    free(w->ranked);
-    for (int b = 0; b < BATCH; b++) {
-        free(w->best[b].id);
-        free(w->best[b].sim);
-    }
-}
-
-static int workspace_alloc(workspace *w, int32_t n_terms, int64_t max_claims, int64_t max_row,
-                           int32_t top)
-{
-    memset(w, 0, sizeof *w);
-    w->tile = pc_calloc((size_t)BATCH * DOC_BLOCK, sizeof *w->tile);
-    w->count = pc_calloc((size_t)n_terms + 1, sizeof *w->count);
-    w->terms = pc_malloc_array((size_t)max_claims + 1, sizeof *w->terms);
-    w->start = pc_malloc_array((size_t)max_claims + 2, sizeof *w->start);
-    w->cursor = pc_malloc_array((size_t)max_claims + 1, sizeof *w->cursor);
-    w->next = pc_malloc_array((size_t)max_claims + 1, sizeof *w->next);
-    w->claims = pc_malloc_array((size_t)max_claims + 1, sizeof *w->claims);
-    w->dense = pc_calloc((size_t)n_terms + 1, sizeof *w->dense);
-    w->ranked = pc_malloc_array((size_t)max_row + 1, sizeof *w->ranked);
-    int ok = w->tile && w->count && w->terms && w->start && w->cursor && w->next && w->claims &&
-             w->dense && w->ranked;
-    for (int b = 0; b < BATCH; b++) {
-        w->best[b].id = pc_malloc_array((size_t)top * CANDIDATES, sizeof *w->best[b].id);
-        w->best[b].sim = pc_malloc_array((size_t)top * CANDIDATES, sizeof *w->best[b].sim);
-        w->best[b].cap = top;
-        ok = ok && w->best[b].id && w->best[b].sim;
-    }
-    return ok ? 0 : -1;
-}
-
-static int compare_int32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/*
- * Groups the claimed terms of the batch's documents by term: the
- * distinct terms ascending, and for each its claims in query order.  Returns
- * the number of distinct terms.
- */
-static int64_t batch_group(const related_index *ri, int32_t size, workspace *w)
-{
-    const pc_csr *X = ri->X;
-    int64_t n_distinct = 0;
-    for (int32_t b = 0; b < size; b++)
-        for (int64_t p = X->row_ptr[w->doc[b]]; p < X->row_ptr[w->doc[b] + 1]; p++)
-            if (ri->rank[X->col[p]] >= w->cutoff[b] && w->count[X->col[p]]++ == 0)
-                w->terms[n_distinct++] = X->col[p];
-    qsort(w->terms, (size_t)n_distinct, sizeof *w->terms, compare_int32);
-    int64_t at = 0;
-    for (int64_t u = 0; u < n_distinct; u++) {
-        int32_t t = w->terms[u];
-        w->start[u] = at;
-        at += w->count[t];
-        w->count[t] = (int32_t)u; /* from here on: the term's distinct index */
-    }
-    w->start[n_distinct] = at;
-    for (int64_t u = 0; u < n_distinct; u++)
-        w->cursor[u] = w->start[u]; /* fill positions, reset by the caller */
-    for (int32_t b = 0; b < size; b++)
-        for (int64_t p = X->row_ptr[w->doc[b]]; p < X->row_ptr[w->doc[b] + 1]; p++)
-            if (ri->rank[X->col[p]] >= w->cutoff[b]) {
-                int64_t u = w->count[X->col[p]];
-                w->claims[w->cursor[u]++] = (claim){b, X->val[p]};
-            }
-    for (int64_t u = 0; u < n_distinct; u++)
-        w->count[w->terms[u]] = 0;
-    return n_distinct;
-}
-
-/* Moves the block's positive sums of query document d into its heap, as they are. */
-static void collect_plain(const float *restrict row, int32_t lo, int32_t width, int32_t d,
-                          heap *best)
-{
-    for (int32_t j0 = 0; j0 < width; j0 += 8) {
-        const int32_t j1 = j0 + 8 < width ? j0 + 8 : width;
-        /* documents arrive in ascending order, so an equal sum never displaces a kept one */
-        float threshold = best->size == best->cap ? best->sim[0] : 0.0f;
-        int any = 0; /* branch-free, vectorised: most blocks of 8 hold nothing to keep */
-        for (int32_t j = j0; j < j1; j++)
-            any |= row[j] > threshold;
-        for (int32_t j = j0; any && j < j1; j++) {
-            threshold = best->size == best->cap ? best->sim[0] : 0.0f;
-            if (row[j] > threshold && lo + j != d)
-                heap_push(best, row[j], lo + j);
-        }
-    }
-}
-
-/*
- * The same for a query that left out its terms R (norm `rest`, weights in
- * w->dense): each sum that could still rank gets the R part added exactly.
- */
-static void collect_verified(const related_index *ri, const float *restrict row, int32_t lo,
-                             int32_t width, int32_t d, int32_t cutoff, float theta, float rest,
-                             const float *restrict dense, heap *best, int64_t *work)
-{
-    const pc_csr *common = ri->common;
-    int h = 0; /* the shortest head holding all of R */
-    while (h < N_HEADS - 1 && head_rank(ri, h) < cutoff)
-        h++;
-    const float *restrict norm = ri->head_norm + (size_t)h * (size_t)ri->X->n_rows + lo;
-    float floor = theta - MARGIN; /* the N-th best is at least this */
-    for (int32_t j0 = 0; j0 < width; j0 += 8) {
-        const int32_t j1 = j0 + 8 < width ? j0 + 8 : width;
-        int any = 0; /* an upper bound reaches the floor: branch-free, vectorised */
-        for (int32_t j = j0; j < j1; j++)
-            any |= row[j] + rest * norm[j] >= floor;
-        for (int32_t j = j0; any && j < j1; j++) {
-            float sum = row[j];
-            if (!(sum > 0.0f) || sum + rest * norm[j] < floor || lo + j == d)
-                continue;
-            /* e's common terms by rank: those of R come first */
-            int64_t p = common->row_ptr[lo + j];
-            for (; p < common->row_ptr[lo + j + 1] && common->col[p] < cutoff; p++)
-                sum += dense[common->col[p]] * common->val[p];
-            *work += 1 + p - common->row_ptr[lo + j]; /* the bound and the products */
-            float threshold = best->size == best->cap ? best->sim[0] : 0.0f;
-            if (sum > threshold) {
-                heap_push(best, sum, lo + j);
-                if (best->size == best->cap && best->sim[0] - MARGIN > floor)
-                    floor = best->sim[0] - MARGIN;
-            }
-        }
-    }
-}
-
-/* Puts query d's weights of the terms ranked below `cutoff` into dense by rank (or 0 back). */
-static void scatter_left_out(const related_index *ri, int32_t d, int32_t cutoff, float *dense,
-                             int clear)
-{
-    const pc_csr *X = ri->X;
-    for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++)
-        if (ri->rank[X->col[p]] < cutoff)
-            dense[ri->rank[X->col[p]]] = clear ? 0.0f : X->val[p];
-}
-
-/*
- * One pass of the batch's queries over all documents, each query
- * claiming its terms ranked at or above its cutoff.  The sums of a pair
- * (d, e) are formed in the order of d's terms (ascending term ids) whatever
- * the batching, blocking or thread.  `verify`: collect with the left-out
- * terms' parts added (second pass); else as they are.
- */
-static void batch_pass(const related_index *ri, int32_t size, workspace *w,
-                       int verify)
-{
-    const pc_csr *index = ri->postings;
-    const int32_t n = ri->X->n_rows;
-    const int64_t n_distinct = batch_group(ri, size, w);
-    const int32_t *restrict col = index->col;
-    const float *restrict val = index->val;
-    for (int64_t u = 0; u < n_distinct; u++) {
-        w->cursor[u] = index->row_ptr[w->terms[u]];
-        w->next[u] = col[w->cursor[u]]; /* every term has a posting */
-    }
-    for (int32_t lo = 0; lo < n; lo += DOC_BLOCK) {
-        const int32_t hi = lo + DOC_BLOCK < n ? lo + DOC_BLOCK : n;
-        for (int64_t u = 0; u < n_distinct; u++) {
-            if (w->next[u] >= hi)
-                continue; /* the term's next posting is in a later block */
-            const int64_t begin = w->cursor[u], end = index->row_ptr[w->terms[u] + 1];
-            int64_t stop = begin;
-            while (stop < end && col[stop] < hi)
-                stop++;
-            w->cursor[u] = stop;
-            w->next[u] = stop < end ? col[stop] : n;
-            w->work += (stop - begin) * (w->start[u + 1] - w->start[u]);
-            for (int64_t c = w->start[u]; c < w->start[u + 1]; c++) {
-                float *restrict acc = w->tile + (size_t)w->claims[c].query * DOC_BLOCK - lo;
-                const float wd = w->claims[c].weight;
-                for (int64_t q = begin; q < stop; q++) /* Σ_t df_t² iterations unpruned */
-                    acc[col[q]] += wd * val[q];
-            }
-        }
-        for (int32_t b = 0; b < size; b++) {
-            float *row = w->tile + (size_t)b * DOC_BLOCK;
-            if (verify && w->rest[b] > 0.0f) {
-                scatter_left_out(ri, w->doc[b], w->cutoff[b], w->dense, 0);
-                collect_verified(ri, row, lo, hi - lo, w->doc[b], w->cutoff[b], w->theta[b],
-                                 w->rest[b], w->dense, &w->best[b], &w->work);
-                scatter_left_out(ri, w->doc[b], w->cutoff[b], w->dense, 1);
-            } else {
-                collect_plain(row, lo, hi - lo, w->doc[b], &w->best[b]);
-            }
-            memset(row, 0, (size_t)(hi - lo) * sizeof *row);
-        }
-    }
-}
 
 static int compare_rank(const void *a, const void *b)
 {
@@ -443,60 +240,339 @@ static int compare_rank(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/*
- * Chooses the terms query d (place b of the batch) leaves out of its full
- * pass, from w->theta[b]: its most common terms, as many as keep their norm
- * below θ with a margin for rounding.  Sets w->cutoff[b] and w->rest[b].
- */
-static void plan_query(const related_index *ri, int32_t d, int b, workspace *w)
+/* Each position's document row split: head terms sorted by rank, tail terms by id. */
+static int split_rows(const pc_csr *X, const int32_t *rank, related_index *ri)
 {
-    const pc_csr *X = ri->X;
-    int64_t n_common = 0;
-    for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++)
-        if (ri->rank[X->col[p]] < ri->n_common)
-            w->ranked[n_common++] = (ranked){ri->rank[X->col[p]], X->val[p]};
-    qsort(w->ranked, (size_t)n_common, sizeof *w->ranked, compare_rank);
-    double sum_sq = 0.0;
-    int64_t m = 0;
-    for (; m < n_common; m++) {
-        double next = sum_sq + (double)w->ranked[m].weight * w->ranked[m].weight;
-        if (!(sqrt(next) < (double)w->theta[b] - 2.0 * MARGIN))
-            break;
-        sum_sq = next;
+    int64_t max_head = 0;
+    for (int32_t i = 0; i < ri->n; i++) {
+        const int32_t d = ri->doc[i];
+        int64_t h = 0;
+        for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++)
+            h += rank[X->col[p]] >= 0;
+        max_head = h > max_head ? h : max_head;
+        ri->head_ptr[i + 1] = ri->head_ptr[i] + h;
+        ri->tail_ptr[i + 1] = ri->tail_ptr[i] + (X->row_ptr[d + 1] - X->row_ptr[d] - h);
+        const int64_t tail = ri->tail_ptr[i + 1] - ri->tail_ptr[i];
+        ri->max_tail = tail > ri->max_tail ? tail : ri->max_tail;
     }
-    w->cutoff[b] = m == 0 ? 0 : m < n_common ? w->ranked[m].rank : ri->n_common;
-    w->rest[b] = m == 0 ? 0.0f : norm_bound(sum_sq);
+    ranked *row = pc_malloc_array((size_t)max_head + 1, sizeof *row);
+    if (!row)
+        return -1;
+    for (int32_t i = 0; i < ri->n; i++) {
+        const int32_t d = ri->doc[i];
+        int64_t h = 0, t = ri->tail_ptr[i];
+        for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++) {
+            if (rank[X->col[p]] >= 0) {
+                row[h++] = (ranked){rank[X->col[p]], X->val[p]};
+            } else {
+                ri->tail_term[t] = X->col[p];
+                ri->tail_val[t++] = X->val[p];
+            }
+        }
+        qsort(row, (size_t)h, sizeof *row, compare_rank);
+        for (int64_t q = 0; q < h; q++) {
+            ri->head_rank[ri->head_ptr[i] + q] = (uint16_t)row[q].rank;
+            ri->head_val[ri->head_ptr[i] + q] = row[q].weight;
+        }
+    }
+    free(row);
+    return 0;
+}
+
+/* The inverted index of the tail: per term, the positions holding it, ascending. */
+static void index_tail(related_index *ri)
+{
+    for (int64_t p = 0; p < ri->tail_ptr[ri->n]; p++)
+        ri->post_ptr[ri->tail_term[p] + 1]++;
+    for (int32_t t = 0; t < ri->n_terms; t++)
+        ri->post_ptr[t + 1] += ri->post_ptr[t];
+    for (int32_t i = 0; i < ri->n; i++)
+        for (int64_t p = ri->tail_ptr[i]; p < ri->tail_ptr[i + 1]; p++) {
+            const int32_t t = ri->tail_term[p];
+            /* post_ptr[t] runs ahead as t's postings fill, and is put back below */
+            ri->post_pos[ri->post_ptr[t]] = i;
+            ri->post_val[ri->post_ptr[t]++] = ri->tail_val[p];
+        }
+    for (int32_t t = ri->n_terms; t > 0; t--)
+        ri->post_ptr[t] = ri->post_ptr[t - 1];
+    ri->post_ptr[0] = 0;
+}
+
+static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options *opt,
+                                     related_index *ri, int64_t *sum_df2, pc_error *err)
+{
+    memset(ri, 0, sizeof *ri);
+    ri->n = X->n_rows;
+    ri->n_terms = X->n_cols;
+    int32_t *rank = pc_malloc_array((size_t)X->n_cols + 1, sizeof *rank);
+    ri->doc = pc_malloc_array((size_t)ri->n + 1, sizeof *ri->doc);
+    ri->head_ptr = pc_calloc((size_t)ri->n + 1, sizeof *ri->head_ptr);
+    ri->tail_ptr = pc_calloc((size_t)ri->n + 1, sizeof *ri->tail_ptr);
+    ri->post_ptr = pc_calloc((size_t)ri->n_terms + 1, sizeof *ri->post_ptr);
+    int nomem = !rank || !ri->doc || !ri->head_ptr || !ri->tail_ptr || !ri->post_ptr;
+    if (!nomem) {
+        for (int32_t i = 0; i < ri->n; i++)
+            ri->doc[i] = opt->order ? opt->order[i] : i;
+        ri->head = rank_head(X, opt->head_terms, rank, sum_df2, &nomem);
+    }
+    if (!nomem) {
+        /* sized by the whole matrix, then split_rows fills head and tail */
+        ri->head_rank = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->head_rank);
+        ri->head_val = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->head_val);
+        ri->tail_term = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->tail_term);
+        ri->tail_val = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->tail_val);
+        ri->post_pos = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->post_pos);
+        ri->post_val = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->post_val);
+        nomem = !ri->head_rank || !ri->head_val || !ri->tail_term || !ri->tail_val ||
+                !ri->post_pos || !ri->post_val;
+    }
+    if (!nomem)
+        nomem = split_rows(X, rank, ri) != 0;
+    free(rank);
+    if (nomem)
+        return pc_fail_nomem(err, "finding related papers");
+    index_tail(ri);
+    return PC_OK;
 }
 
 /*
- * The top-N of the documents order[first .. first+size-1] (without an order:
- * documents first .. first+size-1), written to their rows of the result.
+ * One thread's scratch space: the lane block's tables and heaps, and the
+ * heaps of every document for the pairs this thread's blocks find with it
+ * as the earlier document.
  */
-static void query_batch(const related_index *ri, const int32_t *order, int32_t first,
-                        int32_t size, workspace *w, pc_neighbors *out)
+typedef struct workspace {
+    float *table;        /* head × LANES: lane b's head weights in column b */
+    float *tile;         /* DOC_BLOCK × LANES partial sums, zero between row blocks */
+    int32_t *place;      /* per term: 1 + its index among the block's tail terms, else 0 */
+    int32_t *terms;      /* per distinct tail term u of the block: the term ... */
+    int64_t *begin;      /* ... and its postings in the current row block: begin .. */
+    int64_t *cursor;     /* .. cursor, the next one to read */
+    int64_t n_distinct;
+    int32_t *claim;      /* per lane, its tail terms in row order: u ... */
+    float *claim_weight; /* ... and the lane's weight */
+    int64_t claim_start[LANES + 1];
+    heap lane[LANES];
+    float lane_floor[LANES];
+    int32_t *earlier_id; /* n × top: per position, this thread's heap of later documents */
+    float *earlier_sim;
+    int32_t *earlier_size;
+    float *earlier_floor;
+    int64_t work;
+} workspace;
+
+static void workspace_free(workspace *w)
 {
-    int prune = ri->n_common > 0;
-    for (int32_t b = 0; b < size; b++) {
-        w->doc[b] = order ? order[first + b] : first + b;
-        w->cutoff[b] = prune ? ri->n_common : 0;
-        w->theta[b] = 0.0f;
-        w->rest[b] = 0.0f;
+    free(w->table);
+    free(w->tile);
+    free(w->place);
+    free(w->terms);
+    free(w->begin);
+    free(w->cursor);
+    free(w->claim);
+    free(w->claim_weight);
+    for (int b = 0; b < LANES; b++) {
+        free(w->lane[b].id);
+        free(w->lane[b].sim);
     }
-    if (prune) {
-        for (int32_t b = 0; b < size; b++)
-            w->best[b].cap = out->top * CANDIDATES;
-        batch_pass(ri, size, w, 0); /* the rare terms only: candidates */
-        for (int32_t b = 0; b < size; b++) {
-            w->theta[b] = exact_floor(ri, w->doc[b], out->top, &w->best[b], w->dense, &w->work);
-            w->best[b].cap = out->top;
-            plan_query(ri, w->doc[b], b, w);
+    free(w->earlier_id);
+    free(w->earlier_sim);
+    free(w->earlier_size);
+    free(w->earlier_floor);
+}
+
+static int workspace_alloc(workspace *w, const related_index *ri, int32_t top)
+{
+    memset(w, 0, sizeof *w);
+    const size_t claims = (size_t)LANES * (size_t)ri->max_tail + 1, n = (size_t)ri->n;
+    w->table = pc_aligned_array(64, (size_t)ri->head * LANES + LANES, sizeof *w->table);
+    w->tile = pc_aligned_array(64, (size_t)DOC_BLOCK * LANES, sizeof *w->tile);
+    w->place = pc_calloc((size_t)ri->n_terms + 1, sizeof *w->place);
+    w->terms = pc_malloc_array(claims, sizeof *w->terms);
+    w->begin = pc_malloc_array(claims, sizeof *w->begin);
+    w->cursor = pc_malloc_array(claims, sizeof *w->cursor);
+    w->claim = pc_malloc_array(claims, sizeof *w->claim);
+    w->claim_weight = pc_malloc_array(claims, sizeof *w->claim_weight);
+    w->earlier_id = pc_malloc_array(n * (size_t)top + 1, sizeof *w->earlier_id);
+    w->earlier_sim = pc_malloc_array(n * (size_t)top + 1, sizeof *w->earlier_sim);
+    w->earlier_size = pc_calloc(n + 1, sizeof *w->earlier_size);
+    w->earlier_floor = pc_calloc(n + 1, sizeof *w->earlier_floor);
+    int ok = w->table && w->tile && w->place && w->terms && w->begin && w->cursor && w->claim &&
+             w->claim_weight && w->earlier_id && w->earlier_sim && w->earlier_size &&
+             w->earlier_floor;
+    for (int b = 0; b < LANES; b++) {
+        w->lane[b].cap = top;
+        w->lane[b].id = pc_malloc_array((size_t)top, sizeof *w->lane[b].id);
+        w->lane[b].sim = pc_malloc_array((size_t)top, sizeof *w->lane[b].sim);
+        ok = ok && w->lane[b].id && w->lane[b].sim;
+    }
+    if (ok)
+        memset(w->tile, 0, (size_t)DOC_BLOCK * LANES * sizeof *w->tile);
+    return ok ? 0 : -1;
+}
+
+/*
+ * Loads the lane block lo .. lo+nl-1: the head table, and the distinct tail
+ * terms with each lane's claims on them, their cursors at their first posting.
+ */
+static void load_lanes(const related_index *ri, int32_t lo, int32_t nl, workspace *w)
+{
+    memset(w->table, 0, (size_t)ri->head * LANES * sizeof *w->table);
+    int64_t n_distinct = 0, c = 0;
+    for (int32_t b = 0; b < nl; b++) {
+        const int32_t i = lo + b;
+        for (int64_t p = ri->head_ptr[i]; p < ri->head_ptr[i + 1]; p++)
+            w->table[(size_t)ri->head_rank[p] * LANES + (size_t)b] = ri->head_val[p];
+        w->claim_start[b] = c;
+        for (int64_t p = ri->tail_ptr[i]; p < ri->tail_ptr[i + 1]; p++) {
+            const int32_t t = ri->tail_term[p];
+            if (w->place[t] == 0) {
+                w->terms[n_distinct] = t;
+                w->cursor[n_distinct] = ri->post_ptr[t];
+                w->place[t] = (int32_t)++n_distinct;
+            }
+            w->claim[c] = w->place[t] - 1;
+            w->claim_weight[c++] = ri->tail_val[p];
         }
     }
-    batch_pass(ri, size, w, 1);
-    for (int32_t b = 0; b < size; b++) {
-        size_t row = (size_t)(w->doc[b]) * (size_t)out->top;
-        heap_drain(&w->best[b], out->id + row, out->similarity + row);
+    for (int32_t b = nl; b <= LANES; b++)
+        w->claim_start[b] = c;
+    for (int64_t u = 0; u < n_distinct; u++)
+        w->place[w->terms[u]] = 0;
+    w->n_distinct = n_distinct;
+    for (int b = 0; b < LANES; b++) {
+        w->lane[b].size = 0;
+        w->lane_floor[b] = 0.0f;
     }
+}
+
+/*
+ * The tail part of the block's sums with rows j0 .. j1-1, into the tile:
+ * first each distinct term's postings there are found (they follow the last
+ * row block's), then each lane adds its terms' postings into its column.
+ */
+static void add_tail(const related_index *ri, int32_t nl, int32_t j0, int32_t j1, workspace *w)
+{
+    const int32_t *restrict pos = ri->post_pos;
+    const float *restrict val = ri->post_val;
+    for (int64_t u = 0; u < w->n_distinct; u++) {
+        int64_t s = w->cursor[u];
+        const int64_t end = ri->post_ptr[w->terms[u] + 1];
+        w->begin[u] = s;
+        while (s < end && pos[s] < j1)
+            s++;
+        w->cursor[u] = s;
+    }
+    float *restrict tile = w->tile;
+    for (int32_t b = 0; b < nl; b++)
+        for (int64_t c = w->claim_start[b]; c < w->claim_start[b + 1]; c++) {
+            const int64_t u = w->claim[c], stop = w->cursor[u];
+            const float weight = w->claim_weight[c];
+            const ptrdiff_t lane = b - (ptrdiff_t)j0 * LANES; /* row j's cell: j·LANES + lane */
+            w->work += stop - w->begin[u];
+            for (int64_t s = w->begin[u]; s < stop; s++) /* Σ_tail df² / 2 in all */
+                tile[(ptrdiff_t)pos[s] * LANES + lane] += weight * val[s];
+        }
+}
+
+/*
+ * Bit b set when sums[b] > 0 and sums[b] >= max(floor[b], least): the lanes
+ * that may enter a heap.  Most rows have none, so this is the filter every
+ * row passes through.
+ */
+static uint64_t lanes_reaching(const float *restrict sums, const float *restrict floor,
+                               float least)
+{
+    uint64_t hits = 0;
+#if defined(__AVX512F__)
+    const __m512 zero = _mm512_setzero_ps(), bound = _mm512_set1_ps(least);
+    for (int v = 0; v < LANES / 16; v++) {
+        const __m512 s = _mm512_load_ps(sums + 16 * v);
+        const __m512 f = _mm512_max_ps(_mm512_loadu_ps(floor + 16 * v), bound);
+        __mmask16 m = _mm512_cmp_ps_mask(s, f, _CMP_GE_OQ) & _mm512_cmp_ps_mask(s, zero, _CMP_GT_OQ);
+        hits |= (uint64_t)m << (16 * v);
+    }
+#else
+    for (int b = 0; b < LANES; b++) {
+        const float f = floor[b] > least ? floor[b] : least;
+        hits |= (uint64_t)(sums[b] > 0.0f && sums[b] >= f) << b;
+    }
+#endif
+    return hits;
+}
+
+static const float no_floor[LANES]; /* zeros: the earlier documents' test has one floor */
+
+/*
+ * Offers the sums of rows j0 .. j1-1 with the block lo .. lo+nl-1 to the
+ * lanes' heaps and, for rows before the block, to the rows' own heaps of
+ * this thread; clears the tile.
+ */
+static void collect(const related_index *ri, int32_t lo, int32_t j0, int32_t j1, int32_t top,
+                    workspace *w)
+{
+    for (int32_t j = j0; j < j1; j++) {
+        float *restrict sums = w->tile + (size_t)(j - j0) * LANES;
+        uint64_t hits = lanes_reaching(sums, w->lane_floor, 0.0f);
+        if (j >= lo)
+            hits &= ~((uint64_t)1 << (j - lo)); /* a document is not its own neighbour */
+        for (; hits; hits &= hits - 1) {
+            const int b = __builtin_ctzll(hits);
+            heap_push(&w->lane[b], sums[b], ri->doc[j]);
+            w->lane_floor[b] = heap_floor(&w->lane[b]);
+        }
+        if (j < lo && (hits = lanes_reaching(sums, no_floor, w->earlier_floor[j])) != 0) {
+            heap h = {w->earlier_size[j], top, w->earlier_id + (size_t)j * (size_t)top,
+                      w->earlier_sim + (size_t)j * (size_t)top};
+            for (; hits; hits &= hits - 1) {
+                const int b = __builtin_ctzll(hits);
+                heap_push(&h, sums[b], ri->doc[lo + b]);
+            }
+            w->earlier_size[j] = h.size;
+            w->earlier_floor[j] = heap_floor(&h);
+        }
+        memset(sums, 0, LANES * sizeof *sums);
+    }
+}
+
+/*
+ * Lane block lo .. lo+nl-1 against every document up to its end, row block
+ * by row block; the lanes' lists go to their rows of `out` (merged later).
+ */
+static void lane_block(const related_index *ri, int32_t lo, int32_t nl, workspace *w,
+                       pc_neighbors *out)
+{
+    load_lanes(ri, lo, nl, w);
+    const int32_t end = lo + nl;
+    for (int32_t j0 = 0; j0 < end; j0 += DOC_BLOCK) {
+        const int32_t j1 = j0 + DOC_BLOCK < end ? j0 + DOC_BLOCK : end;
+        add_tail(ri, nl, j0, j1, w);
+        pc_rows_times_lanes(ri->head_ptr, ri->head_rank, ri->head_val, j0, j1, w->table,
+                            w->tile);
+        w->work += (ri->head_ptr[j1] - ri->head_ptr[j0]) * LANES;
+        collect(ri, lo, j0, j1, out->top, w);
+    }
+    for (int32_t b = 0; b < nl; b++) {
+        const size_t row = (size_t)ri->doc[lo + b] * (size_t)out->top;
+        heap_drain(&w->lane[b], out->id + row, out->similarity + row);
+    }
+}
+
+/*
+ * Each document's list: its lane list (in `out`) and every thread's heap of
+ * later documents, the best `top` of them all.  h: scratch of capacity top.
+ */
+static void merge_lists(const related_index *ri, int32_t i, const workspace *ws, int threads,
+                        heap *h, pc_neighbors *out)
+{
+    const int32_t top = out->top;
+    const size_t row = (size_t)ri->doc[i] * (size_t)top, mine = (size_t)i * (size_t)top;
+    h->size = 0;
+    for (int32_t r = 0; r < top && out->id[row + r] >= 0; r++)
+        heap_push(h, out->similarity[row + r], out->id[row + r]);
+    for (int t = 0; t < threads; t++)
+        for (int32_t r = 0; r < ws[t].earlier_size[i]; r++)
+            heap_push(h, ws[t].earlier_sim[mine + r], ws[t].earlier_id[mine + r]);
+    heap_drain(h, out->id + row, out->similarity + row);
 }
 
 static pc_status neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_error *err)
@@ -516,125 +592,6 @@ static pc_status neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_
     return PC_OK;
 }
 
-typedef struct term_df {
-    int64_t df;
-    int32_t term;
-} term_df;
-
-static int compare_df_descending(const void *a, const void *b)
-{
-    const term_df *x = a, *y = b;
-    if (x->df != y->df)
-        return x->df < y->df ? 1 : -1;
-    return (x->term > y->term) - (x->term < y->term);
-}
-
-static void related_index_free(related_index *ri)
-{
-    pc_csr_free(ri->postings);
-    free(ri->rank);
-    pc_csr_free(ri->common);
-    free(ri->head_norm);
-}
-
-/*
- * Ranks the terms by df and splits them: the rare ones, from the least
- * frequent up, while they hold at most RARE_WORK of Σ df², and the common
- * rest.  Without pruning every term counts as rare.
- */
-static pc_status rank_terms(related_index *ri, int prune, pc_error *err)
-{
-    const pc_csr *index = ri->postings;
-    int32_t V = index->n_rows;
-    term_df *order = pc_malloc_array((size_t)V + 1, sizeof *order);
-    ri->rank = pc_malloc_array((size_t)V + 1, sizeof *ri->rank);
-    if (!order || !ri->rank) {
-        free(order);
-        return pc_fail_nomem(err, "finding related papers");
-    }
-    double total = 0.0;
-    for (int32_t t = 0; t < V; t++) {
-        order[t] = (term_df){index->row_ptr[t + 1] - index->row_ptr[t], t};
-        total += (double)order[t].df * (double)order[t].df;
-    }
-    qsort(order, (size_t)V, sizeof *order, compare_df_descending);
-    ri->n_common = 0;
-    double rare = 0.0;
-    for (int32_t r = V - 1; prune && r >= 0; r--) {
-        rare += (double)order[r].df * (double)order[r].df;
-        if (rare > RARE_WORK * total) {
-            ri->n_common = r + 1;
-            break;
-        }
-    }
-    for (int32_t r = 0; r < V; r++)
-        ri->rank[order[r].term] = r;
-    free(order);
-    return PC_OK;
-}
-
-/*
- * X restricted to the common terms, with ranks for columns, ascending, and
- * each row's norm there.
- */
-static pc_status split_common(related_index *ri, pc_error *err)
-{
-    const pc_csr *X = ri->X;
-    int64_t nnz = 0, max_row = 0;
-    for (int32_t i = 0; i < X->n_rows; i++) {
-        int64_t m = 0;
-        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++)
-            m += ri->rank[X->col[p]] < ri->n_common;
-        nnz += m;
-        max_row = m > max_row ? m : max_row;
-    }
-    pc_status status = pc_csr_new(X->n_rows, ri->n_common, nnz, &ri->common, err);
-    if (status != PC_OK)
-        return status;
-    ri->head_norm = pc_malloc_array((size_t)N_HEADS * (size_t)X->n_rows + 1, sizeof *ri->head_norm);
-    ranked *row = pc_malloc_array((size_t)max_row + 1, sizeof *row);
-    if (!ri->head_norm || !row) {
-        free(row);
-        return pc_fail_nomem(err, "finding related papers");
-    }
-    pc_csr *c = ri->common;
-    int64_t at = 0;
-    for (int32_t i = 0; i < X->n_rows; i++) {
-        int64_t m = 0;
-        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++)
-            if (ri->rank[X->col[p]] < ri->n_common)
-                row[m++] = (ranked){ri->rank[X->col[p]], X->val[p]};
-        qsort(row, (size_t)m, sizeof *row, compare_rank);
-        double sum_sq = 0.0;
-        int h = 0;
-        for (int64_t q = 0; q < m; q++, at++) {
-            for (; h < N_HEADS && row[q].rank >= head_rank(ri, h); h++)
-                ri->head_norm[(size_t)h * (size_t)X->n_rows + i] = norm_bound(sum_sq);
-            c->col[at] = row[q].rank;
-            c->val[at] = row[q].weight;
-            sum_sq += (double)row[q].weight * row[q].weight;
-        }
-        for (; h < N_HEADS; h++)
-            ri->head_norm[(size_t)h * (size_t)X->n_rows + i] = norm_bound(sum_sq);
-        c->row_ptr[i + 1] = at;
-    }
-    free(row);
-    return PC_OK;
-}
-
-static pc_status related_index_build(const pc_csr *X, int prune, related_index *ri,
-                                     pc_error *err)
-{
-    memset(ri, 0, sizeof *ri);
-    ri->X = X;
-    pc_status status = pc_csr_transpose(X, &ri->postings, err);
-    if (status == PC_OK)
-        status = rank_terms(ri, prune, err);
-    if (status == PC_OK)
-        status = split_common(ri, err);
-    return status;
-}
-
 /* 1 when order holds each of 0 .. n-1 once. */
 static int is_permutation(const int32_t *order, int32_t n)
 {
@@ -649,43 +606,17 @@ static int is_permutation(const int32_t *order, int32_t n)
     return ok;
 }
 
-pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
-                            const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+/* Runs every lane block, the largest first; 0, or 1 when cancelled. */
+static int run_blocks(const related_index *ri, workspace *ws, int threads, const pc_monitor *mon,
+                      pc_neighbors *nb)
 {
-    *out = NULL;
-    if (opt->top < 1)
-        return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
-    int32_t n = X->n_rows, top = opt->top;
-    for (int64_t p = 0; p < X->nnz; p++)
-        if (!(X->val[p] >= 0.0f))
-            return pc_fail(err, PC_ERR_INVALID,
-                           "related papers need non-negative weights (row weight %g)",
-                           (double)X->val[p]);
-    if (opt->order && !is_permutation(opt->order, n))
-        return pc_fail(err, PC_ERR_INVALID, "related papers: the query order is not a permutation");
-    int threads = pc_thread_count(opt->threads);
-    related_index ri;
-    pc_neighbors *nb = NULL;
-    workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
-    if (!ws)
-        return pc_fail_nomem(err, "finding related papers");
-    pc_status status = related_index_build(X, opt->prune, &ri, err);
-    if (status == PC_OK)
-        status = neighbors_alloc(n, top, &nb, err);
-    int64_t max_row = 0;
-    for (int32_t i = 0; i < n; i++)
-        if (X->row_ptr[i + 1] - X->row_ptr[i] > max_row)
-            max_row = X->row_ptr[i + 1] - X->row_ptr[i];
-    int64_t max_claims = BATCH * max_row;
-    for (int t = 0; t < threads && status == PC_OK; t++)
-        if (workspace_alloc(&ws[t], X->n_cols, max_claims, max_row, top) != 0)
-            status = pc_fail_nomem(err, "finding related papers");
-    if (status != PC_OK)
-        goto done;
-
+    const int32_t n = ri->n, n_blocks = (n + LANES - 1) / LANES;
+    double rows_total = 0.0; /* the rows block b meets: all up to its end */
+    for (int32_t b = 0; b < n_blocks; b++)
+        rows_total += (double)((int64_t)b * LANES + LANES < n ? (int64_t)b * LANES + LANES : n);
     pc_progress progress;
-    pc_progress_start(&progress, mon, "related", n);
-    int64_t done_queries = 0;
+    pc_progress_start(&progress, mon, "related", rows_total);
+    double rows_done = 0.0;
     volatile int stop = 0;
 #pragma omp parallel num_threads(threads)
     {
@@ -694,39 +625,66 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
         tid = omp_get_thread_num();
 #endif
 #pragma omp for schedule(dynamic, 1)
-        for (int32_t chunk = 0; chunk < (n + BATCH - 1) / BATCH; chunk++) {
+        for (int32_t k = 0; k < n_blocks; k++) {
             if (stop)
                 continue;
-            int32_t hi = (chunk + 1) * BATCH < n ? (chunk + 1) * BATCH : n;
-            query_batch(&ri, opt->order, chunk * BATCH, hi - chunk * BATCH, &ws[tid], nb);
+            const int32_t lo = (n_blocks - 1 - k) * LANES, nl = lo + LANES < n ? LANES : n - lo;
+            lane_block(ri, lo, nl, &ws[tid], nb);
 #pragma omp atomic
-            done_queries += hi - chunk * BATCH;
+            rows_done += lo + nl;
             if (tid == 0) {
-                int64_t so_far;
+                double so_far;
 #pragma omp atomic read
-                so_far = done_queries;
+                so_far = rows_done;
                 if (pc_cancelled(mon))
                     stop = 1;
-                pc_progress_update(&progress, (double)so_far);
+                pc_progress_update(&progress, so_far);
             }
         }
+#pragma omp barrier
+        if (!stop) {
+#pragma omp for schedule(static)
+            for (int32_t i = 0; i < n; i++)
+                merge_lists(ri, i, ws, threads, &ws[tid].lane[0], nb);
+        }
     }
-    if (stop) {
-        status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
-        goto done;
-    }
+    if (stop)
+        return 1;
     pc_progress_finish(&progress);
-    nb->work = 0;
-    for (int t = 0; t < threads; t++)
-        nb->work += ws[t].work;
-    nb->work_all = 0;
-    for (int32_t t = 0; t < X->n_cols; t++) {
-        int64_t df = ri.postings->row_ptr[t + 1] - ri.postings->row_ptr[t];
-        nb->work_all += df * df;
+    return 0;
+}
+
+pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
+                            const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+{
+    *out = NULL;
+    if (opt->top < 1)
+        return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
+    if (opt->order && !is_permutation(opt->order, X->n_rows))
+        return pc_fail(err, PC_ERR_INVALID, "related papers: the query order is not a permutation");
+    int threads = pc_thread_count(opt->threads);
+    related_index ri;
+    pc_neighbors *nb = NULL;
+    int64_t sum_df2 = 0;
+    workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
+    if (!ws)
+        return pc_fail_nomem(err, "finding related papers");
+    pc_status status = related_index_build(X, opt, &ri, &sum_df2, err);
+    if (status == PC_OK)
+        status = neighbors_alloc(X->n_rows, opt->top, &nb, err);
+    for (int t = 0; t < threads && status == PC_OK; t++)
+        if (workspace_alloc(&ws[t], &ri, opt->top) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK && run_blocks(&ri, ws, threads, mon, nb) != 0)
+        status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+    if (status == PC_OK) {
+        nb->work = 0;
+        for (int t = 0; t < threads; t++)
+            nb->work += ws[t].work;
+        nb->work_all = sum_df2;
+        *out = nb;
+        nb = NULL;
     }
-    *out = nb;
-    nb = NULL;
-done:
     for (int t = 0; t < threads; t++)
         workspace_free(&ws[t]);
     free(ws);

@@ -251,9 +251,9 @@ static pc_status summarize_clusters(const pc_options *opt, run_state *s)
     ADD("objective", "%.6f", c->objective);
     ADD("mean_similarity", "%.6f", c->n_docs ? c->objective / c->n_docs : 0.0);
     ADD("top", "%d", (int)opt->neighbors.top);
-    if (s->neighbors) { /* the related stage's work, against the product X·Xᵀ it avoids */
+    if (s->neighbors) { /* the related stage's work, and that of the sparse product X·Xᵀ */
         ADD("related_multiply_adds", "%lld", (long long)s->neighbors->work);
-        ADD("related_multiply_adds_unpruned", "%lld", (long long)s->neighbors->work_all);
+        ADD("related_sum_df2", "%lld", (long long)s->neighbors->work_all);
     }
 #undef ADD
     return status;

@@ -62,6 +62,19 @@ void *pc_calloc(size_t n, size_t size)
     return calloc(n, size);
 }
 
+void *pc_aligned_array(size_t alignment, size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        return NULL;
+    size_t bytes = n * size > 0 ? n * size : 1;
+    if (bytes > SIZE_MAX - alignment)
+        return NULL;
+    bytes = (bytes + alignment - 1) / alignment * alignment; /* C11: a multiple of the alignment */
+    if (injected_failure())
+        return NULL;
+    return aligned_alloc(alignment, bytes);
+}
+
 void *pc_malloc_array(size_t n, size_t size)
 {
     if (size != 0 && n > SIZE_MAX / size)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Memcheck on the seed-corpus run: no memory errors, no definite or indirect
+# Memcheck on the seed-corpus run (the tool built without AVX-512, which
+# valgrind cannot run): no memory errors, no definite or indirect
 # leaks (libgomp's per-thread stacks show as "possibly lost" and are not ours).
 # usage: valgrind_seed.sh PAPERCLUST SOURCE_DIR; exit 77 (skipped) without valgrind.
 command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind is not installed"; exit 77; }
