@@ -607,7 +607,7 @@ def corpus_table(entry):
     if entry["top"] > 0:
         row("related GFLOP/s, effective (2·Σdf² / s)",
             lambda r: gflops(2.0 * stats["sum_df2"], r["seconds"]["related"]), -3, False)
-        row("related multiply-adds done (pruning: share of Σdf²)",
+        row("related multiply-adds done / Σdf² (dense lanes' zeros included)",
             lambda r: r["related_multiply_adds"] / stats["sum_df2"]
             if r.get("related_multiply_adds") is not None else None, 3, False)
         row("related GFLOP/s, achieved (2·multiply-adds done / s)",
@@ -718,9 +718,10 @@ def report(results):
               f"Medians; k-means: 2·nnz·k·iterations / seconds_kmeans (the assignment "
               f"product; the whole stage is timed, so this is a lower bound on the kernel's "
               f"rate); related, effective: 2·Σdf² / seconds_related (Σdf² over the vocabulary "
-              f"of `paperclust vectorize`: the multiply-adds of the unpruned X·Xᵀ); related, "
-              f"achieved: 2·related_multiply_adds / seconds_related (the work done after "
-              f"pruning, from summary.csv). Ceiling: "
+              f"of `paperclust vectorize`: the multiply-adds of the sparse product X·Xᵀ by an "
+              f"inverted index); related, achieved: 2·related_multiply_adds / seconds_related "
+              f"(the multiply-adds done, from summary.csv: each pair once, the common terms' "
+              f"dense 64-wide lanes counted whole, zeros included). Ceiling: "
               f"{o['threads']} × the one-core sgemm peak = {peak * o['threads']:.1f} GFLOP/s.",
               ""]
     lines += rate_table(results)
