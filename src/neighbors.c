@@ -343,13 +343,9 @@ static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options
 typedef struct workspace {
     float *table;        /* head × LANES: lane b's head weights in column b */
     float *tile;         /* DOC_BLOCK × LANES partial sums, zero between row blocks */
-    int32_t *place;      /* per term: 1 + its index among the block's tail terms, else 0 */
-    int32_t *terms;      /* per distinct tail term u of the block: the term ... */
-    int64_t *begin;      /* ... and its postings in the current row block: begin .. */
-    int64_t *cursor;     /* .. cursor, the next one to read */
-    int64_t n_distinct;
-    int32_t *claim;      /* per lane, its tail terms in row order: u ... */
-    float *claim_weight; /* ... and the lane's weight */
+    int64_t *cursor;     /* per claim (a lane's tail term, in row order): its next posting, */
+    int64_t *claim_end;  /* the end of the term's postings, */
+    float *claim_weight; /* and the lane's weight */
     int64_t claim_start[LANES + 1];
     heap lane[LANES];
     float lane_floor[LANES];
@@ -364,11 +360,8 @@ static void workspace_free(workspace *w)
 {
     free(w->table);
     free(w->tile);
-    free(w->place);
-    free(w->terms);
-    free(w->begin);
     free(w->cursor);
-    free(w->claim);
+    free(w->claim_end);
     free(w->claim_weight);
     for (int b = 0; b < LANES; b++) {
         free(w->lane[b].id);
@@ -386,18 +379,14 @@ static int workspace_alloc(workspace *w, const related_index *ri, int32_t top)
     const size_t claims = (size_t)LANES * (size_t)ri->max_tail + 1, n = (size_t)ri->n;
     w->table = pc_aligned_array(64, (size_t)ri->head * LANES + LANES, sizeof *w->table);
     w->tile = pc_aligned_array(64, (size_t)DOC_BLOCK * LANES, sizeof *w->tile);
-    w->place = pc_calloc((size_t)ri->n_terms + 1, sizeof *w->place);
-    w->terms = pc_malloc_array(claims, sizeof *w->terms);
-    w->begin = pc_malloc_array(claims, sizeof *w->begin);
     w->cursor = pc_malloc_array(claims, sizeof *w->cursor);
-    w->claim = pc_malloc_array(claims, sizeof *w->claim);
+    w->claim_end = pc_malloc_array(claims, sizeof *w->claim_end);
     w->claim_weight = pc_malloc_array(claims, sizeof *w->claim_weight);
     w->earlier_id = pc_malloc_array(n * (size_t)top + 1, sizeof *w->earlier_id);
     w->earlier_sim = pc_malloc_array(n * (size_t)top + 1, sizeof *w->earlier_sim);
     w->earlier_size = pc_calloc(n + 1, sizeof *w->earlier_size);
     w->earlier_floor = pc_calloc(n + 1, sizeof *w->earlier_floor);
-    int ok = w->table && w->tile && w->place && w->terms && w->begin && w->cursor && w->claim &&
-             w->claim_weight && w->earlier_id && w->earlier_sim && w->earlier_size &&
+    int ok = w->table && w->tile && w->cursor && w->claim_end && w->claim_weight && w->earlier_id && w->earlier_sim && w->earlier_size &&
              w->earlier_floor;
     for (int b = 0; b < LANES; b++) {
         w->lane[b].cap = top;
@@ -411,34 +400,26 @@ static int workspace_alloc(workspace *w, const related_index *ri, int32_t top)
 }
 
 /*
- * Loads the lane block lo .. lo+nl-1: the head table, and the distinct tail
- * terms with each lane's claims on them, their cursors at their first posting.
+ * Loads the lane block lo .. lo+nl-1: the head table, and each lane's
+ * claims on its tail terms, their cursors at the terms' first postings.
  */
 static void load_lanes(const related_index *ri, int32_t lo, int32_t nl, workspace *w)
 {
     memset(w->table, 0, (size_t)ri->head * LANES * sizeof *w->table);
-    int64_t n_distinct = 0, c = 0;
+    int64_t c = 0;
     for (int32_t b = 0; b < nl; b++) {
         const int32_t i = lo + b;
         for (int64_t p = ri->head_ptr[i]; p < ri->head_ptr[i + 1]; p++)
             w->table[(size_t)ri->head_rank[p] * LANES + (size_t)b] = ri->head_val[p];
         w->claim_start[b] = c;
-        for (int64_t p = ri->tail_ptr[i]; p < ri->tail_ptr[i + 1]; p++) {
-            const int32_t t = ri->tail_term[p];
-            if (w->place[t] == 0) {
-                w->terms[n_distinct] = t;
-                w->cursor[n_distinct] = ri->post_ptr[t];
-                w->place[t] = (int32_t)++n_distinct;
-            }
-            w->claim[c] = w->place[t] - 1;
-            w->claim_weight[c++] = ri->tail_val[p];
+        for (int64_t p = ri->tail_ptr[i]; p < ri->tail_ptr[i + 1]; p++, c++) {
+            w->cursor[c] = ri->post_ptr[ri->tail_term[p]];
+            w->claim_end[c] = ri->post_ptr[ri->tail_term[p] + 1];
+            w->claim_weight[c] = ri->tail_val[p];
         }
     }
     for (int32_t b = nl; b <= LANES; b++)
         w->claim_start[b] = c;
-    for (int64_t u = 0; u < n_distinct; u++)
-        w->place[w->terms[u]] = 0;
-    w->n_distinct = n_distinct;
     for (int b = 0; b < LANES; b++) {
         w->lane[b].size = 0;
         w->lane_floor[b] = 0.0f;
@@ -447,31 +428,26 @@ static void load_lanes(const related_index *ri, int32_t lo, int32_t nl, workspac
 
 /*
  * The tail part of the block's sums with rows j0 .. j1-1, into the tile:
- * first each distinct term's postings there are found (they follow the last
- * row block's), then each lane adds its terms' postings into its column.
+ * each lane adds the postings of its terms there (they follow the previous
+ * row block's) into its column.
  */
 static void add_tail(const related_index *ri, int32_t nl, int32_t j0, int32_t j1, workspace *w)
 {
     const int32_t *restrict pos = ri->post_pos;
     const float *restrict val = ri->post_val;
-    for (int64_t u = 0; u < w->n_distinct; u++) {
-        int64_t s = w->cursor[u];
-        const int64_t end = ri->post_ptr[w->terms[u] + 1];
-        w->begin[u] = s;
-        while (s < end && pos[s] < j1)
-            s++;
-        w->cursor[u] = s;
-    }
     float *restrict tile = w->tile;
-    for (int32_t b = 0; b < nl; b++)
+    for (int32_t b = 0; b < nl; b++) {
+        const ptrdiff_t lane = b - (ptrdiff_t)j0 * LANES; /* row j's cell: j·LANES + lane */
         for (int64_t c = w->claim_start[b]; c < w->claim_start[b + 1]; c++) {
-            const int64_t u = w->claim[c], stop = w->cursor[u];
+            const int64_t start = w->cursor[c], end = w->claim_end[c];
             const float weight = w->claim_weight[c];
-            const ptrdiff_t lane = b - (ptrdiff_t)j0 * LANES; /* row j's cell: j·LANES + lane */
-            w->work += stop - w->begin[u];
-            for (int64_t s = w->begin[u]; s < stop; s++) /* Σ_tail df² / 2 in all */
+            int64_t s = start;
+            for (; s < end && pos[s] < j1; s++) /* Σ_tail df² / 2 in all */
                 tile[(ptrdiff_t)pos[s] * LANES + lane] += weight * val[s];
+            w->cursor[c] = s;
+            w->work += s - start;
         }
+    }
 }
 
 /*
