@@ -240,8 +240,8 @@ static int compare_rank(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Each position's document row split: head terms sorted by rank, tail terms by id. */
-static int split_rows(const pc_csr *X, const int32_t *rank, related_index *ri)
+/* How many head and tail terms each position's document has: head_ptr, tail_ptr, max_tail. */
+static int64_t count_rows(const pc_csr *X, const int32_t *rank, related_index *ri)
 {
     int64_t max_head = 0;
     for (int32_t i = 0; i < ri->n; i++) {
@@ -249,12 +249,18 @@ static int split_rows(const pc_csr *X, const int32_t *rank, related_index *ri)
         int64_t h = 0;
         for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++)
             h += rank[X->col[p]] >= 0;
+        const int64_t tail = X->row_ptr[d + 1] - X->row_ptr[d] - h;
         max_head = h > max_head ? h : max_head;
-        ri->head_ptr[i + 1] = ri->head_ptr[i] + h;
-        ri->tail_ptr[i + 1] = ri->tail_ptr[i] + (X->row_ptr[d + 1] - X->row_ptr[d] - h);
-        const int64_t tail = ri->tail_ptr[i + 1] - ri->tail_ptr[i];
         ri->max_tail = tail > ri->max_tail ? tail : ri->max_tail;
+        ri->head_ptr[i + 1] = ri->head_ptr[i] + h;
+        ri->tail_ptr[i + 1] = ri->tail_ptr[i] + tail;
     }
+    return max_head;
+}
+
+/* Each position's document row split: head terms sorted by rank, tail terms by id. */
+static int split_rows(const pc_csr *X, const int32_t *rank, int64_t max_head, related_index *ri)
+{
     ranked *row = pc_malloc_array((size_t)max_head + 1, sizeof *row);
     if (!row)
         return -1;
@@ -315,19 +321,22 @@ static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options
             ri->doc[i] = opt->order ? opt->order[i] : i;
         ri->head = rank_head(X, opt->head_terms, rank, sum_df2, &nomem);
     }
+    int64_t max_head = 0;
     if (!nomem) {
-        /* sized by the whole matrix, then split_rows fills head and tail */
-        ri->head_rank = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->head_rank);
-        ri->head_val = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->head_val);
-        ri->tail_term = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->tail_term);
-        ri->tail_val = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->tail_val);
-        ri->post_pos = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->post_pos);
-        ri->post_val = pc_malloc_array((size_t)X->nnz + 1, sizeof *ri->post_val);
+        max_head = count_rows(X, rank, ri);
+        const size_t head = (size_t)ri->head_ptr[ri->n] + 1;
+        const size_t tail = (size_t)ri->tail_ptr[ri->n] + 1;
+        ri->head_rank = pc_malloc_array(head, sizeof *ri->head_rank);
+        ri->head_val = pc_malloc_array(head, sizeof *ri->head_val);
+        ri->tail_term = pc_malloc_array(tail, sizeof *ri->tail_term);
+        ri->tail_val = pc_malloc_array(tail, sizeof *ri->tail_val);
+        ri->post_pos = pc_malloc_array(tail, sizeof *ri->post_pos);
+        ri->post_val = pc_malloc_array(tail, sizeof *ri->post_val);
         nomem = !ri->head_rank || !ri->head_val || !ri->tail_term || !ri->tail_val ||
                 !ri->post_pos || !ri->post_val;
     }
     if (!nomem)
-        nomem = split_rows(X, rank, ri) != 0;
+        nomem = split_rows(X, rank, max_head, ri) != 0;
     free(rank);
     if (nomem)
         return pc_fail_nomem(err, "finding related papers");
@@ -386,8 +395,8 @@ static int workspace_alloc(workspace *w, const related_index *ri, int32_t top)
     w->earlier_sim = pc_malloc_array(n * (size_t)top + 1, sizeof *w->earlier_sim);
     w->earlier_size = pc_calloc(n + 1, sizeof *w->earlier_size);
     w->earlier_floor = pc_calloc(n + 1, sizeof *w->earlier_floor);
-    int ok = w->table && w->tile && w->cursor && w->claim_end && w->claim_weight && w->earlier_id && w->earlier_sim && w->earlier_size &&
-             w->earlier_floor;
+    int ok = w->table && w->tile && w->cursor && w->claim_end && w->claim_weight &&
+             w->earlier_id && w->earlier_sim && w->earlier_size && w->earlier_floor;
     for (int b = 0; b < LANES; b++) {
         w->lane[b].cap = top;
         w->lane[b].id = pc_malloc_array((size_t)top, sizeof *w->lane[b].id);
@@ -464,8 +473,9 @@ static uint64_t lanes_reaching(const float *restrict sums, const float *restrict
     for (int v = 0; v < LANES / 16; v++) {
         const __m512 s = _mm512_load_ps(sums + 16 * v);
         const __m512 f = _mm512_max_ps(_mm512_loadu_ps(floor + 16 * v), bound);
-        __mmask16 m = _mm512_cmp_ps_mask(s, f, _CMP_GE_OQ) & _mm512_cmp_ps_mask(s, zero, _CMP_GT_OQ);
-        hits |= (uint64_t)m << (16 * v);
+        const __mmask16 reach = _mm512_cmp_ps_mask(s, f, _CMP_GE_OQ);
+        const __mmask16 positive = _mm512_cmp_ps_mask(s, zero, _CMP_GT_OQ);
+        hits |= (uint64_t)(reach & positive) << (16 * v);
     }
 #else
     for (int b = 0; b < LANES; b++) {
@@ -617,7 +627,7 @@ static int run_blocks(const related_index *ri, workspace *ws, int threads, const
                 pc_progress_update(&progress, so_far);
             }
         }
-#pragma omp barrier
+        /* the loop's implicit barrier: every block is done before any list is merged */
         if (!stop) {
 #pragma omp for schedule(static)
             for (int32_t i = 0; i < n; i++)

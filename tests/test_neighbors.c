@@ -285,6 +285,34 @@ static void query_order_changes_nothing(void)
     pc_csr_free(m);
 }
 
+/* Every allocation that can fail fails cleanly: PC_ERR_NOMEM, no result, nothing leaked. */
+static void out_of_memory_fails_cleanly(void)
+{
+    pc_csr *m = test_random_sparse(200, 100, 8, 3);
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    opt.threads = 2;
+    int succeeded = 0;
+    for (long n = 1; n < 400 && !succeeded; n++) {
+        pc_neighbors *nb = NULL;
+        pc_error err;
+        pc_alloc_fail_after(n);
+        pc_status status = pc_neighbors_topn(m, &opt, NULL, &nb, &err);
+        pc_alloc_fail_after(0);
+        if (status == PC_OK) {
+            succeeded = 1;
+            CHECK(nb != NULL);
+        } else {
+            CHECK_INT(status, PC_ERR_NOMEM);
+            CHECK(nb == NULL);
+            CHECK(strstr(err.message, "out of memory") != NULL);
+        }
+        pc_neighbors_free(nb);
+    }
+    CHECK(succeeded); /* the allocations were all tried */
+    pc_csr_free(m);
+}
+
 static void rejects_zero_top(void)
 {
     pc_csr *m = test_random_sparse(10, 10, 3, 1);
@@ -302,6 +330,7 @@ int main(void)
     RUN_TEST(same_result_for_any_thread_count);
     RUN_TEST(ties_isolation_and_padding);
     RUN_TEST(rejects_zero_top);
+    RUN_TEST(out_of_memory_fails_cleanly);
     RUN_TEST(any_head_gives_the_same_lists);
     RUN_TEST(query_order_changes_nothing);
     return TEST_EXIT();
