@@ -4,9 +4,10 @@
  * Documents are taken in the caller's order (by cluster), 64 at a time: a
  * lane block.  A block is compared with every document up to its own end,
  * so each pair of documents is met once, by the later one's block, and both
- * lists learn of it: the lane's own heap, and a heap per thread for each
- * earlier document, merged at the end.  That halves the work of the sparse
- * product X·Xᵀ, Σ_t df_t² multiply-adds, which is quadratic in the corpus.
+ * lists learn of it: the lane's own heap, and the earlier document's heap of
+ * later ones (shared by the threads, under striped locks), merged at the
+ * end.  That halves the work of the sparse product X·Xᵀ, Σ_t df_t²
+ * multiply-adds, which is quadratic in the corpus.
  *
  * The terms are split by document frequency.  The head — the most common
  * terms, found in at least 1/64 of the documents (at most 2048 of them) —
@@ -30,6 +31,7 @@
  * order, blocking or thread; ties are broken by the lower document index,
  * and the result is the top-N of a fixed set under a total order.
  */
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,11 +347,84 @@ static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options
     return PC_OK;
 }
 
+#define STRIPES 1024 /* locks over the documents' lists of later documents */
+
 /*
- * One thread's scratch space: the lane block's tables and heaps, and the
- * heaps of every document for the pairs this thread's blocks find with it
- * as the earlier document.
+ * Every document's heap of the later documents it was found to be similar
+ * to, shared by the threads.  A push takes the lock of the document's
+ * stripe; the floor (the heap's worst once full) is read without it,
+ * atomically, so a row that offers nothing takes no lock.  Pushes arrive in
+ * any order, but a heap ends as the best `top` of all that was offered to
+ * it (a candidate below the floor could not have been among them), so the
+ * result does not depend on that order.
  */
+typedef struct later_lists {
+    int32_t *id; /* n × top */
+    float *sim;
+    int32_t *size;
+    _Atomic float *floor;
+#ifdef _OPENMP
+    omp_lock_t lock[STRIPES];
+#endif
+} later_lists;
+
+static void later_lists_free(later_lists *l)
+{
+    if (!l)
+        return;
+#ifdef _OPENMP
+    for (int s = 0; s < STRIPES; s++)
+        omp_destroy_lock(&l->lock[s]);
+#endif
+    free(l->id);
+    free(l->sim);
+    free(l->size);
+    free((void *)l->floor);
+    free(l);
+}
+
+static later_lists *later_lists_new(int32_t n, int32_t top)
+{
+    later_lists *l = pc_calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+#ifdef _OPENMP
+    for (int s = 0; s < STRIPES; s++)
+        omp_init_lock(&l->lock[s]);
+#endif
+    l->id = pc_malloc_array((size_t)n * (size_t)top + 1, sizeof *l->id);
+    l->sim = pc_malloc_array((size_t)n * (size_t)top + 1, sizeof *l->sim);
+    l->size = pc_calloc((size_t)n + 1, sizeof *l->size);
+    l->floor = pc_malloc_array((size_t)n + 1, sizeof *l->floor);
+    if (!l->id || !l->sim || !l->size || !l->floor) {
+        later_lists_free(l);
+        return NULL;
+    }
+    for (int32_t i = 0; i < n; i++)
+        atomic_init(&l->floor[i], 0.0f);
+    return l;
+}
+
+/* Offers the sums[b] of the lanes in `hits` (block lo) to position j's list of later documents. */
+static void offer_later(later_lists *l, const related_index *ri, int32_t j, int32_t lo,
+                        uint64_t hits, const float *sums, int32_t top)
+{
+#ifdef _OPENMP
+    omp_set_lock(&l->lock[j % STRIPES]);
+#endif
+    heap h = {l->size[j], top, l->id + (size_t)j * (size_t)top, l->sim + (size_t)j * (size_t)top};
+    for (; hits; hits &= hits - 1) {
+        const int b = __builtin_ctzll(hits);
+        heap_push(&h, sums[b], ri->doc[lo + b]);
+    }
+    l->size[j] = h.size;
+    atomic_store_explicit(&l->floor[j], heap_floor(&h), memory_order_relaxed);
+#ifdef _OPENMP
+    omp_unset_lock(&l->lock[j % STRIPES]);
+#endif
+}
+
+/* One thread's scratch space: the lane block's tables and heaps. */
 typedef struct workspace {
     float *table;        /* head × LANES: lane b's head weights in column b */
     float *tile;         /* DOC_BLOCK × LANES partial sums, zero between row blocks */
@@ -359,10 +434,7 @@ typedef struct workspace {
     int64_t claim_start[LANES + 1];
     heap lane[LANES];
     float lane_floor[LANES];
-    int32_t *earlier_id; /* n × top: per position, this thread's heap of later documents */
-    float *earlier_sim;
-    int32_t *earlier_size;
-    float *earlier_floor;
+    later_lists *later;  /* shared by all threads */
     int64_t work;
 } workspace;
 
@@ -377,27 +449,18 @@ static void workspace_free(workspace *w)
         free(w->lane[b].id);
         free(w->lane[b].sim);
     }
-    free(w->earlier_id);
-    free(w->earlier_sim);
-    free(w->earlier_size);
-    free(w->earlier_floor);
 }
 
 static int workspace_alloc(workspace *w, const related_index *ri, int32_t top)
 {
     memset(w, 0, sizeof *w);
-    const size_t claims = (size_t)LANES * (size_t)ri->max_tail + 1, n = (size_t)ri->n;
+    const size_t claims = (size_t)LANES * (size_t)ri->max_tail + 1;
     w->table = pc_aligned_array(64, (size_t)ri->head * LANES + LANES, sizeof *w->table);
     w->tile = pc_aligned_array(64, (size_t)DOC_BLOCK * LANES, sizeof *w->tile);
     w->cursor = pc_malloc_array(claims, sizeof *w->cursor);
     w->claim_end = pc_malloc_array(claims, sizeof *w->claim_end);
     w->claim_weight = pc_malloc_array(claims, sizeof *w->claim_weight);
-    w->earlier_id = pc_malloc_array(n * (size_t)top + 1, sizeof *w->earlier_id);
-    w->earlier_sim = pc_malloc_array(n * (size_t)top + 1, sizeof *w->earlier_sim);
-    w->earlier_size = pc_calloc(n + 1, sizeof *w->earlier_size);
-    w->earlier_floor = pc_calloc(n + 1, sizeof *w->earlier_floor);
-    int ok = w->table && w->tile && w->cursor && w->claim_end && w->claim_weight &&
-             w->earlier_id && w->earlier_sim && w->earlier_size && w->earlier_floor;
+    int ok = w->table && w->tile && w->cursor && w->claim_end && w->claim_weight;
     for (int b = 0; b < LANES; b++) {
         w->lane[b].cap = top;
         w->lane[b].id = pc_malloc_array((size_t)top, sizeof *w->lane[b].id);
@@ -491,8 +554,8 @@ static const float no_floor[LANES]; /* zeros: the earlier documents' test has on
 
 /*
  * Offers the sums of rows j0 .. j1-1 with the block lo .. lo+nl-1 to the
- * lanes' heaps and, for rows before the block, to the rows' own heaps of
- * this thread; clears the tile.
+ * lanes' heaps and, for rows before the block, to the rows' lists of later
+ * documents; clears the tile.
  */
 static void collect(const related_index *ri, int32_t lo, int32_t j0, int32_t j1, int32_t top,
                     workspace *w)
@@ -507,15 +570,10 @@ static void collect(const related_index *ri, int32_t lo, int32_t j0, int32_t j1,
             heap_push(&w->lane[b], sums[b], ri->doc[j]);
             w->lane_floor[b] = heap_floor(&w->lane[b]);
         }
-        if (j < lo && (hits = lanes_reaching(sums, no_floor, w->earlier_floor[j])) != 0) {
-            heap h = {w->earlier_size[j], top, w->earlier_id + (size_t)j * (size_t)top,
-                      w->earlier_sim + (size_t)j * (size_t)top};
-            for (; hits; hits &= hits - 1) {
-                const int b = __builtin_ctzll(hits);
-                heap_push(&h, sums[b], ri->doc[lo + b]);
-            }
-            w->earlier_size[j] = h.size;
-            w->earlier_floor[j] = heap_floor(&h);
+        if (j < lo) {
+            const float least = atomic_load_explicit(&w->later->floor[j], memory_order_relaxed);
+            if ((hits = lanes_reaching(sums, no_floor, least)) != 0)
+                offer_later(w->later, ri, j, lo, hits, sums, top);
         }
         memset(sums, 0, LANES * sizeof *sums);
     }
@@ -545,20 +603,19 @@ static void lane_block(const related_index *ri, int32_t lo, int32_t nl, workspac
 }
 
 /*
- * Each document's list: its lane list (in `out`) and every thread's heap of
- * later documents, the best `top` of them all.  h: scratch of capacity top.
+ * Position i's list: its lane list (in `out`) and its list of later
+ * documents, the best `top` of both.  h: scratch of capacity top.
  */
-static void merge_lists(const related_index *ri, int32_t i, const workspace *ws, int threads,
-                        heap *h, pc_neighbors *out)
+static void merge_lists(const related_index *ri, int32_t i, const later_lists *later, heap *h,
+                        pc_neighbors *out)
 {
     const int32_t top = out->top;
     const size_t row = (size_t)ri->doc[i] * (size_t)top, mine = (size_t)i * (size_t)top;
     h->size = 0;
     for (int32_t r = 0; r < top && out->id[row + r] >= 0; r++)
         heap_push(h, out->similarity[row + r], out->id[row + r]);
-    for (int t = 0; t < threads; t++)
-        for (int32_t r = 0; r < ws[t].earlier_size[i]; r++)
-            heap_push(h, ws[t].earlier_sim[mine + r], ws[t].earlier_id[mine + r]);
+    for (int32_t r = 0; r < later->size[i]; r++)
+        heap_push(h, later->sim[mine + r], later->id[mine + r]);
     heap_drain(h, out->id + row, out->similarity + row);
 }
 
@@ -632,7 +689,7 @@ static int run_blocks(const related_index *ri, workspace *ws, int threads, const
         if (!stop) {
 #pragma omp for schedule(static)
             for (int32_t i = 0; i < n; i++)
-                merge_lists(ri, i, ws, threads, &ws[tid].lane[0], nb);
+                merge_lists(ri, i, ws[tid].later, &ws[tid].lane[0], nb);
         }
     }
     if (stop)
@@ -656,12 +713,17 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
     if (!ws)
         return pc_fail_nomem(err, "finding related papers");
+    later_lists *later = NULL;
     pc_status status = related_index_build(X, opt, &ri, &sum_df2, err);
     if (status == PC_OK)
         status = neighbors_alloc(X->n_rows, opt->top, &nb, err);
-    for (int t = 0; t < threads && status == PC_OK; t++)
+    if (status == PC_OK && !(later = later_lists_new(X->n_rows, opt->top)))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int t = 0; t < threads && status == PC_OK; t++) {
         if (workspace_alloc(&ws[t], &ri, opt->top) != 0)
             status = pc_fail_nomem(err, "finding related papers");
+        ws[t].later = later;
+    }
     if (status == PC_OK && run_blocks(&ri, ws, threads, mon, nb) != 0)
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
     if (status == PC_OK) {
@@ -675,6 +737,7 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     for (int t = 0; t < threads; t++)
         workspace_free(&ws[t]);
     free(ws);
+    later_lists_free(later);
     related_index_free(&ri);
     pc_neighbors_free(nb);
     return status;

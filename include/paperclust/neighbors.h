@@ -3,7 +3,7 @@
  *
  * Exact cosine top-N over unit-length sparse rows.  Each pair of documents is
  * compared once, 64 documents at a time against all earlier ones, so memory
- * is O(nnz + threads × n_docs × N), never n_docs².  A pair's similarity is
+ * is O(nnz + n_docs × N), never n_docs².  A pair's similarity is
  * summed in an order that depends only on the two documents, and ties are
  * broken by the lower document index, so the result depends neither on the
  * thread count nor on the order the documents are taken in.
