@@ -8,9 +8,9 @@
  * cblas_saxpy per non-zero would cost more in call overhead than the m ≈ 10–50
  * flops it does, so the inner loop is plain C that the compiler vectorises.
  * pc_rows_times_lanes is the same product with B of a fixed width of 64
- * floats, written with the compiler's vector types so that the 64 sums of a
- * row stay in four 16-float registers while the row's non-zeros stream by:
- * the related-paper stage's head terms.
+ * floats, written with the compiler's vector types (the widest the target
+ * has) so that the 64 sums of a row stay in registers while the row's
+ * non-zeros stream by: the related-paper stage's head terms.
  * Dense work (norms, scaling, dot products, matrix products) goes to BLAS.
  */
 #include <cblas.h>
@@ -55,7 +55,7 @@ void pc_rows_times_lanes(const int64_t *ptr, const uint16_t *column, const float
         vecf sum[VECS_PER_LANE_ROW];
         for (int v = 0; v < VECS_PER_LANE_ROW; v++)
             sum[v] = o[v];
-        for (int64_t p = ptr[j]; p < ptr[j + 1]; p++) { /* 4 AVX-512 multiply-adds a non-zero */
+        for (int64_t p = ptr[j]; p < ptr[j + 1]; p++) { /* 64 multiply-adds a non-zero */
             const vecf *restrict r = rows + (size_t)column[p] * VECS_PER_LANE_ROW;
             const float x = val[p];
             for (int v = 0; v < VECS_PER_LANE_ROW; v++)

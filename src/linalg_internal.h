@@ -27,7 +27,7 @@ void pc_csr_times_dense(const pc_csr *X, int32_t row_begin, int32_t row_end, con
  *     out[j - j0][0..PC_LANES) += Σ_p val[p] · table[column[p]][0..PC_LANES),
  * the terms taken in the row's order.  table and out are 64-byte aligned,
  * PC_LANES floats a row.  Cost: (non-zeros of the rows) × PC_LANES
- * multiply-adds, 16-wide vectors with the row's sums held in registers.
+ * multiply-adds, in the target's widest vectors, the row's sums in registers.
  */
 void pc_rows_times_lanes(const int64_t *ptr, const uint16_t *column, const float *val,
                          int32_t j0, int32_t j1, const float *table, float *out);

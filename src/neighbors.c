@@ -18,10 +18,11 @@
  * 16-wide vector multiply-adds per non-zero (pc_rows_times_lanes, linalg.c),
  * most of them by zero but none of them scattered: n · nnz_head · 64 / 2
  * lane operations in all, in registers (Σ df² counts only the non-zero
- * products, but scattered ones cost several times more each).  The tail — the rare terms, of which
- * each lane holds few — goes through the inverted index: each lane adds its
- * tail terms' postings into a tile of DOC_BLOCK documents × 64 lanes, which
- * stays in L2 cache, Σ_tail df² / 2 scalar multiply-adds.
+ * products, but scattered ones cost several times more each).  The tail —
+ * the rare terms, of which each lane holds few — goes through the inverted
+ * index: each lane adds its tail terms' postings into a tile of DOC_BLOCK
+ * documents × 64 lanes, which stays in L2 cache, Σ_tail df² / 2 scalar
+ * multiply-adds.
  *
  * A pair's sum is formed in an order that depends only on the pair: its
  * shared tail terms by term id (the lane's row order, which is by id), then
@@ -158,12 +159,8 @@ typedef struct related_index {
     int64_t *head_ptr;   /* per position: its head terms, by rank ... */
     uint16_t *head_rank;
     float *head_val;
-    int64_t *tail_ptr;   /* ... and its tail terms, by term id */
-    int32_t *tail_term;
-    float *tail_val;
-    int64_t *post_ptr;   /* per term: the positions holding it, ascending (tail terms only) */
-    int32_t *post_pos;
-    float *post_val;
+    pc_csr *tail;        /* ... and its tail terms, by term id (rows = positions) */
+    pc_csr *postings;    /* tailᵀ: per term, the positions holding it, ascending */
     int64_t max_tail;    /* the most tail terms of one document */
 } related_index;
 
@@ -173,12 +170,8 @@ static void related_index_free(related_index *ri)
     free(ri->head_ptr);
     free(ri->head_rank);
     free(ri->head_val);
-    free(ri->tail_ptr);
-    free(ri->tail_term);
-    free(ri->tail_val);
-    free(ri->post_ptr);
-    free(ri->post_pos);
-    free(ri->post_val);
+    pc_csr_free(ri->tail);
+    pc_csr_free(ri->postings);
 }
 
 typedef struct term_df {
@@ -243,7 +236,7 @@ static int compare_rank(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* How many head and tail terms each position's document has: head_ptr, tail_ptr, max_tail. */
+/* How many head terms each position's document has (head_ptr), and max_tail. */
 static int64_t count_rows(const pc_csr *X, const int32_t *rank, related_index *ri)
 {
     int64_t max_head = 0;
@@ -256,7 +249,6 @@ static int64_t count_rows(const pc_csr *X, const int32_t *rank, related_index *r
         max_head = h > max_head ? h : max_head;
         ri->max_tail = tail > ri->max_tail ? tail : ri->max_tail;
         ri->head_ptr[i + 1] = ri->head_ptr[i] + h;
-        ri->tail_ptr[i + 1] = ri->tail_ptr[i] + tail;
     }
     return max_head;
 }
@@ -269,15 +261,17 @@ static int split_rows(const pc_csr *X, const int32_t *rank, int64_t max_head, re
         return -1;
     for (int32_t i = 0; i < ri->n; i++) {
         const int32_t d = ri->doc[i];
-        int64_t h = 0, t = ri->tail_ptr[i];
+        pc_csr *tail = ri->tail;
+        int64_t h = 0, t = tail->row_ptr[i];
         for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++) {
             if (rank[X->col[p]] >= 0) {
                 row[h++] = (ranked){rank[X->col[p]], X->val[p]};
             } else {
-                ri->tail_term[t] = X->col[p];
-                ri->tail_val[t++] = X->val[p];
+                tail->col[t] = X->col[p];
+                tail->val[t++] = X->val[p];
             }
         }
+        tail->row_ptr[i + 1] = t;
         qsort(row, (size_t)h, sizeof *row, compare_rank);
         for (int64_t q = 0; q < h; q++) {
             ri->head_rank[ri->head_ptr[i] + q] = (uint16_t)row[q].rank;
@@ -286,25 +280,6 @@ static int split_rows(const pc_csr *X, const int32_t *rank, int64_t max_head, re
     }
     free(row);
     return 0;
-}
-
-/* The inverted index of the tail: per term, the positions holding it, ascending. */
-static void index_tail(related_index *ri)
-{
-    for (int64_t p = 0; p < ri->tail_ptr[ri->n]; p++)
-        ri->post_ptr[ri->tail_term[p] + 1]++;
-    for (int32_t t = 0; t < ri->n_terms; t++)
-        ri->post_ptr[t + 1] += ri->post_ptr[t];
-    for (int32_t i = 0; i < ri->n; i++)
-        for (int64_t p = ri->tail_ptr[i]; p < ri->tail_ptr[i + 1]; p++) {
-            const int32_t t = ri->tail_term[p];
-            /* post_ptr[t] runs ahead as t's postings fill, and is put back below */
-            ri->post_pos[ri->post_ptr[t]] = i;
-            ri->post_val[ri->post_ptr[t]++] = ri->tail_val[p];
-        }
-    for (int32_t t = ri->n_terms; t > 0; t--)
-        ri->post_ptr[t] = ri->post_ptr[t - 1];
-    ri->post_ptr[0] = 0;
 }
 
 static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options *opt,
@@ -316,9 +291,7 @@ static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options
     int32_t *rank = pc_malloc_array((size_t)X->n_cols + 1, sizeof *rank);
     ri->doc = pc_malloc_array((size_t)ri->n + 1, sizeof *ri->doc);
     ri->head_ptr = pc_calloc((size_t)ri->n + 1, sizeof *ri->head_ptr);
-    ri->tail_ptr = pc_calloc((size_t)ri->n + 1, sizeof *ri->tail_ptr);
-    ri->post_ptr = pc_calloc((size_t)ri->n_terms + 1, sizeof *ri->post_ptr);
-    int nomem = !rank || !ri->doc || !ri->head_ptr || !ri->tail_ptr || !ri->post_ptr;
+    int nomem = !rank || !ri->doc || !ri->head_ptr;
     if (!nomem) {
         for (int32_t i = 0; i < ri->n; i++)
             ri->doc[i] = opt->order ? opt->order[i] : i;
@@ -328,23 +301,22 @@ static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options
     if (!nomem) {
         max_head = count_rows(X, rank, ri);
         const size_t head = (size_t)ri->head_ptr[ri->n] + 1;
-        const size_t tail = (size_t)ri->tail_ptr[ri->n] + 1;
         ri->head_rank = pc_malloc_array(head, sizeof *ri->head_rank);
         ri->head_val = pc_malloc_array(head, sizeof *ri->head_val);
-        ri->tail_term = pc_malloc_array(tail, sizeof *ri->tail_term);
-        ri->tail_val = pc_malloc_array(tail, sizeof *ri->tail_val);
-        ri->post_pos = pc_malloc_array(tail, sizeof *ri->post_pos);
-        ri->post_val = pc_malloc_array(tail, sizeof *ri->post_val);
-        nomem = !ri->head_rank || !ri->head_val || !ri->tail_term || !ri->tail_val ||
-                !ri->post_pos || !ri->post_val;
+        nomem = !ri->head_rank || !ri->head_val;
     }
+    pc_status status = PC_OK;
     if (!nomem)
+        status = pc_csr_new(ri->n, ri->n_terms, X->nnz - ri->head_ptr[ri->n], &ri->tail, err);
+    if (!nomem && status == PC_OK) {
         nomem = split_rows(X, rank, max_head, ri) != 0;
+        if (!nomem)
+            status = pc_csr_transpose(ri->tail, &ri->postings, err);
+    }
     free(rank);
     if (nomem)
         return pc_fail_nomem(err, "finding related papers");
-    index_tail(ri);
-    return PC_OK;
+    return status;
 }
 
 #define STRIPES 1024 /* locks over the documents' lists of later documents */
@@ -485,10 +457,10 @@ static void load_lanes(const related_index *ri, int32_t lo, int32_t nl, workspac
         for (int64_t p = ri->head_ptr[i]; p < ri->head_ptr[i + 1]; p++)
             w->table[(size_t)ri->head_rank[p] * LANES + (size_t)b] = ri->head_val[p];
         w->claim_start[b] = c;
-        for (int64_t p = ri->tail_ptr[i]; p < ri->tail_ptr[i + 1]; p++, c++) {
-            w->cursor[c] = ri->post_ptr[ri->tail_term[p]];
-            w->claim_end[c] = ri->post_ptr[ri->tail_term[p] + 1];
-            w->claim_weight[c] = ri->tail_val[p];
+        for (int64_t p = ri->tail->row_ptr[i]; p < ri->tail->row_ptr[i + 1]; p++, c++) {
+            w->cursor[c] = ri->postings->row_ptr[ri->tail->col[p]];
+            w->claim_end[c] = ri->postings->row_ptr[ri->tail->col[p] + 1];
+            w->claim_weight[c] = ri->tail->val[p];
         }
     }
     for (int32_t b = nl; b <= LANES; b++)
@@ -506,8 +478,8 @@ static void load_lanes(const related_index *ri, int32_t lo, int32_t nl, workspac
  */
 static void add_tail(const related_index *ri, int32_t nl, int32_t j0, int32_t j1, workspace *w)
 {
-    const int32_t *restrict pos = ri->post_pos;
-    const float *restrict val = ri->post_val;
+    const int32_t *restrict pos = ri->postings->col;
+    const float *restrict val = ri->postings->val;
     float *restrict tile = w->tile;
     for (int32_t b = 0; b < nl; b++) {
         const ptrdiff_t lane = b - (ptrdiff_t)j0 * LANES; /* row j's cell: j·LANES + lane */
