@@ -29,6 +29,9 @@ char *pc_strndup(const char *s, size_t len);
  * line), freed with free(); NULL when n × size overflows or allocation fails. */
 void *pc_aligned_array(size_t alignment, size_t n, size_t size);
 
+/* 1 when pc_file_fail_after() says the current file-system step must fail. */
+int pc_injected_file_failure(void);
+
 /* Grows the byte array *data of *cap bytes, len of them in use, so that it
  * holds len + more, doubling from 256: returns 0, or -1 when the size
  * overflows or the allocation fails (*data and *cap are then unchanged). */

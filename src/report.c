@@ -3,10 +3,12 @@
  *
  * Each report is written to a hidden temporary file in the output folder
  * (".NAME.tmp-PID"); write errors are caught at every row and at fclose (a
- * full disk often shows only there).  Only when all five are complete are
- * they renamed over the old reports; on any failure, or when the caller's
- * cancel flag is raised, the temporary files are removed and the old reports
- * stay as they were.  Fields go through csvio.c (libcsv's quoting).
+ * full disk often shows only there).  Only when all are complete are they
+ * renamed over the old reports, each old one first kept aside as a hard link
+ * (".NAME.tmp-PID.old"), so that a rename failing partway through can put
+ * the old set back (see write_set).  On any failure, or when the caller's
+ * cancel flag is raised, the folder holds the old reports as they were and
+ * no hidden file.  Fields go through csvio.c (libcsv's quoting).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 
 #include "csvio_internal.h"
 #include "internal.h"
+#include "progress_internal.h"
 #include "paperclust/report.h"
 
 /* ---- summary rows ---- */
@@ -90,9 +93,14 @@ pc_status pc_summary_write(FILE *out, const pc_summary *summary, pc_error *err)
 typedef struct report_file {
     FILE *out;
     char final_path[4096];
-    char temp_path[4096];
-    int failed; /* errno of the first write error, or 0 */
+    char temp_path[4096];   /* "" when there is none (not opened, renamed or removed) */
+    char backup_path[4096]; /* the old report kept aside while the set is committed, or "" */
+    int moved_aside;        /* 1 when the old report was renamed to backup_path, not linked */
+    int committed;          /* 1 once renamed into place */
+    int failed;             /* errno of the first write error, or 0 */
 } report_file;
+
+typedef void (*report_writer)(report_file *, const pc_report_input *);
 
 static void cell(report_file *f, const char *text, int first)
 {
@@ -289,20 +297,121 @@ static int make_dirs(const char *dir)
     return 0;
 }
 
-static void discard_all(report_file *files)
+/* The file-system steps that tests can make fail (pc_file_fail_after). */
+static int injected(void)
 {
-    for (int r = 0; r < N_REPORTS; r++) {
-        if (files[r].out)
-            fclose(files[r].out);
-        files[r].out = NULL;
-        if (files[r].temp_path[0])
-            unlink(files[r].temp_path);
+    if (!pc_injected_file_failure())
+        return 0;
+    errno = EIO;
+    return 1;
+}
+
+static FILE *open_temp(const char *path)
+{
+    return injected() ? NULL : fopen(path, "w");
+}
+
+/*
+ * Keeps the old report at f->final_path (if any) under f->backup_path, so the
+ * set can be rolled back: a hard link, which leaves the report in place; where
+ * the file system has none, a rename.  Returns 0, or -1 with errno set.
+ */
+static int keep_old(report_file *f)
+{
+    struct stat st;
+    f->backup_path[0] = '\0';
+    if (lstat(f->final_path, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+        errno = EEXIST; /* a folder or device of that name: never moved aside */
+        return -1;
+    }
+    if (snprintf(f->backup_path, sizeof f->backup_path, "%s.old", f->temp_path) >=
+        (int)sizeof f->backup_path) {
+        f->backup_path[0] = '\0';
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (!injected() && link(f->final_path, f->backup_path) == 0)
+        return 0;
+    if (errno == EPERM || errno == ENOTSUP || errno == EXDEV || errno == EMLINK) {
+        if (rename(f->final_path, f->backup_path) == 0) {
+            f->moved_aside = 1;
+            return 0;
+        }
+    }
+    int e = errno;
+    f->backup_path[0] = '\0';
+    errno = e;
+    return -1;
+}
+
+static int put_in_place(report_file *f)
+{
+    return injected() ? -1 : rename(f->temp_path, f->final_path);
+}
+
+/*
+ * Undoes a partly committed set: each report already put in place gets its
+ * old file back (or is removed when there was none), and every temporary file
+ * and kept copy is removed.  These steps are not fault-injected: they are the
+ * recovery being tested.
+ */
+static void roll_back(report_file *files, int n)
+{
+    for (int r = n - 1; r >= 0; r--) {
+        report_file *f = &files[r];
+        if (f->out)
+            fclose(f->out);
+        f->out = NULL;
+        if (f->temp_path[0])
+            unlink(f->temp_path);
+        if (f->backup_path[0] && (f->committed || f->moved_aside))
+            rename(f->backup_path, f->final_path); /* the old report back in its place */
+        else if (f->backup_path[0])
+            unlink(f->backup_path); /* a hard link: the old report never left */
+        else if (f->committed)
+            unlink(f->final_path); /* there was no old report */
+        f->temp_path[0] = f->backup_path[0] = '\0';
+        f->committed = f->moved_aside = 0;
     }
 }
 
-typedef void (*report_writer)(report_file *, const pc_report_input *);
+/* Writes report r into its temporary file; returns the errno of a failure, or 0. */
+static int write_one(report_file *f, const char *dir, const char *name, report_writer writer,
+                     const pc_report_input *in)
+{
+    int final_len = snprintf(f->final_path, sizeof f->final_path, "%s/%s", dir, name);
+    int temp_len = snprintf(f->temp_path, sizeof f->temp_path, "%s/.%s.tmp-%ld", dir, name,
+                            (long)getpid());
+    if (final_len >= (int)sizeof f->final_path || temp_len >= (int)sizeof f->temp_path) {
+        f->temp_path[0] = '\0';
+        return ENAMETOOLONG;
+    }
+    f->out = open_temp(f->temp_path);
+    if (!f->out) {
+        int e = errno;
+        f->temp_path[0] = '\0';
+        return e ? e : EIO;
+    }
+    writer(f, in);
+    int closed = fclose(f->out);
+    f->out = NULL;
+    if (!f->failed && closed != 0)
+        f->failed = errno ? errno : EIO;
+    return f->failed;
+}
 
-/* Writes the n reports into dir as a set: all renamed into place, or none. */
+/*
+ * Writes the n reports into dir as a set: all in place, or none changed.
+ * First every report is written to a temporary file; a write error, a full
+ * disk or the cancel flag there removes them all.  Then the set is committed
+ * report by report: the old file is kept aside (a hard link), the new one
+ * renamed over it.  If a step of the commit fails, every report already
+ * renamed gets its old file back, so the folder holds the old set again.
+ * (Readers opening the files while a set is committed may see some new and
+ * some old reports for that moment; a run's outcome never leaves them so.)
+ */
 static pc_status write_set(const char *dir, const char *const *names,
                            const report_writer *writers, int n, const pc_report_input *in,
                            const pc_monitor *mon, pc_error *err)
@@ -312,42 +421,37 @@ static pc_status write_set(const char *dir, const char *const *names,
     if (make_dirs(dir) != 0)
         return pc_fail(err, PC_ERR_IO, "%s: cannot create the output folder: %s", dir,
                        strerror(errno));
+    pc_progress progress;
+    pc_progress_start(&progress, mon, "writing reports", n);
     for (int r = 0; r < n; r++) {
-        report_file *f = &files[r];
-        snprintf(f->final_path, sizeof f->final_path, "%s/%s", dir, names[r]);
-        snprintf(f->temp_path, sizeof f->temp_path, "%s/.%s.tmp-%ld", dir, names[r],
-                 (long)getpid());
-        f->out = fopen(f->temp_path, "w");
-        if (!f->out) {
-            int e = errno;
-            f->temp_path[0] = '\0';
-            discard_all(files);
-            return pc_fail(err, PC_ERR_IO, "%s: cannot write: %s", f->final_path, strerror(e));
+        int e = write_one(&files[r], dir, names[r], writers[r], in);
+        if (e) {
+            const char *what = files[r].temp_path[0] ? "write failed" : "cannot write";
+            pc_fail(err, PC_ERR_IO, "%s: %s: %s", files[r].final_path, what, strerror(e));
+            roll_back(files, n);
+            return PC_ERR_IO;
         }
-        writers[r](f, in);
-        int closed = fclose(f->out);
-        f->out = NULL;
-        if (!f->failed && closed != 0)
-            f->failed = errno ? errno : EIO;
-        if (f->failed) {
-            int e = f->failed;
-            discard_all(files);
-            return pc_fail(err, PC_ERR_IO, "%s: write failed: %s", f->final_path, strerror(e));
-        }
+        pc_progress_update(&progress, r + 1);
         if (pc_cancelled(mon)) {
-            discard_all(files);
+            roll_back(files, n);
             return pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while writing reports");
         }
     }
     for (int r = 0; r < n; r++) {
-        if (rename(files[r].temp_path, files[r].final_path) != 0) {
+        report_file *f = &files[r];
+        if (keep_old(f) != 0 || put_in_place(f) != 0) {
             int e = errno;
-            discard_all(files);
-            return pc_fail(err, PC_ERR_IO, "%s: cannot rename into place: %s",
-                           files[r].final_path, strerror(e));
+            roll_back(files, n);
+            return pc_fail(err, PC_ERR_IO, "%s: cannot put in place, the earlier reports "
+                           "are kept: %s", f->final_path, strerror(e));
         }
-        files[r].temp_path[0] = '\0';
+        f->committed = 1;
+        f->temp_path[0] = '\0';
     }
+    for (int r = 0; r < n; r++)
+        if (files[r].backup_path[0])
+            unlink(files[r].backup_path);
+    pc_progress_finish(&progress);
     return PC_OK;
 }
 

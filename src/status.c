@@ -30,20 +30,38 @@
 #include "internal.h"
 
 static atomic_long alloc_budget; /* 0: injection off; else allocations left + 1 */
+static atomic_long file_budget;  /* the same for file-system steps of report writing */
 
 void pc_alloc_fail_after(long n)
 {
     atomic_store(&alloc_budget, n > 0 ? n : 0);
 }
 
-static int injected_failure(void)
+void pc_file_fail_after(long n)
 {
-    long budget = atomic_load(&alloc_budget);
-    while (budget > 1) {
-        if (atomic_compare_exchange_weak(&alloc_budget, &budget, budget - 1))
+    atomic_store(&file_budget, n > 0 ? n : 0);
+}
+
+/* Counts one step down a budget: 1 when this step is the one to fail (and
+ * every later one, since the budget stays at 1 once reached). */
+static int spend(atomic_long *budget)
+{
+    long left = atomic_load(budget);
+    while (left > 1) {
+        if (atomic_compare_exchange_weak(budget, &left, left - 1))
             return 0;
     }
-    return budget == 1;
+    return left == 1;
+}
+
+static int injected_failure(void)
+{
+    return spend(&alloc_budget);
+}
+
+int pc_injected_file_failure(void)
+{
+    return spend(&file_budget);
 }
 
 void *pc_malloc(size_t size)

@@ -61,6 +61,14 @@ typedef struct pc_monitor {
  */
 void pc_alloc_fail_after(long n);
 
+/*
+ * Test hook, the same for the file-system steps of writing a report set
+ * (opening a temporary file, keeping an old report, renaming into place):
+ * the n-th step from now on fails with EIO, and every one after it; n <= 0
+ * turns injection off.
+ */
+void pc_file_fail_after(long n);
+
 #ifdef __cplusplus
 }
 #endif
