@@ -17,6 +17,7 @@ void pc_options_default(pc_options *opt)
     opt->stopwords = "english";
     pc_read_options_default(&opt->read);
     pc_vocab_options_default(&opt->vocab);
+    opt->vocab.relax_bounds = 1; /* until the user gives a bound */
     pc_tfidf_options_default(&opt->tfidf);
     pc_kmeans_options_default(&opt->kmeans);
     pc_neighbors_options_default(&opt->neighbors);
@@ -113,6 +114,11 @@ static pc_status lap(run_state *s, const char *key, double *clock)
     return status;
 }
 
+static double df_documents(pc_df_bound bound, int32_t n_docs)
+{
+    return bound.is_fraction ? bound.value * n_docs : bound.value;
+}
+
 static int stage_threads(int own, int common)
 {
     return own > 0 ? own : common;
@@ -120,17 +126,16 @@ static int stage_threads(int own, int common)
 
 /*
  * The default bounds (min-df 2 documents, max-df half of them) leave no room
- * in a corpus of fewer than 4 documents; there, and only when both bounds
- * are the defaults, every term is kept instead, with a warning.
+ * in a corpus of fewer than 4 documents; there, and only when the bounds
+ * may be relaxed (the user gave none), every term is kept instead, with a
+ * warning.  Larger corpora whose terms all fall outside the bounds are
+ * relaxed step by step by pc_vocab_build (see relax_bounds in vocab.h).
  */
 static void relax_default_bounds(pc_vocab_options *vopt, const pc_corpus *corpus,
                                  const pc_monitor *mon)
 {
-    pc_vocab_options defaults;
-    pc_vocab_options_default(&defaults);
-    if (memcmp(&vopt->min_df, &defaults.min_df, sizeof defaults.min_df) != 0 ||
-        memcmp(&vopt->max_df, &defaults.max_df, sizeof defaults.max_df) != 0 ||
-        defaults.max_df.value * corpus->n_docs >= defaults.min_df.value)
+    if (!vopt->relax_bounds ||
+        df_documents(vopt->max_df, corpus->n_docs) >= df_documents(vopt->min_df, corpus->n_docs))
         return;
     vopt->min_df = (pc_df_bound){1.0, 0};
     vopt->max_df = (pc_df_bound){1.0, 1};

@@ -156,8 +156,23 @@ def main():
         check(ids == want, f"JSON Lines numbers: ids {ids}, want {want}")
     case("JSON Lines numbers beyond 64 bits", big_ids, ["--format", "jsonl", "-k", "2"], 0,
          lines=0, inspect=ids_as_written)
-    case("all documents identical", header + "".join(f"{i},same words,same\n" for i in range(5)),
-         ["-k", "3"], 1, "no terms remain after pruning")
+    case("all documents identical, bounds given",
+         header + "".join(f"{i},same words,same\n" for i in range(5)),
+         ["-k", "3", "--max-df", "0.5"], 1, "no terms remain after pruning")
+    # default bounds that leave nothing are relaxed, with a warning
+    near = header + "".join(f"{i},Deep learning for graphs {i},We study graph neural "
+                            f"networks number {i} in detail\n" for i in range(20))
+    def relaxed(out):
+        with open(os.path.join(out, "summary.csv"), newline="") as f:
+            summary = dict(csv.reader(f))
+        check(summary.get("documents") == "20" and summary.get("terms") == "8",
+              f"20 near-identical papers: {summary.get('documents')} documents, "
+              f"{summary.get('terms')} terms, want 20 and 8 (the shared words)")
+    case("20 near-identical papers, default bounds", near, [], 0,
+         warning="the default document-frequency bounds leave none of the 18 distinct terms; "
+                 "keeping terms found in more than the max-df share", inspect=relaxed)
+    case("20 near-identical papers, bounds given", near, ["--min-df", "2"], 1,
+         "no terms remain after pruning")
     case("all documents identical, all terms kept",
          header + "".join(f"{i},same words,same\n" for i in range(5)),
          ["-k", "3", "--max-df", "1.0"], 0)

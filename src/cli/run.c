@@ -225,8 +225,10 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case OPT_TOL:
         return parse_double("--tol", arg, &opt->kmeans.tol);
     case OPT_MIN_DF:
+        opt->vocab.relax_bounds = 0; /* the user's bounds hold, even when they leave nothing */
         return parse_df("--min-df", arg, &opt->vocab.min_df);
     case OPT_MAX_DF:
+        opt->vocab.relax_bounds = 0;
         return parse_df("--max-df", arg, &opt->vocab.max_df);
     case OPT_FORMAT:
         return parse_format(arg, &opt->read.format);
