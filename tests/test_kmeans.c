@@ -34,9 +34,9 @@ static void recovers_planted_clusters(void)
         pc_clusters *c = NULL;
         CHECK_INT(pc_kmeans_fit(m, &opt, NULL, &c, NULL), PC_OK);
         double nmi = nmi_of(c, label);
-        if (nmi < 0.95)
+        if (nmi < 0.99)
             fprintf(stderr, "seed %llu: NMI %.4f\n", (unsigned long long)seed, nmi);
-        CHECK(nmi >= 0.95);
+        CHECK(nmi >= 0.99); /* 1.0000 measured for seeds 1-3 */
         int64_t total = 0;
         for (int32_t j = 0; j < c->k; j++)
             total += c->size[j];
