@@ -316,8 +316,22 @@ pc_status pc_period_parse(const char *name, pc_period *period, pc_error *err)
                    name ? pc_message_text(shown, sizeof shown, name, strlen(name)) : "");
 }
 
+/* A date pc_date_parse() could have produced (callers may build their own). */
+static int valid_date(const pc_date *date)
+{
+    if (date->year < MIN_YEAR || date->year > MAX_YEAR || date->precision < PC_DATE_YEAR ||
+        date->precision > PC_DATE_DAY)
+        return 0;
+    if (date->precision >= PC_DATE_MONTH && (date->month < 1 || date->month > 12))
+        return 0;
+    return date->precision < PC_DATE_DAY ||
+           (date->day >= 1 && date->day <= days_in_month(date->year, date->month));
+}
+
 pc_status pc_date_period(const pc_date *date, pc_period period, int32_t *ordinal)
 {
+    if (!valid_date(date))
+        return PC_ERR_INVALID;
     switch (period) {
     case PC_PERIOD_YEAR:
         if (date->precision < PC_DATE_YEAR)
@@ -363,11 +377,14 @@ void pc_period_label(pc_period period, int32_t ordinal, char *label)
         break;
     case PC_PERIOD_QUARTER:
         year = ordinal / 4;
-        tag = 'Q', number = ordinal % 4 + 1, digits = 1;
+        tag = 'Q';
+        number = ordinal % 4 + 1;
+        digits = 1;
         break;
     case PC_PERIOD_MONTH:
         year = ordinal / 12;
-        number = ordinal % 12 + 1, digits = 2;
+        number = ordinal % 12 + 1;
+        digits = 2;
         break;
     case PC_PERIOD_WEEK:
         /* The week's Thursday decides its ISO year; week 01 holds that year's
@@ -375,7 +392,9 @@ void pc_period_label(pc_period period, int32_t ordinal, char *label)
         if (ordinal >= 0 && ordinal <= (day_number(MAX_YEAR, 12, 31) - DAY_1900_01_01) / 7) {
             int32_t month, day, thursday = DAY_1900_01_01 + ordinal * 7 + 3;
             civil_date(thursday, &year, &month, &day);
-            tag = 'W', number = (thursday - day_number(year, 1, 1)) / 7 + 1, digits = 2;
+            tag = 'W';
+            number = (thursday - day_number(year, 1, 1)) / 7 + 1;
+            digits = 2;
         }
         break;
     }

@@ -611,6 +611,14 @@ static void refuses_bad_arguments(void)
     pc_date date = {2025, 3, 17, PC_DATE_DAY};
     int32_t ordinal;
     CHECK_INT(pc_date_period(&date, (pc_period)7, &ordinal), PC_ERR_INVALID);
+    static const pc_date not_dates[] = {
+        {2025, 13, 0, PC_DATE_MONTH}, {2025, 0, 0, PC_DATE_MONTH}, {2023, 2, 29, PC_DATE_DAY},
+        {1899, 12, 31, PC_DATE_DAY},  {10000, 1, 1, PC_DATE_DAY},  {2025, 3, 17, (pc_date_precision)0},
+        {2025, 3, 0, PC_DATE_DAY},
+    };
+    for (size_t i = 0; i < sizeof not_dates / sizeof not_dates[0]; i++)
+        CHECK_INT(pc_date_period(&not_dates[i], PC_PERIOD_WEEK, &ordinal), PC_ERR_INVALID);
+    CHECK_INT(pc_date_period(&not_dates[0], PC_PERIOD_YEAR, &ordinal), PC_ERR_INVALID);
     pc_timeline_options_default(&opt);
     CHECK_INT(pc_timeline_compute(2, dates, assign, 2, &opt, &t, NULL), PC_OK);
     pc_timeline_free(t);

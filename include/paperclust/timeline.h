@@ -133,7 +133,8 @@ pc_status pc_period_parse(const char *name, pc_period *period, pc_error *err);
  * The period of `date`, as an integer that grows by one from each period to
  * the next (for weeks: weeks since Monday 1900-01-01; for the others a
  * function of the year and month).  PC_OK, or PC_ERR_INVALID when the date
- * is less precise than the period needs or period is out of range.
+ * is less precise than the period needs, is not a date pc_date_parse() could
+ * return (month 13, year 1800, ...), or period is out of range.
  */
 pc_status pc_date_period(const pc_date *date, pc_period period, int32_t *ordinal);
 
