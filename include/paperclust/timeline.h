@@ -33,8 +33,8 @@
  *   field has exactly the digits shown.  arXiv: month 01..12, a sequence
  *   number of the width its month used and not all zeros, a version "v" and
  *   digits not starting with 0; the archive is lower-case letters with at
- *   most one '-' part (hep-th, cond-mat), the subject class letters and '-'
- *   (GT, CA).  Refused, among others: "25", "2025-3", "20250317" (ISO basic
+ *   most one '-' part (hep-th, cond-mat), the subject class two or more
+ *   letters and '-' (GT, CA).  Refused, among others: "25", "2025-3", "20250317" (ISO basic
  *   format), "2025-13", "2025-02-30", "2025-03-17T24:00", "1899-12-31",
  *   "2513.00001" (month 13), "2503.1173" (four digits after 2014), "abc".
  *
