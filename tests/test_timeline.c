@@ -28,8 +28,9 @@ static void check_refused(const char *text, pc_status status)
     pc_date date;
     pc_status got = pc_date_parse(text, &date);
     if (got != status)
-        fprintf(stderr, "  \"%s\": status %d, expected %d (read %d-%d-%d)\n", text ? text : "(null)",
-                (int)got, (int)status, (int)date.year, (int)date.month, (int)date.day);
+        fprintf(stderr, "  \"%s\": status %d, expected %d (read %d-%d-%d)\n",
+                text ? text : "(null)", (int)got, (int)status, (int)date.year,
+                (int)date.month, (int)date.day);
     CHECK_INT(got, status);
     CHECK_INT(date.year, 0);
 }
@@ -469,8 +470,10 @@ static void computes_weighted_trend(void)
      * min_papers 0: every non-empty month, 2024-10 included (x = 0, w = 1,
      * count0 = 0), but not the empty ones.
      *   x̄ = (0 + 6 + 16 + 20) / 11 = 42/11
-     *   Σw(x-x̄)² = Σ w x² - (Σ w x)²/Σ w = (0 + 18 + 64 + 100) - 1764/11 = 182 - 160.3636 = 21.6364
-     *   Σ(x-x̄)·count0 = Σ x·count0 - x̄·Σ count0 = (8 + 15) - 42/11·5 = 23 - 19.0909 = 3.9091
+     *   Σw(x-x̄)² = Σ w x² - (Σ w x)²/Σ w = (0 + 18 + 64 + 100) - 1764/11
+     *            = (2002 - 1764)/11 = 238/11
+     *   Σ(x-x̄)·count0 = Σ x·count0 - x̄·Σ count0 = (4·2 + 5·3) - 42/11·5
+     *                 = (253 - 210)/11 = 43/11
      *   trend0 = (43/11) / (238/11) = 43/238
      */
     t = hand_timeline(PC_PERIOD_MONTH, 0);
@@ -613,8 +616,8 @@ static void refuses_bad_arguments(void)
     CHECK_INT(pc_date_period(&date, (pc_period)7, &ordinal), PC_ERR_INVALID);
     static const pc_date not_dates[] = {
         {2025, 13, 0, PC_DATE_MONTH}, {2025, 0, 0, PC_DATE_MONTH}, {2023, 2, 29, PC_DATE_DAY},
-        {1899, 12, 31, PC_DATE_DAY},  {10000, 1, 1, PC_DATE_DAY},  {2025, 3, 17, (pc_date_precision)0},
-        {2025, 3, 0, PC_DATE_DAY},
+        {1899, 12, 31, PC_DATE_DAY},  {10000, 1, 1, PC_DATE_DAY},  {2025, 3, 0, PC_DATE_DAY},
+        {2025, 3, 17, (pc_date_precision)0},
     };
     for (size_t i = 0; i < sizeof not_dates / sizeof not_dates[0]; i++)
         CHECK_INT(pc_date_period(&not_dates[i], PC_PERIOD_WEEK, &ordinal), PC_ERR_INVALID);

@@ -150,7 +150,8 @@ typedef struct pc_timeline_options {
                                     show why: 16 months of 2,600-7,400 papers and 48
                                     stragglers over 2018-12..2025-02 (0-5 a month),
                                     whose 0 % / 100 % shares, up to 75 months before
-                                    the rest, would tilt every line.  0: every non-empty period counts. */
+                                    the rest, would tilt every line.  0: every
+                                    non-empty period counts. */
     int32_t min_cluster_papers;  /* default 30: pc_timeline_rising/falling name only
                                     clusters with at least this many papers in the
                                     trended periods */
