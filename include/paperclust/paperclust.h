@@ -20,6 +20,7 @@
 #include "report.h"
 #include "status.h"
 #include "tfidf.h"
+#include "timeline.h"
 #include "tokenize.h"
 #include "vocab.h"
 
