@@ -107,6 +107,7 @@ void pc_corpus_free(pc_corpus *corpus)
     }
     free(corpus->id);
     free(corpus->text);
+    free(corpus->title_len);
     free(corpus->label);
     free(corpus->line);
     free(corpus);
@@ -206,6 +207,8 @@ typedef struct ingest {
     long n_records;              /* records seen, skipped ones included */
     buffer id_buf, text_buf, label_buf, line_buf, json_buf;
     buffer *column_buf;          /* n_text + 2 scratch buffers for JSON values */
+    int title_first;             /* the first text column is "title": record its length */
+    size_t title_len;            /* of the record being added */
 
     pc_strmap *ids_seen;
     tally ragged, empty_id, bad_utf8, nul, cut, duplicate;
@@ -248,6 +251,7 @@ static pc_status split_text_names(ingest *c, const char *list, pc_error *err)
         if (plen)
             c->text_name[c->n_text++] = part;
     }
+    c->title_first = c->n_text > 0 && strcmp(c->text_name[0], "title") == 0;
     if (c->n_text == 0 && list[0] != '\0') { /* "" on purpose: ids and labels only */
         char shown[PC_MESSAGE_NAME_MAX];
         return pc_fail(err, PC_ERR_INVALID, "%s: no text columns given (text_cols \"%s\")",
@@ -407,6 +411,7 @@ static int build_text(ingest *c)
     if (buffer_reserve(&c->text_buf, 0) != 0)
         return -1;
     c->text_buf.data[0] = '\0';
+    c->title_len = 0;
     for (size_t i = 0; i < c->n_text; i++) {
         if (c->text[i].len == 0)
             continue;
@@ -414,8 +419,12 @@ static int build_text(ingest *c)
             return -1;
         if (append_clean(&c->text_buf, c->text[i].data, c->text[i].len, &c->flags) != 0)
             return -1;
+        if (i == 0 && c->title_first) /* the title: the cleaned first column */
+            c->title_len = c->text_buf.len;
     }
     cut_text(c);
+    if (c->title_len > c->text_buf.len)
+        c->title_len = c->text_buf.len;
     return 0;
 }
 
@@ -467,6 +476,12 @@ static int grow_arrays(ingest *c)
             return -1;
         k->label = label;
     }
+    if (c->title_first) {
+        int32_t *title_len = pc_realloc_array(k->title_len, cap, sizeof *title_len);
+        if (!title_len)
+            return -1;
+        k->title_len = title_len;
+    }
     c->store->capacity = cap;
     return 0;
 }
@@ -486,6 +501,8 @@ static int append_document(ingest *c, int64_t line)
         if (!k->label[n])
             return -1;
     }
+    if (c->title_first)
+        k->title_len[n] = (int32_t)(c->title_len < INT32_MAX ? c->title_len : INT32_MAX);
     k->line[n] = line;
     k->n_docs++;
     return 0;

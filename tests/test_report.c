@@ -40,7 +40,7 @@ static pc_status write_variant(const char *where, int variant, const pc_monitor 
                                long fail_alloc, long fail_file, pc_error *err)
 {
     static pc_corpus corpus;
-    corpus = (pc_corpus){3, ids, texts, labels, NULL, "hand", NULL};
+    corpus = (pc_corpus){.n_docs = 3, .id = ids, .text = texts, .label = labels, .source = "hand"};
     static pc_vocab vocab;
     vocab = (pc_vocab){3, 3, terms, dfs, counts, 0, NULL};
     static float sim1[] = {0.8f, 0.6f, 0.9f};

@@ -89,6 +89,9 @@ typedef struct pc_corpus {
     char **id;       /* n_docs NUL-terminated strings */
     char **text;     /* n_docs NUL-terminated strings (valid UTF-8) */
     char **label;    /* n_docs strings, or NULL when the corpus has no labels */
+    int32_t *title_len; /* n_docs: the title is text[i][0 .. title_len[i]) — the first text
+                           column when it is named "title" (plain text: the first line);
+                           NULL when the first text column is something else */
     int64_t *line;   /* n_docs: 1-based input line where each document starts */
     char *source;    /* the name the corpus was read from ("-" → "<stdin>") */
     void *storage;   /* private: the string arena */

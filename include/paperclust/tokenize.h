@@ -37,9 +37,11 @@ typedef struct pc_stoplist pc_stoplist;
 /*
  * Loads a stop list: "english" (built in, the default; also when spec is
  * NULL), "sklearn" (scikit-learn's ENGLISH_STOP_WORDS, the same 318 words),
- * "none" (empty), or else the path of a UTF-8 file with one word per line
- * ('#' starts a comment, blank lines are ignored; write "./english" for a file
- * of that name).  Words are case-folded like default tokens.  The caller frees
+ * "science" (built in: scientific boilerplate such as "paper", "propose",
+ * "results"), "none" (empty), or else the path of a UTF-8 file with one word
+ * per line ('#' starts a comment, blank lines are ignored; write "./english"
+ * for a file of that name).  Several join with '+' ("english+science",
+ * "english+my_words.txt"), unless spec names an existing file.  Words are case-folded like default tokens.  The caller frees
  * *out with pc_stoplist_free() (NULL-safe).  Errors: PC_ERR_IO "FILE: cannot
  * open: REASON", PC_ERR_FORMAT "FILE:LINE: invalid UTF-8", PC_ERR_NOMEM.
  */
