@@ -1171,3 +1171,40 @@ pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_op
     *out = NULL;
     return read_any(NULL, stream, name ? name : "<stream>", opt, mon, out, err);
 }
+
+size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap)
+{
+    const char *text = corpus->text[i];
+    size_t len = corpus->title_len ? (size_t)corpus->title_len[i] : strcspn(text, "\n");
+    size_t n = 0;
+    int space = 0;
+    if (cap == 0)
+        return 0;
+    for (size_t p = 0; p < len; p++) {
+        char ch = text[p];
+        if (ch == '\n' || ch == '\r' || ch == '\t' || ch == ' ') {
+            space = n > 0;
+            continue;
+        }
+        if (n + (space ? 2 : 1) >= cap)
+            break;
+        if (space)
+            out[n++] = ' ';
+        space = 0;
+        out[n++] = ch;
+    }
+    /* a cut may have split the last character (the text is valid UTF-8) */
+    size_t last = n;
+    while (last > 0 && ((unsigned char)out[last - 1] & 0xC0) == 0x80)
+        last--;
+    if (last > 0) {
+        unsigned char lead = (unsigned char)out[last - 1];
+        size_t want = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (last - 1 + want > n)
+            n = last - 1;
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return n;
+}

@@ -21,9 +21,9 @@ void pc_options_default(pc_options *opt)
     pc_tfidf_options_default(&opt->tfidf);
     pc_kmeans_options_default(&opt->kmeans);
     pc_neighbors_options_default(&opt->neighbors);
-    opt->n_cluster_terms = 20;
+    pc_describe_options_default(&opt->describe);
     opt->n_label_terms = 10;
-    opt->n_central = 5;
+    opt->label_stopwords = "science";
     opt->silhouette_sample = 10000;
 }
 
@@ -59,7 +59,8 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "the minimum token length must be at least 1");
     if (opt->threads < 0)
         return pc_fail(err, PC_ERR_INVALID, "--threads must be >= 0");
-    if (opt->n_cluster_terms < 0 || opt->n_label_terms < 0 || opt->n_central < 0)
+    if (opt->describe.n_terms < 0 || opt->describe.n_distinctive < 0 ||
+        opt->describe.n_central < 0 || opt->describe.n_label < 0 || opt->n_label_terms < 0)
         return pc_fail(err, PC_ERR_INVALID, "numbers of terms and papers must be >= 0");
     if (opt->silhouette_sample < 0)
         return pc_fail(err, PC_ERR_INVALID, "the silhouette sample must be >= 0");
@@ -173,6 +174,26 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
     return status;
 }
 
+/* Cluster descriptions: terms, labels, central papers, quality figures. */
+static pc_status describe(const pc_options *opt, run_state *s, pc_error *err)
+{
+    pc_stoplist *boilerplate = NULL;
+    pc_status status = PC_OK;
+    if (opt->label_stopwords)
+        status = pc_stoplist_load(opt->label_stopwords, &boilerplate, err);
+    if (status != PC_OK)
+        return status;
+    pc_tokenize_options topt = opt->vocab.tokenize;
+    topt.stoplist = s->stoplist; /* phrases may hold one ("chain of thought") */
+    pc_describe_options dopt = opt->describe;
+    dopt.threads = stage_threads(dopt.threads, opt->threads);
+    dopt.seed = opt->kmeans.seed;
+    pc_describe_input in = {s->clusters, s->X, s->vocab, s->corpus, &topt, boilerplate};
+    status = pc_describe(&in, &dopt, &s->description, err);
+    pc_stoplist_free(boilerplate);
+    return status;
+}
+
 static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state *s,
                          double *clock, pc_error *err)
 {
@@ -190,8 +211,7 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
     if (status == PC_OK)
         status = lap(s, "seconds_kmeans", clock);
     if (status == PC_OK)
-        status = pc_describe(s->clusters, opt->n_cluster_terms, opt->n_central,
-                             &s->description, err);
+        status = describe(opt, s, err);
     if (status == PC_OK)
         status = lap(s, "seconds_describe", clock);
     return status;

@@ -320,3 +320,13 @@ int pc_stoplist_contains(const pc_stoplist *stoplist, const char *word, size_t l
 {
     return stoplist && pc_strmap_find(stoplist->words, word, len) >= 0;
 }
+
+int32_t pc_stoplist_count(const pc_stoplist *stoplist)
+{
+    return stoplist ? pc_strmap_count(stoplist->words) : 0;
+}
+
+const char *pc_stoplist_word(const pc_stoplist *stoplist, int32_t i, size_t *len)
+{
+    return pc_strmap_key(stoplist->words, i, len);
+}

@@ -4,6 +4,18 @@
 #include "paperclust/describe.h"
 #include "test.h"
 
+/* Centroid terms and central papers only: no matrix, no corpus. */
+static pc_status describe_simple(const pc_clusters *c, int32_t n_terms, int32_t n_central,
+                                 pc_description **d)
+{
+    pc_describe_options opt;
+    pc_describe_options_default(&opt);
+    opt.n_terms = n_terms;
+    opt.n_central = n_central;
+    pc_describe_input in = {.clusters = c};
+    return pc_describe(&in, &opt, d, NULL);
+}
+
 static void describes_hand_made_clusters(void)
 {
     /* 5 documents, 2 clusters over 4 terms. */
@@ -14,7 +26,7 @@ static void describes_hand_made_clusters(void)
     int64_t size[2] = {3, 2};
     pc_clusters c = {2, 5, 4, assign, similarity, centroid, size, 0.0, 1, 0};
     pc_description *d = NULL;
-    CHECK_INT(pc_describe(&c, 3, 2, &d, NULL), PC_OK);
+    CHECK_INT(describe_simple(&c, 3, 2, &d), PC_OK);
     CHECK_INT(d->k, 2);
     CHECK_INT(d->cluster[0].size, 3);
     CHECK_INT(d->cluster[0].n_terms, 2); /* only terms of positive weight */
@@ -41,7 +53,7 @@ static void empty_cluster_has_zero_cohesion(void)
     int64_t size[2] = {2, 0};
     pc_clusters c = {2, 2, 2, assign, similarity, centroid, size, 0.0, 1, 0};
     pc_description *d = NULL;
-    CHECK_INT(pc_describe(&c, 5, 5, &d, NULL), PC_OK);
+    CHECK_INT(describe_simple(&c, 5, 5, &d), PC_OK);
     CHECK_INT(d->cluster[1].size, 0);
     CHECK_INT(d->cluster[1].n_terms, 0);
     CHECK_INT(d->cluster[1].n_central, 0);

@@ -55,7 +55,10 @@ static pc_status write_variant(const char *where, int variant, const pc_monitor 
     pc_description *desc = NULL;
     pc_summary summary = {0};
     pc_status status = PC_ERR_NOMEM;
-    if (pc_describe(&clusters, 20, 5, &desc, NULL) == PC_OK &&
+    pc_describe_options dopt;
+    pc_describe_options_default(&dopt);
+    pc_describe_input din = {.clusters = &clusters};
+    if (pc_describe(&din, &dopt, &desc, NULL) == PC_OK &&
         pc_summary_add(&summary, "documents", "%d", variant ? 4 : 3) == PC_OK) {
         pc_report_input in = {.corpus = &corpus, .vocab = &vocab, .clusters = &clusters,
                               .description = desc, .neighbors = &nb, .summary = &summary,

@@ -112,6 +112,14 @@ pc_status pc_corpus_read(const char *path, const pc_read_options *opt, const pc_
 pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_options *opt,
                                 const pc_monitor *mon, pc_corpus **out, pc_error *err);
 
+/*
+ * Document i's title, for display: the title (see title_len) or, without
+ * one, the first line of the text; runs of white space become one space.
+ * Writes at most cap - 1 bytes and a NUL into out, cutting at a character
+ * boundary; returns the bytes written.
+ */
+size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap);
+
 /* Frees a corpus; NULL is allowed. */
 void pc_corpus_free(pc_corpus *corpus);
 

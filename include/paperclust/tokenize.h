@@ -24,6 +24,7 @@
 #define PAPERCLUST_TOKENIZE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "status.h"
 
@@ -50,6 +51,9 @@ void pc_stoplist_free(pc_stoplist *stoplist);
 /* 1 when `word` (already case-folded, `len` bytes) is in the list; 0 for a
  * NULL list.  Read-only: safe from several threads at once. */
 int pc_stoplist_contains(const pc_stoplist *stoplist, const char *word, size_t len);
+/* The number of words (0 for NULL), and word i (0 <= i < count) with its length. */
+int32_t pc_stoplist_count(const pc_stoplist *stoplist);
+const char *pc_stoplist_word(const pc_stoplist *stoplist, int32_t i, size_t *len);
 
 typedef struct pc_tokenize_options {
     const pc_stoplist *stoplist; /* borrowed; NULL means no stop words */
