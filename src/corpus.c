@@ -1180,6 +1180,11 @@ size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap
     int space = 0;
     if (cap == 0)
         return 0;
+    if (len == 0) { /* no title: the text's beginning, at most a line's worth */
+        len = strlen(text);
+        if (cap > 121)
+            cap = 121;
+    }
     for (size_t p = 0; p < len; p++) {
         char ch = text[p];
         if (ch == '\n' || ch == '\r' || ch == '\t' || ch == ' ') {

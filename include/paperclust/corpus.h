@@ -114,7 +114,8 @@ pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_op
 
 /*
  * Document i's title, for display: the title (see title_len) or, without
- * one, the first line of the text; runs of white space become one space.
+ * one, the first line of the text; when that is empty, the first 120 bytes
+ * of the text.  Runs of white space become one space.
  * Writes at most cap - 1 bytes and a NUL into out, cutting at a character
  * boundary; returns the bytes written.
  */
