@@ -110,6 +110,14 @@ def terms_by_doc(out):
     return got
 
 
+def same_terms(what, got, want):
+    """One check: every paper's term set (from terms_by_doc) is the expected one."""
+    wrong = [d for d in want if got.get(d) != want[d]] + [d for d in got if d not in want]
+    check(not wrong, f"{what}: {len(wrong)} of {len(want)} papers have other terms; first: "
+                     + "; ".join(f"{d} has {sorted(got.get(d, []))}, want "
+                                 f"{sorted(want.get(d, []))}" for d in wrong[:3]))
+
+
 def vocabulary(out):
     return {r["term"]: r for r in dict_rows(os.path.join(out, "vocabulary.csv"))}
 
@@ -120,12 +128,18 @@ def attempt(args, stdin=None, cwd=None):
 
 
 def same_reports(what, out, base, drop=("input",), names=RUN_REPORTS):
+    """Checks that the reports in `out` are byte for byte those in `base`
+    (summary.csv without seconds_*, threads and the `drop` rows); a failure
+    shows the first line that differs."""
     got, want = comparable(out, names, drop), comparable(base, names, drop)
     for name in names:
-        check(got[name] == want[name],
-              f"{what}: {name} differs from the reference run's:\n--- got\n"
-              f"{got[name][:600].decode('utf-8', 'replace')}\n--- want\n"
-              f"{want[name][:600].decode('utf-8', 'replace')}")
+        if got[name] == want[name]:
+            continue
+        a, b = got[name].split(b"\n"), want[name].split(b"\n")
+        line = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        show = lambda lines: lines[line].decode("utf-8", "replace") if line < len(lines) else "(end)"
+        check(False, f"{what}: {name} differs from the reference run's at line {line + 1}: "
+                     f"{show(a)!r}, want {show(b)!r} ({len(a)} and {len(b)} lines)")
 
 
 # ---- input ----------------------------------------------------------------
@@ -203,14 +217,12 @@ def group_input(tmp):
         out = path("txt-vec-" + cols.replace(",", "_"))
         if attempt(["vectorize", path("corpus.txt"), "--text-cols", cols, "-o", out]
                    + ALL_TERMS):
-            got = terms_by_doc(out)
-            for i, p in enumerate(PAPERS, 1):
-                check(got.get(str(i)) == set(want_of(p)),
-                      f".txt --text-cols {cols}: block {i} has terms {sorted(got.get(str(i), []))}"
-                      f", want {sorted(set(want_of(p)))}")
+            same_terms(f".txt --text-cols {cols}", terms_by_doc(out),
+                       {str(i): set(want_of(p)) for i, p in enumerate(PAPERS, 1)})
 
     # A truncated .gz: one error line naming the file, exit 1, no reports.
-    whole = gz(csv_data * 20)
+    many = [[f"t{i}", p[1], p[2]] for i, p in enumerate(PAPERS * 20)]
+    whole = gz(csv_text(["id", "title", "abstract"], many))
     truncated = write(path("truncated.csv.gz"), whole[:len(whole) // 2])
     p = run(BINARY, ["run", truncated, "-o", path("trunc-out")] + run_args, status=1)
     err = p.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -253,12 +265,8 @@ def group_input(tmp):
         out = path("cols-" + str(cols).replace(",", "_"))
         extra = ["--text-cols", cols] if cols else []
         if attempt(["vectorize", path("notes.csv"), "-o", out] + extra + ALL_TERMS):
-            got = terms_by_doc(out)
-            for p, n in zip(PAPERS, notes):
-                want = set(want_of(p, n))
-                check(got.get(p[0]) == want,
-                      f"--text-cols {cols}: {p[0]} has {sorted(got.get(p[0], []))}, "
-                      f"want {sorted(want)}")
+            same_terms(f"--text-cols {cols}", terms_by_doc(out),
+                       {p[0]: set(want_of(p, n)) for p, n in zip(PAPERS, notes)})
 
 
 # ---- terms ----------------------------------------------------------------
