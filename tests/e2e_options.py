@@ -194,6 +194,21 @@ def group_input(tmp):
         if ok:
             same_reports(what, out, base)
 
+    # Standard input longer than one 64 KiB read, plain and compressed.
+    # (random words, so that even the compressed stream takes several reads)
+    rng = random.Random(1)
+    noise = lambda: " ".join("".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=6))
+                             for _ in range(8))
+    big = csv_text(["id", "title", "abstract"], [[f"b{i}", p[1], f"{p[2]} {noise()}"]
+                                                 for i, p in enumerate(PAPERS * 150)])
+    assert len(gz(big)) > 65536, "the compressed corpus must be longer than one read"
+    big_base = path("big")
+    if attempt(["run", write(path("big.csv"), big), "-o", big_base] + run_args):
+        for what, data in [("long stdin", big.encode()), ("long gzip on stdin", gz(big))]:
+            out = path(what.replace(" ", "_"))
+            if attempt(["run", "-", "-o", out] + run_args, stdin=data):
+                same_reports(what, out, big_base)
+
     # Plain text: its own ids 1, 2, 3, ...; same reports from .txt, .txt.gz, stdin.
     txt_base = path("txt")
     if attempt(["run", write(path("corpus.txt"), txt_data), "-o", txt_base] + run_args):
