@@ -598,7 +598,7 @@ def group_threads(tmp):
         sys.exit(77)
     outs = {}
     for threads in ["1", "2", "3"]:
-        for command, extra in [("run", ["-k", "4", "--n-init", "2", "--top", "10"]),
+        for command, extra in [("run", ["-k", "4", "--n-init", "1", "--top", "10"]),
                                ("vectorize", [])]:
             out = os.path.join(tmp, f"{command}{threads}")
             if attempt([command, CLASSIC4, "--threads", threads, "-o", out, "--quiet"] + extra):
