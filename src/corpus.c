@@ -41,11 +41,13 @@
 
 void pc_read_options_default(pc_read_options *opt)
 {
+    memset(opt, 0, sizeof *opt);
     opt->format = PC_FORMAT_AUTO;
     opt->id_col = "id";
     opt->text_cols = "title,abstract";
     opt->label_col = NULL;
     opt->label_optional = 0;
+    opt->time_col = NULL;
     opt->max_doc_bytes = (size_t)1 << 20;
 }
 
