@@ -25,6 +25,7 @@ void pc_options_default(pc_options *opt)
     pc_describe_options_default(&opt->describe);
     opt->n_label_terms = 10;
     opt->label_stopwords = "science";
+    opt->html = 1;
     opt->silhouette_sample = 10000;
 }
 
@@ -436,6 +437,7 @@ static pc_run_result *make_result(const pc_options *opt, const run_state *s, dou
     for (int32_t i = 0; i < s->X->n_rows; i++)
         r->empty_documents += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
     r->related = s->neighbors != NULL;
+    r->html = opt->html;
     if (s->timeline) {
         r->timeline = 1;
         r->period = pc_period_name(opt->timeline.period);
@@ -494,7 +496,10 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
                               .neighbors = s.neighbors,
                               .timeline = s.timeline,
                               .summary = &s.summary,
-                              .n_label_terms = opt->n_label_terms};
+                              .n_label_terms = opt->n_label_terms,
+                              .matrix = s.X,
+                              .html = opt->html,
+                              .seed = opt->kmeans.seed};
         status = pc_report_write(opt->output_dir, &in, mon, err);
     }
     if (status == PC_OK && result && (*result = make_result(opt, &s, started)) == NULL)

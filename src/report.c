@@ -22,6 +22,7 @@
 #include "csvio_internal.h"
 #include "internal.h"
 #include "progress_internal.h"
+#include "report_html_internal.h"
 #include "paperclust/report.h"
 
 /* ---- summary rows ---- */
@@ -327,6 +328,13 @@ static void write_topics_over_time(report_file *f, const pc_report_input *in)
     }
 }
 
+static void write_html(report_file *f, const pc_report_input *in)
+{
+    int e = pc_html_write(f->out, in, in->seed);
+    if (e && !f->failed)
+        f->failed = e;
+}
+
 static void write_summary(report_file *f, const pc_report_input *in)
 {
     const char *names[] = {"key", "value"};
@@ -538,6 +546,10 @@ pc_status pc_report_write(const char *dir, const pc_report_input *in, const pc_m
     if (in->timeline) {
         writers[n] = write_topics_over_time;
         names[n++] = "topics_over_time.csv";
+    }
+    if (in->html) {
+        writers[n] = write_html;
+        names[n++] = "report.html";
     }
     return write_set(dir, names, writers, n, in, mon, err);
 }

@@ -47,6 +47,7 @@ typedef struct pc_options {
                                      and labels (a pc_stoplist_load() spec) */
     const char *links;            /* default NULL: a source_id,target_id CSV to score related papers */
     int silhouette;               /* default 0: 1 adds the mean cosine silhouette */
+    int html;                     /* default 1: also write report.html */
     int32_t silhouette_sample;    /* default 10000 documents (0: all) for the silhouette */
     pc_timeline_options timeline; /* topics over time, when read.time_col names a date column */
     int threads;                  /* default 0: all available; copied into every stage */
@@ -78,6 +79,7 @@ typedef struct pc_run_result {
     char **label;            /* k cluster labels */
     int related;             /* 1 when related.csv lists related papers */
     int timeline;            /* 1 when topics_over_time.csv was written */
+    int html;                /* 1 when report.html was written */
     const char *period;      /* its period: "month", ... */
     double *trend;           /* k trends (share per period), NULL without a timeline */
     int32_t n_rising, rising[PC_RESULT_TRENDS];   /* clusters, fastest rising first */

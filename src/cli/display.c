@@ -137,7 +137,8 @@ void pc_display_result(const pc_run_result *r)
     while (dir_len > 1 && r->output_dir[dir_len - 1] == '/')
         dir_len--;
     fprintf(stderr, "Reports in %.*s/: assignments.csv, clusters.csv, cluster_terms.csv, "
-                    "related.csv%s, summary.csv%s (%.1f s).\n",
+                    "related.csv%s, summary.csv%s%s (%.1f s).\n",
             (int)dir_len, r->output_dir, r->related ? "" : " (empty: --top 0)",
-            r->timeline ? ", topics_over_time.csv" : "", r->seconds);
+            r->timeline ? ", topics_over_time.csv" : "", r->html ? ", report.html" : "",
+            r->seconds);
 }

@@ -70,6 +70,7 @@ static const char run_help[] =
     "  --silhouette        mean cosine silhouette, on a sample of 10000 papers\n"
     "Output and running:\n"
     "  -o, --output DIR    output folder, created if needed (default out)\n"
+    "  --no-html           do not write report.html\n"
     "  --threads N         worker threads (default: all cores)\n"
     "  --quiet             no progress display (it is shown only on a terminal)\n"
     "  -h, --help          this help\n"
@@ -89,7 +90,8 @@ enum {
     OPT_TOP = 256, OPT_SEED, OPT_THREADS, OPT_ID_COL, OPT_TEXT_COLS, OPT_LABEL_COL, OPT_FORMAT,
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
-    OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD
+    OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
+    OPT_NO_HTML
 };
 
 static const struct option long_options[] = {
@@ -120,6 +122,7 @@ static const struct option long_options[] = {
     {"silhouette", no_argument, NULL, OPT_SILHOUETTE},
     {"time-col", required_argument, NULL, OPT_TIME_COL},
     {"period", required_argument, NULL, OPT_PERIOD},
+    {"no-html", no_argument, NULL, OPT_NO_HTML},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -259,6 +262,7 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case OPT_QUIET: *quiet = 1; return 0;
     case OPT_LINKS: opt->links = arg; return 0;
     case OPT_TIME_COL: opt->read.time_col = arg; return 0;
+    case OPT_NO_HTML: opt->html = 0; return 0;
     case OPT_PERIOD: {
         pc_error err;
         if (pc_period_parse(arg, &opt->timeline.period, &err) != PC_OK) {
