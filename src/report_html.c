@@ -131,8 +131,7 @@ static json_t *corpus_figures(const pc_report_input *in)
 {
     json_t *o = json_object();
     const pc_summary *s = in->summary;
-    static const char *const keys[] = {"documents", "terms", "nonzeros", "k", "seed",
-                                       "threads"};
+    static const char *const keys[] = {"documents", "terms", "nonzeros", "k", "seed"};
     if (!o || put(o, "source", json_string(in->corpus->source)) != 0)
         goto fail;
     for (size_t i = 0; s && i < sizeof keys / sizeof keys[0]; i++) {
