@@ -3,12 +3,21 @@
 one-line error and a documented exit status (0 ok, 1 data/runtime, 2 usage),
 or a well-defined result; never a crash, a NaN, or a half-written report.
 
-usage: e2e_errors.py PAPERCLUST SOURCE_DIR
+usage: e2e_errors.py PAPERCLUST SOURCE_DIR [GROUP]
+GROUP errors (the default): README's "Bad input" table: bad and degenerate
+      corpora, an unwritable output folder, bad values given to `evaluate`.
+GROUP disk_full: the output folder's file system fills up before the first
+      report, in the middle of the set, or has no free inode (small tmpfs
+      mounts, which need root).
+GROUP out_of_memory: classic4 under ulimit -v (needs ../shared/corpora; not
+      in sanitizer builds, see there).
+GROUP interrupt: SIGINT and SIGTERM in the middle of a long run.
+A group that cannot run here exits 77, CTest's skip, saying why.
+
 Each case runs the binary in a fresh folder that already holds reports from a
 good run, and checks the exit status, stderr (always valid UTF-8, one line
 per message), and that the old reports are untouched (on failure) and no
-temporary file is left behind.  The disk-full cases mount small tmpfs
-filesystems, which needs root; without it they are skipped, saying so.
+temporary file is left behind.
 """
 import contextlib
 import csv
@@ -27,10 +36,16 @@ from e2e_util import check
 
 BINARY = sys.argv[1]
 CLASSIC4 = os.path.join(sys.argv[2], "..", "shared", "corpora", "classic4.csv")
+SKIP = 77
 REPORTS = ["assignments.csv", "clusters.csv", "cluster_terms.csv", "related.csv", "summary.csv"]
 GOOD = "id,title,abstract\n" + "".join(
     f"g{i},{t} study,{t} methods for {t} data\n"
     for i, t in enumerate(["graph", "protein", "graph", "protein", "market", "market"]))
+
+
+def skip(reason):
+    print(f"SKIP: {reason}")
+    sys.exit(SKIP)
 
 
 def snapshot(out):
@@ -100,7 +115,7 @@ def case(name, data, args, status, message=None, warning=None, binary_data=False
             inspect(out)
 
 
-def main():
+def errors_group():
     header = "id,title,abstract\n"
     # usage errors: exit 2
     case("k zero", GOOD, ["-k", "0"], 2, "-k expects a whole number")
@@ -161,22 +176,20 @@ def main():
     case("all documents identical, all terms kept",
          header + "".join(f"{i},same words,same\n" for i in range(5)),
          ["-k", "3", "--max-df", "1.0"], 0)
-    # faults: allocation failure is an error, not a crash or a hang
-    if os.environ.get("PC_SANITIZED"):
-        print("SKIP allocation failure case: sanitizer builds need more address space than "
-              "the limit leaves")
-    elif os.path.exists(CLASSIC4):
-        with open(CLASSIC4, encoding="utf-8") as f:
-            case("allocation failure under ulimit -v", f.read(), ["-k", "4"], 1,
-                 "out of memory", limit_memory=60 * 2**20)
-    else:
-        print("SKIP allocation failure case: ../shared/corpora/classic4.csv is absent")
     unwritable()
     evaluate_bad_values()
-    disk_full()
-    interrupted()
-    print("failures:", e2e_util.failures)
-    return 1 if e2e_util.failures else 0
+
+
+def out_of_memory_group():
+    """Allocation failure is an error, not a crash or a hang."""
+    if os.environ.get("PC_SANITIZED"):
+        skip("AddressSanitizer reserves terabytes of address space for its shadow memory, so "
+             "ulimit -v cannot limit this build's allocations")
+    if not os.path.exists(CLASSIC4):
+        skip(f"{CLASSIC4} is absent")
+    with open(CLASSIC4, encoding="utf-8") as f:
+        case("allocation failure under ulimit -v", f.read(), ["-k", "4"], 1,
+             "out of memory", limit_memory=60 * 2**20)
 
 
 def unwritable():
@@ -214,22 +227,20 @@ def evaluate_bad_values():
                   f"evaluate {name}: exit {p.returncode}, stderr {err}")
 
 
+def mount_tmpfs(where, options):
+    os.makedirs(where, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", where],
+                          capture_output=True, text=True)
+
+
 @contextlib.contextmanager
 def small_output(where, options, good):
     """Mounts a tmpfs with `options` at `where` and fills out/ in it with the
-    reports of a good run on `good`; yields the path of out/, or None (after
-    saying why) when no tmpfs can be mounted.  Unmounts it afterwards."""
-    os.mkdir(where)
-    if os.geteuid() != 0:
-        print("SKIP disk full cases: mounting a small tmpfs needs root")
-        yield None
-        return
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", where],
-                       capture_output=True, text=True)
+    reports of a good run on `good`; yields the path of out/.  Unmounts it
+    afterwards."""
+    p = mount_tmpfs(where, options)
     if p.returncode != 0:
-        print(f"SKIP disk full cases: cannot mount a tmpfs: {p.stderr.strip()}")
-        yield None
-        return
+        raise RuntimeError(f"mount -t tmpfs -o {options}: {p.stderr.strip()}")
     try:
         out = os.path.join(where, "out")
         subprocess.run([BINARY, "run", good, "-k", "2", "-o", out, "--quiet"], check=True,
@@ -269,13 +280,20 @@ def write_fails(name, corpus, out, reason):
     return named
 
 
-def disk_full():
+def disk_full_group():
     """The output folder's filesystem fills up: before the first report, in
     the middle of the set (related.csv is larger than what is left, after the
     smaller reports were written), and when no file can be created at all."""
+    if os.geteuid() != 0:
+        skip("mounting a small tmpfs needs root")
     rng = random.Random(11)
     words = [f"topic{i}" for i in range(60)]
     with tempfile.TemporaryDirectory() as tmp:
+        probe = os.path.join(tmp, "probe")
+        p = mount_tmpfs(probe, "size=64k")
+        if p.returncode != 0:
+            skip(f"cannot mount a tmpfs here: {' '.join(p.stderr.split())}")
+        subprocess.run(["umount", probe], check=True)
         good = os.path.join(tmp, "good.csv")
         with open(good, "w") as f:
             f.write(GOOD)
@@ -286,8 +304,6 @@ def disk_full():
                 f.write(f"paper{i},{' '.join(rng.choices(words, k=4))},"
                         f"{' '.join(rng.choices(words, k=12))}\n")
         with small_output(os.path.join(tmp, "small"), "size=64k", good) as out:
-            if not out:
-                return
             named = write_fails("disk full midway", many, out, ": No space left on device")
             check(named and named[0] not in REPORTS[:1],
                   f"disk full midway: failed at {named}, want a report after the first "
@@ -297,11 +313,10 @@ def disk_full():
         # no room for another file: the good run used all the inodes but one
         # (the root folder, out/ and its 5 reports: 7 of 8)
         with small_output(os.path.join(tmp, "few"), "size=1m,nr_inodes=8", good) as out:
-            if out:
-                write_fails("no free inode", good, out, ": No space left on device")
+            write_fails("no free inode", good, out, ": No space left on device")
 
 
-def interrupted():
+def interrupt_group():
     """SIGINT in the middle of a long run: exit 1, old reports kept, no temp files."""
     rng = random.Random(7)
     words = [f"w{i}" for i in range(3000)]
@@ -330,4 +345,8 @@ def interrupted():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    group = sys.argv[3] if len(sys.argv) > 3 else "errors"
+    {"errors": errors_group, "disk_full": disk_full_group,
+     "out_of_memory": out_of_memory_group, "interrupt": interrupt_group}[group]()
+    print("failures:", e2e_util.failures)
+    sys.exit(1 if e2e_util.failures else 0)
