@@ -9,8 +9,9 @@ GROUP errors (the default): README's "Bad input" table: bad and degenerate
 GROUP disk_full: the output folder's file system fills up before the first
       report, in the middle of the set, or has no free inode (small tmpfs
       mounts, which need root).
-GROUP out_of_memory: classic4 under ulimit -v (needs ../shared/corpora; not
-      in sanitizer builds, see there).
+GROUP out_of_memory: classic4 under address-space limits (ulimit -v) from
+      one that suffices down to one the program cannot even load under
+      (needs ../shared/corpora; not in sanitizer builds, see there).
 GROUP interrupt: SIGINT and SIGTERM in the middle of a long run.
 A group that cannot run here exits 77, CTest's skip, saying why.
 
@@ -19,11 +20,13 @@ good run, and checks the exit status, stderr (always valid UTF-8, one line
 per message), and that the old reports are untouched (on failure) and no
 temporary file is left behind.
 """
+import collections
 import contextlib
 import csv
 import errno
 import os
 import random
+import re
 import resource
 import signal
 import subprocess
@@ -56,6 +59,10 @@ def snapshot(out):
     return got
 
 
+def leftovers(out):
+    return [n for n in os.listdir(out) if ".tmp-" in n]
+
+
 def stderr_lines(name, raw):
     """stderr as lines; checks that it is valid UTF-8 (status.h's promise)."""
     try:
@@ -66,8 +73,18 @@ def stderr_lines(name, raw):
     return text.strip().splitlines()  # also splits at U+0085, U+2028, U+2029
 
 
+def good_run(out):
+    """Fills `out` with the reports of a good run: the earlier reports."""
+    with tempfile.TemporaryDirectory() as tmp:
+        good = os.path.join(tmp, "good.csv")
+        with open(good, "w") as f:
+            f.write(GOOD)
+        subprocess.run([BINARY, "run", good, "-k", "2", "-o", out, "--quiet"], check=True,
+                       capture_output=True)
+
+
 def case(name, data, args, status, message=None, warning=None, binary_data=False,
-         limit_memory=None, lines=None, inspect=None):
+         lines=None, inspect=None):
     """Runs `paperclust run FILE args` where FILE holds data; checks the outcome.
     lines: how many lines stderr must have in all; inspect(out): more checks
     on the output folder."""
@@ -82,10 +99,8 @@ def case(name, data, args, status, message=None, warning=None, binary_data=False
         path = os.path.join(tmp, "input.csv")
         with open(path, "wb" if binary_data else "w") as f:
             f.write(data)
-        limit = (lambda: resource.setrlimit(resource.RLIMIT_AS, (limit_memory, limit_memory))
-                 ) if limit_memory else None
         p = subprocess.run([BINARY, "run", path, "-o", out, "--quiet"] + args,
-                           capture_output=True, preexec_fn=limit, timeout=120)
+                           capture_output=True, timeout=120)
         err = stderr_lines(name, p.stderr)
         errors = [l for l in err if not l.startswith("paperclust: warning:")]
         check(p.returncode == status, f"{name}: exit {p.returncode}, want {status}; stderr {err}")
@@ -178,18 +193,6 @@ def errors_group():
          ["-k", "3", "--max-df", "1.0"], 0)
     unwritable()
     evaluate_bad_values()
-
-
-def out_of_memory_group():
-    """Allocation failure is an error, not a crash or a hang."""
-    if os.environ.get("PC_SANITIZED"):
-        skip("AddressSanitizer reserves terabytes of address space for its shadow memory, so "
-             "ulimit -v cannot limit this build's allocations")
-    if not os.path.exists(CLASSIC4):
-        skip(f"{CLASSIC4} is absent")
-    with open(CLASSIC4, encoding="utf-8") as f:
-        case("allocation failure under ulimit -v", f.read(), ["-k", "4"], 1,
-             "out of memory", limit_memory=60 * 2**20)
 
 
 def unwritable():
@@ -314,6 +317,70 @@ def disk_full_group():
         # (the root folder, out/ and its 5 reports: 7 of 8)
         with small_output(os.path.join(tmp, "few"), "size=1m,nr_inodes=8", good) as out:
             write_fails("no free inode", good, out, ": No space left on device")
+
+
+# ---- out of memory ----
+
+def out_of_memory_group():
+    """classic4 under ulimit -v limits, 2 MiB apart, from one under which the
+    run succeeds down to one under which the program cannot even be loaded
+    (the dynamic loader's failure, exit 127): the limits in between make it
+    run out of memory in one stage or another (reading, counting terms,
+    pruning, ...), and each must give one line `paperclust: ... out of
+    memory ...`, exit 1, and leave the earlier reports and no temporary file.
+    --threads 1: with more, libgomp's own thread creation fails first under
+    some limits, and libgomp then exits with its own message (reported as a
+    bug; not paperclust's allocations)."""
+    if os.environ.get("PC_SANITIZED"):
+        skip("AddressSanitizer reserves terabytes of address space for its shadow memory, so "
+             "ulimit -v cannot limit this build's allocations")
+    if not os.path.exists(CLASSIC4):
+        skip(f"{CLASSIC4} is absent")
+    args = [BINARY, "run", CLASSIC4, "-k", "4", "--threads", "1", "--quiet"]
+
+    def limited(mib, out):
+        limit = mib * 2**20
+        return subprocess.run(args + ["-o", out], capture_output=True, timeout=120,
+                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS,
+                                                                    (limit, limit)))
+    with tempfile.TemporaryDirectory() as tmp:
+        mib = 64
+        while limited(mib, os.path.join(tmp, "probe")).returncode != 0:
+            mib *= 2
+            if mib > 4096:
+                check(False, "out of memory: classic4 does not run even under ulimit -v 4 GiB")
+                return
+        print(f"classic4 runs under ulimit -v {mib} MiB")
+        stages = collections.Counter()
+        for mib in range(mib, 0, -2):
+            out = os.path.join(tmp, f"out{mib}")
+            good_run(out)
+            before = snapshot(out)
+            p = limited(mib, out)
+            err = stderr_lines(f"ulimit -v {mib} MiB", p.stderr)
+            if p.returncode == 127 and "error while loading shared libraries" in p.stderr.decode():
+                print(f"ulimit -v {mib} MiB: the program cannot be loaded: {err}")
+                break
+            name = f"out of memory under ulimit -v {mib} MiB"
+            if p.returncode == 0:
+                stages["none"] += 1
+                check(not err, f"{name}: exit 0 with stderr {err}")
+                continue
+            stage = re.sub(r"^.*out of memory ?", "", err[0]) if len(err) == 1 else "?"
+            stages[stage] += 1
+            print(f"ulimit -v {mib} MiB: exit {p.returncode}, {err}")
+            check(p.returncode == 1 and len(err) == 1 and err[0].startswith("paperclust: ") and
+                  "out of memory" in err[0],
+                  f"{name}: exit {p.returncode}, stderr {err}; want exit 1 and one line "
+                  f"'paperclust: ... out of memory ...'")
+            check(snapshot(out) == before, f"{name}: earlier reports changed")
+            check(not leftovers(out), f"{name}: temporary files left: {leftovers(out)}")
+        else:
+            check(False, "out of memory: the program loads under any limit; no sweep end")
+        print("outcomes by stage:", dict(stages))
+        failed = sum(c for s, c in stages.items() if s != "none")
+        check(failed >= 2, f"out of memory: only {failed} limit(s) made the run fail "
+              f"({dict(stages)}): the sweep tests nothing")
 
 
 def interrupt_group():
