@@ -15,15 +15,18 @@ GROUP out_of_memory: classic4 under address-space limits (ulimit -v) from
 GROUP interrupt: SIGINT and SIGTERM in the middle of a long run.
 A group that cannot run here exits 77, CTest's skip, saying why.
 
-Each case runs the binary in a fresh folder that already holds reports from a
-good run, and checks the exit status, stderr (always valid UTF-8, one line
-per message), and that the old reports are untouched (on failure) and no
-temporary file is left behind.
+Each case runs the binary in a folder that already holds reports from a good
+run and checks the exit status, stderr (valid UTF-8, one line per message),
+that no temporary file is left, that the old reports are untouched after a
+failure, and after a success what the new ones hold: the ids in
+assignments.csv, the document count in summary.csv and clusters.csv, and the
+rows of related.csv, computed here from the text by README's definitions.
 """
 import collections
 import contextlib
 import csv
 import errno
+import math
 import os
 import random
 import re
@@ -38,12 +41,17 @@ import e2e_util
 from e2e_util import check
 
 BINARY = sys.argv[1]
-CLASSIC4 = os.path.join(sys.argv[2], "..", "shared", "corpora", "classic4.csv")
-SKIP = 77
+SOURCE = sys.argv[2]
+CLASSIC4 = os.path.join(SOURCE, "..", "shared", "corpora", "classic4.csv")
 REPORTS = ["assignments.csv", "clusters.csv", "cluster_terms.csv", "related.csv", "summary.csv"]
-GOOD = "id,title,abstract\n" + "".join(
-    f"g{i},{t} study,{t} methods for {t} data\n"
-    for i, t in enumerate(["graph", "protein", "graph", "protein", "market", "market"]))
+SKIP = 77
+HEADER = "id,title,abstract\n"
+# the good corpus: (id, title, abstract)
+GOOD_ROWS = [(f"g{i}", f"{t} study", f"{t} methods for {t} data")
+             for i, t in enumerate(["graph", "protein", "graph", "protein", "market", "market"])]
+GOOD = HEADER + "".join(",".join(row) + "\n" for row in GOOD_ROWS)
+GOOD_IDS = [row[0] for row in GOOD_ROWS]
+GOOD_TEXTS = [f"{row[1]}\n{row[2]}" for row in GOOD_ROWS]
 
 
 def skip(reason):
@@ -61,6 +69,11 @@ def snapshot(out):
 
 def leftovers(out):
     return [n for n in os.listdir(out) if ".tmp-" in n]
+
+
+def read_rows(out, name):
+    with open(os.path.join(out, name), newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 def stderr_lines(name, raw):
@@ -83,18 +96,109 @@ def good_run(out):
                        capture_output=True)
 
 
-def case(name, data, args, status, message=None, warning=None, binary_data=False,
-         lines=None, inspect=None):
+# ---- what a successful run must have written, computed independently ----
+
+# The words of the built-in stop list (scikit-learn's English list) that the
+# corpora of these cases use; every other word they use is not a stop word.
+STOP_WORDS = {"and", "for", "many", "of", "on", "same", "the", "too", "with"}
+
+
+def tokens(text):
+    """README's terms of an ASCII text: runs of letters and digits, lower-cased,
+    at least 2 characters, stop words removed."""
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower())
+            if len(w) >= 2 and w not in STOP_WORDS]
+
+
+def tfidf(texts, min_df=2, max_df=0.5):
+    """README's TF-IDF rows of the texts, {term: weight}, unit length: tf
+    1 + ln(count), idf ln((1+n)/(1+df)) + 1, terms kept when min_df <= df <=
+    max_df·n; with the default bounds and fewer than 4 documents, every term."""
+    n = len(texts)
+    if (min_df, max_df) == (2, 0.5) and n < 4:
+        min_df, max_df = 1, 1.0
+    counts = [collections.Counter(tokens(t)) for t in texts]
+    df = collections.Counter(term for c in counts for term in c)
+    rows = []
+    for c in counts:
+        w = {t: (1 + math.log(k)) * (math.log((1 + n) / (1 + df[t])) + 1)
+             for t, k in c.items() if min_df <= df[t] <= max_df * n}
+        norm = math.sqrt(sum(v * v for v in w.values()))
+        rows.append({t: v / norm for t, v in w.items()})
+    return rows
+
+
+def related_lists(rows):
+    """related.csv's rows in file order, cut into one list per paper (a list
+    starts at rank 1): [(doc_id, [(related_id, similarity), ...]), ...]."""
+    lists = []
+    for r in rows:
+        if r["rank"] == "1":
+            lists.append((r["doc_id"], []))
+        if not lists or r["doc_id"] != lists[-1][0] or int(r["rank"]) != len(lists[-1][1]) + 1:
+            return None
+        lists[-1][1].append((r["related_id"], float(r["similarity"])))
+    return lists
+
+
+def expect_reports(ids, texts, top=10, df=(2, 0.5)):
+    """inspect(name, out) for a successful run on papers `ids` with `texts`
+    (title + newline + abstract): assignments.csv lists the ids in input
+    order; summary.csv's documents and clusters.csv's sizes count them;
+    papers with no term left are in cluster 0 with similarity 0; related.csv
+    lists for each paper the `top` most similar of the other papers it shares
+    a kept term with (all of them in these small corpora), rank 1 first, with
+    the cosine of README's TF-IDF vectors, to 1e-5."""
+    rows = tfidf(texts, *df)
+    want = collections.defaultdict(list)  # doc_id -> [(related_id, similarity)]
+    for i, doc in enumerate(ids):
+        sims = [(sum(w * rows[j].get(t, 0.0) for t, w in rows[i].items()), j)
+                for j in range(len(ids)) if j != i and rows[i].keys() & rows[j].keys()]
+        sims.sort(key=lambda s: (-s[0], s[1]))
+        want[doc] += [(ids[j], s) for s, j in sims[:top]]
+
+    def inspect(name, out):
+        assign = read_rows(out, "assignments.csv")
+        got_ids = [r["doc_id"] for r in assign]
+        check(got_ids == ids, f"{name}: assignments.csv ids {got_ids}, want {ids}")
+        empty = [(r["doc_id"], r["cluster"], r["similarity"])
+                 for r, terms in zip(assign, rows) if not terms]
+        check(all(c == "0" and float(s) == 0.0 for _, c, s in empty),
+              f"{name}: papers with no term left (doc_id, cluster, similarity): {empty}, "
+              f"want cluster 0 and similarity 0")
+        summary = {r["key"]: r["value"] for r in read_rows(out, "summary.csv")}
+        check(summary.get("documents") == str(len(ids)),
+              f"{name}: summary.csv documents {summary.get('documents')}, want {len(ids)}")
+        sizes = [int(r["size"]) for r in read_rows(out, "clusters.csv")]
+        check(sum(sizes) == len(ids), f"{name}: clusters.csv sizes {sizes}, want {len(ids)} in all")
+        related = read_rows(out, "related.csv")
+        lists = related_lists(related)
+        check(lists is not None, f"{name}: related.csv is not one list per paper with ranks "
+              f"1, 2, ...: {[(r['doc_id'], r['rank']) for r in related]}")
+        got = collections.defaultdict(list)
+        for doc, entries in lists or []:
+            check(all(a[1] >= b[1] for a, b in zip(entries, entries[1:])),
+                  f"{name}: related.csv of {doc} not by decreasing similarity: {entries}")
+            got[doc] += entries
+        for doc in sorted(set(want) | set(got)):
+            g, w = sorted(got[doc]), sorted(want[doc])
+            same = len(g) == len(w) and all(a[0] == b[0] and abs(a[1] - b[1]) < 1e-5
+                                            for a, b in zip(g, w))
+            check(same, f"{name}: related.csv of {doc}: {g}, want {[(i, round(s, 6)) for i, s in w]}")
+    return inspect
+
+
+# ---- the ordinary cases ----
+
+def case(name, data, args, status, message=None, warning=None, binary_data=False, lines=None,
+         expect=None):
     """Runs `paperclust run FILE args` where FILE holds data; checks the outcome.
-    lines: how many lines stderr must have in all; inspect(out): more checks
-    on the output folder."""
+    lines: how many lines stderr must have in all; expect: for a success, the
+    inspect function of expect_reports (required)."""
+    assert (status == 0) == (expect is not None), f"{name}: a success needs expect"
     with tempfile.TemporaryDirectory() as tmp:
-        good = os.path.join(tmp, "good.csv")
-        with open(good, "w") as f:
-            f.write(GOOD)
         out = os.path.join(tmp, "out")
-        subprocess.run([BINARY, "run", good, "-k", "2", "-o", out, "--quiet"], check=True,
-                       capture_output=True)
+        good_run(out)
         before = snapshot(out)
         path = os.path.join(tmp, "input.csv")
         with open(path, "wb" if binary_data else "w") as f:
@@ -115,9 +219,8 @@ def case(name, data, args, status, message=None, warning=None, binary_data=False
         if warning:
             check(any(warning in l for l in err if "warning" in l),
                   f"{name}: warnings {err} lack {warning!r}")
-        leftovers = [n for n in os.listdir(out) if ".tmp-" in n]
-        check(not leftovers, f"{name}: temporary files left: {leftovers}")
-        if status == 0:
+        check(not leftovers(out), f"{name}: temporary files left: {leftovers(out)}")
+        if status == 0 and p.returncode == 0:
             for n in REPORTS:
                 with open(os.path.join(out, n), "rb") as f:
                     text = f.read()
@@ -126,12 +229,12 @@ def case(name, data, args, status, message=None, warning=None, binary_data=False
                     text.decode("utf-8")
                 except UnicodeDecodeError:
                     check(False, f"{name}: {n} is not valid UTF-8")
-        if inspect:
-            inspect(out)
+            expect(name, out)
 
 
 def errors_group():
-    header = "id,title,abstract\n"
+    header = HEADER
+    good = expect_reports(GOOD_IDS, GOOD_TEXTS)
     # usage errors: exit 2
     case("k zero", GOOD, ["-k", "0"], 2, "-k expects a whole number")
     case("k negative", GOOD, ["-k", "-3"], 2, "-k expects a whole number")
@@ -154,43 +257,62 @@ def errors_group():
     case("only stop words", header + "1,the of,and\n2,a an,the\n", [], 1, "no terms at all")
     case("binary garbage", bytes(random.Random(5).randrange(256) for _ in range(5000)), [], 1,
          "input.csv", binary_data=True)
-    # repaired or well-defined: exit 0 with a warning where something was changed
+    # repaired or well-defined: exit 0, a warning where something was changed,
+    # and reports that hold what the input says
     case("one document", header + "1,Graph networks,Message passing on graphs\n", [], 0,
-         warning="only 1 document")
-    case("fewer documents than default k", header + "1,alpha beta,x\n2,beta gamma,y\n", [], 0)
+         warning="only 1 document", lines=1,
+         expect=expect_reports(["1"], ["Graph networks\nMessage passing on graphs"]))
+    case("fewer documents than default k", header + "1,alpha beta,x\n2,beta gamma,y\n", [], 0,
+         warning="only 2 documents", lines=1,
+         expect=expect_reports(["1", "2"], ["alpha beta\nx", "beta gamma\ny"]))
     case("ragged row skipped", GOOD + "9,too,many,fields\n", ["-k", "2"], 0,
-         warning="1 row skipped: wrong number of fields")
+         warning="1 row skipped: wrong number of fields (first at line 8)", lines=1, expect=good)
     case("duplicate ids", GOOD + "g0,graph study,graph data\n", ["-k", "2"], 0,
-         warning="duplicate id kept")
+         warning="duplicate id kept", lines=1,
+         expect=expect_reports(GOOD_IDS + ["g0"], GOOD_TEXTS + ["graph study\ngraph data"]))
     case("invalid UTF-8 replaced", (GOOD + "z1,bad \xff byte graph,graph\n").encode("latin-1"),
-         ["-k", "2"], 0, warning="invalid UTF-8", binary_data=True)
-    case("NUL byte", (GOOD + "z1,nul\0graph,graph\n").encode(), ["-k", "2"], 0,
-         warning="NUL", binary_data=True)
+         ["-k", "2"], 0, warning="invalid UTF-8", binary_data=True, lines=1,
+         expect=expect_reports(GOOD_IDS + ["z1"], GOOD_TEXTS + ["bad \ufffd byte graph\ngraph"]))
+    # the NUL separates two words: z1 shares "zeta" with z2 only if the text
+    # goes on after it
+    case("NUL byte", (GOOD + "z1,nul\0zeta,graph\nz2,zeta methods,zeta\n").encode(), ["-k", "2"],
+         0, warning="NUL", binary_data=True, lines=1,
+         expect=expect_reports(GOOD_IDS + ["z1", "z2"],
+                               GOOD_TEXTS + ["nul zeta\ngraph", "zeta methods\nzeta"]))
+    # a BOM read as part of the header would make the id column "\ufeffid",
+    # absent, and the ids row numbers
     case("BOM and CRLF", ("\ufeff" + GOOD.replace("\n", "\r\n")).encode(), ["-k", "2"], 0,
-         binary_data=True)
-    case("no trailing newline", GOOD.rstrip("\n"), ["-k", "2"], 0)
-    case("giant field cut", header + "1,big," + "graph " * 400000 + "\n" + GOOD[len(header):],
-         ["-k", "2", "--max-doc-bytes", "100000"], 0, warning="longer than 100000 bytes cut")
-    case("top above corpus", GOOD, ["-k", "2", "--top", "50"], 0)
+         binary_data=True, lines=0, expect=good)
+    case("no trailing newline", GOOD.rstrip("\n"), ["-k", "2"], 0, lines=0, expect=good)
+    giant = "graph " * 400000
+    case("giant field cut", header + "1,big," + giant + "\n" + GOOD[len(header):],
+         ["-k", "2", "--max-doc-bytes", "100000"], 0, warning="longer than 100000 bytes cut",
+         lines=1, expect=expect_reports(["1"] + GOOD_IDS, ["big\n" + giant[:99990]] + GOOD_TEXTS))
+    # --top above the corpus: every other paper sharing a term is listed, and
+    # only those.  t6's words are each in one paper only: it has no term left.
+    top_rows = [("t1", "graph neural networks", "graph learning"),
+                ("t2", "graph theory", "spectral graph theory"),
+                ("t3", "neural protein models", "protein structure"),
+                ("t4", "protein structure", "structure prediction"),
+                ("t5", "market models", "neural market prediction"),
+                ("t6", "weather", "rain")]
+    case("top above corpus", header + "".join(",".join(r) + "\n" for r in top_rows),
+         ["-k", "2", "--top", "50"], 0, warning="1 of 6 documents have no terms left", lines=1,
+         expect=expect_reports([r[0] for r in top_rows], [f"{r[1]}\n{r[2]}" for r in top_rows],
+                               top=50))
     # JSON Lines numbers of any size are taken as written
-    big_ids = "".join(
-        f'{{"id": {i}, "title": "{t} study", "abstract": "{t} methods for {t} data"}}\n'
-        for i, t in [("123456789012345678901234567890", "graph"), ("1501.00010", "protein"),
-                     ("1501.0001", "graph"), ("-0", "protein"), ("2e400", "market"),
-                     ("9007199254740993", "market")])
-    def ids_as_written(out):
-        with open(os.path.join(out, "assignments.csv"), newline="") as f:
-            ids = [row["doc_id"] for row in csv.DictReader(f)]
-        want = ["123456789012345678901234567890", "1501.00010", "1501.0001", "-0", "2e400",
-                "9007199254740993"]
-        check(ids == want, f"JSON Lines numbers: ids {ids}, want {want}")
-    case("JSON Lines numbers beyond 64 bits", big_ids, ["--format", "jsonl", "-k", "2"], 0,
-         lines=0, inspect=ids_as_written)
-    case("all documents identical", header + "".join(f"{i},same words,same\n" for i in range(5)),
-         ["-k", "3"], 1, "no terms remain after pruning")
-    case("all documents identical, all terms kept",
-         header + "".join(f"{i},same words,same\n" for i in range(5)),
-         ["-k", "3", "--max-df", "1.0"], 0)
+    big_ids = ["123456789012345678901234567890", "1501.00010", "1501.0001", "-0", "2e400",
+               "9007199254740993"]
+    topics = ["graph", "protein", "graph", "protein", "market", "market"]
+    case("JSON Lines numbers beyond 64 bits",
+         "".join(f'{{"id": {i}, "title": "{t} study", "abstract": "{t} methods for {t} data"}}\n'
+                 for i, t in zip(big_ids, topics)),
+         ["--format", "jsonl", "-k", "2"], 0, lines=0, expect=expect_reports(big_ids, GOOD_TEXTS))
+    same = header + "".join(f"{i},same words,same\n" for i in range(5))
+    case("all documents identical", same, ["-k", "3"], 1, "no terms remain after pruning")
+    case("all documents identical, all terms kept", same, ["-k", "3", "--max-df", "1.0"], 0,
+         lines=0, expect=expect_reports([str(i) for i in range(5)], ["same words\nsame"] * 5,
+                                        df=(2, 1.0)))
     unwritable()
     evaluate_bad_values()
 
@@ -202,10 +324,13 @@ def unwritable():
             f.write(GOOD)
         blocker = os.path.join(tmp, "file")
         open(blocker, "w").close()
-        p = subprocess.run([BINARY, "run", good, "-k", "2", "-o", os.path.join(blocker, "out"),
-                            "--quiet"], capture_output=True, text=True)
-        check(p.returncode == 1 and "cannot create the output folder" in p.stderr,
-              f"unwritable folder: exit {p.returncode}, {p.stderr!r}")
+        target = os.path.join(blocker, "out")
+        p = subprocess.run([BINARY, "run", good, "-k", "2", "-o", target, "--quiet"],
+                           capture_output=True)
+        err = stderr_lines("unwritable folder", p.stderr)
+        check(p.returncode == 1 and len(err) == 1 and
+              err[0].startswith(f"paperclust: {target}: cannot create the output folder"),
+              f"unwritable folder: exit {p.returncode}, stderr {err}")
 
 
 def evaluate_bad_values():
@@ -230,6 +355,8 @@ def evaluate_bad_values():
                   f"evaluate {name}: exit {p.returncode}, stderr {err}")
 
 
+# ---- a full disk ----
+
 def mount_tmpfs(where, options):
     os.makedirs(where, exist_ok=True)
     return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", where],
@@ -237,24 +364,22 @@ def mount_tmpfs(where, options):
 
 
 @contextlib.contextmanager
-def small_output(where, options, good):
-    """Mounts a tmpfs with `options` at `where` and fills out/ in it with the
-    reports of a good run on `good`; yields the path of out/.  Unmounts it
-    afterwards."""
+def small_output(where, options):
+    """Mounts a tmpfs with `options` at `where`, fills out/ in it with the
+    reports of a good run, yields the path of out/; unmounts it afterwards."""
     p = mount_tmpfs(where, options)
     if p.returncode != 0:
         raise RuntimeError(f"mount -t tmpfs -o {options}: {p.stderr.strip()}")
     try:
         out = os.path.join(where, "out")
-        subprocess.run([BINARY, "run", good, "-k", "2", "-o", out, "--quiet"], check=True,
-                       capture_output=True)
+        good_run(out)
         yield out
     finally:
         subprocess.run(["umount", where], check=True)
 
 
 def fill(folder):
-    """Writes a file in `folder` until its filesystem is full."""
+    """Writes a file in `folder` until its file system is full."""
     with open(os.path.join(folder, "filler"), "wb", buffering=0) as f:
         try:
             while True:
@@ -265,9 +390,9 @@ def fill(folder):
 
 
 def write_fails(name, corpus, out, reason):
-    """Runs on `corpus` into `out`, whose filesystem cannot take the reports:
+    """Runs on `corpus` into `out`, whose file system cannot take the reports:
     exit 1, one line naming a report in `out` and the reason, the earlier
-    reports untouched, no temporary file left."""
+    reports untouched, no temporary file left.  Returns the report named."""
     before = snapshot(out)
     p = subprocess.run([BINARY, "run", corpus, "-k", "3", "-o", out, "--quiet"],
                        capture_output=True, timeout=120)
@@ -278,35 +403,34 @@ def write_fails(name, corpus, out, reason):
     check(len(err) == 1 and named and err[0].endswith(reason),
           f"{name}: want one line naming a report in {out} and {reason!r}, got {err}")
     check(snapshot(out) == before, f"{name}: earlier reports changed")
-    leftovers = [n for n in os.listdir(out) if ".tmp-" in n]
-    check(not leftovers, f"{name}: temporary files left: {leftovers}")
+    check(not leftovers(out), f"{name}: temporary files left: {leftovers(out)}")
     return named
 
 
 def disk_full_group():
-    """The output folder's filesystem fills up: before the first report, in
-    the middle of the set (related.csv is larger than what is left, after the
-    smaller reports were written), and when no file can be created at all."""
+    """The output folder's file system fills up: in the middle of the set
+    (related.csv is larger than what is left, after the smaller reports were
+    written), before the first report, and when no file can be created."""
     if os.geteuid() != 0:
         skip("mounting a small tmpfs needs root")
-    rng = random.Random(11)
-    words = [f"topic{i}" for i in range(60)]
     with tempfile.TemporaryDirectory() as tmp:
         probe = os.path.join(tmp, "probe")
         p = mount_tmpfs(probe, "size=64k")
         if p.returncode != 0:
             skip(f"cannot mount a tmpfs here: {' '.join(p.stderr.split())}")
         subprocess.run(["umount", probe], check=True)
-        good = os.path.join(tmp, "good.csv")
-        with open(good, "w") as f:
-            f.write(GOOD)
+        rng = random.Random(11)
+        words = [f"topic{i}" for i in range(60)]
         many = os.path.join(tmp, "many.csv")  # related.csv alone is > 64 KiB
         with open(many, "w") as f:
-            f.write("id,title,abstract\n")
+            f.write(HEADER)
             for i in range(800):
                 f.write(f"paper{i},{' '.join(rng.choices(words, k=4))},"
                         f"{' '.join(rng.choices(words, k=12))}\n")
-        with small_output(os.path.join(tmp, "small"), "size=64k", good) as out:
+        good = os.path.join(tmp, "good.csv")
+        with open(good, "w") as f:
+            f.write(GOOD)
+        with small_output(os.path.join(tmp, "small"), "size=64k") as out:
             named = write_fails("disk full midway", many, out, ": No space left on device")
             check(named and named[0] not in REPORTS[:1],
                   f"disk full midway: failed at {named}, want a report after the first "
@@ -314,9 +438,13 @@ def disk_full_group():
             fill(os.path.dirname(out))
             write_fails("disk full", good, out, ": No space left on device")
         # no room for another file: the good run used all the inodes but one
-        # (the root folder, out/ and its 5 reports: 7 of 8)
-        with small_output(os.path.join(tmp, "few"), "size=1m,nr_inodes=8", good) as out:
-            write_fails("no free inode", good, out, ": No space left on device")
+        # (the root folder, out/ and its 5 reports: 7 of 8), so the first
+        # temporary file is created and the second is not
+        with small_output(os.path.join(tmp, "few"), "size=1m,nr_inodes=8") as out:
+            named = write_fails("no free inode", good, out, ": No space left on device")
+            check(named and named[0] == REPORTS[1],
+                  f"no free inode: failed at {named}, want {REPORTS[1]} (the first temporary "
+                  f"file took the last inode, and had to be removed)")
 
 
 # ---- out of memory ----
