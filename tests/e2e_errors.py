@@ -12,7 +12,8 @@ GROUP disk_full: the output folder's file system fills up before the first
 GROUP out_of_memory: classic4 under address-space limits (ulimit -v) from
       one that suffices down to one the program cannot even load under
       (needs ../shared/corpora; not in sanitizer builds, see there).
-GROUP interrupt: SIGINT and SIGTERM in the middle of a long run.
+GROUP interrupt: SIGINT and SIGTERM sent when the progress display, drawn on
+      a pseudo-terminal, shows k-means, related papers or report writing.
 A group that cannot run here exits 77, CTest's skip, saying why.
 
 Each case runs the binary in a folder that already holds reports from a good
@@ -31,6 +32,7 @@ import os
 import random
 import re
 import resource
+import select
 import signal
 import subprocess
 import sys
@@ -511,32 +513,99 @@ def out_of_memory_group():
               f"({dict(stages)}): the sweep tests nothing")
 
 
+# ---- interrupted ----
+
+PROGRESS = re.compile(r"^([a-z][a-z -]*): +\d+%")
+
+
+def stderr_parts(raw):
+    """A terminal's stderr cut at \\r and \\n, the erase-line sequences
+    dropped: (progress stages in order, other lines)."""
+    text = raw.decode("utf-8", errors="replace").replace("\x1b[K", "")
+    stages, lines = [], []
+    for part in re.split(r"[\r\n]+", text):
+        m = PROGRESS.match(part)
+        if m:
+            stages.append(m.group(1))
+        elif part.strip():
+            lines.append(part)
+    return stages, lines
+
+
+def interrupt_at(name, args, stage, sig, out, timeout=120):
+    """Runs the binary with stderr on a pseudo-terminal, so that it draws its
+    progress lines; sends `sig` as soon as a line of `stage` appears.  Checks
+    that the run stopped in that stage (no later stage drawn), exit 1, one
+    line saying "interrupted", the earlier reports kept, no temporary file."""
+    before = snapshot(out)
+    master, slave = os.openpty()
+    p = subprocess.Popen([BINARY] + args + ["-o", out], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    raw, sent_at, started = b"", None, time.monotonic()
+    marker = re.compile(rb"\x1b\[K" + stage.encode() + rb": +\d+%")
+    try:
+        while time.monotonic() - started < timeout:
+            if not select.select([master], [], [], 1.0)[0]:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the program exited and closed the terminal
+                break
+            if not chunk:
+                break
+            raw += chunk
+            if sent_at is None and marker.search(raw):
+                p.send_signal(sig)
+                sent_at = len(raw)
+        else:
+            p.kill()
+    finally:
+        os.close(master)
+    status = p.wait(timeout=60)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        check(False, f"{name}: stderr is not valid UTF-8 ({e})")
+    stages, lines = stderr_parts(raw)
+    print(f"{name}: stages drawn {list(dict.fromkeys(stages))}, exit {status}, {lines}")
+    check(sent_at is not None, f"{name}: no {stage!r} progress line within {timeout} s; "
+          f"stages drawn {sorted(set(stages))}, exit {status}, lines {lines}")
+    if sent_at is None:
+        return
+    later = sorted(set(stderr_parts(raw[sent_at:])[0]) - {stage})
+    check(not later, f"{name}: the run went on to {later} after the signal")
+    check(status == 1, f"{name}: exit {status}, want 1; stderr lines {lines}")
+    check(len(lines) == 1 and lines[0].startswith("paperclust: ") and "interrupted" in lines[0],
+          f"{name}: want one line 'paperclust: ... interrupted ...', got {lines}")
+    check(snapshot(out) == before, f"{name}: earlier reports changed: "
+          f"{sorted(n for n in set(before) | set(snapshot(out)) if before.get(n) != snapshot(out).get(n))}")
+    check(not leftovers(out), f"{name}: temporary files left: {leftovers(out)}")
+
+
 def interrupt_group():
-    """SIGINT in the middle of a long run: exit 1, old reports kept, no temp files."""
+    """SIGINT and SIGTERM in k-means, in the related-paper stage, and while
+    the reports are written.  The corpus is made so that each of these
+    stages lasts a good part of a second or more in both builds: 40,000
+    papers in groups of 64 sharing a 20-word vocabulary (10,000 under the
+    sanitizers, which are slower), and --top 50, for a related.csv of 2
+    million rows (50 MB)."""
+    n = 10000 if os.environ.get("PC_SANITIZED") else 40000
     rng = random.Random(7)
-    words = [f"w{i}" for i in range(3000)]
     with tempfile.TemporaryDirectory() as tmp:
         big = os.path.join(tmp, "big.csv")
         with open(big, "w") as f:
-            f.write("id,title,abstract\n")
-            for i in range(40000):
-                f.write(f"{i},{' '.join(rng.choices(words, k=8))},"
-                        f"{' '.join(rng.choices(words, k=120))}\n")
-        out = os.path.join(tmp, "out")
-        good = os.path.join(tmp, "good.csv")
-        with open(good, "w") as f:
-            f.write(GOOD)
-        subprocess.run([BINARY, "run", good, "-k", "2", "-o", out, "--quiet"], check=True)
-        before = snapshot(out)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            p = subprocess.Popen([BINARY, "run", big, "-k", "5", "-o", out, "--quiet"],
-                                 stderr=subprocess.PIPE, text=True)
-            time.sleep(1.5)
-            p.send_signal(sig)
-            _, err = p.communicate(timeout=60)
-            check(p.returncode == 1 and "interrupted" in err,
-                  f"{sig.name}: exit {p.returncode}, stderr {err!r}")
-            check(snapshot(out) == before, f"{sig.name}: earlier reports changed")
+            f.write(HEADER)
+            for i in range(n):
+                group = i % (n // 64)
+                words = [f"g{group}w{j}" for j in rng.choices(range(20), k=8)]
+                f.write(f"p{i},{' '.join(words[:3])},{' '.join(words[3:])}\n")
+        args = ["run", big, "-k", "8", "--top", "50"]
+        for stage in ["k-means", "related", "writing reports"]:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                out = os.path.join(tmp, f"out-{stage}-{sig.name}".replace(" ", "-"))
+                good_run(out)
+                interrupt_at(f"{sig.name} in {stage}", args, stage, sig, out)
 
 
 if __name__ == "__main__":
