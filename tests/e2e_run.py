@@ -3,6 +3,7 @@
 
 usage: e2e_run.py PAPERCLUST SOURCE_DIR CASE
 CASE seed:        the bundled seed corpus: five reports, headers, row counts,
+                  related-paper ranks and work counters (README's definitions),
                   reproducibility across runs and thread counts.
 CASE classic4:    ../shared/corpora/classic4.csv with -k 4 (skips with exit 77
                   when absent): its scores against the labels and the CISI links
@@ -87,6 +88,37 @@ def related_scores(related, label, links, top):
             "link_queries": len(hits)}
 
 
+def vocabulary_df(binary, corpus, tmp):
+    """The df of every kept term, from `paperclust vectorize`'s vocabulary.csv."""
+    out = os.path.join(tmp, "vectorize")
+    run(binary, ["vectorize", corpus, "-o", out, "--quiet"])
+    return [int(r[1]) for r in read(os.path.join(out, "vocabulary.csv"))[1:]]
+
+
+def related_counters(summary, df, where):
+    """summary.csv's related_multiply_adds and related_sum_df2: positive whole
+    numbers; related_sum_df2 is Σ df² over the kept terms (README), df from
+    vectorize; every pair of papers sharing a term is met at least once, so
+    the multiply-adds are at least the Σ df (df-1) / 2 products of distinct
+    papers.  Returns the multiply-adds."""
+    values = {}
+    for key in ["related_multiply_adds", "related_sum_df2", "nonzeros"]:
+        value = summary.get(key, "")
+        check(value.isdigit() and int(value) > 0,
+              f"{where}: summary.csv {key} {value!r}, want a positive whole number")
+        values[key] = int(value) if value.isdigit() else 0
+    check(values["nonzeros"] == sum(df),
+          f"{where}: summary nonzeros {values['nonzeros']}, want Σ df = {sum(df)}")
+    sum_df2 = sum(d * d for d in df)
+    check(values["related_sum_df2"] == sum_df2,
+          f"{where}: related_sum_df2 {values['related_sum_df2']}, want Σ df² = {sum_df2}")
+    pairs = sum(d * (d - 1) // 2 for d in df)
+    check(values["related_multiply_adds"] >= pairs,
+          f"{where}: related_multiply_adds {values['related_multiply_adds']} < {pairs}, the "
+          f"products of the pairs of papers sharing a term")
+    return values["related_multiply_adds"]
+
+
 def comparable(outdir):
     """Every report's bytes, with summary.csv's timing and thread rows left out."""
     got = {}
@@ -128,6 +160,8 @@ def case_seed(binary, source):
         check(len(related) == 520, f"related.csv has {len(related)} rows, want 52 x 10")
         check(all(r[0] != r[2] for r in related), "a paper is never related to itself")
         for doc in ids:
+            ranks = [r[1] for r in related if r[0] == doc]
+            check(ranks == [str(i) for i in range(1, 11)], f"related of {doc}: ranks {ranks}")
             sims = [float(r[3]) for r in related if r[0] == doc]
             check(sims == sorted(sims, reverse=True), f"related of {doc} sorted")
         summary = dict(read(os.path.join(out, "summary.csv"))[1:])
@@ -135,11 +169,21 @@ def case_seed(binary, source):
                     "seconds_read", "seconds_vocabulary", "seconds_tfidf", "seconds_kmeans",
                     "seconds_related"]:
             check(key in summary, f"summary.csv has {key}")
-        check(summary.get("documents") == "52", "summary documents = 52")
+        check(summary.get("documents") == "52", f"summary documents {summary.get('documents')}, "
+              f"want 52")
+        # 52 papers are one block of 64, and with under 2048 terms every term is
+        # common (in at least 1/64 of the papers): the block meets each non-zero
+        # once, 64 multiply-adds each (README, "Related papers")
+        df = vocabulary_df(binary, corpus, tmp)
+        check(len(df) <= 2048, f"seed corpus: {len(df)} terms, the test assumes at most 2048")
+        work = related_counters(summary, df, "seed corpus")
+        check(work == 64 * sum(df), f"seed corpus: related_multiply_adds {work}, want 64 x "
+              f"{sum(df)} non-zeros = {64 * sum(df)}")
 
-        # Same input + seed: identical reports, with 1 or 2 threads, run after run.
+        # Same input + seed: identical reports, with 1 or 3 threads (the first
+        # run used all cores), run after run.
         first = comparable(out)
-        for threads in ["1", "2"]:
+        for threads in ["1", "3"]:
             again = os.path.join(tmp, "again" + threads)
             run(binary, ["run", corpus, "-k", "5", "--top", "10", "-o", again, "--quiet",
                          "--threads", threads])
@@ -191,6 +235,7 @@ def case_classic4(binary, source):
         for key, (low, high) in CLASSIC4_BARS.items():
             value = mine.get(key, float(summary.get(key, "nan")))
             check(low <= value <= high, f"classic4 {key} {value:.4f}, want {low} to {high}")
+        related_counters(summary, vocabulary_df(binary, corpus, tmp), "classic4")
         p = run(binary, ["evaluate", "--labels", corpus, "--links", links,
                          "--assignments", os.path.join(tmp, "assignments.csv"),
                          "--related", os.path.join(tmp, "related.csv")])
