@@ -107,6 +107,7 @@ void pc_corpus_free(pc_corpus *corpus)
     }
     free(corpus->id);
     free(corpus->text);
+    free(corpus->title_len);
     free(corpus->label);
     free(corpus->line);
     free(corpus);
@@ -206,6 +207,8 @@ typedef struct ingest {
     long n_records;              /* records seen, skipped ones included */
     buffer id_buf, text_buf, label_buf, line_buf, json_buf;
     buffer *column_buf;          /* n_text + 2 scratch buffers for JSON values */
+    int title_first;             /* the first text column is "title": record its length */
+    size_t title_len;            /* of the record being added */
 
     pc_strmap *ids_seen;
     tally ragged, empty_id, bad_utf8, nul, cut, duplicate;
@@ -248,6 +251,7 @@ static pc_status split_text_names(ingest *c, const char *list, pc_error *err)
         if (plen)
             c->text_name[c->n_text++] = part;
     }
+    c->title_first = c->n_text > 0 && strcmp(c->text_name[0], "title") == 0;
     if (c->n_text == 0 && list[0] != '\0') { /* "" on purpose: ids and labels only */
         char shown[PC_MESSAGE_NAME_MAX];
         return pc_fail(err, PC_ERR_INVALID, "%s: no text columns given (text_cols \"%s\")",
@@ -407,6 +411,7 @@ static int build_text(ingest *c)
     if (buffer_reserve(&c->text_buf, 0) != 0)
         return -1;
     c->text_buf.data[0] = '\0';
+    c->title_len = 0;
     for (size_t i = 0; i < c->n_text; i++) {
         if (c->text[i].len == 0)
             continue;
@@ -414,8 +419,12 @@ static int build_text(ingest *c)
             return -1;
         if (append_clean(&c->text_buf, c->text[i].data, c->text[i].len, &c->flags) != 0)
             return -1;
+        if (i == 0 && c->title_first) /* the title: the cleaned first column */
+            c->title_len = c->text_buf.len;
     }
     cut_text(c);
+    if (c->title_len > c->text_buf.len)
+        c->title_len = c->text_buf.len;
     return 0;
 }
 
@@ -467,6 +476,12 @@ static int grow_arrays(ingest *c)
             return -1;
         k->label = label;
     }
+    if (c->title_first) {
+        int32_t *title_len = pc_realloc_array(k->title_len, cap, sizeof *title_len);
+        if (!title_len)
+            return -1;
+        k->title_len = title_len;
+    }
     c->store->capacity = cap;
     return 0;
 }
@@ -486,6 +501,8 @@ static int append_document(ingest *c, int64_t line)
         if (!k->label[n])
             return -1;
     }
+    if (c->title_first)
+        k->title_len[n] = (int32_t)(c->title_len < INT32_MAX ? c->title_len : INT32_MAX);
     k->line[n] = line;
     k->n_docs++;
     return 0;
@@ -1153,4 +1170,46 @@ pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_op
 {
     *out = NULL;
     return read_any(NULL, stream, name ? name : "<stream>", opt, mon, out, err);
+}
+
+size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap)
+{
+    const char *text = corpus->text[i];
+    size_t len = corpus->title_len ? (size_t)corpus->title_len[i] : strcspn(text, "\n");
+    size_t n = 0;
+    int space = 0;
+    if (cap == 0)
+        return 0;
+    if (len == 0) { /* no title: the text's beginning, at most a line's worth */
+        len = strlen(text);
+        if (cap > 121)
+            cap = 121;
+    }
+    for (size_t p = 0; p < len; p++) {
+        char ch = text[p];
+        if (ch == '\n' || ch == '\r' || ch == '\t' || ch == ' ') {
+            space = n > 0;
+            continue;
+        }
+        if (n + (space ? 2 : 1) >= cap)
+            break;
+        if (space)
+            out[n++] = ' ';
+        space = 0;
+        out[n++] = ch;
+    }
+    /* a cut may have split the last character (the text is valid UTF-8) */
+    size_t last = n;
+    while (last > 0 && ((unsigned char)out[last - 1] & 0xC0) == 0x80)
+        last--;
+    if (last > 0) {
+        unsigned char lead = (unsigned char)out[last - 1];
+        size_t want = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (last - 1 + want > n)
+            n = last - 1;
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return n;
 }

@@ -367,6 +367,37 @@ static pc_status check_options(const pc_csr *X, const pc_kmeans_options *opt, pc
     return PC_OK;
 }
 
+/*
+ * Documents without terms fit every centroid equally (cosine 0), so the
+ * assignment step leaves them in cluster 0 whatever it holds.  At the end
+ * they join the cluster with the most documents that have terms (ties: the
+ * lower id): pc_clusters_sort_by_size() then numbers it 0, as README promises.
+ */
+static void place_termless(fit *f)
+{
+    const pc_csr *X = f->X;
+    int has_termless = 0;
+    memset(f->size, 0, (size_t)f->k * sizeof *f->size);
+    for (int32_t i = 0; i < X->n_rows; i++) {
+        if (X->row_ptr[i] == X->row_ptr[i + 1])
+            has_termless = 1;
+        else
+            f->size[f->assign[i]]++;
+    }
+    if (!has_termless)
+        return;
+    int32_t largest = 0;
+    for (int32_t c = 1; c < f->k; c++)
+        if (f->size[c] > f->size[largest])
+            largest = c;
+    for (int32_t i = 0; i < X->n_rows; i++) {
+        if (X->row_ptr[i] == X->row_ptr[i + 1]) {
+            f->assign[i] = largest;
+            f->sim[i] = 0.0f;
+        }
+    }
+}
+
 /* Moves the arrays of restart `f` into a new pc_clusters. */
 static pc_status take_result(fit *f, int best_init, pc_clusters **out, pc_error *err)
 {
@@ -383,6 +414,7 @@ static pc_status take_result(fit *f, int best_init, pc_clusters **out, pc_error 
     c->objective = f->objective;
     c->iterations = f->iterations;
     c->best_init = best_init;
+    place_termless(f);
     count_sizes(f);
     f->assign = NULL;
     f->sim = NULL;

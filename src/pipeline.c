@@ -17,12 +17,13 @@ void pc_options_default(pc_options *opt)
     opt->stopwords = "english";
     pc_read_options_default(&opt->read);
     pc_vocab_options_default(&opt->vocab);
+    opt->vocab.relax_bounds = 1; /* until the user gives a bound */
     pc_tfidf_options_default(&opt->tfidf);
     pc_kmeans_options_default(&opt->kmeans);
     pc_neighbors_options_default(&opt->neighbors);
-    opt->n_cluster_terms = 20;
+    pc_describe_options_default(&opt->describe);
     opt->n_label_terms = 10;
-    opt->n_central = 5;
+    opt->label_stopwords = "science";
     opt->silhouette_sample = 10000;
 }
 
@@ -58,7 +59,8 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "the minimum token length must be at least 1");
     if (opt->threads < 0)
         return pc_fail(err, PC_ERR_INVALID, "--threads must be >= 0");
-    if (opt->n_cluster_terms < 0 || opt->n_label_terms < 0 || opt->n_central < 0)
+    if (opt->describe.n_terms < 0 || opt->describe.n_distinctive < 0 ||
+        opt->describe.n_central < 0 || opt->describe.n_label < 0 || opt->n_label_terms < 0)
         return pc_fail(err, PC_ERR_INVALID, "numbers of terms and papers must be >= 0");
     if (opt->silhouette_sample < 0)
         return pc_fail(err, PC_ERR_INVALID, "the silhouette sample must be >= 0");
@@ -113,6 +115,11 @@ static pc_status lap(run_state *s, const char *key, double *clock)
     return status;
 }
 
+static double df_documents(pc_df_bound bound, int32_t n_docs)
+{
+    return bound.is_fraction ? bound.value * n_docs : bound.value;
+}
+
 static int stage_threads(int own, int common)
 {
     return own > 0 ? own : common;
@@ -120,17 +127,16 @@ static int stage_threads(int own, int common)
 
 /*
  * The default bounds (min-df 2 documents, max-df half of them) leave no room
- * in a corpus of fewer than 4 documents; there, and only when both bounds
- * are the defaults, every term is kept instead, with a warning.
+ * in a corpus of fewer than 4 documents; there, and only when the bounds
+ * may be relaxed (the user gave none), every term is kept instead, with a
+ * warning.  Larger corpora whose terms all fall outside the bounds are
+ * relaxed step by step by pc_vocab_build (see relax_bounds in vocab.h).
  */
 static void relax_default_bounds(pc_vocab_options *vopt, const pc_corpus *corpus,
                                  const pc_monitor *mon)
 {
-    pc_vocab_options defaults;
-    pc_vocab_options_default(&defaults);
-    if (memcmp(&vopt->min_df, &defaults.min_df, sizeof defaults.min_df) != 0 ||
-        memcmp(&vopt->max_df, &defaults.max_df, sizeof defaults.max_df) != 0 ||
-        defaults.max_df.value * corpus->n_docs >= defaults.min_df.value)
+    if (!vopt->relax_bounds ||
+        df_documents(vopt->max_df, corpus->n_docs) >= df_documents(vopt->min_df, corpus->n_docs))
         return;
     vopt->min_df = (pc_df_bound){1.0, 0};
     vopt->max_df = (pc_df_bound){1.0, 1};
@@ -168,6 +174,26 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
     return status;
 }
 
+/* Cluster descriptions: terms, labels, central papers, quality figures. */
+static pc_status describe(const pc_options *opt, run_state *s, pc_error *err)
+{
+    pc_stoplist *boilerplate = NULL;
+    pc_status status = PC_OK;
+    if (opt->label_stopwords)
+        status = pc_stoplist_load(opt->label_stopwords, &boilerplate, err);
+    if (status != PC_OK)
+        return status;
+    pc_tokenize_options topt = opt->vocab.tokenize;
+    topt.stoplist = s->stoplist; /* phrases may hold one ("chain of thought") */
+    pc_describe_options dopt = opt->describe;
+    dopt.threads = stage_threads(dopt.threads, opt->threads);
+    dopt.seed = opt->kmeans.seed;
+    pc_describe_input in = {s->clusters, s->X, s->vocab, s->corpus, &topt, boilerplate};
+    status = pc_describe(&in, &dopt, &s->description, err);
+    pc_stoplist_free(boilerplate);
+    return status;
+}
+
 static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state *s,
                          double *clock, pc_error *err)
 {
@@ -185,8 +211,7 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
     if (status == PC_OK)
         status = lap(s, "seconds_kmeans", clock);
     if (status == PC_OK)
-        status = pc_describe(s->clusters, opt->n_cluster_terms, opt->n_central,
-                             &s->description, err);
+        status = describe(opt, s, err);
     if (status == PC_OK)
         status = lap(s, "seconds_describe", clock);
     return status;

@@ -38,6 +38,7 @@ void pc_vocab_options_default(pc_vocab_options *opt)
     opt->min_df = (pc_df_bound){2.0, 0};
     opt->max_df = (pc_df_bound){0.5, 1};
     opt->max_features = 0;
+    opt->relax_bounds = 0;
     opt->threads = 0;
 }
 
@@ -211,14 +212,34 @@ static double df_limit(pc_df_bound bound, int32_t n_docs)
     return bound.is_fraction ? bound.value * n_docs : bound.value;
 }
 
+/* The terms within [min_docs, max_docs], the max_features most frequent of
+ * them when that is set, into rank; returns their number. */
+static int32_t select_terms(const pc_strmap *all, const int32_t *df, const int64_t *count,
+                            double min_docs, double max_docs, int32_t max_features,
+                            term_rank *rank)
+{
+    int32_t n = pc_strmap_count(all), m = 0;
+    for (int32_t g = 0; g < n; g++)
+        if (df[g] >= min_docs && df[g] <= max_docs)
+            rank[m++] = (term_rank){pc_strmap_key(all, g, NULL), count[g], g};
+    if (max_features > 0 && m > max_features) {
+        qsort(rank, (size_t)m, sizeof *rank, by_count_then_bytes);
+        m = max_features;
+    }
+    return m;
+}
+
 /*
  * Phase 2b: chooses the surviving terms.  On success *kept holds them in
  * byte order and *n_kept their number; final_id maps merged ids to final
- * ids or -1.
+ * ids or -1.  With opt->relax_bounds, bounds that leave no term are relaxed
+ * step by step, with a warning: first max_df to every document, then min_df
+ * to one document as well.
  */
 static pc_status prune_terms(const pc_strmap *all, const int32_t *df, const int64_t *count,
                              const pc_corpus *corpus, const pc_vocab_options *opt,
-                             term_rank **kept, int32_t *n_kept, int32_t *final_id, pc_error *err)
+                             const pc_monitor *mon, term_rank **kept, int32_t *n_kept,
+                             int32_t *final_id, pc_error *err)
 {
     int32_t n_docs = corpus->n_docs;
     double min_docs = df_limit(opt->min_df, n_docs), max_docs = df_limit(opt->max_df, n_docs);
@@ -227,25 +248,27 @@ static pc_status prune_terms(const pc_strmap *all, const int32_t *df, const int6
                        "%s: with %d documents, max-df keeps terms of at most %g documents but "
                        "min-df asks for at least %g",
                        corpus->source, (int)n_docs, max_docs, min_docs);
-    int32_t n = pc_strmap_count(all), m = 0;
-    term_rank *rank = pc_malloc_array((size_t)n, sizeof *rank);
-    if (!rank)
-        return pc_fail_nomem(err, "pruning the vocabulary");
-    for (int32_t g = 0; g < n; g++) {
-        final_id[g] = -1;
-        if (df[g] >= min_docs && df[g] <= max_docs)
-            rank[m++] = (term_rank){pc_strmap_key(all, g, NULL), count[g], g};
-    }
-    if (opt->max_features > 0 && m > opt->max_features) {
-        qsort(rank, (size_t)m, sizeof *rank, by_count_then_bytes);
-        m = opt->max_features;
-    }
-    if (n == 0) {
-        free(rank);
+    int32_t n = pc_strmap_count(all);
+    if (n == 0)
         return pc_fail(err, PC_ERR_EMPTY,
                        "%s: no terms at all: every text is empty or only stop words and "
                        "one-character tokens",
                        corpus->source);
+    term_rank *rank = pc_malloc_array((size_t)n, sizeof *rank);
+    if (!rank)
+        return pc_fail_nomem(err, "pruning the vocabulary");
+    int32_t m = select_terms(all, df, count, min_docs, max_docs, opt->max_features, rank);
+    if (m == 0 && opt->relax_bounds) {
+        const char *kept_now = "terms found in more than the max-df share of documents "
+                               "(max-df 1.0)";
+        m = select_terms(all, df, count, min_docs, n_docs, opt->max_features, rank);
+        if (m == 0) {
+            kept_now = "every term (min-df 1, max-df 1.0)";
+            m = select_terms(all, df, count, 1, n_docs, opt->max_features, rank);
+        }
+        pc_warn(mon, "%s: the default document-frequency bounds leave none of the %d "
+                     "distinct terms; keeping %s",
+                corpus->source, (int)n, kept_now);
     }
     if (m == 0) {
         free(rank);
@@ -254,6 +277,8 @@ static pc_status prune_terms(const pc_strmap *all, const int32_t *df, const int6
                        "--min-df or raise --max-df",
                        corpus->source, (int)n);
     }
+    for (int32_t g = 0; g < n; g++)
+        final_id[g] = -1;
     qsort(rank, (size_t)m, sizeof *rank, by_bytes);
     for (int32_t f = 0; f < m; f++)
         final_id[rank[f].id] = f;
@@ -351,8 +376,9 @@ static void fill_rows(const slice *s, const int32_t *doc_terms, const int32_t *f
 
 /* Phases 2 and 3: from the slices to the vocabulary and the count matrix. */
 static pc_status build_outputs(const pc_corpus *corpus, const pc_vocab_options *opt,
-                               slice *slices, int n_slices, int32_t *doc_terms,
-                               pc_vocab **vocab, pc_csr **counts, pc_error *err)
+                               const pc_monitor *mon, slice *slices, int n_slices,
+                               int32_t *doc_terms, pc_vocab **vocab, pc_csr **counts,
+                               pc_error *err)
 {
     pc_strmap *all = NULL;
     int32_t *df = NULL, *final_id = NULL, *kept_len = NULL;
@@ -378,7 +404,7 @@ static pc_status build_outputs(const pc_corpus *corpus, const pc_vocab_options *
             count[g] += slices[t].pair_count[p];
         }
     }
-    status = prune_terms(all, df, count, corpus, opt, &kept, &n_kept, final_id, err);
+    status = prune_terms(all, df, count, corpus, opt, mon, &kept, &n_kept, final_id, err);
     if (status != PC_OK)
         goto done;
     status = make_vocab(kept, n_kept, corpus->n_docs, n, df, count, vocab, err);
@@ -465,7 +491,8 @@ pc_status pc_vocab_build(const pc_corpus *corpus, const pc_vocab_options *opt,
     }
     if (status == PC_OK) {
         pc_progress_finish(&progress);
-        status = build_outputs(corpus, opt, slices, n_slices, doc_terms, vocab, counts, err);
+        status = build_outputs(corpus, opt, mon, slices, n_slices, doc_terms, vocab, counts,
+                               err);
     }
     for (int t = 0; t < n_slices; t++)
         slice_free(&slices[t]);

@@ -102,7 +102,8 @@ def good_run(out):
 
 # The words of the built-in stop list (scikit-learn's English list) that the
 # corpora of these cases use; every other word they use is not a stop word.
-STOP_WORDS = {"and", "for", "many", "of", "on", "same", "the", "too", "with"}
+STOP_WORDS = {"and", "detail", "for", "in", "many", "of", "on", "same", "the", "too", "we",
+              "with"}
 
 
 def tokens(text):
@@ -112,15 +113,23 @@ def tokens(text):
             if len(w) >= 2 and w not in STOP_WORDS]
 
 
-def tfidf(texts, min_df=2, max_df=0.5):
+def tfidf(texts, bounds=None):
     """README's TF-IDF rows of the texts, {term: weight}, unit length: tf
     1 + ln(count), idf ln((1+n)/(1+df)) + 1, terms kept when min_df <= df <=
-    max_df·n; with the default bounds and fewer than 4 documents, every term."""
+    max_df·n, bounds (min_df, max_df) as given, or None for the defaults (2,
+    0.5), which README relaxes: with fewer than 4 documents every term is
+    kept; where they leave no term, max-df becomes 1.0, then min-df 1."""
     n = len(texts)
-    if (min_df, max_df) == (2, 0.5) and n < 4:
-        min_df, max_df = 1, 1.0
     counts = [collections.Counter(tokens(t)) for t in texts]
     df = collections.Counter(term for c in counts for term in c)
+    min_df, max_df = bounds or (2, 0.5)
+    if bounds is None:
+        kept = lambda low, high: any(low <= d <= high * n for d in df.values())
+        if n < 4:
+            min_df, max_df = 1, 1.0
+        elif not kept(min_df, max_df):
+            max_df = 1.0
+            min_df = min_df if kept(min_df, max_df) else 1
     rows = []
     for c in counts:
         w = {t: (1 + math.log(k)) * (math.log((1 + n) / (1 + df[t])) + 1)
@@ -143,15 +152,16 @@ def related_lists(rows):
     return lists
 
 
-def expect_reports(ids, texts, top=10, df=(2, 0.5)):
+def expect_reports(ids, texts, top=10, df=None):
     """inspect(name, out) for a successful run on papers `ids` with `texts`
-    (title + newline + abstract): assignments.csv lists the ids in input
+    (title + newline + abstract), with the df bounds `df` given on the
+    command line (None: the defaults): assignments.csv lists the ids in input
     order; summary.csv's documents and clusters.csv's sizes count them;
     papers with no term left are in cluster 0 with similarity 0; related.csv
     lists for each paper the `top` most similar of the other papers it shares
     a kept term with (all of them in these small corpora), rank 1 first, with
     the cosine of README's TF-IDF vectors, to 1e-5."""
-    rows = tfidf(texts, *df)
+    rows = tfidf(texts, df)
     want = collections.defaultdict(list)  # doc_id -> [(related_id, similarity)]
     for i, doc in enumerate(ids):
         sims = [(sum(w * rows[j].get(t, 0.0) for t, w in rows[i].items()), j)
@@ -311,7 +321,24 @@ def errors_group():
                  for i, t in zip(big_ids, topics)),
          ["--format", "jsonl", "-k", "2"], 0, lines=0, expect=expect_reports(big_ids, GOOD_TEXTS))
     same = header + "".join(f"{i},same words,same\n" for i in range(5))
-    case("all documents identical", same, ["-k", "3"], 1, "no terms remain after pruning")
+    case("all documents identical, bounds given", same, ["-k", "3", "--max-df", "0.5"], 1,
+         "no terms remain after pruning")
+    # default bounds that leave nothing are relaxed, with a warning: the 8
+    # shared words are in every paper, the numbers 10-19 in one each
+    near_rows = [(str(i), f"Deep learning for graphs {i}",
+                  f"We study graph neural networks number {i} in detail") for i in range(20)]
+    near = header + "".join(",".join(r) + "\n" for r in near_rows)
+    near_expect = expect_reports([r[0] for r in near_rows], [f"{r[1]}\n{r[2]}" for r in near_rows])
+    def relaxed(name, out):
+        near_expect(name, out)
+        summary = {r["key"]: r["value"] for r in read_rows(out, "summary.csv")}
+        check(summary.get("terms") == "8",
+              f"{name}: {summary.get('terms')} terms, want 8 (the shared words)")
+    case("20 near-identical papers, default bounds", near, [], 0, lines=1,
+         warning="the default document-frequency bounds leave none of the 18 distinct terms; "
+                 "keeping terms found in more than the max-df share", expect=relaxed)
+    case("20 near-identical papers, bounds given", near, ["--min-df", "2"], 1,
+         "no terms remain after pruning")
     case("all documents identical, all terms kept", same, ["-k", "3", "--max-df", "1.0"], 0,
          lines=0, expect=expect_reports([str(i) for i in range(5)], ["same words\nsame"] * 5,
                                         df=(2, 1.0)))

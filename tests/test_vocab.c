@@ -122,6 +122,64 @@ static void impossible_bounds(void)
     CHECK_INT(status, PC_ERR_EMPTY);
 }
 
+/* Records warnings for the relaxation test. */
+static char last_warning[512];
+static int warnings;
+static void remember_warning(void *ctx, const char *message)
+{
+    (void)ctx;
+    snprintf(last_warning, sizeof last_warning, "%s", message);
+    warnings++;
+}
+
+/*
+ * Bounds that leave no term (df: apple 1, banana 3, cherry 2, date 1,
+ * eggplant 1): an error unless relax_bounds is set; then max_df is lifted
+ * first, and min_df too when that is not enough, each time with one warning
+ * naming the step.  Bounds that keep something are never relaxed, and bounds
+ * with max below min stay an error.
+ */
+static void relaxed_bounds(void)
+{
+    char buf[256];
+    pc_status status;
+    pc_corpus c = small_corpus();
+    pc_monitor mon = {.warn = remember_warning};
+    pc_vocab *v = NULL;
+    pc_csr *m = NULL;
+    pc_vocab_options opt = keep_all();
+    opt.min_df = (pc_df_bound){0.625, 1}; /* [2.5, 2.8] documents: no term */
+    opt.max_df = (pc_df_bound){0.7, 1};
+    build_terms(opt, buf, sizeof buf, &status);
+    CHECK_INT(status, PC_ERR_EMPTY);
+    opt.relax_bounds = 1; /* max_df lifted: [2.5, 4] keeps banana */
+    warnings = 0;
+    CHECK_INT(pc_vocab_build(&c, &opt, &mon, &v, &m, NULL), PC_OK);
+    CHECK_STR(terms_of(v, buf, sizeof buf), "banana");
+    CHECK_INT(warnings, 1);
+    CHECK(strstr(last_warning, "small: the default document-frequency bounds leave none of "
+                               "the 5 distinct terms; keeping terms found in more") != NULL);
+    pc_vocab_free(v);
+    pc_csr_free(m);
+
+    opt.min_df = (pc_df_bound){4, 0}; /* [4, 2.8]: max below min is refused, relaxed or not */
+    build_terms(opt, buf, sizeof buf, &status);
+    CHECK_INT(status, PC_ERR_INVALID);
+    opt.max_df = (pc_df_bound){1.0, 1}; /* [4, 4]: no term; lifting max_df adds nothing */
+    warnings = 0;
+    CHECK_INT(pc_vocab_build(&c, &opt, &mon, &v, &m, NULL), PC_OK);
+    CHECK_STR(terms_of(v, buf, sizeof buf), "apple banana cherry date eggplant");
+    CHECK_INT(warnings, 1);
+    CHECK(strstr(last_warning, "keeping every term (min-df 1, max-df 1.0)") != NULL);
+    pc_vocab_free(v);
+    pc_csr_free(m);
+
+    opt.min_df = (pc_df_bound){2, 0}; /* [2, 4] keeps banana and cherry: untouched */
+    warnings = 0;
+    CHECK_STR(build_terms(opt, buf, sizeof buf, &status), "banana cherry");
+    CHECK_INT(warnings, 0);
+}
+
 /* Counting does not depend on how many threads share the documents. */
 static void same_counts_for_any_thread_count(void)
 {
@@ -201,6 +259,7 @@ int main(void)
     RUN_TEST(counts_and_sorted_ids);
     RUN_TEST(pruning_by_document_frequency);
     RUN_TEST(impossible_bounds);
+    RUN_TEST(relaxed_bounds);
     RUN_TEST(same_counts_for_any_thread_count);
     RUN_TEST(tfidf_by_hand);
     return TEST_EXIT();

@@ -47,7 +47,9 @@ typedef struct pc_clusters {
 } pc_clusters;
 
 /*
- * Clusters the rows of X (unit L2 norm, or empty).  *out is new and freed with
+ * Clusters the rows of X (unit L2 norm, or empty).  Empty rows (documents
+ * without terms) get similarity 0 and join the cluster with the most
+ * non-empty rows (ties: lower id), which pc_clusters_sort_by_size() numbers 0.  *out is new and freed with
  * pc_clusters_free().  PC_ERR_INVALID when k is out of range.
  */
 pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,

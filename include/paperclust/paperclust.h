@@ -20,6 +20,7 @@
 #include "report.h"
 #include "status.h"
 #include "tfidf.h"
+#include "timeline.h"
 #include "tokenize.h"
 #include "vocab.h"
 
@@ -38,9 +39,12 @@ typedef struct pc_options {
     pc_tfidf_options tfidf;
     pc_kmeans_options kmeans;     /* kmeans.k == 0: pc_default_k() */
     pc_neighbors_options neighbors; /* neighbors.top == 0: no related papers */
-    int32_t n_cluster_terms;      /* default 20: rows per cluster in cluster_terms.csv */
-    int32_t n_label_terms;        /* default 10: terms in clusters.csv's top_terms */
-    int32_t n_central;            /* default 5: papers in clusters.csv's central_doc_ids */
+    pc_describe_options describe; /* terms per cluster in cluster_terms.csv (20 of each
+                                     kind), label items (3), central papers (5), ... */
+    int32_t n_label_terms;        /* default 10: terms in clusters.csv's top_terms and
+                                     distinctive_terms */
+    const char *label_stopwords;  /* default "science": words kept out of distinctive terms
+                                     and labels (a pc_stoplist_load() spec) */
     const char *links;            /* default NULL: a source_id,target_id CSV to score related papers */
     int silhouette;               /* default 0: 1 adds the mean cosine silhouette */
     int32_t silhouette_sample;    /* default 10000 documents (0: all) for the silhouette */

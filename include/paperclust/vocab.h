@@ -35,6 +35,10 @@ typedef struct pc_vocab_options {
     pc_df_bound min_df;      /* default 2 documents */
     pc_df_bound max_df;      /* default 0.5 of the documents */
     int32_t max_features;    /* default 0: no limit; else keep the most frequent terms */
+    int relax_bounds;        /* default 0: bounds that leave no term are an error; 1: they
+                                are relaxed instead, with a warning: first max_df to all
+                                documents, then also min_df to 1 (for bounds the user did
+                                not choose; pc_run sets it unless the user gave one) */
     int threads;             /* default 0: all available */
 } pc_vocab_options;
 

@@ -31,7 +31,9 @@ static const char run_help[] =
     "  --max-doc-bytes N   longer texts are cut, with a warning (default 1048576)\n"
     "Terms:\n"
     "  --stopwords S       english (built in, default), sklearn (scikit-learn's\n"
-    "                      list), none, or a file with one word per line\n"
+    "                      list), science (scientific boilerplate: paper,\n"
+    "                      propose, results, ...), none, or a file with one word\n"
+    "                      per line; join lists with '+' (english+science)\n"
     "  --stem LANG         Snowball stemming (english, porter, french, german, ...;\n"
     "                      default: none)\n"
     "  --ngrams N          1 = words (default), 2 = words and bigrams\n"
@@ -225,8 +227,10 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case OPT_TOL:
         return parse_double("--tol", arg, &opt->kmeans.tol);
     case OPT_MIN_DF:
+        opt->vocab.relax_bounds = 0; /* the user's bounds hold, even when they leave nothing */
         return parse_df("--min-df", arg, &opt->vocab.min_df);
     case OPT_MAX_DF:
+        opt->vocab.relax_bounds = 0;
         return parse_df("--max-df", arg, &opt->vocab.max_df);
     case OPT_FORMAT:
         return parse_format(arg, &opt->read.format);
