@@ -89,7 +89,7 @@ pc_status pc_summary_write(FILE *out, const pc_summary *summary, pc_error *err)
 
 /* ---- one report file ---- */
 
-#define N_REPORTS 5 /* the most files one set holds */
+#define N_REPORTS 8 /* the most files one set holds */
 
 typedef struct report_file {
     FILE *out;
@@ -225,8 +225,8 @@ static void write_clusters(report_file *f, const pc_report_input *in)
 {
     const char *names[] = {"cluster", "size", "top_terms", "central_doc_ids", "cohesion",
                            "label", "distinctive_terms", "central_titles", "coherence",
-                           "exclusivity"};
-    header(f, names, 10);
+                           "exclusivity", "trend"};
+    header(f, names, in->timeline ? 11 : 10);
     char *buf = NULL;
     size_t cap = 0;
     for (int32_t c = 0; c < in->description->k && !f->failed; c++) {
@@ -252,6 +252,8 @@ static void write_clusters(report_file *f, const pc_report_input *in)
         cell(f, buf, 0);
         cell_figure(f, d->coherence);
         cell_figure(f, d->exclusivity);
+        if (in->timeline)
+            cell_figure(f, in->timeline->n_periods ? in->timeline->trend[c] : NAN);
         end_row(f);
     }
     free(buf);
@@ -300,6 +302,26 @@ static void write_related(report_file *f, const pc_report_input *in)
             cellf(f, 0, "%d", (int)r + 1);
             cell(f, in->corpus->id[nb->id[at]], 0);
             cellf(f, 0, "%.6f", (double)nb->similarity[at]);
+            end_row(f);
+        }
+    }
+}
+
+static void write_topics_over_time(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"period", "cluster", "papers", "share", "in_trend"};
+    header(f, names, 5);
+    const pc_timeline *t = in->timeline;
+    char label[PC_PERIOD_LABEL_MAX];
+    for (int32_t p = 0; p < t->n_periods && !f->failed; p++) {
+        pc_timeline_label(t, p, label);
+        for (int32_t c = 0; c < t->k; c++) {
+            size_t at = (size_t)p * (size_t)t->k + (size_t)c;
+            cell(f, label, 1);
+            cellf(f, 0, "%d", (int)c);
+            cellf(f, 0, "%d", (int)t->count[at]);
+            cellf(f, 0, "%.6f", t->share[at]);
+            cellf(f, 0, "%d", (int)t->trended[p]);
             end_row(f);
         }
     }
@@ -508,11 +530,16 @@ static pc_status write_set(const char *dir, const char *const *names,
 pc_status pc_report_write(const char *dir, const pc_report_input *in, const pc_monitor *mon,
                           pc_error *err)
 {
-    static const report_writer writers[] = {write_assignments, write_clusters,
-                                            write_cluster_terms, write_related, write_summary};
-    static const char *const names[] = {"assignments.csv", "clusters.csv", "cluster_terms.csv",
-                                        "related.csv", "summary.csv"};
-    return write_set(dir, names, writers, 5, in, mon, err);
+    report_writer writers[N_REPORTS] = {write_assignments, write_clusters, write_cluster_terms,
+                                        write_related, write_summary};
+    const char *names[N_REPORTS] = {"assignments.csv", "clusters.csv", "cluster_terms.csv",
+                                    "related.csv", "summary.csv"};
+    int n = 5;
+    if (in->timeline) {
+        writers[n] = write_topics_over_time;
+        names[n++] = "topics_over_time.csv";
+    }
+    return write_set(dir, names, writers, n, in, mon, err);
 }
 
 static void write_vocabulary(report_file *f, const pc_report_input *in)

@@ -78,6 +78,8 @@ typedef struct pc_read_options {
     const char *label_col;     /* default NULL (no labels) */
     int label_optional;        /* 1: a missing label column, or one whose values are all empty,
                                   means "no labels"; 0 (default): a missing one is an error */
+    const char *time_col;      /* default NULL: a column of dates (read as text; see
+                                  timeline.h); a missing one is an error */
     size_t max_doc_bytes;      /* default 1 MiB: longer texts are cut (at a UTF-8 boundary) with a warning; 0: no limit */
 } pc_read_options;
 
@@ -89,11 +91,13 @@ typedef struct pc_corpus {
     char **id;       /* n_docs NUL-terminated strings */
     char **text;     /* n_docs NUL-terminated strings (valid UTF-8) */
     char **label;    /* n_docs strings, or NULL when the corpus has no labels */
+    char **time;     /* n_docs date strings as written, or NULL without a time_col */
     int32_t *title_len; /* n_docs: the title is text[i][0 .. title_len[i]) — the first text
                            column when it is named "title" (plain text: the first line);
                            NULL when the first text column is something else */
     int64_t *line;   /* n_docs: 1-based input line where each document starts */
     char *source;    /* the name the corpus was read from ("-" → "<stdin>") */
+    int64_t n_skipped; /* records skipped (wrong number of fields, empty id) */
     void *storage;   /* private: the string arena */
 } pc_corpus;
 

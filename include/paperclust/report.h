@@ -6,6 +6,7 @@
  *   cluster_terms.csv  cluster,rank,term,weight
  *   related.csv        doc_id,rank,related_id,similarity
  *   summary.csv        key,value
+ *   topics_over_time.csv period,cluster,papers,share,in_trend   with a timeline only
  *
  * Every file is first written to a temporary file in the output folder; only
  * when all are complete are they renamed into place, so a failed run leaves
@@ -24,6 +25,7 @@
 #include "matrix.h"
 #include "neighbors.h"
 #include "status.h"
+#include "timeline.h"
 #include "vocab.h"
 
 #ifdef __cplusplus
@@ -57,6 +59,7 @@ typedef struct pc_report_input {
     const pc_clusters *clusters;
     const pc_description *description;
     const pc_neighbors *neighbors;   /* NULL: related.csv has its header only */
+    const pc_timeline *timeline;     /* NULL: no topics_over_time.csv, no trend column */
     const pc_summary *summary;
     int32_t n_label_terms;           /* terms in clusters.csv's top_terms (default 10) */
     const pc_csr *matrix;            /* for pc_report_write_vectors: the TF-IDF rows */
