@@ -46,10 +46,10 @@ void pc_gemm_nt(int32_t m, int32_t n, int32_t kk, const float *A, const float *B
  * that keep their inner products as well as two dimensions can: classical
  * multidimensional scaling (Torgerson 1952; for unit vectors, distances
  * 2 − 2 cos): the two leading eigenvectors of the double-centred Gram
- * matrix J·C·Cᵀ·J (LAPACKE_dsyevr), scaled by the roots of their
- * eigenvalues — the same as projecting on the first two principal axes.
- * Each axis's sign is fixed (its largest entry positive) so runs agree.
- * k < 2 gives zeros.  Returns 0, or -1 when out of memory or LAPACK fails.
+ * matrix J·C·Cᵀ·J (orthogonal iteration, map.c), scaled by the roots of
+ * their eigenvalues — the same as projecting on the first two principal
+ * axes.  Each axis's sign is fixed (its largest entry positive) so runs
+ * agree.  k < 2 gives zeros.  Returns 0, or -1 when out of memory.
  */
 int pc_map_points(const float *C, int32_t k, int32_t dim, double *xy);
 

@@ -510,6 +510,11 @@ static pc_status write_set(const char *dir, const char *const *names,
     pc_progress_start(&progress, mon, "writing reports", n);
     for (int r = 0; r < n; r++) {
         int e = write_one(&files[r], dir, names[r], writers[r], in);
+        if (e == ENOMEM) {
+            pc_fail(err, PC_ERR_NOMEM, "out of memory while writing %s", files[r].final_path);
+            roll_back(files, n);
+            return PC_ERR_NOMEM;
+        }
         if (e) {
             const char *what = files[r].temp_path[0] ? "write failed" : "cannot write";
             pc_fail(err, PC_ERR_IO, "%s: %s: %s", files[r].final_path, what, strerror(e));

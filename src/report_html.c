@@ -12,7 +12,7 @@
  * What the page holds (the schema is documented in src/report_html/README.md):
  *   - the summary rows, the corpus figures;
  *   - per cluster its label, terms, figures, central papers and a 2-D
- *     position: classical MDS of the centroids (linalg.c, LAPACKE);
+ *     position: classical MDS of the centroids (linalg.c);
  *   - a map of at most PC_HTML_MAP_PAPERS papers, each placed at the mean of
  *     the cluster positions weighted by exp(MAP_SHARPNESS × its cosine to
  *     each centroid), so that a paper sits near its own cluster and papers

@@ -177,7 +177,7 @@ static void allocation_failure_keeps_old_set(void)
         pc_status status = write_variant(dir, 1, NULL, n, 0, &err);
         if (status == PC_OK)
             break;
-        CHECK_INT(status, PC_ERR_IO); /* a report's own buffer: "NAME: write failed: ..." */
+        CHECK_INT(status, PC_ERR_NOMEM); /* "out of memory while writing NAME" */
         CHECK_INT(temp_files_left(), 0);
         slurp_all(dir, got, sizeof got);
         CHECK_STR(got, old_set);
