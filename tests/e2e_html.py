@@ -17,7 +17,7 @@ Checks:
     .cluster-label texts equal clusters.csv's label column in order;
  3. #cluster-map holds exactly k circle.cluster-circle, one per cluster;
  4. TITLE (one corpus title, first line, that no other paper's id or title
-    contains) selects that paper: #lookup-result names its id and holds one
+    contains) selects that paper: #lookup-result shows its title and id, one
     .related-row per related.csv row of the paper, with the related ids in
     rank order and similarities within 0.0005 of the CSV's;
  5. the screenshot was written.
@@ -256,6 +256,8 @@ def main():
     result = results[0] if results else Node("div", {}, None)
     ids_shown = [n.text() for n in result.find(cls="paper-id")]
     check(ids_shown == [doc], f"#lookup-result shows paper {ids_shown}, want [{doc!r}]")
+    titles = [n.text() for n in result.find(cls="ptitle")]
+    check(titles == [title], f"#lookup-result's title {titles} == the corpus's [{title!r}]")
     rows = result.find(cls="related-row")
     want_ids, want_sims = related_ids[doc], related_sims[doc]
     check(len(rows) == len(want_ids), f"{len(rows)} .related-row, want {len(want_ids)} (related.csv)")
