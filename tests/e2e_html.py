@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -141,12 +142,21 @@ def chromium(url, screenshot):
         cmd = [binary] + CHROMIUM_FLAGS + ["--user-data-dir=" + profile, "--screenshot=" + screenshot,
                                            "--dump-dom", url]
         started = time.monotonic()
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        # its own process group, so that a hung browser goes with all its children
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            print("FAIL: chromium did not finish within 90 s")
+            sys.exit(1)
         print(f"chromium: {time.monotonic() - started:.1f} s, exit {p.returncode}")
         if p.returncode != 0:
-            print("FAIL: chromium failed:", p.stderr[-3000:])
+            print("FAIL: chromium failed:", err[-3000:])
             sys.exit(1)
-        return p.stdout, p.stderr
+        return out, err
 
 
 def png_size(path):
