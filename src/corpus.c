@@ -41,11 +41,13 @@
 
 void pc_read_options_default(pc_read_options *opt)
 {
+    memset(opt, 0, sizeof *opt);
     opt->format = PC_FORMAT_AUTO;
     opt->id_col = "id";
     opt->text_cols = "title,abstract";
     opt->label_col = NULL;
     opt->label_optional = 0;
+    opt->time_col = NULL;
     opt->max_doc_bytes = (size_t)1 << 20;
 }
 
@@ -107,7 +109,9 @@ void pc_corpus_free(pc_corpus *corpus)
     }
     free(corpus->id);
     free(corpus->text);
+    free(corpus->title_len);
     free(corpus->label);
+    free(corpus->time);
     free(corpus->line);
     free(corpus);
 }
@@ -197,15 +201,18 @@ typedef struct ingest {
     size_t n_text;
     const char *id_name;
     const char *label_name;
-    int has_id, has_label, categories;
-    size_t id_col, label_col, *text_col;
+    const char *time_name;       /* the date column, NULL for none */
+    int has_id, has_label, has_time, categories;
+    size_t id_col, label_col, time_col, *text_col;
 
     /* the record being added, filled by a format reader */
-    field id, label, *text;
+    field id, label, time, *text;
     unsigned flags;
     long n_records;              /* records seen, skipped ones included */
-    buffer id_buf, text_buf, label_buf, line_buf, json_buf;
-    buffer *column_buf;          /* n_text + 2 scratch buffers for JSON values */
+    buffer id_buf, text_buf, label_buf, time_buf, line_buf, json_buf;
+    buffer *column_buf;          /* n_text + 3 scratch buffers for JSON values */
+    int title_first;             /* the first text column is "title": record its length */
+    size_t title_len;            /* of the record being added */
 
     pc_strmap *ids_seen;
     tally ragged, empty_id, bad_utf8, nul, cut, duplicate;
@@ -233,7 +240,7 @@ static pc_status split_text_names(ingest *c, const char *list, pc_error *err)
     c->text_name = pc_malloc_array(n, sizeof *c->text_name);
     c->text_col = pc_malloc_array(n, sizeof *c->text_col);
     c->text = pc_calloc(n, sizeof *c->text);
-    c->column_buf = pc_calloc(n + 2, sizeof *c->column_buf);
+    c->column_buf = pc_calloc(n + 3, sizeof *c->column_buf); /* id, label, texts, time */
     if (!c->names || !c->text_name || !c->text_col || !c->text || !c->column_buf)
         return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", c->name);
     for (char *part = c->names, *end; part; part = end) {
@@ -248,6 +255,7 @@ static pc_status split_text_names(ingest *c, const char *list, pc_error *err)
         if (plen)
             c->text_name[c->n_text++] = part;
     }
+    c->title_first = c->n_text > 0 && strcmp(c->text_name[0], "title") == 0;
     if (c->n_text == 0 && list[0] != '\0') { /* "" on purpose: ids and labels only */
         char shown[PC_MESSAGE_NAME_MAX];
         return pc_fail(err, PC_ERR_INVALID, "%s: no text columns given (text_cols \"%s\")",
@@ -277,6 +285,7 @@ static pc_status ingest_init(ingest *c, const char *name, const pc_read_options 
     c->id_name = opt->id_col && opt->id_col[0] ? opt->id_col : "id";
     c->label_name = opt->label_col && opt->label_col[0] ? opt->label_col : NULL;
     c->categories = c->label_name && strcmp(c->label_name, "categories") == 0;
+    c->time_name = opt->time_col && opt->time_col[0] ? opt->time_col : NULL;
     c->corpus = pc_calloc(1, sizeof *c->corpus);
     if (!c->corpus)
         return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", name);
@@ -299,12 +308,13 @@ static void ingest_free(ingest *c)
     free(c->text_col);
     free(c->text);
     if (c->column_buf)
-        for (size_t i = 0; i < c->n_text + 2; i++)
+        for (size_t i = 0; i < c->n_text + 3; i++)
             free(c->column_buf[i].data);
     free(c->column_buf);
     free(c->id_buf.data);
     free(c->text_buf.data);
     free(c->label_buf.data);
+    free(c->time_buf.data);
     free(c->line_buf.data);
     free(c->json_buf.data);
     pc_strmap_free(c->ids_seen);
@@ -382,7 +392,12 @@ static pc_status resolve_columns(ingest *c, const char *const *schema, size_t n,
         if (!c->has_label && !label_optional)
             return missing(c, "label", c->label_name, schema, n, line, err);
     }
-    return PC_OK; /* the label array is allocated with the others, in grow_arrays */
+    if (c->time_name) {
+        c->has_time = find_column(schema, n, c->time_name, &c->time_col);
+        if (!c->has_time)
+            return missing(c, "date", c->time_name, schema, n, line, err);
+    }
+    return PC_OK; /* the label and date arrays are allocated with the others, in grow_arrays */
 }
 
 /* ---- adding one record ----------------------------------------------- */
@@ -407,6 +422,7 @@ static int build_text(ingest *c)
     if (buffer_reserve(&c->text_buf, 0) != 0)
         return -1;
     c->text_buf.data[0] = '\0';
+    c->title_len = 0;
     for (size_t i = 0; i < c->n_text; i++) {
         if (c->text[i].len == 0)
             continue;
@@ -414,8 +430,12 @@ static int build_text(ingest *c)
             return -1;
         if (append_clean(&c->text_buf, c->text[i].data, c->text[i].len, &c->flags) != 0)
             return -1;
+        if (i == 0 && c->title_first) /* the title: the cleaned first column */
+            c->title_len = c->text_buf.len;
     }
     cut_text(c);
+    if (c->title_len > c->text_buf.len)
+        c->title_len = c->text_buf.len;
     return 0;
 }
 
@@ -445,6 +465,16 @@ static int build_label(ingest *c)
     return 0;
 }
 
+/* The date, as written (repaired like every field). */
+static int build_time(ingest *c)
+{
+    c->time_buf.len = 0;
+    return buffer_reserve(&c->time_buf, 0) != 0 ||
+                   append_clean(&c->time_buf, c->time.data, c->time.len, &c->flags) != 0
+               ? -1
+               : 0;
+}
+
 static int grow_arrays(ingest *c)
 {
     pc_corpus *k = c->corpus;
@@ -467,6 +497,18 @@ static int grow_arrays(ingest *c)
             return -1;
         k->label = label;
     }
+    if (c->has_time) {
+        char **time = pc_realloc_array(k->time, cap, sizeof *time);
+        if (!time)
+            return -1;
+        k->time = time;
+    }
+    if (c->title_first) {
+        int32_t *title_len = pc_realloc_array(k->title_len, cap, sizeof *title_len);
+        if (!title_len)
+            return -1;
+        k->title_len = title_len;
+    }
     c->store->capacity = cap;
     return 0;
 }
@@ -486,6 +528,13 @@ static int append_document(ingest *c, int64_t line)
         if (!k->label[n])
             return -1;
     }
+    if (c->has_time) {
+        k->time[n] = arena_copy(c->store, c->time_buf.data, c->time_buf.len);
+        if (!k->time[n])
+            return -1;
+    }
+    if (c->title_first)
+        k->title_len[n] = (int32_t)(c->title_len < INT32_MAX ? c->title_len : INT32_MAX);
     k->line[n] = line;
     k->n_docs++;
     return 0;
@@ -533,7 +582,8 @@ static pc_status add_record(ingest *c, int64_t line, pc_error *err)
         count(&c->empty_id, line);
         goto done;
     }
-    if (build_text(c) != 0 || (c->has_label && build_label(c) != 0))
+    if (build_text(c) != 0 || (c->has_label && build_label(c) != 0) ||
+        (c->has_time && build_time(c) != 0))
         goto fail;
     if (pc_strmap_intern(c->ids_seen, c->id_buf.data, c->id_buf.len, &inserted) < 0)
         goto fail;
@@ -576,6 +626,8 @@ static void csv_pick(ingest *c, char **fields, const size_t *lengths)
         c->text[i] = (field){fields[c->text_col[i]], lengths[c->text_col[i]]};
     if (c->has_label)
         c->label = (field){fields[c->label_col], lengths[c->label_col]};
+    if (c->has_time)
+        c->time = (field){fields[c->time_col], lengths[c->time_col]};
 }
 
 static pc_status read_csv(ingest *c, const char *path, FILE *stream,
@@ -909,6 +961,9 @@ static pc_status json_pick(ingest *c, json_t *object, int64_t line, pc_error *er
                               &c->text[i]);
     if (c->has_label)
         failed |= render_json(&bufs[1], json_object_get(object, c->label_name), &c->label);
+    if (c->has_time)
+        failed |= render_json(&bufs[2 + c->n_text], json_object_get(object, c->time_name),
+                              &c->time);
     return failed ? nomem(c, line, err) : PC_OK;
 }
 
@@ -1055,6 +1110,7 @@ static void warn_tally(const ingest *c, const tally *t, const char *what)
 static void report_tallies(const ingest *c)
 {
     char what[160];
+    c->corpus->n_skipped = c->ragged.count + c->empty_id.count;
     snprintf(what, sizeof what, "%s%s skipped: wrong number of fields", c->unit,
              c->ragged.count == 1 ? "" : "s");
     warn_tally(c, &c->ragged, what);
@@ -1153,4 +1209,46 @@ pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_op
 {
     *out = NULL;
     return read_any(NULL, stream, name ? name : "<stream>", opt, mon, out, err);
+}
+
+size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap)
+{
+    const char *text = corpus->text[i];
+    size_t len = corpus->title_len ? (size_t)corpus->title_len[i] : strcspn(text, "\n");
+    size_t n = 0;
+    int space = 0;
+    if (cap == 0)
+        return 0;
+    if (len == 0) { /* no title: the text's beginning, at most a line's worth */
+        len = strlen(text);
+        if (cap > 121)
+            cap = 121;
+    }
+    for (size_t p = 0; p < len; p++) {
+        char ch = text[p];
+        if (ch == '\n' || ch == '\r' || ch == '\t' || ch == ' ') {
+            space = n > 0;
+            continue;
+        }
+        if (n + (space ? 2 : 1) >= cap)
+            break;
+        if (space)
+            out[n++] = ' ';
+        space = 0;
+        out[n++] = ch;
+    }
+    /* a cut may have split the last character (the text is valid UTF-8) */
+    size_t last = n;
+    while (last > 0 && ((unsigned char)out[last - 1] & 0xC0) == 0x80)
+        last--;
+    if (last > 0) {
+        unsigned char lead = (unsigned char)out[last - 1];
+        size_t want = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (last - 1 + want > n)
+            n = last - 1;
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return n;
 }

@@ -1,25 +1,61 @@
 /*
- * describe.c — what each cluster is about: the terms of highest centroid
- * weight, the papers nearest the centroid, and the cohesion (mean cosine of
- * the members to their centroid).  One pass over the documents sorts them
- * into clusters; each cluster then keeps its best terms and papers with a
- * partial selection, O(dim + size) per cluster.
+ * describe.c — what each cluster is about (see describe.h for the scores).
+ *
+ * One pass sorts the documents into clusters (pc_clusters_members).  Each
+ * cluster then, on its own thread:
+ *   - keeps its best centroid terms and its most central papers with partial
+ *     selections, O(dim + size);
+ *   - counts, in a V-sized counter of its thread, the documents of the
+ *     cluster holding each term (the pattern of X's rows), and ranks the
+ *     terms it touched by the log-odds z-score of Monroe et al. (2008)
+ *     against the rest of the corpus: O(non-zeros of the cluster), then the
+ *     counter is cleared term by term, never wholesale;
+ *   - reads its phrase_docs most central papers again through a tokenizer
+ *     without stop words (so that "learning of graphs" is not the phrase
+ *     "learning graphs"), counting which of its top terms follow which, and
+ *     builds its label from the terms and phrases.
+ * Last, the quality figures: bit sets over the papers (or a sample) of every
+ * top term of every cluster, one pass over their non-zeros, and NPMI per pair
+ * of a cluster's top terms from popcounts of the bit sets' intersections.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "internal.h"
 #include "paperclust/describe.h"
+#include "strmap_internal.h"
 
-/* Keeps the `cap` best (value desc, index asc) of a stream in best_idx/best_val, sorted. */
+void pc_describe_options_default(pc_describe_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->n_terms = 20;
+    opt->n_distinctive = 20;
+    opt->n_label = 3;
+    opt->n_central = 5;
+    opt->n_quality = 10;
+    opt->phrase_docs = 300;
+    opt->coherence_sample = 100000;
+    opt->seed = 1;
+}
+
+/* Keeps the `cap` best (value desc, then index asc) of a stream, sorted, in
+ * best_idx/best_val; the stream may come in any order. */
 static void keep_best(int32_t *best_idx, float *best_val, int32_t *count, int32_t cap,
                       int32_t idx, float val)
 {
     int32_t n = *count;
-    if (n == cap && !(val > best_val[n - 1]))
-        return; /* not better than the worst kept (equal values: lower index wins, and it came first) */
+    if (cap <= 0)
+        return;
+    if (n == cap && !(val > best_val[n - 1] || (val == best_val[n - 1] && idx < best_idx[n - 1])))
+        return;
     int32_t pos = n < cap ? n : cap - 1;
-    while (pos > 0 && val > best_val[pos - 1]) {
+    while (pos > 0 &&
+           (val > best_val[pos - 1] || (val == best_val[pos - 1] && idx < best_idx[pos - 1]))) {
         best_idx[pos] = best_idx[pos - 1];
         best_val[pos] = best_val[pos - 1];
         pos--;
@@ -30,10 +66,38 @@ static void keep_best(int32_t *best_idx, float *best_val, int32_t *count, int32_
         *count = n + 1;
 }
 
-static pc_status describe_one(const pc_clusters *clusters, int32_t c, const int32_t *members,
-                              int64_t n_members, int32_t n_terms, int32_t n_central,
-                              pc_cluster_description *out)
+/* Everything the clusters share, read-only while they are described. */
+typedef struct context {
+    const pc_describe_input *in;
+    const pc_describe_options *opt;
+    const int64_t *start;     /* k + 1: the members of cluster c are members[start[c]..] */
+    const int32_t *members;
+    const int32_t *df;        /* V: documents holding each term */
+    double total;             /* Σ df: the prior's α0 */
+    const unsigned char *boilerplate; /* V: 1 for terms that never rank as distinctive */
+} context;
+
+/* What one thread reuses from cluster to cluster. */
+typedef struct scratch {
+    int32_t *count;           /* V, zero between clusters */
+    int32_t *touched;         /* the terms counted */
+    pc_tokenizer *tokenizer;  /* for phrases; NULL without a corpus */
+    int32_t *phrase_doc;      /* phrase_docs */
+    float *phrase_sim;
+    char *text;               /* a label being built */
+    size_t text_cap;
+    int32_t *slot;            /* per token of a text: its top-term slot or -1 */
+    size_t slot_cap;
+} scratch;
+
+/* ---- centroid terms, central papers, cohesion ---- */
+
+static int describe_centroid(const context *x, int32_t c, pc_cluster_description *out)
 {
+    const pc_clusters *clusters = x->in->clusters;
+    const int32_t *members = x->members + x->start[c];
+    int64_t n_members = x->start[c + 1] - x->start[c];
+    int32_t n_terms = x->opt->n_terms, n_central = x->opt->n_central;
     out->size = n_members;
     out->term = pc_malloc_array((size_t)n_terms, sizeof *out->term);
     out->weight = pc_malloc_array((size_t)n_terms, sizeof *out->weight);
@@ -41,55 +105,759 @@ static pc_status describe_one(const pc_clusters *clusters, int32_t c, const int3
     float *central_sim = pc_malloc_array((size_t)n_central, sizeof *central_sim);
     if (!out->term || !out->weight || !out->central || !central_sim) {
         free(central_sim);
-        return PC_ERR_NOMEM;
+        return -1;
     }
     const float *centroid = clusters->centroid + (size_t)c * (size_t)clusters->dim;
     for (int32_t j = 0; j < clusters->dim; j++)
-        if (centroid[j] > 0.0f && n_terms > 0)
+        if (centroid[j] > 0.0f)
             keep_best(out->term, out->weight, &out->n_terms, n_terms, j, centroid[j]);
     double total = 0.0;
     for (int64_t m = 0; m < n_members; m++) {
         int32_t i = members[m];
         total += clusters->similarity[i];
-        if (n_central > 0)
-            keep_best(out->central, central_sim, &out->n_central, n_central, i,
-                      clusters->similarity[i]);
+        keep_best(out->central, central_sim, &out->n_central, n_central, i,
+                  clusters->similarity[i]);
     }
     out->cohesion = n_members > 0 ? total / (double)n_members : 0.0;
     free(central_sim);
+    return 0;
+}
+
+/* ---- distinctive terms ---- */
+
+/* Monroe et al.'s z for a term of y_c of the cluster's n_c and y_r of the
+ * rest's n_r document-term pairs, with prior alpha (α0 = total). */
+static double log_odds_z(double y_c, double n_c, double y_r, double n_r, double alpha,
+                         double total)
+{
+    double delta = log((y_c + alpha) / (n_c + total - y_c - alpha)) -
+                   log((y_r + alpha) / (n_r + total - y_r - alpha));
+    return delta / sqrt(1.0 / (y_c + alpha) + 1.0 / (y_r + alpha));
+}
+
+static int distinctive_terms(const context *x, int32_t c, scratch *s,
+                             pc_cluster_description *out)
+{
+    const pc_csr *X = x->in->X;
+    int32_t cap = x->opt->n_distinctive, n_touched = 0;
+    out->distinctive = pc_malloc_array((size_t)cap, sizeof *out->distinctive);
+    out->score = pc_malloc_array((size_t)cap, sizeof *out->score);
+    if (!out->distinctive || !out->score)
+        return -1;
+    double n_c = 0.0;
+    for (int64_t m = x->start[c]; m < x->start[c + 1]; m++) {
+        int32_t i = x->members[m];
+        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
+            int32_t t = X->col[p];
+            if (s->count[t]++ == 0)
+                s->touched[n_touched++] = t;
+        }
+        n_c += (double)(X->row_ptr[i + 1] - X->row_ptr[i]);
+    }
+    double n_r = x->total - n_c;
+    for (int32_t j = 0; j < n_touched; j++) {
+        int32_t t = s->touched[j];
+        double y_c = s->count[t], y_r = (double)x->df[t] - y_c;
+        s->count[t] = 0;
+        if (y_c < 2 || x->boilerplate[t])
+            continue;
+        double z = log_odds_z(y_c, n_c, y_r, n_r, x->df[t], x->total);
+        if (z > 0.0 && isfinite(z))
+            keep_best(out->distinctive, out->score, &out->n_distinctive, cap, t, (float)z);
+    }
+    return 0;
+}
+
+/* ---- labels ---- */
+
+#define MAX_TOP 16   /* top terms a phrase may join (n_quality, at most this) */
+#define MAX_WORDS 4  /* words in one label item */
+
+/*
+ * How the cluster's top distinctive terms sit in its central papers: how
+ * often each appears, how often b follows a directly or across one stop word
+ * ("chain of thought"), and which other words come right before or after a
+ * top term ("large language" → "models").
+ */
+typedef struct phrase_stats {
+    int32_t n;
+    const char *top[MAX_TOP];
+    size_t top_len[MAX_TOP];
+    int32_t single[MAX_TOP];
+    int32_t direct[MAX_TOP][MAX_TOP];
+    int32_t across[MAX_TOP][MAX_TOP];     /* with one stop word between */
+    int32_t connector[MAX_TOP][MAX_TOP];  /* that stop word (majority vote), a word id */
+    int32_t votes[MAX_TOP][MAX_TOP];
+    pc_strmap *words;                     /* other words seen next to a top term */
+    int32_t *next, *prev;                 /* [word × MAX_TOP]: after / before top term j */
+    int32_t words_cap;
+} phrase_stats;
+
+/* The slot of `term` among the top terms, or -1. */
+static int32_t slot_of(const phrase_stats *f, const char *term, size_t len)
+{
+    for (int32_t j = 0; j < f->n; j++)
+        if (f->top_len[j] == len && memcmp(f->top[j], term, len) == 0)
+            return j;
+    return -1;
+}
+
+/* The id of a word next to a top term, its counters grown to fit; -1 when out of memory. */
+static int32_t word_id(phrase_stats *f, const char *word, size_t len)
+{
+    int32_t id = pc_strmap_intern(f->words, word, len, NULL);
+    if (id < 0 || id < f->words_cap)
+        return id;
+    int32_t cap = f->words_cap ? 2 * f->words_cap : 256;
+    int32_t *next = pc_realloc_array(f->next, (size_t)cap * MAX_TOP, sizeof *next);
+    if (!next)
+        return -1;
+    f->next = next;
+    int32_t *prev = pc_realloc_array(f->prev, (size_t)cap * MAX_TOP, sizeof *prev);
+    if (!prev)
+        return -1;
+    f->prev = prev;
+    memset(f->next + (size_t)f->words_cap * MAX_TOP, 0,
+           (size_t)(cap - f->words_cap) * MAX_TOP * sizeof *next);
+    memset(f->prev + (size_t)f->words_cap * MAX_TOP, 0,
+           (size_t)(cap - f->words_cap) * MAX_TOP * sizeof *prev);
+    f->words_cap = cap;
+    return id;
+}
+
+/* Counts the top terms and their neighbours in one tokenized text. */
+static int count_text(phrase_stats *f, const pc_tokens *tokens, const pc_stoplist *stop,
+                      int32_t *slot)
+{
+    size_t m = tokens->count;
+    for (size_t t = 0; t < m; t++)
+        slot[t] = slot_of(f, tokens->term[t], tokens->length[t]);
+    for (size_t t = 0; t < m; t++) {
+        int32_t a = slot[t];
+        if (a < 0)
+            continue;
+        f->single[a]++;
+        if (t + 1 < m && slot[t + 1] >= 0) {
+            f->direct[a][slot[t + 1]]++;
+        } else if (t + 1 < m) {
+            int is_stop = pc_stoplist_contains(stop, tokens->term[t + 1], tokens->length[t + 1]);
+            int32_t w = word_id(f, tokens->term[t + 1], tokens->length[t + 1]);
+            if (w < 0)
+                return -1;
+            if (is_stop && t + 2 < m && slot[t + 2] >= 0) {
+                int32_t b = slot[t + 2];
+                f->across[a][b]++;
+                if (f->votes[a][b] == 0) /* Boyer-Moore majority vote */
+                    f->connector[a][b] = w;
+                f->votes[a][b] += f->connector[a][b] == w ? 1 : -1;
+            } else if (!is_stop) {
+                f->next[(size_t)w * MAX_TOP + (size_t)a]++;
+            }
+        }
+        if (t > 0 && slot[t - 1] < 0 &&
+            !pc_stoplist_contains(stop, tokens->term[t - 1], tokens->length[t - 1])) {
+            int32_t w = word_id(f, tokens->term[t - 1], tokens->length[t - 1]);
+            if (w < 0)
+                return -1;
+            f->prev[(size_t)w * MAX_TOP + (size_t)a]++;
+        }
+    }
+    return 0;
+}
+
+/* Reads the cluster's most central papers into f.  0, or -1 when out of memory. */
+static int count_phrases(const context *x, int32_t c, scratch *s,
+                         const pc_cluster_description *d, phrase_stats *f)
+{
+    const pc_clusters *clusters = x->in->clusters;
+    const pc_stoplist *stop = x->in->tokenize ? x->in->tokenize->stoplist : NULL;
+    f->n = d->n_distinctive < x->opt->n_quality ? d->n_distinctive : x->opt->n_quality;
+    if (f->n > MAX_TOP)
+        f->n = MAX_TOP;
+    for (int32_t j = 0; j < f->n; j++) {
+        f->top[j] = x->in->vocab->term[d->distinctive[j]];
+        f->top_len[j] = strlen(f->top[j]);
+    }
+    if (!s->tokenizer || f->n == 0)
+        return 0;
+    if (!(f->words = pc_strmap_new()))
+        return -1;
+    int32_t n_docs = 0;
+    for (int64_t m = x->start[c]; m < x->start[c + 1]; m++)
+        keep_best(s->phrase_doc, s->phrase_sim, &n_docs, x->opt->phrase_docs, x->members[m],
+                  clusters->similarity[x->members[m]]);
+    for (int32_t k = 0; k < n_docs; k++) {
+        const char *text = x->in->corpus->text[s->phrase_doc[k]];
+        pc_tokens tokens;
+        if (pc_tokenize(s->tokenizer, text, strlen(text), &tokens, NULL) != PC_OK)
+            return -1;
+        if (tokens.count > s->slot_cap) {
+            int32_t *slot = pc_realloc_array(s->slot, tokens.count, sizeof *slot);
+            if (!slot)
+                return -1;
+            s->slot = slot;
+            s->slot_cap = tokens.count;
+        }
+        if (count_text(f, &tokens, stop, s->slot) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void phrase_stats_free(phrase_stats *f)
+{
+    pc_strmap_free(f->words);
+    free(f->next);
+    free(f->prev);
+}
+
+/* How strongly b follows a: directly or across a stop word. */
+static int32_t strength(const phrase_stats *f, int32_t a, int32_t b)
+{
+    return f->direct[a][b] + f->across[a][b];
+}
+
+/* 1 when a and b make a phrase (see describe.h): b follows a at least 3
+ * times, in at least half the occurrences of the rarer of the two and a
+ * fifth of the commoner's (so that "networks (CNNs)" is no phrase). */
+static int is_phrase(const phrase_stats *f, int32_t a, int32_t b)
+{
+    int32_t together = strength(f, a, b);
+    int32_t rarer = f->single[a] < f->single[b] ? f->single[a] : f->single[b];
+    int32_t commoner = f->single[a] < f->single[b] ? f->single[b] : f->single[a];
+    return a != b && together >= 3 && 2 * together >= rarer && 5 * together >= commoner;
+}
+
+/* The unused top term making the strongest phrase after (after = 1) or
+ * before `j`, or -1 (ties: the better-ranked term). */
+static int32_t best_partner(const phrase_stats *f, const unsigned char *used, int32_t j,
+                            int after)
+{
+    int32_t best = -1, best_strength = 0;
+    for (int32_t e = 0; e < f->n; e++) {
+        int32_t a = after ? j : e, b = after ? e : j;
+        if (!used[e] && is_phrase(f, a, b) && strength(f, a, b) > best_strength) {
+            best = e;
+            best_strength = strength(f, a, b);
+        }
+    }
+    return best;
+}
+
+/* How often word (a top term >= 0, another word -1 - id) comes right after
+ * (after = 1) or before top term j. */
+static int32_t times_next_to(const phrase_stats *f, int32_t j, int32_t word, int after)
+{
+    if (word >= 0)
+        return after ? f->direct[j][word] : f->direct[word][j];
+    return (after ? f->next : f->prev)[(size_t)(-1 - word) * MAX_TOP + (size_t)j];
+}
+
+/* The word most often right after (after = 1) or before top term j — an
+ * unused top term or any other word that is not a stop word — when it is
+ * there in at least half of j's occurrences, at least 3 times ("large
+ * language" → "models", "anomaly" → "detection"): 1 and *word (as in
+ * times_next_to), else 0. */
+static int completion(const phrase_stats *f, const unsigned char *used, int32_t j, int after,
+                      int32_t *word)
+{
+    int32_t best_times = 0, others = f->words ? pc_strmap_count(f->words) : 0;
+    for (int32_t e = 0; e < f->n; e++)
+        if (!used[e] && times_next_to(f, j, e, after) > best_times) {
+            *word = e;
+            best_times = times_next_to(f, j, e, after);
+        }
+    for (int32_t w = 0; w < others; w++)
+        if (times_next_to(f, j, -1 - w, after) > best_times) {
+            *word = -1 - w;
+            best_times = times_next_to(f, j, -1 - w, after);
+        }
+    return best_times >= 3 && 2 * best_times >= f->single[j];
+}
+
+/* One label item: up to MAX_WORDS words, each a top term (>= 0) or another
+ * word (-1 - its id), with the stop word (a word id, or -1) before each. */
+typedef struct label_item {
+    int32_t n;
+    int32_t word[MAX_WORDS];
+    int32_t joint[MAX_WORDS];
+} label_item;
+
+static void item_add(label_item *item, int32_t word, int32_t joint, int front)
+{
+    if (front) {
+        memmove(item->word + 1, item->word, (size_t)item->n * sizeof *item->word);
+        memmove(item->joint + 1, item->joint, (size_t)item->n * sizeof *item->joint);
+        item->joint[1] = joint;
+        item->word[0] = word;
+        item->joint[0] = -1;
+    } else {
+        item->word[item->n] = word;
+        item->joint[item->n] = joint;
+    }
+    item->n++;
+}
+
+/* The stop word to show between top terms a and b, or -1 when they meet directly. */
+static int32_t joint_of(const phrase_stats *f, int32_t a, int32_t b)
+{
+    return f->across[a][b] > f->direct[a][b] ? f->connector[a][b] : -1;
+}
+
+/* Grows top term j into a phrase: the top terms it makes phrases with (at
+ * most three), then a completing word on either side (at most four words). */
+static label_item grow_item(const phrase_stats *f, unsigned char *used, int32_t j)
+{
+    label_item item = {1, {j}, {-1}};
+    used[j] = 1;
+    for (int round = 0; round < 2 && item.n < 3; round++) {
+        int32_t first = item.word[0], last = item.word[item.n - 1];
+        int32_t right = best_partner(f, used, last, 1);
+        int32_t left = right < 0 ? best_partner(f, used, first, 0) : -1;
+        if (right >= 0) {
+            used[right] = 1;
+            item_add(&item, right, joint_of(f, last, right), 0);
+        } else if (left >= 0) {
+            used[left] = 1;
+            item_add(&item, left, joint_of(f, left, first), 1);
+        } else {
+            break;
+        }
+    }
+    for (int after = 1; after >= 0; after--) {
+        int32_t end = after ? item.word[item.n - 1] : item.word[0];
+        if (item.n == MAX_WORDS || end < 0)
+            continue;
+        int32_t w;
+        if (!completion(f, used, end, after, &w))
+            continue;
+        if (w >= 0)
+            used[w] = 1;
+        item_add(&item, w, -1, !after);
+    }
+    return item;
+}
+
+/* 1 when one word is the other's plural by a final "s" or "y" → "ies"
+ * ("agent" / "agents", "anomaly" / "anomalies"). */
+static int plural_pair(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > lb)
+        return plural_pair(b, a);
+    if (lb == la + 1 && b[la] == 's' && memcmp(a, b, la) == 0)
+        return 1;
+    return la >= 2 && lb == la + 2 && a[la - 1] == 'y' && memcmp(a, b, la - 1) == 0 &&
+           strcmp(b + la - 1, "ies") == 0;
+}
+
+/* Appends `piece` to the label being built in s->text (*len bytes so far). */
+static int append_text(scratch *s, size_t *len, const char *piece)
+{
+    size_t add = strlen(piece);
+    if (pc_reserve_bytes(&s->text, &s->text_cap, *len, add + 1) != 0)
+        return -1;
+    memcpy(s->text + *len, piece, add + 1);
+    *len += add;
+    return 0;
+}
+
+static const char *word_text(const phrase_stats *f, int32_t word)
+{
+    return word >= 0 ? f->top[word] : pc_strmap_key(f->words, -1 - word, NULL);
+}
+
+/* 1 when top term j repeats a word of the label so far, or its plural. */
+static int repeats(const phrase_stats *f, const label_item *items, int32_t n_items, int32_t j)
+{
+    for (int32_t i = 0; i < n_items; i++)
+        for (int32_t w = 0; w < items[i].n; w++) {
+            const char *word = word_text(f, items[i].word[w]);
+            if (strcmp(word, f->top[j]) == 0 || plural_pair(word, f->top[j]))
+                return 1;
+        }
+    return 0;
+}
+
+/*
+ * The label: the best distinctive terms in rank order, each grown into a
+ * phrase (grow_item), skipping terms already in the label or differing from
+ * one only by a plural "s".  Without distinctive terms, the best centroid
+ * terms.  Items are joined by ", ".
+ */
+static int build_label(const context *x, int32_t c, scratch *s, pc_cluster_description *d)
+{
+    const pc_vocab *vocab = x->in->vocab;
+    size_t len = 0;
+    if (append_text(s, &len, "") != 0)
+        return -1;
+    if (d->n_distinctive == 0) {
+        for (int32_t j = 0; vocab && j < d->n_terms && j < x->opt->n_label; j++)
+            if ((j && append_text(s, &len, ", ") != 0) ||
+                append_text(s, &len, vocab->term[d->term[j]]) != 0)
+                return -1;
+        d->label = pc_strndup(s->text, len);
+        return d->label ? 0 : -1;
+    }
+    phrase_stats *f = pc_calloc(1, sizeof *f);
+    label_item items[MAX_TOP];
+    unsigned char used[MAX_TOP] = {0};
+    int32_t n_items = 0;
+    int failed = !f || count_phrases(x, c, s, d, f) != 0;
+    for (int32_t j = 0; !failed && j < f->n && n_items < x->opt->n_label; j++)
+        if (!used[j] && !repeats(f, items, n_items, j))
+            items[n_items++] = grow_item(f, used, j);
+    for (int32_t i = 0; !failed && i < n_items; i++) {
+        failed |= i > 0 && append_text(s, &len, ", ") != 0;
+        for (int32_t w = 0; !failed && w < items[i].n; w++) {
+            failed |= w > 0 && append_text(s, &len, " ") != 0;
+            if (!failed && items[i].joint[w] >= 0)
+                failed |= append_text(s, &len, word_text(f, -1 - items[i].joint[w])) != 0 ||
+                          append_text(s, &len, " ") != 0;
+            failed |= !failed && append_text(s, &len, word_text(f, items[i].word[w])) != 0;
+        }
+    }
+    if (f)
+        phrase_stats_free(f);
+    free(f);
+    if (failed)
+        return -1;
+    d->label = pc_strndup(s->text, len);
+    return d->label ? 0 : -1;
+}
+
+/* ---- one cluster ---- */
+
+static int describe_one(const context *x, int32_t c, scratch *s, pc_cluster_description *out)
+{
+    out->coherence = out->exclusivity = NAN;
+    out->centroid_coherence = out->centroid_exclusivity = NAN;
+    if (describe_centroid(x, c, out) != 0)
+        return -1;
+    if (x->in->X && x->in->vocab && distinctive_terms(x, c, s, out) != 0)
+        return -1;
+    return build_label(x, c, s, out);
+}
+
+/* ---- quality: coherence and exclusivity ---- */
+
+/* The top n terms of cluster c's list of one kind (0 centroid, 1 distinctive). */
+static int32_t top_list(const pc_cluster_description *d, int kind, int32_t n,
+                        const int32_t **terms)
+{
+    *terms = kind ? d->distinctive : d->term;
+    int32_t have = kind ? d->n_distinctive : d->n_terms;
+    return have < n ? have : n;
+}
+
+/* 64-bit FNV-1a of a document's id and the seed: whether it is in the sample
+ * depends on the paper, not on where it stands in the input. */
+static uint64_t sample_hash(const char *id, uint64_t seed)
+{
+    uint64_t h = 1469598103934665603ULL ^ seed;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 31);
+}
+
+typedef struct bitsets {
+    int32_t n_sets;
+    size_t words;             /* 64-bit words per set */
+    uint64_t *bits;           /* n_sets × words */
+    int32_t *slot;            /* V: the set of each top term, or -1 */
+    double n_sampled;
+} bitsets;
+
+/* Marks, for every top term of any cluster, the sampled papers holding it. */
+static int fill_bitsets(const context *x, const pc_description *d, bitsets *b)
+{
+    const pc_csr *X = x->in->X;
+    int32_t V = X->n_cols, q = x->opt->n_quality;
+    b->slot = pc_malloc_array((size_t)V, sizeof *b->slot);
+    if (!b->slot)
+        return -1;
+    for (int32_t t = 0; t < V; t++)
+        b->slot[t] = -1;
+    for (int32_t c = 0; c < d->k; c++)
+        for (int kind = 0; kind < 2; kind++) {
+            const int32_t *terms;
+            int32_t n = top_list(&d->cluster[c], kind, q, &terms);
+            for (int32_t j = 0; j < n; j++)
+                if (b->slot[terms[j]] < 0)
+                    b->slot[terms[j]] = b->n_sets++;
+        }
+    int64_t sample = x->opt->coherence_sample;
+    int all = sample <= 0 || X->n_rows <= sample || !x->in->corpus;
+    double share = ldexp((double)sample / X->n_rows, 64); /* of the hash range */
+    uint64_t cut = all || share >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)share;
+    b->words = ((size_t)X->n_rows + 63) / 64;
+    b->bits = pc_calloc((size_t)b->n_sets > 0 ? (size_t)b->n_sets : 1, b->words * sizeof *b->bits);
+    if (!b->bits)
+        return -1;
+    for (int32_t i = 0; i < X->n_rows; i++) {
+        if (!all && sample_hash(x->in->corpus->id[i], x->opt->seed) > cut)
+            continue;
+        b->n_sampled++;
+        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
+            int32_t s = b->slot[X->col[p]];
+            if (s >= 0)
+                b->bits[(size_t)s * b->words + (size_t)i / 64] |= 1ULL << (i % 64);
+        }
+    }
+    return 0;
+}
+
+static double papers_with(const bitsets *b, int32_t s, int32_t other)
+{
+    const uint64_t *u = b->bits + (size_t)s * b->words, *v = b->bits + (size_t)other * b->words;
+    uint64_t n = 0;
+    for (size_t w = 0; w < b->words; w++)
+        n += (uint64_t)__builtin_popcountll(other >= 0 ? u[w] & v[w] : u[w]);
+    return (double)n;
+}
+
+/* Mean NPMI over the pairs of terms[0..n): ln(P(a,b)/(P(a)P(b))) / −ln P(a,b),
+ * −1 for a pair never seen together, 1 for two terms in every paper. */
+static double mean_npmi(const bitsets *b, const int32_t *terms, int32_t n)
+{
+    if (n < 2 || b->n_sampled == 0)
+        return NAN;
+    double sum = 0.0;
+    int32_t pairs = 0;
+    for (int32_t i = 0; i < n; i++)
+        for (int32_t j = i + 1; j < n; j++, pairs++) {
+            int32_t si = b->slot[terms[i]], sj = b->slot[terms[j]];
+            double pa = papers_with(b, si, -1) / b->n_sampled;
+            double pb = papers_with(b, sj, -1) / b->n_sampled;
+            double pab = papers_with(b, si, sj) / b->n_sampled;
+            if (pab <= 0.0)
+                sum += -1.0;
+            else if (pab >= 1.0)
+                sum += 1.0;
+            else
+                sum += log(pab / (pa * pb)) / -log(pab);
+        }
+    return sum / pairs;
+}
+
+static int score_quality(const context *x, pc_description *d)
+{
+    const pc_csr *X = x->in->X;
+    bitsets b = {0};
+    int32_t *lists = pc_calloc((size_t)X->n_cols, sizeof *lists); /* clusters listing a term */
+    if (!lists || fill_bitsets(x, d, &b) != 0) {
+        free(lists);
+        free(b.slot);
+        free(b.bits);
+        return -1;
+    }
+    for (int kind = 0; kind < 2; kind++) {
+        const int32_t *terms;
+        memset(lists, 0, (size_t)X->n_cols * sizeof *lists);
+        for (int32_t c = 0; c < d->k; c++)
+            for (int32_t j = 0, n = top_list(&d->cluster[c], kind, x->opt->n_quality, &terms);
+                 j < n; j++)
+                lists[terms[j]]++;
+        for (int32_t c = 0; c < d->k; c++) {
+            pc_cluster_description *cd = &d->cluster[c];
+            int32_t n = top_list(cd, kind, x->opt->n_quality, &terms), alone = 0;
+            for (int32_t j = 0; j < n; j++)
+                alone += lists[terms[j]] == 1;
+            double coherence = mean_npmi(&b, terms, n);
+            double exclusivity = n > 0 ? (double)alone / n : NAN;
+            if (kind) {
+                cd->coherence = coherence;
+                cd->exclusivity = exclusivity;
+            } else {
+                cd->centroid_coherence = coherence;
+                cd->centroid_exclusivity = exclusivity;
+            }
+        }
+    }
+    free(lists);
+    free(b.slot);
+    free(b.bits);
+    return 0;
+}
+
+/* ---- the whole ---- */
+
+/* Marks the terms that are boilerplate or, for a bigram, hold a boilerplate
+ * word; the list's words pass through the tokenizer first, so that stems
+ * match stems. */
+static int mark_boilerplate(const pc_describe_input *in, pc_tokenizer *tok, unsigned char *mark)
+{
+    const pc_vocab *vocab = in->vocab;
+    pc_strmap *words = pc_strmap_new();
+    if (!words)
+        return -1;
+    for (int32_t i = 0; i < pc_stoplist_count(in->boilerplate); i++) {
+        size_t len;
+        const char *word = pc_stoplist_word(in->boilerplate, i, &len);
+        pc_tokens tokens;
+        if (pc_strmap_intern(words, word, len, NULL) < 0 ||
+            (tok && pc_tokenize(tok, word, len, &tokens, NULL) != PC_OK)) {
+            pc_strmap_free(words);
+            return -1;
+        }
+        for (size_t t = 0; tok && t < tokens.count; t++)
+            if (pc_strmap_intern(words, tokens.term[t], tokens.length[t], NULL) < 0) {
+                pc_strmap_free(words);
+                return -1;
+            }
+    }
+    for (int32_t t = 0; t < vocab->n_terms; t++) {
+        const char *term = vocab->term[t], *space = strchr(term, ' ');
+        size_t len = strlen(term);
+        mark[t] = pc_strmap_find(words, term, len) >= 0 ||
+                  (space && (pc_strmap_find(words, term, (size_t)(space - term)) >= 0 ||
+                             pc_strmap_find(words, space + 1, strlen(space + 1)) >= 0));
+    }
+    pc_strmap_free(words);
+    return 0;
+}
+
+static pc_status check_input(const pc_describe_input *in, const pc_describe_options *opt,
+                             pc_error *err)
+{
+    if (opt->n_terms < 0 || opt->n_central < 0 || opt->n_distinctive < 0 || opt->n_label < 0 ||
+        opt->n_quality < 0 || opt->phrase_docs < 0)
+        return pc_fail(err, PC_ERR_INVALID, "describe: negative number of terms or papers");
+    const pc_csr *X = in->X;
+    if (X && (X->n_rows != in->clusters->n_docs || !in->vocab ||
+              in->vocab->n_terms != X->n_cols ||
+              (in->corpus && in->corpus->n_docs != X->n_rows)))
+        return pc_fail(err, PC_ERR_INVALID, "describe: the matrix, vocabulary, corpus and "
+                                            "clusters do not match");
     return PC_OK;
 }
 
-pc_status pc_describe(const pc_clusters *clusters, int32_t n_terms, int32_t n_central,
+/* Per-thread buffers; the tokenizers only when phrases are read. */
+static int scratch_new(const pc_describe_input *in, const pc_describe_options *opt, scratch *s)
+{
+    memset(s, 0, sizeof *s);
+    if (in->X) {
+        s->count = pc_calloc((size_t)in->X->n_cols, sizeof *s->count);
+        s->touched = pc_malloc_array((size_t)in->X->n_cols, sizeof *s->touched);
+        if (!s->count || !s->touched)
+            return -1;
+    }
+    if (in->X && in->corpus && opt->phrase_docs > 0) {
+        pc_tokenize_options topt;
+        if (in->tokenize)
+            topt = *in->tokenize;
+        else
+            pc_tokenize_options_default(&topt);
+        topt.stoplist = NULL;
+        topt.ngram_max = 1;
+        s->phrase_doc = pc_malloc_array((size_t)opt->phrase_docs, sizeof *s->phrase_doc);
+        s->phrase_sim = pc_malloc_array((size_t)opt->phrase_docs, sizeof *s->phrase_sim);
+        if (!s->phrase_doc || !s->phrase_sim ||
+            pc_tokenizer_new(&topt, &s->tokenizer, NULL) != PC_OK)
+            return -1;
+    }
+    return 0;
+}
+
+static void scratch_free(scratch *s)
+{
+    free(s->count);
+    free(s->touched);
+    pc_tokenizer_free(s->tokenizer);
+    free(s->phrase_doc);
+    free(s->phrase_sim);
+    free(s->text);
+    free(s->slot);
+}
+
+/* Describes every cluster, in parallel; 0 or -1 (out of memory). */
+static int describe_all(const context *x, int threads, pc_description *d)
+{
+    scratch *s = pc_calloc((size_t)threads, sizeof *s);
+    int failed = !s;
+    for (int t = 0; !failed && t < threads; t++)
+        failed = scratch_new(x->in, x->opt, &s[t]) != 0;
+    if (!failed) {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(| : failed)
+        for (int32_t c = 0; c < d->k; c++) {
+            int t = 0;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+#endif
+            failed |= describe_one(x, c, &s[t], &d->cluster[c]) != 0;
+        }
+    }
+    for (int t = 0; s && t < threads; t++)
+        scratch_free(&s[t]);
+    free(s);
+    return failed ? -1 : 0;
+}
+
+pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *opt,
                       pc_description **out, pc_error *err)
 {
     *out = NULL;
-    if (n_terms < 0 || n_central < 0)
-        return pc_fail(err, PC_ERR_INVALID, "describe: negative number of terms or papers");
+    pc_status status = check_input(in, opt, err);
+    if (status != PC_OK)
+        return status;
+    const pc_clusters *clusters = in->clusters;
     int32_t k = clusters->k, n = clusters->n_docs;
+    int threads = pc_thread_count(opt->threads);
     pc_description *d = pc_calloc(1, sizeof *d);
     int64_t *start = pc_calloc((size_t)k + 1, sizeof *start);
     int32_t *members = pc_malloc_array((size_t)n, sizeof *members);
-    pc_status status = PC_OK;
-    if (!d || !start || !members || !(d->cluster = pc_calloc((size_t)k, sizeof *d->cluster))) {
-        status = pc_fail_nomem(err, "describing clusters");
-        goto done;
-    }
+    int32_t *df = NULL;
+    unsigned char *boilerplate = NULL;
+    pc_tokenizer *tok = NULL;
+    if (!d || !start || !members || !(d->cluster = pc_calloc((size_t)k, sizeof *d->cluster)))
+        goto nomem;
     d->k = k;
     pc_clusters_members(clusters, start, members);
-    for (int32_t c = 0; c < k && status == PC_OK; c++)
-        if (describe_one(clusters, c, members + start[c], start[c + 1] - start[c], n_terms,
-                         n_central, &d->cluster[c]) != PC_OK)
-            status = pc_fail_nomem(err, "describing clusters");
-done:
+    context x = {in, opt, start, members, NULL, 0.0, NULL};
+    if (in->X) {
+        const pc_csr *X = in->X;
+        df = pc_calloc((size_t)X->n_cols, sizeof *df);
+        boilerplate = pc_calloc((size_t)X->n_cols, 1);
+        if (!df || !boilerplate)
+            goto nomem;
+        for (int64_t p = 0; p < X->nnz; p++)
+            df[X->col[p]]++;
+        x.df = df;
+        x.total = (double)X->nnz;
+        if (in->boilerplate) {
+            pc_tokenize_options topt;
+            if (in->tokenize)
+                topt = *in->tokenize;
+            else
+                pc_tokenize_options_default(&topt);
+            topt.stoplist = NULL;
+            topt.ngram_max = 1;
+            topt.min_token_len = 1;
+            if (pc_tokenizer_new(&topt, &tok, NULL) != PC_OK ||
+                mark_boilerplate(in, tok, boilerplate) != 0)
+                goto nomem;
+        }
+        x.boilerplate = boilerplate;
+    }
+    if (describe_all(&x, threads, d) != 0 || (in->X && score_quality(&x, d) != 0))
+        goto nomem;
     free(start);
     free(members);
-    if (status != PC_OK) {
-        pc_description_free(d);
-        return status;
-    }
+    free(df);
+    free(boilerplate);
+    pc_tokenizer_free(tok);
     *out = d;
     return PC_OK;
+nomem:
+    free(start);
+    free(members);
+    free(df);
+    free(boilerplate);
+    pc_tokenizer_free(tok);
+    pc_description_free(d);
+    return pc_fail_nomem(err, "describing clusters");
 }
 
 void pc_description_free(pc_description *description)
@@ -97,9 +865,13 @@ void pc_description_free(pc_description *description)
     if (!description)
         return;
     for (int32_t c = 0; description->cluster && c < description->k; c++) {
-        free(description->cluster[c].term);
-        free(description->cluster[c].weight);
-        free(description->cluster[c].central);
+        pc_cluster_description *d = &description->cluster[c];
+        free(d->term);
+        free(d->weight);
+        free(d->central);
+        free(d->distinctive);
+        free(d->score);
+        free(d->label);
     }
     free(description->cluster);
     free(description);

@@ -14,9 +14,11 @@
  * Dense work (norms, scaling, dot products, matrix products) goes to BLAS.
  */
 #include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <string.h>
 
+#include "internal.h"
 #include "linalg_internal.h"
 
 void pc_csr_times_dense(const pc_csr *X, int32_t row_begin, int32_t row_end, const float *B,
@@ -90,4 +92,56 @@ void pc_gemm_nt(int32_t m, int32_t n, int32_t kk, const float *A, const float *B
 void pc_blas_threads(int threads)
 {
     openblas_set_num_threads(threads);
+}
+
+int pc_map_points(const float *C, int32_t k, int32_t dim, double *xy)
+{
+    memset(xy, 0, (size_t)k * 2 * sizeof *xy);
+    if (k < 2)
+        return 0;
+    float *gram = pc_malloc_array((size_t)k * (size_t)k, sizeof *gram);
+    double *B = pc_malloc_array((size_t)k * (size_t)k, sizeof *B);
+    double *mean = pc_calloc((size_t)k, sizeof *mean);
+    double w[2];
+    double *vec = pc_malloc_array((size_t)k * 2, sizeof *vec);
+    lapack_int *support = pc_malloc_array((size_t)4, sizeof *support);
+    int status = -1;
+    if (!gram || !B || !mean || !vec || !support)
+        goto done;
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, k, dim, 1.0f, C, dim, 0.0f, gram, k);
+    for (int32_t i = 0; i < k; i++) /* the full symmetric Gram matrix, in double */
+        for (int32_t j = i; j < k; j++)
+            B[(size_t)i * k + j] = B[(size_t)j * k + i] = gram[(size_t)i * k + j];
+    double total = 0.0;
+    for (int32_t i = 0; i < k; i++) {
+        for (int32_t j = 0; j < k; j++)
+            mean[i] += B[(size_t)i * k + j] / k;
+        total += mean[i] / k;
+    }
+    for (int32_t i = 0; i < k; i++) /* double centring: J G J */
+        for (int32_t j = 0; j < k; j++)
+            B[(size_t)i * k + j] += total - mean[i] - mean[j];
+    lapack_int found = 0;
+    if (LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', k, B, k, 0.0, 0.0, k - 1, k, 0.0,
+                       &found, w, vec, 2, support) != 0 || found != 2)
+        goto done;
+    for (int axis = 0; axis < 2; axis++) { /* the largest eigenvalue first, as x */
+        int column = 1 - axis;
+        double scale = w[column] > 0.0 ? sqrt(w[column]) : 0.0, sign = 1.0, biggest = 0.0;
+        for (int32_t i = 0; i < k; i++) /* a fixed sign: the largest entry positive */
+            if (fabs(vec[(size_t)i * 2 + column]) > biggest + 1e-12) {
+                biggest = fabs(vec[(size_t)i * 2 + column]);
+                sign = vec[(size_t)i * 2 + column] < 0.0 ? -1.0 : 1.0;
+            }
+        for (int32_t i = 0; i < k; i++)
+            xy[(size_t)i * 2 + axis] = sign * scale * vec[(size_t)i * 2 + column];
+    }
+    status = 0;
+done:
+    free(gram);
+    free(B);
+    free(mean);
+    free(vec);
+    free(support);
+    return status;
 }

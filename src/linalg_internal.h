@@ -41,6 +41,18 @@ double pc_dot(const float *x, const float *y, int64_t n);
 /* C (m × n) = A (m × kk) · Bᵀ (n × kk), all row-major (cblas_sgemm). */
 void pc_gemm_nt(int32_t m, int32_t n, int32_t kk, const float *A, const float *B, float *C);
 
+/*
+ * 2-D positions xy (k × 2, row-major) for k vectors C (k × dim, row-major)
+ * that keep their inner products as well as two dimensions can: classical
+ * multidimensional scaling (Torgerson 1952; for unit vectors, distances
+ * 2 − 2 cos): the two leading eigenvectors of the double-centred Gram
+ * matrix J·C·Cᵀ·J (LAPACKE_dsyevr), scaled by the roots of their
+ * eigenvalues — the same as projecting on the first two principal axes.
+ * Each axis's sign is fixed (its largest entry positive) so runs agree.
+ * k < 2 gives zeros.  Returns 0, or -1 when out of memory or LAPACK fails.
+ */
+int pc_map_points(const float *C, int32_t k, int32_t dim, double *xy);
+
 /* Sets the BLAS library's own thread count. */
 void pc_blas_threads(int threads);
 

@@ -20,10 +20,12 @@ void pc_options_default(pc_options *opt)
     opt->vocab.relax_bounds = 1; /* until the user gives a bound */
     pc_tfidf_options_default(&opt->tfidf);
     pc_kmeans_options_default(&opt->kmeans);
+    pc_timeline_options_default(&opt->timeline);
     pc_neighbors_options_default(&opt->neighbors);
-    opt->n_cluster_terms = 20;
+    pc_describe_options_default(&opt->describe);
     opt->n_label_terms = 10;
-    opt->n_central = 5;
+    opt->label_stopwords = "science";
+    opt->html = 1;
     opt->silhouette_sample = 10000;
 }
 
@@ -59,7 +61,8 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "the minimum token length must be at least 1");
     if (opt->threads < 0)
         return pc_fail(err, PC_ERR_INVALID, "--threads must be >= 0");
-    if (opt->n_cluster_terms < 0 || opt->n_label_terms < 0 || opt->n_central < 0)
+    if (opt->describe.n_terms < 0 || opt->describe.n_distinctive < 0 ||
+        opt->describe.n_central < 0 || opt->describe.n_label < 0 || opt->n_label_terms < 0)
         return pc_fail(err, PC_ERR_INVALID, "numbers of terms and papers must be >= 0");
     if (opt->silhouette_sample < 0)
         return pc_fail(err, PC_ERR_INVALID, "the silhouette sample must be >= 0");
@@ -88,6 +91,7 @@ typedef struct run_state {
     pc_clusters *clusters;
     pc_description *description;
     pc_neighbors *neighbors;
+    pc_timeline *timeline;
     float *idf;
     pc_summary summary;
 } run_state;
@@ -101,6 +105,7 @@ static void run_state_free(run_state *s)
     pc_clusters_free(s->clusters);
     pc_description_free(s->description);
     pc_neighbors_free(s->neighbors);
+    pc_timeline_free(s->timeline);
     free(s->idf);
     pc_summary_clear(&s->summary);
 }
@@ -173,6 +178,26 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
     return status;
 }
 
+/* Cluster descriptions: terms, labels, central papers, quality figures. */
+static pc_status describe(const pc_options *opt, run_state *s, pc_error *err)
+{
+    pc_stoplist *boilerplate = NULL;
+    pc_status status = PC_OK;
+    if (opt->label_stopwords)
+        status = pc_stoplist_load(opt->label_stopwords, &boilerplate, err);
+    if (status != PC_OK)
+        return status;
+    pc_tokenize_options topt = opt->vocab.tokenize;
+    topt.stoplist = s->stoplist; /* phrases may hold one ("chain of thought") */
+    pc_describe_options dopt = opt->describe;
+    dopt.threads = stage_threads(dopt.threads, opt->threads);
+    dopt.seed = opt->kmeans.seed;
+    pc_describe_input in = {s->clusters, s->X, s->vocab, s->corpus, &topt, boilerplate};
+    status = pc_describe(&in, &dopt, &s->description, err);
+    pc_stoplist_free(boilerplate);
+    return status;
+}
+
 static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state *s,
                          double *clock, pc_error *err)
 {
@@ -190,8 +215,7 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
     if (status == PC_OK)
         status = lap(s, "seconds_kmeans", clock);
     if (status == PC_OK)
-        status = pc_describe(s->clusters, opt->n_cluster_terms, opt->n_central,
-                             &s->description, err);
+        status = describe(opt, s, err);
     if (status == PC_OK)
         status = lap(s, "seconds_describe", clock);
     return status;
@@ -220,6 +244,47 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     if (status == PC_OK)
         status = lap(s, "seconds_related", clock);
     return status;
+}
+
+/* One warning for the documents of one kind left out of the time table. */
+static void warn_dates(const pc_monitor *mon, const run_state *s, const pc_timeline_skipped *k,
+                       const char *what)
+{
+    if (k->count == 0)
+        return;
+    char shown[48];
+    const char *date = s->corpus->time[k->first];
+    pc_warn(mon, "%s: %d %s %s, left out of the topics over time (first: '%s' at line %lld)",
+            s->corpus->source, (int)k->count, k->count == 1 ? "date" : "dates", what,
+            pc_message_text(shown, sizeof shown, date, strlen(date)),
+            (long long)s->corpus->line[k->first]);
+}
+
+/* Topics over time, when the corpus has dates (--time-col). */
+static pc_status place_in_time(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                               double *clock, pc_error *err)
+{
+    if (!s->corpus->time)
+        return PC_OK;
+    pc_status status = pc_timeline_compute(s->corpus->n_docs, (const char *const *)s->corpus->time,
+                                           s->clusters->assign, s->clusters->k, &opt->timeline,
+                                           &s->timeline, err);
+    if (status != PC_OK)
+        return status;
+    const pc_timeline *t = s->timeline;
+    if (t->missing.count > 0)
+        pc_warn(mon, "%s: %d paper%s without a date (first at line %lld), left out of the "
+                     "topics over time", s->corpus->source, (int)t->missing.count,
+                t->missing.count == 1 ? "" : "s", (long long)s->corpus->line[t->missing.first]);
+    warn_dates(mon, s, &t->invalid, "not understood");
+    char coarse[64];
+    snprintf(coarse, sizeof coarse, "too coarse for --period %s",
+             pc_period_name(opt->timeline.period));
+    warn_dates(mon, s, &t->coarse, coarse);
+    if (t->n_periods == 0)
+        pc_warn(mon, "%s: no paper has a usable date: topics_over_time.csv is empty",
+                s->corpus->source);
+    return lap(s, "seconds_timeline", clock);
 }
 
 /* Summary rows every command writes: the input and the matrix. */
@@ -256,6 +321,30 @@ static pc_status summarize_clusters(const pc_options *opt, run_state *s)
     ADD("objective", "%.6f", c->objective);
     ADD("mean_similarity", "%.6f", c->n_docs ? c->objective / c->n_docs : 0.0);
     ADD("top", "%d", (int)opt->neighbors.top);
+    double sums[4] = {0}; /* coherence and exclusivity: distinctive, then centroid */
+    int32_t counted[4] = {0};
+    for (int32_t j = 0; j < s->description->k; j++) {
+        const pc_cluster_description *d = &s->description->cluster[j];
+        double v[4] = {d->coherence, d->exclusivity, d->centroid_coherence,
+                       d->centroid_exclusivity};
+        for (int f = 0; f < 4; f++)
+            if (!isnan(v[f])) {
+                sums[f] += v[f];
+                counted[f]++;
+            }
+    }
+    static const char *const quality[4] = {"mean_coherence", "mean_exclusivity",
+                                           "mean_coherence_centroid_terms",
+                                           "mean_exclusivity_centroid_terms"};
+    for (int f = 0; f < 4; f++)
+        if (counted[f] > 0)
+            ADD(quality[f], "%.6f", sums[f] / counted[f]);
+    if (s->timeline) {
+        ADD("period", "%s", pc_period_name(opt->timeline.period));
+        ADD("dated_papers", "%d", (int)s->timeline->n_dated);
+        ADD("periods", "%d", (int)s->timeline->n_periods);
+        ADD("trended_periods", "%d", (int)s->timeline->n_trended);
+    }
     if (s->neighbors) { /* the related stage's work, and that of the sparse product X·Xᵀ */
         ADD("related_multiply_adds", "%lld", (long long)s->neighbors->work);
         ADD("related_sum_df2", "%lld", (long long)s->neighbors->work_all);
@@ -318,14 +407,80 @@ static pc_status read_and_weight(const pc_options *opt, const pc_monitor *mon, r
     return status;
 }
 
-pc_status pc_run(const pc_options *opt, const pc_monitor *mon, pc_error *err)
+/* What the caller may show of a finished run. */
+static pc_run_result *make_result(const pc_options *opt, const run_state *s, double started)
 {
+    const pc_description *d = s->description;
+    pc_run_result *r = pc_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->k = d->k;
+    r->size = pc_malloc_array((size_t)d->k, sizeof *r->size);
+    r->label = pc_calloc((size_t)d->k, sizeof *r->label);
+    r->source = pc_strndup(s->corpus->source, strlen(s->corpus->source));
+    r->output_dir = pc_strndup(opt->output_dir, strlen(opt->output_dir));
+    if (!r->size || !r->label || !r->source || !r->output_dir) {
+        pc_run_result_free(r);
+        return NULL;
+    }
+    for (int32_t c = 0; c < d->k; c++) {
+        const char *label = d->cluster[c].label ? d->cluster[c].label : "";
+        r->size[c] = d->cluster[c].size;
+        if (!(r->label[c] = pc_strndup(label, strlen(label)))) {
+            pc_run_result_free(r);
+            return NULL;
+        }
+    }
+    r->documents = s->X->n_rows;
+    r->skipped = s->corpus->n_skipped;
+    r->terms = s->X->n_cols;
+    for (int32_t i = 0; i < s->X->n_rows; i++)
+        r->empty_documents += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
+    r->related = s->neighbors != NULL;
+    r->html = opt->html;
+    if (s->timeline) {
+        r->timeline = 1;
+        r->period = pc_period_name(opt->timeline.period);
+        if (!(r->trend = pc_malloc_array((size_t)d->k, sizeof *r->trend))) {
+            pc_run_result_free(r);
+            return NULL;
+        }
+        for (int32_t c = 0; c < d->k; c++)
+            r->trend[c] = s->timeline->n_periods ? s->timeline->trend[c] : NAN;
+        r->n_rising = pc_timeline_rising(s->timeline, PC_RESULT_TRENDS, r->rising);
+        r->n_falling = pc_timeline_falling(s->timeline, PC_RESULT_TRENDS, r->falling);
+    }
+    r->seconds = pc_now() - started;
+    return r;
+}
+
+void pc_run_result_free(pc_run_result *result)
+{
+    if (!result)
+        return;
+    for (int32_t c = 0; result->label && c < result->k; c++)
+        free(result->label[c]);
+    free(result->label);
+    free(result->size);
+    free(result->trend);
+    free(result->source);
+    free(result->output_dir);
+    free(result);
+}
+
+pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
+                             pc_run_result **result, pc_error *err)
+{
+    if (result)
+        *result = NULL;
     run_state s;
     memset(&s, 0, sizeof s);
     double started = pc_now(), clock = started;
     pc_status status = read_and_weight(opt, mon, &s, &clock, err);
     if (status == PC_OK)
         status = cluster(opt, mon, &s, &clock, err);
+    if (status == PC_OK)
+        status = place_in_time(opt, mon, &s, &clock, err);
     if (status == PC_OK)
         status = relate(opt, mon, &s, &clock, err);
     if (status == PC_OK && (summarize_matrix(opt, &s, started) != PC_OK ||
@@ -339,12 +494,23 @@ pc_status pc_run(const pc_options *opt, const pc_monitor *mon, pc_error *err)
                               .clusters = s.clusters,
                               .description = s.description,
                               .neighbors = s.neighbors,
+                              .timeline = s.timeline,
                               .summary = &s.summary,
-                              .n_label_terms = opt->n_label_terms};
+                              .n_label_terms = opt->n_label_terms,
+                              .matrix = s.X,
+                              .html = opt->html,
+                              .seed = opt->kmeans.seed};
         status = pc_report_write(opt->output_dir, &in, mon, err);
     }
+    if (status == PC_OK && result && (*result = make_result(opt, &s, started)) == NULL)
+        status = pc_fail_nomem(err, "summing up the run");
     run_state_free(&s);
     return status;
+}
+
+pc_status pc_run(const pc_options *opt, const pc_monitor *mon, pc_error *err)
+{
+    return pc_run_with_result(opt, mon, NULL, err);
 }
 
 pc_status pc_vectorize(const pc_options *opt, const pc_monitor *mon, pc_error *err)

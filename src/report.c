@@ -11,6 +11,7 @@
  * no hidden file.  Fields go through csvio.c (libcsv's quoting).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "csvio_internal.h"
 #include "internal.h"
 #include "progress_internal.h"
+#include "report_html_internal.h"
 #include "paperclust/report.h"
 
 /* ---- summary rows ---- */
@@ -88,7 +90,7 @@ pc_status pc_summary_write(FILE *out, const pc_summary *summary, pc_error *err)
 
 /* ---- one report file ---- */
 
-#define N_REPORTS 5 /* the most files one set holds */
+#define N_REPORTS 8 /* the most files one set holds */
 
 typedef struct report_file {
     FILE *out;
@@ -165,74 +167,125 @@ static int append(char **buf, size_t *len, size_t *cap, const char *piece, const
     return 0;
 }
 
-/* top_terms joins terms with spaces; a bigram's own space becomes '_'. */
-static int join_terms(const pc_report_input *in, const pc_cluster_description *c, char **buf,
+/* Joins up to n terms with spaces; a bigram's own space becomes '_'. */
+static int join_terms(const pc_vocab *vocab, const int32_t *terms, int32_t n, char **buf,
                       size_t *cap)
 {
     size_t len = 0;
-    int32_t n = c->n_terms < in->n_label_terms ? c->n_terms : in->n_label_terms;
-    if (*cap)
-        (*buf)[0] = '\0';
+    if (append(buf, &len, cap, "", "") != 0)
+        return -1;
     for (int32_t t = 0; t < n; t++) {
         size_t start = len;
-        if (append(buf, &len, cap, in->vocab->term[c->term[t]], " ") != 0)
+        if (append(buf, &len, cap, vocab->term[terms[t]], " ") != 0)
             return -1;
         for (size_t j = start + (start ? 1 : 0); j < len; j++)
             if ((*buf)[j] == ' ')
                 (*buf)[j] = '_';
     }
-    return append(buf, &len, cap, "", "");
+    return 0;
 }
 
 static int join_ids(const pc_report_input *in, const pc_cluster_description *c, char **buf,
                     size_t *cap)
 {
     size_t len = 0;
+    if (append(buf, &len, cap, "", "") != 0)
+        return -1;
     for (int32_t m = 0; m < c->n_central; m++)
         if (append(buf, &len, cap, in->corpus->id[c->central[m]], " ") != 0)
             return -1;
-    return append(buf, &len, cap, "", "");
+    return 0;
+}
+
+/* The central papers' titles, joined by " | ". */
+static int join_titles(const pc_report_input *in, const pc_cluster_description *c, char **buf,
+                       size_t *cap)
+{
+    char title[512];
+    size_t len = 0;
+    if (append(buf, &len, cap, "", "") != 0)
+        return -1;
+    for (int32_t m = 0; m < c->n_central; m++) {
+        pc_corpus_title(in->corpus, c->central[m], title, sizeof title);
+        if (append(buf, &len, cap, title, " | ") != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* A figure with 6 decimals, or an empty field when it is undefined (NaN). */
+static void cell_figure(report_file *f, double value)
+{
+    if (isnan(value))
+        cell(f, "", 0);
+    else
+        cellf(f, 0, "%.6f", value);
 }
 
 static void write_clusters(report_file *f, const pc_report_input *in)
 {
-    const char *names[] = {"cluster", "size", "top_terms", "central_doc_ids", "cohesion"};
-    header(f, names, 5);
+    const char *names[] = {"cluster", "size", "top_terms", "central_doc_ids", "cohesion",
+                           "label", "distinctive_terms", "central_titles", "coherence",
+                           "exclusivity", "trend"};
+    header(f, names, in->timeline ? 11 : 10);
     char *buf = NULL;
     size_t cap = 0;
     for (int32_t c = 0; c < in->description->k && !f->failed; c++) {
         const pc_cluster_description *d = &in->description->cluster[c];
+        int32_t n_top = d->n_terms < in->n_label_terms ? d->n_terms : in->n_label_terms;
+        int32_t n_dist = d->n_distinctive < in->n_label_terms ? d->n_distinctive
+                                                              : in->n_label_terms;
         cellf(f, 1, "%d", (int)c);
         cellf(f, 0, "%lld", (long long)d->size);
-        if (join_terms(in, d, &buf, &cap) != 0) {
-            f->failed = ENOMEM;
-            break;
-        }
+        if (join_terms(in->vocab, d->term, n_top, &buf, &cap) != 0)
+            goto nomem;
         cell(f, buf, 0);
-        if (join_ids(in, d, &buf, &cap) != 0) {
-            f->failed = ENOMEM;
-            break;
-        }
+        if (join_ids(in, d, &buf, &cap) != 0)
+            goto nomem;
         cell(f, buf, 0);
         cellf(f, 0, "%.6f", d->cohesion);
+        cell(f, d->label ? d->label : "", 0);
+        if (join_terms(in->vocab, d->distinctive, n_dist, &buf, &cap) != 0)
+            goto nomem;
+        cell(f, buf, 0);
+        if (join_titles(in, d, &buf, &cap) != 0)
+            goto nomem;
+        cell(f, buf, 0);
+        cell_figure(f, d->coherence);
+        cell_figure(f, d->exclusivity);
+        if (in->timeline)
+            cell_figure(f, in->timeline->n_periods ? in->timeline->trend[c] : NAN);
         end_row(f);
     }
     free(buf);
+    return;
+nomem:
+    f->failed = ENOMEM;
+    free(buf);
+}
+
+/* Rows of one kind of terms: centroid weights or distinctive z-scores. */
+static void term_rows(report_file *f, const pc_report_input *in, int32_t c, const int32_t *terms,
+                      const float *weights, int32_t n, const char *kind)
+{
+    for (int32_t t = 0; t < n && !f->failed; t++) {
+        cellf(f, 1, "%d", (int)c);
+        cellf(f, 0, "%d", (int)t + 1);
+        cell(f, in->vocab->term[terms[t]], 0);
+        cellf(f, 0, "%.6f", (double)weights[t]);
+        cell(f, kind, 0);
+        end_row(f);
+    }
 }
 
 static void write_cluster_terms(report_file *f, const pc_report_input *in)
 {
-    const char *names[] = {"cluster", "rank", "term", "weight"};
-    header(f, names, 4);
+    const char *names[] = {"cluster", "rank", "term", "weight", "kind"};
+    header(f, names, 5);
     for (int32_t c = 0; c < in->description->k && !f->failed; c++) {
         const pc_cluster_description *d = &in->description->cluster[c];
-        for (int32_t t = 0; t < d->n_terms; t++) {
-            cellf(f, 1, "%d", (int)c);
-            cellf(f, 0, "%d", (int)t + 1);
-            cell(f, in->vocab->term[d->term[t]], 0);
-            cellf(f, 0, "%.6f", (double)d->weight[t]);
-            end_row(f);
-        }
+        term_rows(f, in, c, d->term, d->weight, d->n_terms, "centroid");
+        term_rows(f, in, c, d->distinctive, d->score, d->n_distinctive, "distinctive");
     }
 }
 
@@ -253,6 +306,33 @@ static void write_related(report_file *f, const pc_report_input *in)
             end_row(f);
         }
     }
+}
+
+static void write_topics_over_time(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"period", "cluster", "papers", "share", "in_trend"};
+    header(f, names, 5);
+    const pc_timeline *t = in->timeline;
+    char label[PC_PERIOD_LABEL_MAX];
+    for (int32_t p = 0; p < t->n_periods && !f->failed; p++) {
+        pc_timeline_label(t, p, label);
+        for (int32_t c = 0; c < t->k; c++) {
+            size_t at = (size_t)p * (size_t)t->k + (size_t)c;
+            cell(f, label, 1);
+            cellf(f, 0, "%d", (int)c);
+            cellf(f, 0, "%d", (int)t->count[at]);
+            cellf(f, 0, "%.6f", t->share[at]);
+            cellf(f, 0, "%d", (int)t->trended[p]);
+            end_row(f);
+        }
+    }
+}
+
+static void write_html(report_file *f, const pc_report_input *in)
+{
+    int e = pc_html_write(f->out, in, in->seed);
+    if (e && !f->failed)
+        f->failed = e;
 }
 
 static void write_summary(report_file *f, const pc_report_input *in)
@@ -458,11 +538,20 @@ static pc_status write_set(const char *dir, const char *const *names,
 pc_status pc_report_write(const char *dir, const pc_report_input *in, const pc_monitor *mon,
                           pc_error *err)
 {
-    static const report_writer writers[] = {write_assignments, write_clusters,
-                                            write_cluster_terms, write_related, write_summary};
-    static const char *const names[] = {"assignments.csv", "clusters.csv", "cluster_terms.csv",
-                                        "related.csv", "summary.csv"};
-    return write_set(dir, names, writers, 5, in, mon, err);
+    report_writer writers[N_REPORTS] = {write_assignments, write_clusters, write_cluster_terms,
+                                        write_related, write_summary};
+    const char *names[N_REPORTS] = {"assignments.csv", "clusters.csv", "cluster_terms.csv",
+                                    "related.csv", "summary.csv"};
+    int n = 5;
+    if (in->timeline) {
+        writers[n] = write_topics_over_time;
+        names[n++] = "topics_over_time.csv";
+    }
+    if (in->html) {
+        writers[n] = write_html;
+        names[n++] = "report.html";
+    }
+    return write_set(dir, names, writers, n, in, mon, err);
 }
 
 static void write_vocabulary(report_file *f, const pc_report_input *in)

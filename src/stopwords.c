@@ -13,6 +13,10 @@
  * "sklearn" are the same list, so that the default pipeline and the
  * scikit-learn-compatible mode drop the same words.
  *
+ * "science" is the list of scientific boilerplate in src/data/science_words.txt
+ * (paper, propose, results, ...), embedded at build time; describe.c keeps
+ * these words out of cluster labels.  Lists join with '+': "english+science".
+ *
  * A stop list file holds one word per line, UTF-8; '#' starts a comment that
  * runs to the end of the line; surrounding blanks and blank lines are ignored;
  * a UTF-8 byte order mark at the start is skipped.  Each word is NFC-normalised
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <utf8proc.h>
 
@@ -187,25 +192,13 @@ static char *read_all(FILE *f, size_t *len, int *nomem)
     return buf;
 }
 
-static pc_status load_file(pc_stoplist *list, const char *path, pc_error *err)
+/* Adds the words of a stop list's text (the file format above); `name`
+ * names it in messages. */
+static pc_status add_text(pc_stoplist *list, const char *text, size_t len, const char *name,
+                          pc_error *err)
 {
     pc_status st = PC_OK;
     fold_buffers fb = {0};
-    char *text = NULL;
-    size_t len = 0;
-    int nomem = 0;
-
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pc_fail(err, PC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    errno = 0;
-    text = read_all(f, &len, &nomem);
-    if (!text) {
-        st = nomem ? pc_fail_nomem(err, "reading a stop list")
-                   : pc_fail(err, PC_ERR_IO, "%s: cannot read: %s", path,
-                             strerror(errno ? errno : EIO));
-        goto fail;
-    }
     size_t p = 0;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         p = 3;
@@ -213,8 +206,8 @@ static pc_status load_file(pc_stoplist *list, const char *path, pc_error *err)
         const char *nl = memchr(text + p, '\n', len - p);
         size_t end = nl ? (size_t)(nl - text) : len;
         if (!valid_utf8(text + p, end - p)) {
-            st = pc_fail(err, PC_ERR_FORMAT, "%s:%ld: invalid UTF-8", path, line);
-            goto fail;
+            st = pc_fail(err, PC_ERR_FORMAT, "%s:%ld: invalid UTF-8", name, line);
+            break;
         }
         const char *hash = memchr(text + p, '#', end - p);
         size_t stop = hash ? (size_t)(hash - text) : end;
@@ -225,22 +218,60 @@ static pc_status load_file(pc_stoplist *list, const char *path, pc_error *err)
             stop--;
         if (stop > start && add_folded(list, &fb, text + start, stop - start) != 0) {
             st = pc_fail_nomem(err, "loading a stop list");
-            goto fail;
+            break;
         }
         p = end + 1;
     }
-fail:
     free(fb.cps);
     free(fb.bytes);
+    return st;
+}
+
+static pc_status load_file(pc_stoplist *list, const char *path, pc_error *err)
+{
+    size_t len = 0;
+    int nomem = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pc_fail(err, PC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    errno = 0;
+    char *text = read_all(f, &len, &nomem);
+    pc_status st;
+    if (!text)
+        st = nomem ? pc_fail_nomem(err, "reading a stop list")
+                   : pc_fail(err, PC_ERR_IO, "%s: cannot read: %s", path,
+                             strerror(errno ? errno : EIO));
+    else
+        st = add_text(list, text, len, path, err);
     free(text);
     fclose(f);
     return st;
+}
+
+extern const unsigned char pc_embed_science_words[];
+extern const size_t pc_embed_science_words_size;
+
+/* Adds one list named by `spec` (no '+'): a built-in name or a file. */
+static pc_status add_list(pc_stoplist *list, const char *spec, pc_error *err)
+{
+    if (strcmp(spec, "english") == 0 || strcmp(spec, "sklearn") == 0) {
+        if (add_builtin(list) != 0)
+            return pc_fail_nomem(err, "creating a stop list");
+        return PC_OK;
+    }
+    if (strcmp(spec, "science") == 0)
+        return add_text(list, (const char *)pc_embed_science_words, pc_embed_science_words_size,
+                        "science", err);
+    if (strcmp(spec, "none") == 0)
+        return PC_OK;
+    return load_file(list, spec, err);
 }
 
 pc_status pc_stoplist_load(const char *spec, pc_stoplist **out, pc_error *err)
 {
     pc_status st = PC_OK;
     pc_stoplist *list = NULL;
+    char *parts = NULL;
 
     *out = NULL;
     if (!spec)
@@ -250,19 +281,29 @@ pc_status pc_stoplist_load(const char *spec, pc_stoplist **out, pc_error *err)
         st = pc_fail_nomem(err, "creating a stop list");
         goto fail;
     }
-    if (strcmp(spec, "english") == 0 || strcmp(spec, "sklearn") == 0) {
-        if (add_builtin(list) != 0) {
-            st = pc_fail_nomem(err, "creating a stop list");
-            goto fail;
-        }
-    } else if (strcmp(spec, "none") != 0) {
-        st = load_file(list, spec, err);
-        if (st != PC_OK)
-            goto fail;
+    if (!strchr(spec, '+') || access(spec, F_OK) == 0) { /* one list (a file may hold '+') */
+        st = add_list(list, spec, err);
+        goto done;
     }
+    parts = pc_strndup(spec, strlen(spec));
+    if (!parts) {
+        st = pc_fail_nomem(err, "creating a stop list");
+        goto fail;
+    }
+    for (char *part = parts, *next; part && st == PC_OK; part = next) {
+        next = strchr(part, '+');
+        if (next)
+            *next++ = '\0';
+        st = add_list(list, part, err);
+    }
+done:
+    if (st != PC_OK)
+        goto fail;
+    free(parts);
     *out = list;
     return PC_OK;
 fail:
+    free(parts);
     pc_stoplist_free(list);
     return st;
 }
@@ -278,4 +319,14 @@ void pc_stoplist_free(pc_stoplist *stoplist)
 int pc_stoplist_contains(const pc_stoplist *stoplist, const char *word, size_t len)
 {
     return stoplist && pc_strmap_find(stoplist->words, word, len) >= 0;
+}
+
+int32_t pc_stoplist_count(const pc_stoplist *stoplist)
+{
+    return stoplist ? pc_strmap_count(stoplist->words) : 0;
+}
+
+const char *pc_stoplist_word(const pc_stoplist *stoplist, int32_t i, size_t *len)
+{
+    return pc_strmap_key(stoplist->words, i, len);
 }

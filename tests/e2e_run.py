@@ -24,8 +24,9 @@ from e2e_util import check
 
 REPORTS = {
     "assignments.csv": ["doc_id", "cluster", "similarity", "label"],
-    "clusters.csv": ["cluster", "size", "top_terms", "central_doc_ids", "cohesion"],
-    "cluster_terms.csv": ["cluster", "rank", "term", "weight"],
+    "clusters.csv": ["cluster", "size", "top_terms", "central_doc_ids", "cohesion", "label",
+                     "distinctive_terms", "central_titles", "coherence", "exclusivity"],
+    "cluster_terms.csv": ["cluster", "rank", "term", "weight", "kind"],
     "related.csv": ["doc_id", "rank", "related_id", "similarity"],
     "summary.csv": ["key", "value"],
 }
@@ -87,9 +88,10 @@ def case_seed(binary, source):
         counted = Counter(int(r[1]) for r in assign)
         check(all(counted[int(r[0])] == int(r[1]) for r in clusters), "sizes match assignments")
         terms = read(os.path.join(out, "cluster_terms.csv"))[1:]
-        per_cluster = Counter(r[0] for r in terms)
-        check(all(0 < c <= 20 for c in per_cluster.values()) and len(per_cluster) == 5,
-              f"cluster_terms.csv: up to 20 terms per cluster: {per_cluster}")
+        for kind in ("centroid", "distinctive"):
+            per_cluster = Counter(r[0] for r in terms if r[4] == kind)
+            check(all(0 < c <= 20 for c in per_cluster.values()) and len(per_cluster) == 5,
+                  f"cluster_terms.csv: up to 20 {kind} terms per cluster: {per_cluster}")
         related = read(os.path.join(out, "related.csv"))[1:]
         check(len(related) == 520, f"related.csv has {len(related)} rows, want 52 x 10")
         check(all(r[0] != r[2] for r in related), "a paper is never related to itself")

@@ -1,4 +1,9 @@
-"""What the end-to-end test scripts share: counting failed checks."""
+"""What the end-to-end test scripts share: counting failed checks, reading
+reports, running the binary."""
+import csv
+import os
+import re
+import subprocess
 
 failures = 0
 
@@ -9,3 +14,51 @@ def check(cond, what):
     if not cond:
         failures += 1
         print("FAIL:", what)
+
+
+# ---- helpers more than one e2e script needs ------------------------------
+# (e2e_run.py still has its own copies of read/run/comparable; new scripts
+# use these.)
+
+RUN_REPORTS = ["assignments.csv", "clusters.csv", "cluster_terms.csv", "related.csv",
+               "summary.csv", "report.html"]
+VECTORIZE_REPORTS = ["vocabulary.csv", "tfidf.csv", "summary.csv"]
+
+
+def read_csv(path):
+    """All rows of a UTF-8 CSV file, header first."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def run(binary, args, stdin=None, cwd=None, status=0):
+    """Runs the binary (stdin: bytes) and checks its exit status; on a
+    mismatch the failure names the command and shows its stderr.  Returns
+    the CompletedProcess (stdout and stderr as bytes)."""
+    p = subprocess.run([binary] + args, input=stdin, capture_output=True, cwd=cwd,
+                       timeout=300)
+    check(p.returncode == status,
+          f"exit {p.returncode}, want {status}: {binary} {' '.join(args)}\n"
+          f"{p.stderr.decode('utf-8', 'replace')}")
+    return p
+
+
+def comparable(outdir, names=RUN_REPORTS, drop=()):
+    """Every report's bytes, with summary.csv's seconds_* and threads rows
+    (and any row whose key is in `drop`, e.g. "input") left out."""
+    got = {}
+    for name in names:
+        with open(os.path.join(outdir, name), "rb") as f:
+            data = f.read()
+        if name == "summary.csv":
+            keys = [k.encode() + b"," for k in ("threads",) + tuple(drop)]
+            data = b"\n".join(l for l in data.split(b"\n")
+                              if not l.startswith(b"seconds_")
+                              and not any(l.startswith(k) for k in keys))
+        if name == "report.html":  # the page shows the same summary rows
+            for key in ("seconds_[a-z_]+", "threads") + tuple(drop):
+                data = re.sub(rb'\["' + key.encode() + rb'","[^"]*"\],?', b"", data)
+            if "input" in drop:  # and names the input in its title and figures
+                data = re.sub(rb'"(title|source)":"[^"]*"', b"", data)
+        got[name] = data
+    return got

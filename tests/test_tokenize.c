@@ -199,6 +199,31 @@ static void test_builtin_lists(void)
     pc_stoplist_free(NULL);
 }
 
+/* "science" is the embedded boilerplate list; '+' joins lists. */
+static void test_joined_lists(void)
+{
+    pc_stoplist *sci = load_stop("science");
+    pc_stoplist *both = load_stop("english+science");
+    pc_stoplist *en = load_stop("english");
+    CHECK_INT(pc_stoplist_contains(sci, "propose", 7), 1);
+    CHECK_INT(pc_stoplist_contains(sci, "results", 7), 1);
+    CHECK_INT(pc_stoplist_contains(sci, "the", 3), 0);   /* not an English stop list */
+    CHECK_INT(pc_stoplist_contains(sci, "graph", 5), 0); /* topics are not boilerplate */
+    CHECK_INT(pc_stoplist_contains(sci, "model", 5), 0);
+    CHECK_INT(pc_stoplist_contains(en, "propose", 7), 0);
+    CHECK_INT(pc_stoplist_contains(both, "propose", 7), 1);
+    CHECK_INT(pc_stoplist_contains(both, "the", 3), 1);
+    CHECK_INT(pc_stoplist_contains(both, "graph", 5), 0);
+    pc_stoplist_free(sci);
+    pc_stoplist_free(both);
+    pc_stoplist_free(en);
+    pc_stoplist *bad = NULL;
+    pc_error err;
+    CHECK_INT(pc_stoplist_load("english+no/such/list.txt", &bad, &err), PC_ERR_IO);
+    CHECK(bad == NULL);
+    CHECK(strstr(err.message, "no/such/list.txt: cannot open") != NULL);
+}
+
 static void test_stemming(void)
 {
     pc_tokenizer *tok = make(NULL, "english", 1, 2, 1, 0);
@@ -583,6 +608,7 @@ int main(void)
     RUN_TEST(test_long_token);
     RUN_TEST(test_sklearn_mode);
     RUN_TEST(test_stoplist_file);
+    RUN_TEST(test_joined_lists);
     RUN_TEST(test_stoplist_errors);
     RUN_TEST(test_option_errors);
     RUN_TEST(test_out_of_memory);

@@ -78,6 +78,8 @@ typedef struct pc_read_options {
     const char *label_col;     /* default NULL (no labels) */
     int label_optional;        /* 1: a missing label column, or one whose values are all empty,
                                   means "no labels"; 0 (default): a missing one is an error */
+    const char *time_col;      /* default NULL: a column of dates (read as text; see
+                                  timeline.h); a missing one is an error */
     size_t max_doc_bytes;      /* default 1 MiB: longer texts are cut (at a UTF-8 boundary) with a warning; 0: no limit */
 } pc_read_options;
 
@@ -89,8 +91,13 @@ typedef struct pc_corpus {
     char **id;       /* n_docs NUL-terminated strings */
     char **text;     /* n_docs NUL-terminated strings (valid UTF-8) */
     char **label;    /* n_docs strings, or NULL when the corpus has no labels */
+    char **time;     /* n_docs date strings as written, or NULL without a time_col */
+    int32_t *title_len; /* n_docs: the title is text[i][0 .. title_len[i]) — the first text
+                           column when it is named "title" (plain text: the first line);
+                           NULL when the first text column is something else */
     int64_t *line;   /* n_docs: 1-based input line where each document starts */
     char *source;    /* the name the corpus was read from ("-" → "<stdin>") */
+    int64_t n_skipped; /* records skipped (wrong number of fields, empty id) */
     void *storage;   /* private: the string arena */
 } pc_corpus;
 
@@ -108,6 +115,15 @@ pc_status pc_corpus_read(const char *path, const pc_read_options *opt, const pc_
  * "<stream>") is used in messages and, with PC_FORMAT_AUTO, to pick the format. */
 pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_options *opt,
                                 const pc_monitor *mon, pc_corpus **out, pc_error *err);
+
+/*
+ * Document i's title, for display: the title (see title_len) or, without
+ * one, the first line of the text; when that is empty, the first 120 bytes
+ * of the text.  Runs of white space become one space.
+ * Writes at most cap - 1 bytes and a NUL into out, cutting at a character
+ * boundary; returns the bytes written.
+ */
+size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap);
 
 /* Frees a corpus; NULL is allowed. */
 void pc_corpus_free(pc_corpus *corpus);

@@ -39,12 +39,17 @@ typedef struct pc_options {
     pc_tfidf_options tfidf;
     pc_kmeans_options kmeans;     /* kmeans.k == 0: pc_default_k() */
     pc_neighbors_options neighbors; /* neighbors.top == 0: no related papers */
-    int32_t n_cluster_terms;      /* default 20: rows per cluster in cluster_terms.csv */
-    int32_t n_label_terms;        /* default 10: terms in clusters.csv's top_terms */
-    int32_t n_central;            /* default 5: papers in clusters.csv's central_doc_ids */
+    pc_describe_options describe; /* terms per cluster in cluster_terms.csv (20 of each
+                                     kind), label items (3), central papers (5), ... */
+    int32_t n_label_terms;        /* default 10: terms in clusters.csv's top_terms and
+                                     distinctive_terms */
+    const char *label_stopwords;  /* default "science": words kept out of distinctive terms
+                                     and labels (a pc_stoplist_load() spec) */
     const char *links;            /* default NULL: a source_id,target_id CSV to score related papers */
     int silhouette;               /* default 0: 1 adds the mean cosine silhouette */
+    int html;                     /* default 1: also write report.html */
     int32_t silhouette_sample;    /* default 10000 documents (0: all) for the silhouette */
+    pc_timeline_options timeline; /* topics over time, when read.time_col names a date column */
     int threads;                  /* default 0: all available; copied into every stage */
 } pc_options;
 
@@ -58,6 +63,35 @@ int32_t pc_default_k(int32_t n_docs);
 
 /* Runs the whole pipeline and writes the reports into opt->output_dir. */
 pc_status pc_run(const pc_options *opt, const pc_monitor *mon, pc_error *err);
+
+#define PC_RESULT_TRENDS 3 /* rising and falling topics named in a pc_run_result */
+
+/* What a finished run did, for the caller to show (the library never prints). */
+typedef struct pc_run_result {
+    char *source;            /* the input's name */
+    char *output_dir;        /* where the reports are */
+    int32_t documents;       /* papers clustered */
+    int64_t skipped;         /* records skipped while reading (warned about) */
+    int32_t empty_documents; /* papers with no term left */
+    int32_t terms;           /* terms kept */
+    int32_t k;
+    int64_t *size;           /* k cluster sizes, largest first */
+    char **label;            /* k cluster labels */
+    int related;             /* 1 when related.csv lists related papers */
+    int timeline;            /* 1 when topics_over_time.csv was written */
+    int html;                /* 1 when report.html was written */
+    const char *period;      /* its period: "month", ... */
+    double *trend;           /* k trends (share per period), NULL without a timeline */
+    int32_t n_rising, rising[PC_RESULT_TRENDS];   /* clusters, fastest rising first */
+    int32_t n_falling, falling[PC_RESULT_TRENDS]; /* clusters, fastest falling first */
+    double seconds;          /* wall time of the whole run */
+} pc_run_result;
+
+/* pc_run, and on success *result (when result is not NULL) says what the
+ * run did; free it with pc_run_result_free(). */
+pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
+                             pc_run_result **result, pc_error *err);
+void pc_run_result_free(pc_run_result *result);
 
 /* Reads and weights only, and writes vocabulary.csv, tfidf.csv and summary.csv
  * (see pc_report_write_vectors) into opt->output_dir. */

@@ -6,6 +6,8 @@
  *   cluster_terms.csv  cluster,rank,term,weight
  *   related.csv        doc_id,rank,related_id,similarity
  *   summary.csv        key,value
+ *   topics_over_time.csv period,cluster,papers,share,in_trend   with a timeline only
+ *   report.html        one self-contained page over all of them          with html only
  *
  * Every file is first written to a temporary file in the output folder; only
  * when all are complete are they renamed into place, so a failed run leaves
@@ -24,6 +26,7 @@
 #include "matrix.h"
 #include "neighbors.h"
 #include "status.h"
+#include "timeline.h"
 #include "vocab.h"
 
 #ifdef __cplusplus
@@ -57,9 +60,13 @@ typedef struct pc_report_input {
     const pc_clusters *clusters;
     const pc_description *description;
     const pc_neighbors *neighbors;   /* NULL: related.csv has its header only */
+    const pc_timeline *timeline;     /* NULL: no topics_over_time.csv, no trend column */
     const pc_summary *summary;
     int32_t n_label_terms;           /* terms in clusters.csv's top_terms (default 10) */
-    const pc_csr *matrix;            /* for pc_report_write_vectors: the TF-IDF rows */
+    const pc_csr *matrix;            /* the TF-IDF rows: pc_report_write_vectors writes them;
+                                        report.html places its map's papers with them */
+    int html;                        /* 1: pc_report_write also writes report.html */
+    uint64_t seed;                   /* which papers report.html samples, when it must */
     const float *idf;                /* for pc_report_write_vectors: n_terms idf weights */
 } pc_report_input;
 

@@ -24,6 +24,7 @@
 #define PAPERCLUST_TOKENIZE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "status.h"
 
@@ -37,9 +38,11 @@ typedef struct pc_stoplist pc_stoplist;
 /*
  * Loads a stop list: "english" (built in, the default; also when spec is
  * NULL), "sklearn" (scikit-learn's ENGLISH_STOP_WORDS, the same 318 words),
- * "none" (empty), or else the path of a UTF-8 file with one word per line
- * ('#' starts a comment, blank lines are ignored; write "./english" for a file
- * of that name).  Words are case-folded like default tokens.  The caller frees
+ * "science" (built in: scientific boilerplate such as "paper", "propose",
+ * "results"), "none" (empty), or else the path of a UTF-8 file with one word
+ * per line ('#' starts a comment, blank lines are ignored; write "./english"
+ * for a file of that name).  Several join with '+' ("english+science",
+ * "english+my_words.txt"), unless spec names an existing file.  Words are case-folded like default tokens.  The caller frees
  * *out with pc_stoplist_free() (NULL-safe).  Errors: PC_ERR_IO "FILE: cannot
  * open: REASON", PC_ERR_FORMAT "FILE:LINE: invalid UTF-8", PC_ERR_NOMEM.
  */
@@ -48,6 +51,9 @@ void pc_stoplist_free(pc_stoplist *stoplist);
 /* 1 when `word` (already case-folded, `len` bytes) is in the list; 0 for a
  * NULL list.  Read-only: safe from several threads at once. */
 int pc_stoplist_contains(const pc_stoplist *stoplist, const char *word, size_t len);
+/* The number of words (0 for NULL), and word i (0 <= i < count) with its length. */
+int32_t pc_stoplist_count(const pc_stoplist *stoplist);
+const char *pc_stoplist_word(const pc_stoplist *stoplist, int32_t i, size_t *len);
 
 typedef struct pc_tokenize_options {
     const pc_stoplist *stoplist; /* borrowed; NULL means no stop words */

@@ -26,6 +26,11 @@ void pc_display_end(pc_display *display);
 /* Prints "paperclust: MESSAGE" on stderr and returns the exit status for `status`. */
 int pc_display_error(pc_display *display, pc_status status, const char *message);
 
+/* The few lines that end a run: what was read, the clusters and their labels
+ * (largest first, at most 20), rising and falling topics, where the reports
+ * are and how long it took. */
+void pc_display_result(const pc_run_result *result);
+
 /* `paperclust run` (vectorize 0) or `paperclust vectorize` (1); returns the exit status. */
 int pc_cli_run(int argc, char **argv, int vectorize);
 /* `paperclust evaluate`; returns the exit status. */

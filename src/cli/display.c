@@ -84,3 +84,61 @@ int pc_display_error(pc_display *display, pc_status status, const char *message)
     fprintf(stderr, "paperclust: %s\n", message && message[0] ? message : pc_strerror(status));
     return status == PC_ERR_INVALID ? EXIT_USAGE : EXIT_DATA;
 }
+
+#define RESULT_CLUSTERS 20 /* cluster lines shown at most */
+
+/* "1,234,567": digits grouped by thousands. */
+static const char *grouped(long long n, char *out, size_t cap)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%lld", n < 0 ? -n : n), at = 0;
+    size_t o = 0;
+    if (n < 0 && o + 1 < cap)
+        out[o++] = '-';
+    for (; at < len && o + 2 < cap; at++) {
+        if (at > 0 && (len - at) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = digits[at];
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void show_trends(const pc_run_result *r, const char *what, const int32_t *clusters,
+                        int32_t n)
+{
+    if (n == 0)
+        return;
+    fprintf(stderr, "%s:", what);
+    for (int32_t i = 0; i < n; i++)
+        fprintf(stderr, "%s %d %s (%+.2f points a %s)", i ? ";" : "", (int)clusters[i],
+                r->label[clusters[i]], 100.0 * r->trend[clusters[i]], r->period);
+    fputc('\n', stderr);
+}
+
+void pc_display_result(const pc_run_result *r)
+{
+    char a[32], b[32];
+    fprintf(stderr, "Read %s papers from %s", grouped(r->documents, a, sizeof a), r->source);
+    if (r->skipped > 0)
+        fprintf(stderr, " (%s skipped, see the warning above)", grouped(r->skipped, b, sizeof b));
+    fprintf(stderr, "; kept %s terms", grouped(r->terms, a, sizeof a));
+    if (r->empty_documents > 0)
+        fprintf(stderr, " (%s papers have none)", grouped(r->empty_documents, b, sizeof b));
+    fprintf(stderr, ".\n%d clusters, largest first:\n", (int)r->k);
+    for (int32_t c = 0; c < r->k && c < RESULT_CLUSTERS; c++)
+        fprintf(stderr, "  %3d %9s  %s\n", (int)c, grouped(r->size[c], a, sizeof a),
+                r->label[c][0] ? r->label[c] : "(no terms)");
+    if (r->k > RESULT_CLUSTERS)
+        fprintf(stderr, "  ... and %d more in clusters.csv\n", (int)(r->k - RESULT_CLUSTERS));
+    show_trends(r, "Rising", r->rising, r->n_rising);
+    show_trends(r, "Falling", r->falling, r->n_falling);
+    size_t dir_len = strlen(r->output_dir);
+    while (dir_len > 1 && r->output_dir[dir_len - 1] == '/')
+        dir_len--;
+    fprintf(stderr, "Reports in %.*s/: assignments.csv, clusters.csv, cluster_terms.csv, "
+                    "related.csv%s, summary.csv%s%s (%.1f s).\n",
+            (int)dir_len, r->output_dir, r->related ? "" : " (empty: --top 0)",
+            r->timeline ? ", topics_over_time.csv" : "", r->html ? ", report.html" : "",
+            r->seconds);
+}

@@ -28,10 +28,16 @@ static const char run_help[] =
     "  --text-cols A,B     columns whose text is clustered (default title,abstract)\n"
     "  --label-col NAME    column of known labels, copied to assignments.csv\n"
     "                      (default: 'label' when the input has it)\n"
+    "  --time-col NAME     column of each paper's date (2025, 2025-03, 2025-03-17,\n"
+    "                      with or without a time, or an arXiv id such as\n"
+    "                      2503.11731): adds topics_over_time.csv and a trend\n"
+    "  --period P          year, quarter, month (default) or week\n"
     "  --max-doc-bytes N   longer texts are cut, with a warning (default 1048576)\n"
     "Terms:\n"
     "  --stopwords S       english (built in, default), sklearn (scikit-learn's\n"
-    "                      list), none, or a file with one word per line\n"
+    "                      list), science (scientific boilerplate: paper,\n"
+    "                      propose, results, ...), none, or a file with one word\n"
+    "                      per line; join lists with '+' (english+science)\n"
     "  --stem LANG         Snowball stemming (english, porter, french, german, ...;\n"
     "                      default: none)\n"
     "  --ngrams N          1 = words (default), 2 = words and bigrams\n"
@@ -64,6 +70,7 @@ static const char run_help[] =
     "  --silhouette        mean cosine silhouette, on a sample of 10000 papers\n"
     "Output and running:\n"
     "  -o, --output DIR    output folder, created if needed (default out)\n"
+    "  --no-html           do not write report.html\n"
     "  --threads N         worker threads (default: all cores)\n"
     "  --quiet             no progress display (it is shown only on a terminal)\n"
     "  -h, --help          this help\n"
@@ -83,7 +90,8 @@ enum {
     OPT_TOP = 256, OPT_SEED, OPT_THREADS, OPT_ID_COL, OPT_TEXT_COLS, OPT_LABEL_COL, OPT_FORMAT,
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
-    OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE
+    OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
+    OPT_NO_HTML
 };
 
 static const struct option long_options[] = {
@@ -112,6 +120,9 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"links", required_argument, NULL, OPT_LINKS},
     {"silhouette", no_argument, NULL, OPT_SILHOUETTE},
+    {"time-col", required_argument, NULL, OPT_TIME_COL},
+    {"period", required_argument, NULL, OPT_PERIOD},
+    {"no-html", no_argument, NULL, OPT_NO_HTML},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -250,6 +261,16 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case 'o': opt->output_dir = arg; return 0;
     case OPT_QUIET: *quiet = 1; return 0;
     case OPT_LINKS: opt->links = arg; return 0;
+    case OPT_TIME_COL: opt->read.time_col = arg; return 0;
+    case OPT_NO_HTML: opt->html = 0; return 0;
+    case OPT_PERIOD: {
+        pc_error err;
+        if (pc_period_parse(arg, &opt->timeline.period, &err) != PC_OK) {
+            fprintf(stderr, "paperclust: --period: %s\n", err.message);
+            return -1;
+        }
+        return 0;
+    }
     case OPT_SILHOUETTE: opt->silhouette = 1; return 0;
     default: return -1;
     }
@@ -294,11 +315,16 @@ int pc_cli_run(int argc, char **argv, int vectorize)
     pc_monitor monitor;
     pc_error err = {PC_OK, ""};
     pc_display_init(&display, quiet, &monitor);
+    pc_run_result *result = NULL;
     pc_status status = pc_options_check(&opt, &err);
     if (status == PC_OK)
-        status = vectorize ? pc_vectorize(&opt, &monitor, &err) : pc_run(&opt, &monitor, &err);
+        status = vectorize ? pc_vectorize(&opt, &monitor, &err)
+                           : pc_run_with_result(&opt, &monitor, &result, &err);
     pc_display_end(&display);
     if (status != PC_OK)
         return pc_display_error(&display, status, err.message);
+    if (!quiet && result)
+        pc_display_result(result);
+    pc_run_result_free(result);
     return EXIT_OK;
 }
