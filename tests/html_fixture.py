@@ -9,7 +9,7 @@ The data follows schema version 1 (src/report_html/README.md) and is stitched
 into the template exactly as the C side does it (stitch() below): the line
 holding only the data marker is replaced by
     <script type="application/json" id="paperclust-data">JSON</script>
-with compact JSON in which every "/" is written "\\/" and every "<" "\\u003c".
+with compact JSON in which every "<" is written "\\u003c" (src/report_html.c).
 
 What comes from the run (RUN_DIR): sizes, centroid terms, central papers,
 cohesion (clusters.csv), assignments, related lists, summary rows.  What comes
@@ -49,16 +49,17 @@ csv.field_size_limit(1 << 30)
 
 def stitch(template, data, escape_lt=True):
     """The page: the template with its marker line replaced by the data element.
-    escape_lt False writes "<" as is (only "/" escaped), which a title holding
+    escape_lt False escapes "/" instead of "<", which a title holding
     "<!--<script>" breaks: see --slash-only."""
     lines = template.split("\n")
     at = [i for i, line in enumerate(lines) if line.strip() == MARKER]
     if len(at) != 1:
         raise ValueError(f"the template has {len(at)} marker lines, want 1")
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    text = text.replace("/", "\\/")
-    if escape_lt:
+    if escape_lt:   # as src/report_html.c does
         text = text.replace("<", "\\u003c")
+    else:           # JSON_ESCAPE_SLASH alone: not enough (src/report_html/README.md)
+        text = text.replace("/", "\\/")
     lines[at[0]] = f'<script type="application/json" id="paperclust-data">{text}</script>'
     return "\n".join(lines)
 
@@ -264,7 +265,7 @@ def main():
     ap.add_argument("--map-points", type=int, default=5000)
     ap.add_argument("--nasty", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--slash-only", action="store_true", help='escape only "/", not "<"')
+    ap.add_argument("--slash-only", action="store_true", help='escape "/" (JSON_ESCAPE_SLASH), not "<": breaks on "<!--<script>"')
     args = ap.parse_args()
     data = build(args.corpus, args.run_dir, args)
     with open(args.template, encoding="utf-8") as f:
