@@ -468,6 +468,8 @@ static int write_one(report_file *f, const char *dir, const char *name, report_w
         f->temp_path[0] = '\0';
         return ENAMETOOLONG;
     }
+    if (!writer)
+        return 0; /* retired: only its name is needed, to remove an old one */
     f->out = open_temp(f->temp_path);
     if (!f->out) {
         int e = errno;
@@ -484,6 +486,9 @@ static int write_one(report_file *f, const char *dir, const char *name, report_w
 
 /*
  * Writes the n reports into dir as a set: all in place, or none changed.
+ * A report whose writer is NULL is retired: one left by an earlier run is
+ * removed with the set (and put back with it), so the folder never mixes a
+ * run's reports with an older run's optional ones.
  * First every report is written to a temporary file; a write error, a full
  * disk or the cancel flag there removes them all.  Then the set is committed
  * report by report: the old file is kept aside (a hard link), the new one
@@ -519,6 +524,19 @@ static pc_status write_set(const char *dir, const char *const *names,
     }
     for (int r = 0; r < n; r++) {
         report_file *f = &files[r];
+        if (!writers[r]) { /* retired: an old one goes, kept aside like the others */
+            if (keep_old(f) != 0) {
+                int e = errno;
+                roll_back(files, n);
+                return pc_fail(err, PC_ERR_IO, "%s: cannot remove the earlier report: %s",
+                               f->final_path, strerror(e));
+            }
+            if (f->backup_path[0] && !f->moved_aside)
+                unlink(f->final_path);
+            f->committed = 1;
+            f->temp_path[0] = '\0';
+            continue;
+        }
         if (keep_old(f) != 0 || put_in_place(f) != 0) {
             int e = errno;
             roll_back(files, n);
@@ -538,20 +556,13 @@ static pc_status write_set(const char *dir, const char *const *names,
 pc_status pc_report_write(const char *dir, const pc_report_input *in, const pc_monitor *mon,
                           pc_error *err)
 {
-    report_writer writers[N_REPORTS] = {write_assignments, write_clusters, write_cluster_terms,
-                                        write_related, write_summary};
-    const char *names[N_REPORTS] = {"assignments.csv", "clusters.csv", "cluster_terms.csv",
-                                    "related.csv", "summary.csv"};
-    int n = 5;
-    if (in->timeline) {
-        writers[n] = write_topics_over_time;
-        names[n++] = "topics_over_time.csv";
-    }
-    if (in->html) {
-        writers[n] = write_html;
-        names[n++] = "report.html";
-    }
-    return write_set(dir, names, writers, n, in, mon, err);
+    const report_writer writers[N_REPORTS] = {
+        write_assignments, write_clusters, write_cluster_terms, write_related, write_summary,
+        in->timeline ? write_topics_over_time : NULL, in->html ? write_html : NULL};
+    static const char *const names[N_REPORTS] = {
+        "assignments.csv", "clusters.csv", "cluster_terms.csv", "related.csv", "summary.csv",
+        "topics_over_time.csv", "report.html"};
+    return write_set(dir, names, writers, 7, in, mon, err);
 }
 
 static void write_vocabulary(report_file *f, const pc_report_input *in)
