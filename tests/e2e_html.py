@@ -21,9 +21,10 @@ Checks:
     .related-row per related.csv row of the paper, with the related ids in
     rank order and similarities within 0.0005 of the CSV's;
  5. the screenshot was written.
---fixture (development, before the C side writes report.html): builds the
-page with tests/html_fixture.py from the run's CSVs instead; labels missing
-from clusters.csv are then taken from the page's own data.
+--fixture (development): the page is built by tests/html_fixture.py from the
+run's CSVs instead of the binary's report.html, so that a change to the
+template can be tried without rebuilding (labels missing from clusters.csv,
+as in runs of older binaries, are then taken from the page's own data).
 """
 import csv
 import json

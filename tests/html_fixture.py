@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds a report.html from a finished run's CSV reports, for developing the page.
+"""Builds a report.html from a finished run's CSV reports, for trying the page on other data.
 
 usage: html_fixture.py CORPUS RUN_DIR [-o OUT.html] [--template FILE]
                        [--max-papers N] [--max-related N] [--map-points N]
@@ -12,18 +12,21 @@ holding only the data marker is replaced by
 with compact JSON in which every "<" is written "\\u003c" (src/report_html.c).
 
 What comes from the run (RUN_DIR): sizes, centroid terms, central papers,
-cohesion (clusters.csv), assignments, related lists, summary rows.  What comes
-from the corpus: ids and titles (first line).  What this script makes up,
-because the C side computes it and it does not exist yet: the labels (the
-three highest terms of cluster_terms.csv that no larger cluster took), the
-distinctive-term scores (a term's centroid weight over its mean weight in the
-other clusters' top-20 lists), coherence and exclusivity (stand-ins from
-those weights), the map (each paper's cosines to the k centroids of a
+cohesion, and, from runs that have them, labels, coherence, exclusivity
+(clusters.csv) and distinctive terms (cluster_terms.csv rows of kind
+"distinctive"); assignments, related lists, summary rows.  What comes from
+the corpus: ids and titles (first line).  What this script makes up: whatever
+of the above an older run lacks (labels: the three highest centroid terms no
+larger cluster took; distinctive scores: a term's centroid weight over its
+mean weight in the other clusters' lists; stand-in coherence and
+exclusivity), the map (each paper's cosines to the k centroids of a
 scikit-learn TF-IDF, projected on their first two principal axes; a cluster's
 position is its members' mean) and the timeline (months from arXiv ids,
 periods of fewer than 20 papers out of the trend, the weighted trend of
-timeline.h).  Only the data's shape is meant to match what the C side will
-write, not these numbers.
+timeline.h).  The binary writes the real page itself (src/report_html.c);
+this script is for trying the page on data the binary does not easily
+produce: samples, partial related lists, hostile strings, a timeline without
+--time-col.
 
 --max-papers N keeps a random sample of N papers (papers.sampled true; their
 related lists keep only papers of the sample).  --max-related N keeps related
@@ -158,9 +161,10 @@ def build(corpus_path, run_dir, args):
     assign = [int(r["cluster"]) for r in assign_rows]
     cl_rows = read_dicts(os.path.join(run_dir, "clusters.csv"))
     k = len(cl_rows)
-    terms = defaultdict(list)
+    terms, distinctive = defaultdict(list), defaultdict(list)   # kind centroid / distinctive
     for r in read_dicts(os.path.join(run_dir, "cluster_terms.csv")):
-        terms[int(r["cluster"])].append((r["term"], float(r["weight"])))
+        kind = distinctive if r.get("kind") == "distinctive" else terms
+        kind[int(r["cluster"])].append((r["term"], float(r["weight"])))
     summary = read_rows(os.path.join(run_dir, "summary.csv"))[1:]
     sdict = dict(summary)
     n = len(ids)
@@ -199,11 +203,14 @@ def build(corpus_path, run_dir, args):
         clusters.append({
             "id": c, "size": int(cl_rows[c]["size"]), "label": label,
             "cohesion": float(cl_rows[c]["cohesion"]),
-            "coherence": round(-1 + sum(top5) / max(len(top5), 1) * 5, 4) if top5 else None,
-            "exclusivity": round(sum(excl) / len(excl), 4) if excl else None,
+            "coherence": (float(cl_rows[c]["coherence"]) if cl_rows[c].get("coherence")
+                          else round(-1 + sum(top5) / max(len(top5), 1) * 5, 4) if top5 else None),
+            "exclusivity": (float(cl_rows[c]["exclusivity"]) if cl_rows[c].get("exclusivity")
+                            else round(sum(excl) / len(excl), 4) if excl else None),
             "trend": None,
             "top_terms": [t.replace("_", " ") for t in cl_rows[c]["top_terms"].split()],
-            "distinctive": dist[:20],
+            "distinctive": ([[t.replace("_", " "), w] for t, w in distinctive[c]][:20]
+                            if distinctive[c] else dist[:20]),
             "central": [pos[p] for p in central[c]],
         })
     if args.nasty and k:
