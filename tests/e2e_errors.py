@@ -450,7 +450,7 @@ def disk_full_group():
         subprocess.run(["umount", probe], check=True)
         rng = random.Random(11)
         words = [f"topic{i}" for i in range(60)]
-        many = os.path.join(tmp, "many.csv")  # related.csv alone is > 64 KiB
+        many = os.path.join(tmp, "many.csv")  # related.csv (230 KB) > what is left
         with open(many, "w") as f:
             f.write(HEADER)
             for i in range(800):
@@ -459,7 +459,9 @@ def disk_full_group():
         good = os.path.join(tmp, "good.csv")
         with open(good, "w") as f:
             f.write(GOOD)
-        with small_output(os.path.join(tmp, "small"), "size=64k") as out:
+        # 256 KiB: the good run's reports take about 80 KiB of it (report.html
+        # holds the 55 KiB page template; 4 KiB pages for the rest)
+        with small_output(os.path.join(tmp, "small"), "size=256k") as out:
             named = write_fails("disk full midway", many, out, ": No space left on device")
             check(named and named[0] not in REPORTS[:1],
                   f"disk full midway: failed at {named}, want a report after the first "
@@ -467,9 +469,9 @@ def disk_full_group():
             fill(os.path.dirname(out))
             write_fails("disk full", good, out, ": No space left on device")
         # no room for another file: the good run used all the inodes but one
-        # (the root folder, out/ and its 5 reports: 7 of 8), so the first
-        # temporary file is created and the second is not
-        with small_output(os.path.join(tmp, "few"), "size=1m,nr_inodes=8") as out:
+        # (the root folder, out/ and its 6 reports, report.html included: 8 of
+        # 9), so the first temporary file is created and the second is not
+        with small_output(os.path.join(tmp, "few"), "size=1m,nr_inodes=9") as out:
             named = write_fails("no free inode", good, out, ": No space left on device")
             check(named and named[0] == REPORTS[1],
                   f"no free inode: failed at {named}, want {REPORTS[1]} (the first temporary "
