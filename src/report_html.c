@@ -39,7 +39,7 @@
 extern const unsigned char pc_embed_report_html[];
 extern const size_t pc_embed_report_html_size;
 
-#define MAP_SHARPNESS 25.0 /* how strongly a map point is drawn to its nearest clusters */
+#define MAP_SHARPNESS 60.0 /* how strongly a map point is drawn to its nearest clusters */
 
 /* ---- building the data ---- */
 
@@ -71,15 +71,18 @@ static uint64_t id_hash(const char *id, uint64_t seed)
     return h ^ (h >> 29);
 }
 
-/* Marks about `want` of the n papers (all when n <= want) in mark[] with `bit`. */
-static void sample(const pc_corpus *corpus, int32_t want, uint64_t seed, unsigned char bit,
-                   unsigned char *mark)
+/* Marks with `bit` about `want` of the papers that have all the bits of
+ * `among` (0: of all papers; every one when they are no more than want). */
+static void sample(const pc_corpus *corpus, int32_t want, uint64_t seed, unsigned char among,
+                   unsigned char bit, unsigned char *mark)
 {
-    int32_t n = corpus->n_docs, taken = 0;
+    int32_t n = 0, taken = 0;
+    for (int32_t i = 0; i < corpus->n_docs; i++)
+        n += (mark[i] & among) == among;
     double share = ldexp((double)want / (n > 0 ? n : 1), 64);
     uint64_t cut = want >= n || share >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)share;
-    for (int32_t i = 0; i < n && taken < want; i++)
-        if (id_hash(corpus->id[i], seed) <= cut) {
+    for (int32_t i = 0; i < corpus->n_docs && taken < want; i++)
+        if ((mark[i] & among) == among && id_hash(corpus->id[i], seed) <= cut) {
             mark[i] |= bit;
             taken++;
         }
@@ -108,10 +111,11 @@ static int choose_papers(page *p, uint64_t seed)
     int32_t lists = n <= PC_HTML_RELATED_ALL    ? n
                     : n <= PC_HTML_PAGE_PAPERS ? PC_HTML_RELATED_SOME
                                                : PC_HTML_RELATED_FEW;
-    sample(corpus, PC_HTML_PAGE_PAPERS, seed, IN_PAGE, p->mark);
-    sample(corpus, PC_HTML_MAP_PAPERS, seed + 1, ON_MAP | IN_PAGE, p->mark);
-    if (in->neighbors)
-        sample(corpus, lists, seed + 2, HAS_LIST | IN_PAGE, p->mark);
+    sample(corpus, PC_HTML_PAGE_PAPERS, seed, 0, IN_PAGE, p->mark);
+    if (in->neighbors) /* the map's papers among those with a list, so a click shows one */
+        sample(corpus, lists, seed + 2, 0, HAS_LIST | IN_PAGE, p->mark);
+    sample(corpus, PC_HTML_MAP_PAPERS, seed + 1, in->neighbors ? HAS_LIST : 0, ON_MAP | IN_PAGE,
+           p->mark);
     for (int32_t c = 0; c < in->description->k; c++) /* central papers are shown by title */
         for (int32_t m = 0; m < in->description->cluster[c].n_central; m++)
             p->mark[in->description->cluster[c].central[m]] |= IN_PAGE;
@@ -360,7 +364,8 @@ static json_t *page_data(page *p, uint64_t seed)
         pc_map_points(cl->centroid, cl->k, cl->dim, p->xy) != 0)
         return NULL;
     char title[600];
-    snprintf(title, sizeof title, "paperclust report: %s", in->corpus->source);
+    const char *base = strrchr(in->corpus->source, '/');
+    snprintf(title, sizeof title, "paperclust report: %s", base ? base + 1 : in->corpus->source);
     json_t *o = json_object();
     if (!o || put(o, "version", json_integer(1)) != 0 || put(o, "title", json_string(title)) != 0 ||
         put(o, "corpus", corpus_figures(in)) != 0 || put(o, "summary", summary_rows(in->summary)) != 0 ||
