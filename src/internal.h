@@ -82,6 +82,11 @@ int pc_cancelled(const pc_monitor *mon);
 /* The number of threads to use: `requested` when > 0, else all available. */
 int pc_thread_count(int requested);
 
+/* Starts the OpenMP worker threads for `requested` (as pc_thread_count) now,
+ * while a failure can still be reported: PC_ERR_NOMEM "out of memory while
+ * starting N threads" instead of libgomp's own exit later on. */
+pc_status pc_threads_start(int requested, pc_error *err);
+
 /* Wall-clock seconds from a monotonic clock. */
 double pc_now(void);
 

@@ -399,6 +399,8 @@ static pc_status read_and_weight(const pc_options *opt, const pc_monitor *mon, r
 {
     pc_status status = pc_options_check(opt, err);
     if (status == PC_OK)
+        status = pc_threads_start(opt->threads, err);
+    if (status == PC_OK)
         status = pc_corpus_read(opt->input, &opt->read, mon, &s->corpus, err);
     if (status == PC_OK)
         status = lap(s, "seconds_read", clock);

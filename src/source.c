@@ -114,6 +114,9 @@ pc_status pc_source_read(pc_source *source, int64_t line, const unsigned char **
     int code = Z_OK;
     /* n == 0: a truncated gzip stream ends with an error, not just with no bytes */
     const char *message = n <= 0 ? gzerror(source->gz, &code) : NULL;
+    if (code == Z_MEM_ERROR)
+        return pc_fail(err, PC_ERR_NOMEM, "%s:%lld: out of memory while reading", source->name,
+                       (long long)line);
     if (n < 0 || code != Z_OK)
         return pc_fail(err, PC_ERR_IO, "%s:%lld: read error: %s", source->name,
                        (long long)line, zlib_reason(message, code));

@@ -15,6 +15,7 @@
  * also pass each input-derived piece through it before formatting, with a
  * small bound, so one long header name cannot crowd out the rest.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -298,6 +299,41 @@ int pc_thread_count(int requested)
 #else
     return 1;
 #endif
+}
+
+static void *idle(void *arg)
+{
+    return arg;
+}
+
+pc_status pc_threads_start(int requested, pc_error *err)
+{
+    int n = pc_thread_count(requested);
+    if (n <= 1)
+        return PC_OK;
+    /* libgomp exits the process with its own message when it cannot create a
+     * thread (out of address space under ulimit -v, say): try as many
+     * threads with the same default attributes first, where a failure can
+     * still be reported */
+    pthread_t *probe = pc_malloc_array((size_t)n, sizeof *probe);
+    if (!probe)
+        return pc_fail_nomem(err, "starting threads");
+    int started = 0;
+    while (started < n - 1 && pthread_create(&probe[started], NULL, idle, NULL) == 0)
+        started++;
+    for (int t = 0; t < started; t++)
+        pthread_join(probe[t], NULL);
+    free(probe);
+    if (started < n - 1)
+        return pc_fail(err, PC_ERR_NOMEM, "out of memory while starting %d threads (--threads 1 "
+                                          "needs none)", n);
+#ifdef _OPENMP
+    int team = 0;
+#pragma omp parallel num_threads(n) reduction(+ : team)
+    team += 1; /* libgomp keeps these threads for the stages' parallel regions */
+    (void)team;
+#endif
+    return PC_OK;
 }
 
 double pc_now(void)
