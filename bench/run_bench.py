@@ -731,6 +731,21 @@ def report(results):
     return "\n".join(lines).rstrip() + "\n"
 
 
+KEEP_MARKER = "<!-- The sections below are measured by other tools; run_bench.py keeps them. -->"
+
+
+def kept_sections(path):
+    """The part of an existing report from KEEP_MARKER on (label quality and
+    other measurements made apart from this harness), or ""."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return ""
+    at = text.find(KEEP_MARKER)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
 def main(argv):
     args = parse_args(argv)
     try:
@@ -739,7 +754,7 @@ def main(argv):
                 results = json.load(f)
         else:
             results = benchmark(args)
-        write_atomically(args.results, report(results))
+        write_atomically(args.results, report(results) + kept_sections(args.results))
     except HarnessError as e:
         log(f"run_bench: {e}")
         return 1
