@@ -380,19 +380,37 @@ static json_t *page_data(page *p, uint64_t seed)
 
 /* ---- writing ---- */
 
-/* jansson's output, with every '<' as \u003c (valid JSON: it is only ever in strings). */
-static int write_escaped(const char *buffer, size_t size, void *data)
+/* The JSON on its way out: jansson hands it over a token at a time, so it is
+ * gathered here and written in large pieces, every '<' as \u003c (valid
+ * JSON: it is only ever inside strings). */
+typedef struct escaper {
+    FILE *out;
+    size_t used;
+    int failed;
+    char buffer[1 << 16];
+} escaper;
+
+static void flush(escaper *e)
 {
-    FILE *out = data;
-    size_t start = 0;
+    if (!e->failed && e->used && fwrite(e->buffer, 1, e->used, e->out) != e->used)
+        e->failed = 1;
+    e->used = 0;
+}
+
+static int write_escaped(const char *text, size_t size, void *data)
+{
+    escaper *e = data;
     for (size_t i = 0; i < size; i++) {
-        if (buffer[i] != '<')
-            continue;
-        if (fwrite(buffer + start, 1, i - start, out) != i - start || fputs("\\u003c", out) < 0)
-            return -1;
-        start = i + 1;
+        if (e->used + 6 > sizeof e->buffer)
+            flush(e);
+        if (text[i] == '<') {
+            memcpy(e->buffer + e->used, "\\u003c", 6);
+            e->used += 6;
+        } else {
+            e->buffer[e->used++] = text[i];
+        }
     }
-    return fwrite(buffer + start, 1, size - start, out) == size - start ? 0 : -1;
+    return e->failed ? -1 : 0;
 }
 
 int pc_html_write(FILE *out, const pc_report_input *in, uint64_t seed)
@@ -410,13 +428,24 @@ int pc_html_write(FILE *out, const pc_report_input *in, uint64_t seed)
     if (!data)
         return ENOMEM;
     size_t head = (size_t)(at - template), tail_at = head + sizeof marker - 1;
-    int failed = fwrite(template, 1, head, out) != head ||
-                 fputs("<script type=\"application/json\" id=\"paperclust-data\">", out) < 0 ||
-                 json_dump_callback(data, write_escaped, out,
-                                    JSON_COMPACT | JSON_REAL_PRECISION(5)) != 0 ||
-                 fputs("</script>", out) < 0 ||
-                 fwrite(template + tail_at, 1, pc_embed_report_html_size - tail_at, out) !=
-                     pc_embed_report_html_size - tail_at;
+    static const char open[] = "<script type=\"application/json\" id=\"paperclust-data\">";
+    static const char close[] = "</script>";
+    escaper *e = pc_malloc(sizeof *e);
+    int failed = !e;
+    if (e) {
+        *e = (escaper){.out = out};
+        failed = fwrite(template, 1, head, out) != head ||
+                 fwrite(open, 1, sizeof open - 1, out) != sizeof open - 1 ||
+                 json_dump_callback(data, write_escaped, e,
+                                    JSON_COMPACT | JSON_REAL_PRECISION(5)) != 0;
+        flush(e);
+        failed |= e->failed || fwrite(close, 1, sizeof close - 1, out) != sizeof close - 1 ||
+                  fwrite(template + tail_at, 1, pc_embed_report_html_size - tail_at, out) !=
+                      pc_embed_report_html_size - tail_at;
+    }
     json_decref(data);
+    if (!e)
+        return ENOMEM;
+    free(e);
     return failed ? (errno ? errno : EIO) : 0;
 }
