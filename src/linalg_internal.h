@@ -18,6 +18,15 @@
 void pc_csr_times_dense(const pc_csr *X, int32_t row_begin, int32_t row_end, const float *B,
                         int32_t m, float *out);
 
+/*
+ * The same product for `width` columns of wider arrays: B's rows are ldb
+ * floats apart, out's ldo (pass B and out already offset to the first
+ * column).  A product with many columns taken a slice of columns at a time
+ * keeps B's slice in cache while the non-zeros stream past.
+ */
+void pc_csr_times_dense_part(const pc_csr *X, int32_t row_begin, int32_t row_end,
+                             const float *B, int64_t ldb, float *out, int64_t ldo, int32_t width);
+
 /* The width of a lane table: the documents one pass of the related-paper stage compares. */
 #define PC_LANES 64
 
@@ -52,6 +61,22 @@ void pc_gemm_nt(int32_t m, int32_t n, int32_t kk, const float *A, const float *B
  * agree.  k < 2 gives zeros.  Returns 0, or -1 when out of memory.
  */
 int pc_map_points(const float *C, int32_t k, int32_t dim, double *xy);
+
+/* C (m × n) = A (m × kk) · B (kk × n), all row-major (cblas_sgemm). */
+void pc_gemm_nn(int32_t m, int32_t n, int32_t kk, const float *A, const float *B, float *C);
+
+/* Replaces the rows × cols (rows >= cols) row-major A by an orthonormal basis
+ * of its column space (Householder QR, LAPACKE sgeqrf + sorgqr).  0, or -1
+ * when LAPACK fails or memory runs out. */
+int pc_orthonormalize(float *A, int64_t rows, int32_t cols);
+
+/* The cols × cols upper-triangular R of the QR factorization of the rows ×
+ * cols (rows >= cols) row-major A (A is destroyed).  0, or -1. */
+int pc_qr_r(float *A, int64_t rows, int32_t cols, float *R);
+
+/* SVD of the n × n row-major A (destroyed): A = U · diag(s) · Vt, s
+ * decreasing (LAPACKE sgesdd).  0, or -1. */
+int pc_svd_square(float *A, int32_t n, float *s, float *U, float *Vt);
 
 /* Sets the BLAS library's own thread count. */
 void pc_blas_threads(int threads);

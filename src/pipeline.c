@@ -21,6 +21,8 @@ void pc_options_default(pc_options *opt)
     pc_tfidf_options_default(&opt->tfidf);
     pc_kmeans_options_default(&opt->kmeans);
     pc_timeline_options_default(&opt->timeline);
+    pc_lsa_options_default(&opt->lsa);
+    opt->lsa.dims = 0; /* off until asked for (--lsa) */
     pc_neighbors_options_default(&opt->neighbors);
     pc_describe_options_default(&opt->describe);
     opt->n_label_terms = 10;
@@ -92,6 +94,7 @@ typedef struct run_state {
     pc_description *description;
     pc_neighbors *neighbors;
     pc_timeline *timeline;
+    pc_lsa *lsa;
     float *idf;
     pc_summary summary;
 } run_state;
@@ -106,6 +109,7 @@ static void run_state_free(run_state *s)
     pc_description_free(s->description);
     pc_neighbors_free(s->neighbors);
     pc_timeline_free(s->timeline);
+    pc_lsa_free(s->lsa);
     free(s->idf);
     pc_summary_clear(&s->summary);
 }
@@ -393,6 +397,33 @@ static pc_status summarize_scores(const pc_options *opt, const pc_monitor *mon, 
     return status;
 }
 
+/* [reduce]: the LSA of the TF-IDF rows, when asked for. */
+static pc_status reduce(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                        double *clock, pc_error *err)
+{
+    if (opt->lsa.dims <= 0)
+        return PC_OK;
+    pc_lsa_options lopt = opt->lsa;
+    lopt.threads = stage_threads(lopt.threads, opt->threads);
+    lopt.seed = opt->kmeans.seed;
+    pc_status status = pc_lsa_fit(s->X, &lopt, mon, &s->lsa, err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_lsa", clock);
+    if (status != PC_OK)
+        return status;
+    char values[256];
+    size_t used = 0;
+    for (int32_t c = 0; c < s->lsa->dims && c < 10; c++) /* the 10 largest */
+        used += (size_t)snprintf(values + used, sizeof values - used, "%s%.4g", c ? " " : "",
+                                 (double)s->lsa->singular[c]);
+    if (pc_summary_add(&s->summary, "lsa_dims", "%d", (int)s->lsa->dims) != PC_OK ||
+        pc_summary_add(&s->summary, "lsa_explained_variance", "%.6f",
+                       s->lsa->explained_total) != PC_OK ||
+        pc_summary_add(&s->summary, "lsa_singular_values", "%s", values) != PC_OK)
+        return pc_fail_nomem(err, "writing the summary");
+    return PC_OK;
+}
+
 /* Reading and weighting, shared by pc_run and pc_vectorize. */
 static pc_status read_and_weight(const pc_options *opt, const pc_monitor *mon, run_state *s,
                                  double *clock, pc_error *err)
@@ -406,6 +437,8 @@ static pc_status read_and_weight(const pc_options *opt, const pc_monitor *mon, r
         status = lap(s, "seconds_read", clock);
     if (status == PC_OK)
         status = count_and_weight(opt, mon, s, clock, err);
+    if (status == PC_OK)
+        status = reduce(opt, mon, s, clock, err);
     return status;
 }
 
@@ -528,7 +561,8 @@ pc_status pc_vectorize(const pc_options *opt, const pc_monitor *mon, pc_error *e
                               .vocab = s.vocab,
                               .summary = &s.summary,
                               .matrix = s.X,
-                              .idf = s.idf};
+                              .idf = s.idf,
+                              .lsa = s.lsa};
         status = pc_report_write_vectors(opt->output_dir, &in, mon, err);
     }
     run_state_free(&s);

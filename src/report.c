@@ -597,10 +597,29 @@ static void write_tfidf(report_file *f, const pc_report_input *in)
     }
 }
 
+static void write_lsa(report_file *f, const pc_report_input *in)
+{
+    const pc_lsa *lsa = in->lsa;
+    char name[32];
+    cell(f, "doc_id", 1);
+    for (int32_t c = 0; c < lsa->dims; c++) {
+        snprintf(name, sizeof name, "lsa_%d", (int)c + 1);
+        cell(f, name, 0);
+    }
+    end_row(f);
+    for (int32_t i = 0; i < lsa->n_rows && !f->failed; i++) {
+        cell(f, in->corpus->id[i], 1);
+        for (int32_t c = 0; c < lsa->dims; c++)
+            cellf(f, 0, "%.6g", (double)lsa->coord[(size_t)i * lsa->dims + c]);
+        end_row(f);
+    }
+}
+
 pc_status pc_report_write_vectors(const char *dir, const pc_report_input *in,
                                   const pc_monitor *mon, pc_error *err)
 {
-    static const report_writer writers[] = {write_vocabulary, write_tfidf, write_summary};
-    static const char *const names[] = {"vocabulary.csv", "tfidf.csv", "summary.csv"};
-    return write_set(dir, names, writers, 3, in, mon, err);
+    const report_writer writers[] = {write_vocabulary, write_tfidf, write_summary,
+                                     in->lsa ? write_lsa : NULL};
+    static const char *const names[] = {"vocabulary.csv", "tfidf.csv", "summary.csv", "lsa.csv"};
+    return write_set(dir, names, writers, 4, in, mon, err);
 }

@@ -3,6 +3,7 @@
  * MT19937 takes a 32-bit seed through gsl_rng_set; a 64-bit seed is folded
  * into it so that seeds differing only in the high half still differ.
  */
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
 
@@ -47,6 +48,11 @@ uint64_t pc_rng_below(pc_rng *rng, uint64_t n)
 double pc_rng_uniform(pc_rng *rng)
 {
     return gsl_rng_uniform(rng->gen);
+}
+
+double pc_rng_gaussian(pc_rng *rng)
+{
+    return gsl_ran_gaussian_ziggurat(rng->gen, 1.0);
 }
 
 size_t pc_rng_weighted(pc_rng *rng, const double *cumulative, size_t n)

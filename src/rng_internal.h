@@ -20,6 +20,9 @@ uint64_t pc_rng_below(pc_rng *rng, uint64_t n);
 /* A uniform double in [0, 1). */
 double pc_rng_uniform(pc_rng *rng);
 
+/* A standard normal draw (GSL's ziggurat). */
+double pc_rng_gaussian(pc_rng *rng);
+
 /* An index i drawn with probability weight[i] / Σ weight, given the inclusive
  * prefix sums cumulative[0..n) (cumulative[n-1] > 0). */
 size_t pc_rng_weighted(pc_rng *rng, const double *cumulative, size_t n);

@@ -14,6 +14,7 @@
 #include "describe.h"
 #include "evaluate.h"
 #include "kmeans.h"
+#include "lsa.h"
 #include "matrix.h"
 #include "metrics.h"
 #include "neighbors.h"
@@ -39,6 +40,7 @@ typedef struct pc_options {
     pc_tfidf_options tfidf;
     pc_kmeans_options kmeans;     /* kmeans.k == 0: pc_default_k() */
     pc_neighbors_options neighbors; /* neighbors.top == 0: no related papers */
+    pc_lsa_options lsa;           /* lsa.dims == 0 (the default here): no LSA stage */
     pc_describe_options describe; /* terms per cluster in cluster_terms.csv (20 of each
                                      kind), label items (3), central papers (5), ... */
     int32_t n_label_terms;        /* default 10: terms in clusters.csv's top_terms and

@@ -23,6 +23,7 @@
 #include "corpus.h"
 #include "describe.h"
 #include "kmeans.h"
+#include "lsa.h"
 #include "matrix.h"
 #include "neighbors.h"
 #include "status.h"
@@ -66,6 +67,7 @@ typedef struct pc_report_input {
     const pc_csr *matrix;            /* the TF-IDF rows: pc_report_write_vectors writes them;
                                         report.html places its map's papers with them */
     int html;                        /* 1: pc_report_write also writes report.html */
+    const pc_lsa *lsa;               /* pc_report_write_vectors: lsa.csv when not NULL */
     uint64_t seed;                   /* which papers report.html samples, when it must */
     const float *idf;                /* for pc_report_write_vectors: n_terms idf weights */
 } pc_report_input;
@@ -81,6 +83,7 @@ pc_status pc_report_write(const char *dir, const pc_report_input *input, const p
  * Writes the features instead of the clusters, as a set like the above:
  *   vocabulary.csv  term,df,idf        one row per term, in byte order of the terms
  *   tfidf.csv       doc_id,term,weight one row per non-zero, documents in input order
+ *   lsa.csv         doc_id,lsa_1..lsa_D  with an LSA: each document's coordinates
  *   summary.csv     key,value
  */
 pc_status pc_report_write_vectors(const char *dir, const pc_report_input *input,

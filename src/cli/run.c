@@ -49,6 +49,8 @@ static const char run_help[] =
     "  --max-df X          drop terms in more documents: a fraction (0.5, the\n"
     "                      default; 1.0 keeps all) or a count (5000)\n"
     "  --max-features N    keep only the N most frequent terms (default: all)\n"
+    "  --lsa D             also compute a D-dimensional LSA (randomized truncated SVD)\n"
+    "                      of the TF-IDF rows; vectorize writes lsa.csv\n"
     "  --sublinear-tf      weight terms by 1 + ln(count) (the default)\n"
     "  --raw-tf            weight terms by their count instead\n"
     "Clustering:\n"
@@ -91,7 +93,7 @@ enum {
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
     OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
-    OPT_NO_HTML
+    OPT_NO_HTML, OPT_LSA
 };
 
 static const struct option long_options[] = {
@@ -123,6 +125,7 @@ static const struct option long_options[] = {
     {"time-col", required_argument, NULL, OPT_TIME_COL},
     {"period", required_argument, NULL, OPT_PERIOD},
     {"no-html", no_argument, NULL, OPT_NO_HTML},
+    {"lsa", required_argument, NULL, OPT_LSA},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -222,6 +225,11 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         if (parse_long("--max-features", arg, 1, INT32_MAX, &v) != 0)
             return -1;
         opt->vocab.max_features = (int32_t)v;
+        return 0;
+    case OPT_LSA:
+        if (parse_long("--lsa", arg, 1, 10000, &v) != 0)
+            return -1;
+        opt->lsa.dims = (int32_t)v;
         return 0;
     case OPT_NGRAMS:
         if (parse_long("--ngrams", arg, 1, 2, &v) != 0)
