@@ -49,8 +49,8 @@ static const char run_help[] =
     "  --max-df X          drop terms in more documents: a fraction (0.5, the\n"
     "                      default; 1.0 keeps all) or a count (5000)\n"
     "  --max-features N    keep only the N most frequent terms (default: all)\n"
-    "  --lsa D             also compute a D-dimensional LSA (randomized truncated SVD)\n"
-    "                      of the TF-IDF rows; vectorize writes lsa.csv\n"
+    "  --lsa D             (vectorize) also write lsa.csv: each paper's coordinates\n"
+    "                      in a D-dimensional LSA (randomized truncated SVD)\n"
     "  --sublinear-tf      weight terms by 1 + ln(count) (the default)\n"
     "  --raw-tf            weight terms by their count instead\n"
     "Clustering:\n"
@@ -318,6 +318,10 @@ int pc_cli_run(int argc, char **argv, int vectorize)
         return EXIT_USAGE;
     }
     opt.input = argv[optind];
+    if (!vectorize && opt.lsa.dims > 0) { /* clustering and related papers do not use it yet */
+        fprintf(stderr, "paperclust: --lsa is for 'paperclust vectorize' (lsa.csv) so far\n");
+        return EXIT_USAGE;
+    }
 
     pc_display display;
     pc_monitor monitor;
