@@ -22,6 +22,12 @@
  * JSON Lines and plain text through a small line reader over the chunks of
  * source.c (zlib, which reads plain files as they are and gunzips gzip
  * content).
+ *
+ * pc_corpus_sort puts the documents into a canonical order (by id, then by
+ * everything else read), so that every later stage sees the same arrays
+ * whatever the order of the input rows: a qsort of small key records, then
+ * one gather per per-document array.  Only pointers move; the strings stay
+ * where the arena has them.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -113,6 +119,7 @@ void pc_corpus_free(pc_corpus *corpus)
     free(corpus->label);
     free(corpus->time);
     free(corpus->line);
+    free(corpus->input_index);
     free(corpus);
 }
 
@@ -1209,6 +1216,98 @@ pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_op
 {
     *out = NULL;
     return read_any(NULL, stream, name ? name : "<stream>", opt, mon, out, err);
+}
+
+/* ---- canonical order ------------------------------------------------- */
+
+/* What a document is compared by: everything read about it, then where it was read. */
+typedef struct sort_key {
+    const char *id, *text, *label, *time;
+    int32_t title_len;
+    int32_t input;  /* its position in the input: equal documents keep input order */
+    int32_t index;  /* its position before this sort */
+} sort_key;
+
+static int compare_ints(int32_t a, int32_t b)
+{
+    return (a > b) - (a < b);
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    const sort_key *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    if (c == 0)
+        c = strcmp(x->text, y->text);
+    if (c == 0)
+        c = strcmp(x->label, y->label);
+    if (c == 0)
+        c = strcmp(x->time, y->time);
+    if (c == 0)
+        c = compare_ints(x->title_len, y->title_len);
+    return c != 0 ? c : compare_ints(x->input, y->input);
+}
+
+/* Rearranges array (n elements of `size` bytes) so that i holds what key[i].index held;
+ * scratch has room for n elements. */
+static void permute(void *array, size_t size, const sort_key *key, int32_t n, char *scratch)
+{
+    if (!array)
+        return;
+    for (int32_t i = 0; i < n; i++)
+        memcpy(scratch + (size_t)i * size, (const char *)array + (size_t)key[i].index * size,
+               size);
+    memcpy(array, scratch, (size_t)n * size);
+}
+
+pc_status pc_corpus_sort(pc_corpus *corpus, pc_error *err)
+{
+    int32_t n = corpus->n_docs;
+    sort_key *key = pc_malloc_array((size_t)n, sizeof *key);
+    if (!key)
+        return pc_fail_nomem(err, "sorting the documents");
+    int sorted = 1;
+    for (int32_t i = 0; i < n; i++) {
+        key[i] = (sort_key){corpus->id[i], corpus->text[i],
+                            corpus->label ? corpus->label[i] : "",
+                            corpus->time ? corpus->time[i] : "",
+                            corpus->title_len ? corpus->title_len[i] : 0,
+                            corpus->input_index ? corpus->input_index[i] : i, i};
+        sorted = sorted && (i == 0 || compare_keys(&key[i - 1], &key[i]) < 0);
+    }
+    if (sorted) { /* already canonical: common, as files are often sorted by id */
+        free(key);
+        return PC_OK;
+    }
+    char *scratch = pc_malloc_array((size_t)n, sizeof(int64_t)); /* the widest element */
+    int32_t *input = corpus->input_index ? corpus->input_index
+                                         : pc_malloc_array((size_t)n, sizeof *input);
+    if (!scratch || !input) {
+        free(key);
+        free(scratch);
+        if (input != corpus->input_index)
+            free(input);
+        return pc_fail_nomem(err, "sorting the documents");
+    }
+    qsort(key, (size_t)n, sizeof *key, compare_keys);
+    permute(corpus->id, sizeof *corpus->id, key, n, scratch);
+    permute(corpus->text, sizeof *corpus->text, key, n, scratch);
+    permute(corpus->label, sizeof *corpus->label, key, n, scratch);
+    permute(corpus->time, sizeof *corpus->time, key, n, scratch);
+    permute(corpus->title_len, sizeof *corpus->title_len, key, n, scratch);
+    permute(corpus->line, sizeof *corpus->line, key, n, scratch);
+    for (int32_t i = 0; i < n; i++)
+        input[i] = key[i].input;
+    corpus->input_index = input;
+    free(key);
+    free(scratch);
+    return PC_OK;
+}
+
+void pc_corpus_input_order(const pc_corpus *corpus, int32_t *order)
+{
+    for (int32_t i = 0; i < corpus->n_docs; i++)
+        order[corpus->input_index ? corpus->input_index[i] : i] = i;
 }
 
 size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap)

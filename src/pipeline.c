@@ -270,8 +270,10 @@ static pc_status place_in_time(const pc_options *opt, const pc_monitor *mon, run
 {
     if (!s->corpus->time)
         return PC_OK;
+    pc_timeline_options topt = opt->timeline;
+    topt.input_index = s->corpus->input_index; /* warnings name the first bad date in the file */
     pc_status status = pc_timeline_compute(s->corpus->n_docs, (const char *const *)s->corpus->time,
-                                           s->clusters->assign, s->clusters->k, &opt->timeline,
+                                           s->clusters->assign, s->clusters->k, &topt,
                                            &s->timeline, err);
     if (status != PC_OK)
         return status;
@@ -433,6 +435,8 @@ static pc_status read_and_weight(const pc_options *opt, const pc_monitor *mon, r
         status = pc_threads_start(opt->threads, err);
     if (status == PC_OK)
         status = pc_corpus_read(opt->input, &opt->read, mon, &s->corpus, err);
+    if (status == PC_OK) /* every stage works in canonical order: reports ignore row order */
+        status = pc_corpus_sort(s->corpus, err);
     if (status == PC_OK)
         status = lap(s, "seconds_read", clock);
     if (status == PC_OK)

@@ -136,12 +136,25 @@ static void header(report_file *f, const char *const *names, size_t n)
 
 /* ---- the five reports ---- */
 
+/* The documents in input order (pc_corpus_input_order), or NULL with f->failed set. */
+static int32_t *input_order(report_file *f, const pc_corpus *corpus)
+{
+    int32_t *order = pc_malloc_array((size_t)corpus->n_docs + 1, sizeof *order);
+    if (order)
+        pc_corpus_input_order(corpus, order);
+    else
+        f->failed = ENOMEM;
+    return order;
+}
+
 static void write_assignments(report_file *f, const pc_report_input *in)
 {
     const pc_corpus *corpus = in->corpus;
     const char *names[] = {"doc_id", "cluster", "similarity", "label"};
     header(f, names, corpus->label ? 4 : 3);
-    for (int32_t i = 0; i < corpus->n_docs && !f->failed; i++) {
+    int32_t *order = input_order(f, corpus);
+    for (int32_t p = 0; order && p < corpus->n_docs && !f->failed; p++) {
+        int32_t i = order[p];
         cell(f, corpus->id[i], 1);
         cellf(f, 0, "%d", (int)in->clusters->assign[i]);
         cellf(f, 0, "%.6f", (double)in->clusters->similarity[i]);
@@ -149,6 +162,7 @@ static void write_assignments(report_file *f, const pc_report_input *in)
             cell(f, corpus->label[i], 0);
         end_row(f);
     }
+    free(order);
 }
 
 /* Appends `piece` (with `sep` before it unless first) to a growing string. */
@@ -587,7 +601,9 @@ static void write_tfidf(report_file *f, const pc_report_input *in)
     const char *names[] = {"doc_id", "term", "weight"};
     header(f, names, 3);
     const pc_csr *X = in->matrix;
-    for (int32_t i = 0; i < X->n_rows && !f->failed; i++) {
+    int32_t *order = input_order(f, in->corpus);
+    for (int32_t r = 0; order && r < X->n_rows && !f->failed; r++) {
+        int32_t i = order[r];
         for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
             cell(f, in->corpus->id[i], 1);
             cell(f, in->vocab->term[X->col[p]], 0);
@@ -595,6 +611,7 @@ static void write_tfidf(report_file *f, const pc_report_input *in)
             end_row(f);
         }
     }
+    free(order);
 }
 
 static void write_lsa(report_file *f, const pc_report_input *in)

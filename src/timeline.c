@@ -419,11 +419,14 @@ void pc_timeline_options_default(pc_timeline_options *opt)
     opt->period = PC_PERIOD_MONTH;
     opt->min_papers = 20;
     opt->min_cluster_papers = 30;
+    opt->input_index = NULL;
 }
 
-static void skip(pc_timeline_skipped *skipped, int32_t i)
+/* Counts document i as skipped; `first` stays the earliest in the input. */
+static void skip(pc_timeline_skipped *skipped, int32_t i, const int32_t *input_index)
 {
-    if (skipped->count++ == 0)
+    if (skipped->count++ == 0 ||
+        (input_index && input_index[i] < input_index[skipped->first]))
         skipped->first = i;
 }
 
@@ -441,11 +444,11 @@ static void date_documents(pc_timeline *t, const char *const *dates, int32_t *lo
         t->doc_period[i] = -1;
         pc_status st = pc_date_parse(dates[i], &date);
         if (st == PC_ERR_EMPTY)
-            skip(&t->missing, i);
+            skip(&t->missing, i, t->options.input_index);
         else if (st != PC_OK)
-            skip(&t->invalid, i);
+            skip(&t->invalid, i, t->options.input_index);
         else if (pc_date_period(&date, t->options.period, &ordinal) != PC_OK)
-            skip(&t->coarse, i);
+            skip(&t->coarse, i, t->options.input_index);
         else {
             t->doc_period[i] = ordinal;
             *lo = ordinal < *lo ? ordinal : *lo;

@@ -166,7 +166,7 @@ def expect_reports(ids, texts, top=10, df=None):
     for i, doc in enumerate(ids):
         sims = [(sum(w * rows[j].get(t, 0.0) for t, w in rows[i].items()), j)
                 for j in range(len(ids)) if j != i and rows[i].keys() & rows[j].keys()]
-        sims.sort(key=lambda s: (-s[0], s[1]))
+        sims.sort(key=lambda s: (-s[0], ids[s[1]], texts[s[1]]))  # ties: by id, then text
         want[doc] += [(ids[j], s) for s, j in sims[:top]]
 
     def inspect(name, out):

@@ -33,7 +33,8 @@ import sys
 import tempfile
 
 import e2e_util
-from e2e_util import check, comparable, read_csv, run, RUN_REPORTS, VECTORIZE_REPORTS
+from e2e_util import (check, comparable, read_csv, run, same_reports, RUN_REPORTS,
+                      VECTORIZE_REPORTS)
 
 # The cores are shared: OpenMP workers spinning while they wait made each
 # short run up to 10 times slower under load.  Waiting does not change results.
@@ -125,21 +126,6 @@ def vocabulary(out):
 def attempt(args, stdin=None, cwd=None):
     """Runs the binary, expecting success; returns whether it succeeded."""
     return run(BINARY, args, stdin=stdin, cwd=cwd).returncode == 0
-
-
-def same_reports(what, out, base, drop=("input",), names=RUN_REPORTS):
-    """Checks that the reports in `out` are byte for byte those in `base`
-    (summary.csv without seconds_*, threads and the `drop` rows); a failure
-    shows the first line that differs."""
-    got, want = comparable(out, names, drop), comparable(base, names, drop)
-    for name in names:
-        if got[name] == want[name]:
-            continue
-        a, b = got[name].split(b"\n"), want[name].split(b"\n")
-        line = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-        show = lambda lines: lines[line].decode("utf-8", "replace") if line < len(lines) else "(end)"
-        check(False, f"{what}: {name} differs from the reference run's at line {line + 1}: "
-                     f"{show(a)!r}, want {show(b)!r} ({len(a)} and {len(b)} lines)")
 
 
 # ---- input ----------------------------------------------------------------

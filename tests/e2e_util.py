@@ -62,3 +62,22 @@ def comparable(outdir, names=RUN_REPORTS, drop=()):
                 data = re.sub(rb'"(title|source)":"[^"]*"', b"", data)
         got[name] = data
     return got
+
+
+def same_reports(what, out, base, drop=("input",), names=RUN_REPORTS):
+    """Checks that the reports in `out` are byte for byte those in `base`
+    (summary.csv without seconds_*, threads and the `drop` rows); a failure
+    shows the first line that differs."""
+    got, want = comparable(out, names, drop), comparable(base, names, drop)
+    for name in names:
+        if got[name] == want[name]:
+            continue
+        a, b = got[name].split(b"\n"), want[name].split(b"\n")
+        line = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        x, y = (lines[line] if line < len(lines) else b"(end)" for lines in (a, b))
+        at = next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+        start = max(0, at - 60)  # long lines (report.html's data) from near the difference
+        show = lambda text: ("..." if start else "") + text[start:start + 160].decode(
+            "utf-8", "replace")
+        check(False, f"{what}: {name} differs from the reference run's at line {line + 1}: "
+                     f"{show(x)!r}, want {show(y)!r} ({len(a)} and {len(b)} lines)")

@@ -539,6 +539,75 @@ static void test_empty_optional_labels(void)
     pc_corpus_free(c);
 }
 
+/*
+ * Canonical order, worked out by hand: by id (bytes as unsigned: "z" before
+ * "\xC3\xA9"), then text, label, date, title length, then input order.
+ * Lines 6 and 9 are the same record; line 7 has the same text as line 6 with
+ * an empty title (title length 0 against 1).
+ */
+static void test_sort(void)
+{
+    const char *path = write_text("sort.csv", "id,title,abstract,label,date\n"
+                                              "b,T,x,L1,2025-01\n"    /* line 2, input 0 */
+                                              "a,T,y,L1,2025\n"       /* 3, input 1 */
+                                              "a,T,x,L2,2025\n"       /* 4, input 2 */
+                                              "a,T,x,L1,2025-02\n"    /* 5, input 3 */
+                                              "a,T,x,L1,2025-01\n"    /* 6, input 4 */
+                                              "a,,\"T\nx\",L1,2025-01\n" /* 7-8, input 5 */
+                                              "a,T,x,L1,2025-01\n"    /* 9, input 6 */
+                                              "\xC3\xA9,T,x,L1,2025\n" /* 10, input 7 */
+                                              "z,T,x,L1,2025\n");     /* 11, input 8 */
+    pc_read_options opt = options("label");
+    opt.time_col = "date";
+    pc_corpus *c = read_ok(path, &opt, 9);
+    if (!c)
+        return;
+    CHECK(c->input_index == NULL);
+    for (long n = 1; n <= 3; n++) { /* out of memory: the corpus is left as it was */
+        pc_alloc_fail_after(n);
+        CHECK_INT(pc_corpus_sort(c, &err), PC_ERR_NOMEM);
+        pc_alloc_fail_after(0);
+        CHECK(c->input_index == NULL);
+        CHECK_INT(c->line[0], 2);
+    }
+    CHECK_INT(pc_corpus_sort(c, &err), PC_OK);
+    static const int64_t lines[9] = {7, 6, 9, 5, 4, 3, 2, 11, 10};
+    static const int32_t input[9] = {5, 4, 6, 3, 2, 1, 0, 8, 7};
+    static const int32_t title_len[9] = {0, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const char *const ids[9] = {"a", "a", "a", "a", "a", "a", "b", "z", "\xC3\xA9"};
+    static const char *const dates[9] = {"2025-01", "2025-01", "2025-01", "2025-02", "2025",
+                                         "2025", "2025-01", "2025", "2025"};
+    for (int pass = 0; pass < 2; pass++) { /* sorting again changes nothing */
+        CHECK(c->input_index != NULL);
+        for (int32_t i = 0; c->input_index && i < 9; i++) {
+            CHECK_INT(c->line[i], lines[i]);
+            CHECK_INT(c->input_index[i], input[i]);
+            CHECK_INT(c->title_len[i], title_len[i]);
+            CHECK_STR(c->id[i], ids[i]);
+            CHECK_STR(c->time[i], dates[i]);
+            CHECK_STR(c->label[i], i == 4 ? "L2" : "L1");
+            CHECK_STR(c->text[i], i == 5 ? "T\ny" : "T\nx");
+        }
+        CHECK_INT(pc_corpus_sort(c, &err), PC_OK);
+    }
+    int32_t order[9];
+    static const int32_t want[9] = {6, 5, 4, 3, 1, 0, 2, 8, 7};
+    pc_corpus_input_order(c, order);
+    for (int p = 0; p < 9; p++)
+        CHECK_INT(order[p], want[p]);
+    pc_corpus_free(c);
+    /* already in order: nothing moves, input_index stays NULL */
+    path = write_text("sorted.csv", "id,title,abstract\na,T,x\na,T,y\nb,T,x\n");
+    c = read_ok(path, NULL, 3);
+    if (!c)
+        return;
+    CHECK_INT(pc_corpus_sort(c, &err), PC_OK);
+    CHECK(c->input_index == NULL);
+    pc_corpus_input_order(c, order);
+    CHECK(order[0] == 0 && order[1] == 1 && order[2] == 2);
+    pc_corpus_free(c);
+}
+
 static void test_seed_papers(void)
 {
     const char *source = getenv("PC_SOURCE_DIR");
@@ -588,6 +657,7 @@ int main(void)
     RUN_TEST(test_cancel);
     RUN_TEST(test_allocation_failures);
     RUN_TEST(test_empty_optional_labels);
+    RUN_TEST(test_sort);
     RUN_TEST(test_seed_papers);
     remove_temp_dir();
     return TEST_EXIT();

@@ -440,6 +440,23 @@ static void counts_skipped_dates(void)
     int32_t movers[1];
     CHECK_INT(pc_timeline_rising(t, 1, movers), 0);
     pc_timeline_free(t);
+
+    /* With input positions, `first` is the earliest in the input, not the lowest index. */
+    const char *bad[] = {"foo", "2025-01", "bar", "baz", NULL, ""};
+    const int32_t position[] = {4, 0, 2, 1, 5, 3};
+    int32_t assign6[] = {0, 0, 0, 0, 0, 0};
+    memset(&opt, 0xff, sizeof opt);
+    pc_timeline_options_default(&opt);
+    CHECK(opt.input_index == NULL);
+    opt.input_index = position;
+    CHECK_INT(pc_timeline_compute(6, bad, assign6, 1, &opt, &t, NULL), PC_OK);
+    if (!t)
+        return;
+    CHECK_INT(t->invalid.count, 3);
+    CHECK_INT(t->invalid.first, 3); /* "baz", input position 1 */
+    CHECK_INT(t->missing.count, 2);
+    CHECK_INT(t->missing.first, 5); /* "", input position 3 */
+    pc_timeline_free(t);
 }
 
 static void computes_weighted_trend(void)

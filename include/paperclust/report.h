@@ -4,10 +4,14 @@
  *   assignments.csv    doc_id,cluster,similarity[,label]   one row per document, input order
  *   clusters.csv       cluster,size,top_terms,central_doc_ids,cohesion   largest first
  *   cluster_terms.csv  cluster,rank,term,weight
- *   related.csv        doc_id,rank,related_id,similarity
+ *   related.csv        doc_id,rank,related_id,similarity   documents in corpus order
  *   summary.csv        key,value
  *   topics_over_time.csv period,cluster,papers,share,in_trend   with a timeline only
  *   report.html        one self-contained page over all of them          with html only
+ *
+ * "Input order" follows corpus->input_index (pc_corpus_input_order): the
+ * order the documents were read in, also after pc_corpus_sort; "corpus order"
+ * is the order of the corpus arrays, canonical once sorted.
  *
  * Every file is first written to a temporary file in the output folder; only
  * when all are complete are they renamed into place, so a failed run leaves

@@ -155,6 +155,11 @@ typedef struct pc_timeline_options {
     int32_t min_cluster_papers;  /* default 30: pc_timeline_rising/falling name only
                                     clusters with at least this many papers in the
                                     trended periods */
+    const int32_t *input_index;  /* default NULL; or n_docs positions (read during
+                                    pc_timeline_compute only, e.g.
+                                    pc_corpus.input_index of a sorted corpus): each
+                                    pc_timeline_skipped.first is then the document
+                                    with the lowest position, not the lowest index */
 } pc_timeline_options;
 
 void pc_timeline_options_default(pc_timeline_options *opt);
@@ -162,7 +167,8 @@ void pc_timeline_options_default(pc_timeline_options *opt);
 /* Documents left out of the table for one reason. */
 typedef struct pc_timeline_skipped {
     int32_t count;
-    int32_t first;               /* index of the first such document, or -1; its text is
+    int32_t first;               /* index of the first such document (see
+                                    options.input_index), or -1; its text is
                                     dates[first] (the caller's array), its input line the
                                     corpus's line[first] */
 } pc_timeline_skipped;

@@ -61,7 +61,7 @@ static const char run_help[] =
     "  --tol X             stop when the objective gains less than X times itself\n"
     "                      (default 1e-4)\n"
     "  --seed N            random seed; same input, options and seed give the same\n"
-    "                      reports whatever the thread count (default 1)\n"
+    "                      reports whatever the thread count or row order (default 1)\n"
     "Related papers:\n"
     "  --top N             related papers per paper (default 10; 0 = none)\n"
     "Evaluation (added to summary.csv):\n"

@@ -18,6 +18,10 @@
  * with its status in the pc_error, a message, and *out left NULL.  Every
  * message, error or warning, must be one line of valid UTF-8 (status.h),
  * whatever bytes of the input it quotes.
+ * Then pc_corpus_sort: the documents must come out in canonical order (id,
+ * text, label, date, title length, each compared as unsigned bytes), with
+ * input_index a permutation under which the line numbers increase again, and
+ * a second sort must change nothing.
  */
 #ifndef PC_FUZZ_CORPUS_H
 #define PC_FUZZ_CORPUS_H
@@ -69,6 +73,50 @@ static inline void fuzz_check_corpus(const pc_corpus *corpus,
     FUZZ_CHECK(corpus->source && strcmp(corpus->source, "fuzz") == 0, "source is not the name");
 }
 
+/* -1, 0 or 1 as document a sorts before, with or after b (corpus.h's order, written again). */
+static inline int fuzz_compare_docs(const pc_corpus *c, int32_t a, int32_t b)
+{
+    int d = strcmp(c->id[a], c->id[b]);
+    if (d == 0)
+        d = strcmp(c->text[a], c->text[b]);
+    if (d == 0 && c->label)
+        d = strcmp(c->label[a], c->label[b]);
+    if (d == 0 && c->time)
+        d = strcmp(c->time[a], c->time[b]);
+    if (d == 0 && c->title_len)
+        d = (c->title_len[a] > c->title_len[b]) - (c->title_len[a] < c->title_len[b]);
+    return (d > 0) - (d < 0);
+}
+
+static inline void fuzz_check_sort(pc_corpus *corpus)
+{
+    pc_error err = {PC_OK, ""};
+    FUZZ_CHECK(pc_corpus_sort(corpus, &err) == PC_OK, "sort failed: %s", err.message);
+    int32_t n = corpus->n_docs;
+    for (int32_t i = 1; i < n; i++)
+        FUZZ_CHECK(fuzz_compare_docs(corpus, i - 1, i) <= 0, "documents %d and %d out of order",
+                   (int)(i - 1), (int)i);
+    int32_t *order = malloc((size_t)n * sizeof *order);
+    unsigned char *seen = calloc((size_t)n, 1);
+    FUZZ_CHECK(order && seen, "out of memory");
+    for (int32_t i = 0; i < n; i++) {
+        int32_t p = corpus->input_index ? corpus->input_index[i] : i;
+        FUZZ_CHECK(p >= 0 && p < n && !seen[p], "input_index is not a permutation");
+        seen[p] = 1;
+    }
+    pc_corpus_input_order(corpus, order);
+    for (int32_t p = 1; p < n; p++)
+        FUZZ_CHECK(corpus->line[order[p - 1]] <= corpus->line[order[p]],
+                   "input order is not the order of the lines");
+    const int32_t *before = corpus->input_index;
+    char *first = corpus->id[0];
+    FUZZ_CHECK(pc_corpus_sort(corpus, &err) == PC_OK && corpus->input_index == before &&
+                   corpus->id[0] == first,
+               "a second sort changed the corpus");
+    free(order);
+    free(seen);
+}
+
 /* Reads data[0..size) as `format` with each option set and checks the result. */
 static inline void fuzz_read_corpus(const uint8_t *data, size_t size, pc_format format)
 {
@@ -105,6 +153,7 @@ static inline void fuzz_read_corpus(const uint8_t *data, size_t size, pc_format 
                     i++;
                 FUZZ_CHECK(i < corpus->n_docs, "optional labels kept though all are empty");
             }
+            fuzz_check_sort(corpus);
         } else {
             FUZZ_CHECK(corpus == NULL, "status %d but *out is set", (int)status);
             FUZZ_CHECK(err.status == status && err.message[0],
