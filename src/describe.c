@@ -734,6 +734,20 @@ static pc_status check_input(const pc_describe_input *in, const pc_describe_opti
     return PC_OK;
 }
 
+/* The run's tokenizer options without stop words or bigrams: every word of
+ * a text as the run folds and stems it (for phrases and the boilerplate list). */
+static pc_tokenize_options plain_words(const pc_describe_input *in)
+{
+    pc_tokenize_options topt;
+    if (in->tokenize)
+        topt = *in->tokenize;
+    else
+        pc_tokenize_options_default(&topt);
+    topt.stoplist = NULL;
+    topt.ngram_max = 1;
+    return topt;
+}
+
 /* Per-thread buffers; the tokenizers only when phrases are read. */
 static int scratch_new(const pc_describe_input *in, const pc_describe_options *opt, scratch *s)
 {
@@ -745,13 +759,7 @@ static int scratch_new(const pc_describe_input *in, const pc_describe_options *o
             return -1;
     }
     if (in->X && in->corpus && opt->phrase_docs > 0) {
-        pc_tokenize_options topt;
-        if (in->tokenize)
-            topt = *in->tokenize;
-        else
-            pc_tokenize_options_default(&topt);
-        topt.stoplist = NULL;
-        topt.ngram_max = 1;
+        pc_tokenize_options topt = plain_words(in);
         s->phrase_doc = pc_malloc_array((size_t)opt->phrase_docs, sizeof *s->phrase_doc);
         s->phrase_sim = pc_malloc_array((size_t)opt->phrase_docs, sizeof *s->phrase_sim);
         if (!s->phrase_doc || !s->phrase_sim ||
@@ -827,13 +835,7 @@ pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *op
         x.df = df;
         x.total = (double)X->nnz;
         if (in->boilerplate) {
-            pc_tokenize_options topt;
-            if (in->tokenize)
-                topt = *in->tokenize;
-            else
-                pc_tokenize_options_default(&topt);
-            topt.stoplist = NULL;
-            topt.ngram_max = 1;
+            pc_tokenize_options topt = plain_words(in);
             topt.min_token_len = 1;
             if (pc_tokenizer_new(&topt, &tok, NULL) != PC_OK ||
                 mark_boilerplate(in, tok, boilerplate) != 0)

@@ -14,9 +14,9 @@
  *   - per cluster its label, terms, figures, central papers and a 2-D
  *     position: classical MDS of the centroids (linalg.c);
  *   - a map of at most PC_HTML_MAP_PAPERS papers, each placed at the mean of
- *     the cluster positions weighted by exp(MAP_SHARPNESS × its cosine to
- *     each centroid), so that a paper sits near its own cluster and papers
- *     between topics lie between them;
+ *     the cluster positions weighted by exp(β × its cosine to each
+ *     centroid), β set from the corpus (see map_points), so that a paper
+ *     sits near its own cluster and papers between topics lie between them;
  *   - the papers' ids, titles and clusters (all of them up to
  *     PC_HTML_PAGE_PAPERS, else a sample), and related lists for all papers
  *     up to PC_HTML_RELATED_ALL papers, else for a sample of
@@ -39,7 +39,10 @@
 extern const unsigned char pc_embed_report_html[];
 extern const size_t pc_embed_report_html_size;
 
-#define MAP_SHARPNESS 60.0 /* how strongly a map point is drawn to its nearest clusters */
+/* How strongly a map point is drawn to its nearest clusters (see map_points). */
+#define MAP_CONTRAST 3.0
+#define MAP_SHARPNESS_MIN 5.0
+#define MAP_SHARPNESS_MAX 200.0
 
 /* ---- building the data ---- */
 
@@ -257,39 +260,79 @@ static json_t *paper_arrays(const page *p)
     return o;
 }
 
-/* The map's points: [page index, x, y], each at the softmax-weighted mean of
- * the cluster positions (weights exp(MAP_SHARPNESS · (cos − best cos))). */
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * The map's points: [page index, x, y], each at the softmax-weighted mean of
+ * the cluster positions, weights exp(β · (cos − best cos)).  β is set from
+ * the corpus so that the median paper's own cluster outweighs the runner-up
+ * e^MAP_CONTRAST times (β = MAP_CONTRAST / the median gap between a paper's
+ * best and second-best cosine, within [MAP_SHARPNESS_MIN, MAP_SHARPNESS_MAX]):
+ * papers gather at their clusters, and the ones between topics lie between,
+ * whatever the corpus's typical cosines.
+ */
 static json_t *map_points(const page *p)
 {
     const pc_csr *X = p->in->matrix;
     const pc_clusters *cl = p->in->clusters;
+    int32_t k = cl->k, n = 0;
+    for (int32_t i = 0; X && i < X->n_rows; i++)
+        n += (p->mark[i] & ON_MAP) && X->row_ptr[i] < X->row_ptr[i + 1];
     json_t *points = json_array();
-    double *weight = pc_malloc_array((size_t)cl->k, sizeof *weight);
-    int failed = !points || !weight;
-    for (int32_t i = 0; !failed && X && i < X->n_rows; i++) {
+    double *sim = pc_malloc_array((size_t)(n > 0 ? n : 1) * (size_t)k, sizeof *sim);
+    double *gap = pc_malloc_array((size_t)(n > 0 ? n : 1), sizeof *gap);
+    int32_t *doc = pc_malloc_array((size_t)(n > 0 ? n : 1), sizeof *doc);
+    int failed = !points || !sim || !gap || !doc;
+    for (int32_t i = 0, m = 0; !failed && X && i < X->n_rows; i++) {
         if (!(p->mark[i] & ON_MAP) || X->row_ptr[i] == X->row_ptr[i + 1])
             continue;
-        double best = -1.0, total = 0.0, x = 0.0, y = 0.0;
-        for (int32_t c = 0; c < cl->k; c++) {
+        double best = -2.0, second = -2.0, *s = sim + (size_t)m * (size_t)k;
+        for (int32_t c = 0; c < k; c++) {
             const float *centroid = cl->centroid + (size_t)c * (size_t)cl->dim;
-            double s = 0.0;
+            s[c] = 0.0;
             for (int64_t q = X->row_ptr[i]; q < X->row_ptr[i + 1]; q++)
-                s += (double)X->val[q] * centroid[X->col[q]];
-            weight[c] = s;
-            if (s > best)
-                best = s;
+                s[c] += (double)X->val[q] * centroid[X->col[q]];
+            if (s[c] > best) {
+                second = best;
+                best = s[c];
+            } else if (s[c] > second) {
+                second = s[c];
+            }
         }
-        for (int32_t c = 0; c < cl->k; c++) {
-            weight[c] = exp(MAP_SHARPNESS * (weight[c] - best));
-            total += weight[c];
-            x += weight[c] * p->xy[(size_t)c * 2];
-            y += weight[c] * p->xy[(size_t)c * 2 + 1];
+        gap[m] = k > 1 ? best - second : 1.0;
+        doc[m++] = i;
+    }
+    double sharpness = MAP_SHARPNESS_MAX;
+    if (!failed && n > 0) {
+        qsort(gap, (size_t)n, sizeof *gap, by_value);
+        double median = gap[n / 2];
+        if (median > 0.0 && MAP_CONTRAST / median < sharpness)
+            sharpness = MAP_CONTRAST / median;
+        if (sharpness < MAP_SHARPNESS_MIN)
+            sharpness = MAP_SHARPNESS_MIN;
+    }
+    for (int32_t m = 0; !failed && m < n; m++) {
+        const double *s = sim + (size_t)m * (size_t)k;
+        double best = s[0], total = 0.0, x = 0.0, y = 0.0;
+        for (int32_t c = 1; c < k; c++)
+            best = s[c] > best ? s[c] : best;
+        for (int32_t c = 0; c < k; c++) {
+            double w = exp(sharpness * (s[c] - best));
+            total += w;
+            x += w * p->xy[(size_t)c * 2];
+            y += w * p->xy[(size_t)c * 2 + 1];
         }
         json_t *point = json_array();
-        failed = push(points, point) != 0 || push(point, json_integer(p->index[i])) != 0 ||
+        failed = push(points, point) != 0 || push(point, json_integer(p->index[doc[m]])) != 0 ||
                  push(point, json_real(x / total)) != 0 || push(point, json_real(y / total)) != 0;
     }
-    free(weight);
+    free(sim);
+    free(gap);
+    free(doc);
     if (failed) {
         json_decref(points);
         return NULL;

@@ -185,14 +185,19 @@ def group_input(tmp):
         (".json", "corpus.json", jsonl_data.encode(), []),
         (".jsonl.gz", "corpus.jsonl.gz", gz(jsonl_data), []),
     ]
-    for what, name, data, extra in variants:
-        out = path("out-" + what.replace(" ", "_").replace("/", "_"))
+    def same_as(base, what, name, data, extra, prefix):
+        """Runs on `data` as file `name` (None: on standard input) and
+        compares the reports with those in `base`."""
+        out = path(prefix + what.replace(" ", "_").replace("/", "_"))
         if name:
             ok = attempt(["run", write(path(name), data), "-o", out] + run_args + extra)
         else:
             ok = attempt(["run", "-", "-o", out] + run_args + extra, stdin=data)
         if ok:
             same_reports(what, out, base)
+
+    for what, name, data, extra in variants:
+        same_as(base, what, name, data, extra, "out-")
 
     # Standard input longer than one 64 KiB read, plain and compressed.
     # (random words, so that even the compressed stream takes several reads)
@@ -219,13 +224,7 @@ def group_input(tmp):
                 (".txt.gz", "corpus.txt.gz", gz(txt_data), []),
                 ("stdin --format text", None, txt_data.encode(), ["--format", "text"]),
                 ("gzip on stdin --format text", None, gz(txt_data), ["--format", "text"])]:
-            out = path("out-txt-" + what.replace(" ", "_"))
-            if name:
-                ok = attempt(["run", write(path(name), data), "-o", out] + run_args + extra)
-            else:
-                ok = attempt(["run", "-", "-o", out] + run_args + extra, stdin=data)
-            if ok:
-                same_reports(what, out, txt_base)
+            same_as(txt_base, what, name, data, extra, "out-txt-")
     # .txt: the first line of a block is the title, the other lines the abstract.
     for cols, want_of in [("title", lambda p: words(p[1])), ("abstract", lambda p: words(p[2])),
                           ("title,abstract", lambda p: words(p[1] + "\n" + p[2]))]:

@@ -163,15 +163,23 @@ static void slurp_all(const char *where, char *out, size_t cap)
  * run with every report of the old set (variant 0) unchanged and no hidden
  * file left; the first count at which nothing fails writes the new set.
  */
+/* Records what the new set (variant 1) looks like, then leaves the old set
+ * (variant 0) in the folder; each is slurped into its buffer (8192 bytes). */
+static void old_and_new(char *old_set, char *new_set)
+{
+    pc_error err;
+    CHECK_INT(write_variant(dir, 1, NULL, 0, 0, &err), PC_OK);
+    slurp_all(dir, new_set, 8192);
+    CHECK_INT(write_variant(dir, 0, NULL, 0, 0, &err), PC_OK);
+    slurp_all(dir, old_set, 8192);
+    CHECK(strcmp(old_set, new_set) != 0);
+}
+
 static void allocation_failure_keeps_old_set(void)
 {
     char old_set[8192], new_set[8192], got[8192];
     pc_error err;
-    CHECK_INT(write_variant(dir, 1, NULL, 0, 0, &err), PC_OK);
-    slurp_all(dir, new_set, sizeof new_set);
-    CHECK_INT(write_variant(dir, 0, NULL, 0, 0, &err), PC_OK);
-    slurp_all(dir, old_set, sizeof old_set);
-    CHECK(strcmp(old_set, new_set) != 0);
+    old_and_new(old_set, new_set);
     long n = 1;
     for (; n < 200; n++) {
         pc_status status = write_variant(dir, 1, NULL, n, 0, &err);
@@ -197,10 +205,7 @@ static void file_failure_keeps_old_set(void)
 {
     char old_set[8192], new_set[8192], got[8192];
     pc_error err;
-    CHECK_INT(write_variant(dir, 1, NULL, 0, 0, &err), PC_OK);
-    slurp_all(dir, new_set, sizeof new_set);
-    CHECK_INT(write_variant(dir, 0, NULL, 0, 0, &err), PC_OK);
-    slurp_all(dir, old_set, sizeof old_set);
+    old_and_new(old_set, new_set);
     for (long n = 1; n <= 15; n++) {
         err.message[0] = '\0';
         CHECK_INT(write_variant(dir, 1, NULL, 0, n, &err), PC_ERR_IO);
