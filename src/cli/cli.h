@@ -31,9 +31,24 @@ int pc_display_error(pc_display *display, pc_status status, const char *message)
  * are and how long it took. */
 void pc_display_result(const pc_run_result *result);
 
+/* Option values: 0, or -1 after printing a usage error naming the option (`name`). */
+int pc_cli_parse_long(const char *name, const char *text, long long lo, long long hi,
+                      long long *out);
+int pc_cli_parse_double(const char *name, const char *text, double *out);
+int pc_cli_parse_format(const char *text, pc_format *out);
+/* Prints the usage error for getopt_long's '?' (unknown option) or ':' (missing
+ * value) and returns EXIT_USAGE. */
+int pc_cli_bad_option(int c, char **argv, const char *command);
+
+/* The lines that end an assignment: what was read, where the papers went,
+ * where the reports are. */
+void pc_display_assign_result(const pc_assign_result *result);
+
 /* `paperclust run` (vectorize 0) or `paperclust vectorize` (1); returns the exit status. */
 int pc_cli_run(int argc, char **argv, int vectorize);
 /* `paperclust evaluate`; returns the exit status. */
 int pc_cli_evaluate(int argc, char **argv);
+/* `paperclust assign`; returns the exit status. */
+int pc_cli_assign(int argc, char **argv);
 
 #endif

@@ -137,8 +137,31 @@ void pc_display_result(const pc_run_result *r)
     while (dir_len > 1 && r->output_dir[dir_len - 1] == '/')
         dir_len--;
     fprintf(stderr, "Reports in %.*s/: assignments.csv, clusters.csv, cluster_terms.csv, "
-                    "related.csv%s, summary.csv%s%s (%.1f s).\n",
+                    "related.csv%s, summary.csv%s%s%s%s%s (%.1f s).\n",
             (int)dir_len, r->output_dir, r->related ? "" : " (empty: --top 0)",
             r->timeline ? ", topics_over_time.csv" : "", r->html ? ", report.html" : "",
-            r->seconds);
+            r->model_dir ? "; model in " : "", r->model_dir ? r->model_dir : "",
+            r->model_dir ? "/" PC_MODEL_FILE : "", r->seconds);
+}
+
+void pc_display_assign_result(const pc_assign_result *r)
+{
+    char a[32], b[32];
+    fprintf(stderr, "Read %s papers from %s", grouped(r->documents, a, sizeof a), r->source);
+    if (r->skipped > 0)
+        fprintf(stderr, " (%s skipped, see the warning above)", grouped(r->skipped, b, sizeof b));
+    fprintf(stderr, "; %s of their terms are not in the model", grouped(r->unknown_tokens, a,
+                                                                        sizeof a));
+    if (r->empty_documents > 0)
+        fprintf(stderr, " (%s papers have none it knows)",
+                grouped(r->empty_documents, b, sizeof b));
+    fprintf(stderr, ".\nPlaced in the %d clusters of %s (%s papers):\n", (int)r->k, r->model,
+            grouped(r->model_documents, a, sizeof a));
+    for (int32_t c = 0; c < r->k && c < RESULT_CLUSTERS; c++)
+        fprintf(stderr, "  %3d %9s  %s\n", (int)c, grouped(r->count[c], a, sizeof a),
+                r->label[c][0] ? r->label[c] : "(no terms)");
+    if (r->k > RESULT_CLUSTERS)
+        fprintf(stderr, "  ... and %d more in assignments.csv\n", (int)(r->k - RESULT_CLUSTERS));
+    fprintf(stderr, "Reports in %s/: assignments.csv, related.csv%s, summary.csv (%.1f s).\n",
+            r->output_dir, r->related ? "" : " (empty: --top 0)", r->seconds);
 }
