@@ -412,25 +412,28 @@ static void queries_match_brute_force_and_topn(void)
             CHECK(memcmp(nb->id + a, all->id + b, 7 * sizeof *nb->id) == 0);
             CHECK(memcmp(nb->similarity + a, all->similarity + b, 7 * sizeof(float)) == 0);
         }
+        double *dots = malloc((size_t)n * sizeof *dots);
         for (int32_t i = 0; i < picks + extra; i++) { /* brute force over m's rows */
+            for (int32_t e = 0; e < n; e++) { /* dot of query i and row e */
+                double d = 0.0;
+                int64_t p = q->row_ptr[i], t = m->row_ptr[e];
+                while (p < q->row_ptr[i + 1] && t < m->row_ptr[e + 1]) {
+                    if (q->col[p] == m->col[t])
+                        d += (double)q->val[p++] * m->val[t++];
+                    else if (q->col[p] < m->col[t])
+                        p++;
+                    else
+                        t++;
+                }
+                dots[e] = e == self[i] ? 0.0 : d;
+            }
             double best_prev = 2.0;
             int32_t prev = -1;
             for (int32_t r = 0; r < 7; r++) {
                 double best = 0.0;
                 int32_t at = -1;
                 for (int32_t e = 0; e < n; e++) {
-                    if (e == self[i])
-                        continue;
-                    double d = 0.0; /* dot of query i and row e */
-                    int64_t p = q->row_ptr[i], t = m->row_ptr[e];
-                    while (p < q->row_ptr[i + 1] && t < m->row_ptr[e + 1]) {
-                        if (q->col[p] == m->col[t])
-                            d += (double)q->val[p++] * m->val[t++];
-                        else if (q->col[p] < m->col[t])
-                            p++;
-                        else
-                            t++;
-                    }
+                    const double d = dots[e];
                     int after_prev = d < best_prev - 1e-6 ||
                                      (fabs(d - best_prev) <= 1e-6 && e > prev);
                     if (d > 1e-12 && after_prev && (at < 0 || d > best + 1e-6))
@@ -447,6 +450,7 @@ static void queries_match_brute_force_and_topn(void)
                 prev = got;
             }
         }
+        free(dots);
         pc_neighbors_free(all);
         pc_neighbors_free(nb);
     }
