@@ -9,20 +9,25 @@
 #include "test.h"
 #include "test_util.h"
 
-/* Dot product of rows a and b by merging their sorted columns. */
-static double row_dot(const pc_csr *m, int32_t a, int32_t b)
+/* Dot product of row a of m and row b of n by merging their sorted columns. */
+static double rows_dot(const pc_csr *m, int32_t a, const pc_csr *n, int32_t b)
 {
     double s = 0.0;
-    int64_t p = m->row_ptr[a], q = m->row_ptr[b];
-    while (p < m->row_ptr[a + 1] && q < m->row_ptr[b + 1]) {
-        if (m->col[p] == m->col[q])
-            s += (double)m->val[p++] * m->val[q++];
-        else if (m->col[p] < m->col[q])
+    int64_t p = m->row_ptr[a], q = n->row_ptr[b];
+    while (p < m->row_ptr[a + 1] && q < n->row_ptr[b + 1]) {
+        if (m->col[p] == n->col[q])
+            s += (double)m->val[p++] * n->val[q++];
+        else if (m->col[p] < n->col[q])
             p++;
         else
             q++;
     }
     return s;
+}
+
+static double row_dot(const pc_csr *m, int32_t a, int32_t b)
+{
+    return rows_dot(m, a, m, b);
 }
 
 /* Checks one result against an independent brute-force ranking. */
@@ -414,19 +419,8 @@ static void queries_match_brute_force_and_topn(void)
         }
         double *dots = malloc((size_t)n * sizeof *dots);
         for (int32_t i = 0; i < picks + extra; i++) { /* brute force over m's rows */
-            for (int32_t e = 0; e < n; e++) { /* dot of query i and row e */
-                double d = 0.0;
-                int64_t p = q->row_ptr[i], t = m->row_ptr[e];
-                while (p < q->row_ptr[i + 1] && t < m->row_ptr[e + 1]) {
-                    if (q->col[p] == m->col[t])
-                        d += (double)q->val[p++] * m->val[t++];
-                    else if (q->col[p] < m->col[t])
-                        p++;
-                    else
-                        t++;
-                }
-                dots[e] = e == self[i] ? 0.0 : d;
-            }
+            for (int32_t e = 0; e < n; e++)
+                dots[e] = e == self[i] ? 0.0 : rows_dot(q, i, m, e);
             double best_prev = 2.0;
             int32_t prev = -1;
             for (int32_t r = 0; r < 7; r++) {

@@ -3,7 +3,6 @@
  * a pc_assign_options and call pc_assign().  No algorithm lives here.
  */
 #include <getopt.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,19 +37,12 @@ static const char assign_help[] =
     "Exit status: 0 success, 1 data or runtime error (including a missing, damaged\n"
     "or foreign model), 2 usage error.\n";
 
-enum {
-    OPT_TOP = 256, OPT_THREADS, OPT_ID_COL, OPT_TEXT_COLS, OPT_LABEL_COL, OPT_FORMAT,
-    OPT_MAX_DOC_BYTES, OPT_QUIET
-};
+enum { OPT_TOP = 256, OPT_THREADS, OPT_QUIET };
 
 static const struct option long_options[] = {
+    PC_CLI_INPUT_OPTIONS,
     {"top", required_argument, NULL, OPT_TOP},
     {"threads", required_argument, NULL, OPT_THREADS},
-    {"id-col", required_argument, NULL, OPT_ID_COL},
-    {"text-cols", required_argument, NULL, OPT_TEXT_COLS},
-    {"label-col", required_argument, NULL, OPT_LABEL_COL},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, 'h'},
@@ -60,6 +52,9 @@ static const struct option long_options[] = {
 static int apply_option(int c, const char *arg, pc_assign_options *opt, int *quiet)
 {
     long long v = 0;
+    int input = pc_cli_input_option(c, arg, &opt->read);
+    if (input <= 0)
+        return input;
     switch (c) {
     case OPT_TOP:
         if (pc_cli_parse_long("--top", arg, 0, 100000, &v) != 0)
@@ -70,18 +65,6 @@ static int apply_option(int c, const char *arg, pc_assign_options *opt, int *qui
         if (pc_cli_parse_long("--threads", arg, 1, 1024, &v) != 0)
             return -1;
         opt->threads = (int)v;
-        return 0;
-    case OPT_MAX_DOC_BYTES:
-        if (pc_cli_parse_long("--max-doc-bytes", arg, 16, LLONG_MAX, &v) != 0)
-            return -1;
-        opt->read.max_doc_bytes = (size_t)v;
-        return 0;
-    case OPT_FORMAT: return pc_cli_parse_format(arg, &opt->read.format);
-    case OPT_ID_COL: opt->read.id_col = arg; return 0;
-    case OPT_TEXT_COLS: opt->read.text_cols = arg; return 0;
-    case OPT_LABEL_COL:
-        opt->read.label_col = arg;
-        opt->read.label_optional = 0;
         return 0;
     case 'o': opt->output_dir = arg; return 0;
     case OPT_QUIET: *quiet = 1; return 0;

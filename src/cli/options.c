@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,4 +66,24 @@ int pc_cli_bad_option(int c, char **argv, const char *command)
         fprintf(stderr, "paperclust: %s %s (see 'paperclust %s --help')\n", what,
                 argv[optind - 1], command);
     return EXIT_USAGE;
+}
+
+int pc_cli_input_option(int c, const char *arg, pc_read_options *read)
+{
+    long long v = 0;
+    switch (c) {
+    case PC_CLI_OPT_FORMAT: return pc_cli_parse_format(arg, &read->format);
+    case PC_CLI_OPT_ID_COL: read->id_col = arg; return 0;
+    case PC_CLI_OPT_TEXT_COLS: read->text_cols = arg; return 0;
+    case PC_CLI_OPT_LABEL_COL:
+        read->label_col = arg;
+        read->label_optional = 0;
+        return 0;
+    case PC_CLI_OPT_MAX_DOC_BYTES:
+        if (pc_cli_parse_long("--max-doc-bytes", arg, 16, LLONG_MAX, &v) != 0)
+            return -1;
+        read->max_doc_bytes = (size_t)v;
+        return 0;
+    default: return 1;
+    }
 }

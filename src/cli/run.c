@@ -89,10 +89,10 @@ static const char vectorize_help[] =
     "See 'paperclust run --help' for the options.\n";
 
 enum {
-    OPT_TOP = 256, OPT_SEED, OPT_THREADS, OPT_ID_COL, OPT_TEXT_COLS, OPT_LABEL_COL, OPT_FORMAT,
+    OPT_TOP = 256, OPT_SEED, OPT_THREADS,
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
-    OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
+    OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
     OPT_NO_HTML, OPT_SAVE_MODEL
 };
 
@@ -100,10 +100,7 @@ static const struct option long_options[] = {
     {"top", required_argument, NULL, OPT_TOP},
     {"seed", required_argument, NULL, OPT_SEED},
     {"threads", required_argument, NULL, OPT_THREADS},
-    {"id-col", required_argument, NULL, OPT_ID_COL},
-    {"text-cols", required_argument, NULL, OPT_TEXT_COLS},
-    {"label-col", required_argument, NULL, OPT_LABEL_COL},
-    {"format", required_argument, NULL, OPT_FORMAT},
+    PC_CLI_INPUT_OPTIONS,
     {"min-df", required_argument, NULL, OPT_MIN_DF},
     {"max-df", required_argument, NULL, OPT_MAX_DF},
     {"max-features", required_argument, NULL, OPT_MAX_FEATURES},
@@ -117,7 +114,6 @@ static const struct option long_options[] = {
     {"n-init", required_argument, NULL, OPT_N_INIT},
     {"max-iter", required_argument, NULL, OPT_MAX_ITER},
     {"tol", required_argument, NULL, OPT_TOL},
-    {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"links", required_argument, NULL, OPT_LINKS},
@@ -146,6 +142,9 @@ static int parse_df(const char *name, const char *text, pc_df_bound *out)
 static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
 {
     long long v = 0;
+    int input = pc_cli_input_option(c, arg, &opt->read);
+    if (input <= 0)
+        return input;
     switch (c) {
     case 'k':
         if (pc_cli_parse_long("-k", arg, 1, INT32_MAX, &v) != 0)
@@ -187,11 +186,6 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
             return -1;
         opt->vocab.tokenize.ngram_max = (int)v;
         return 0;
-    case OPT_MAX_DOC_BYTES:
-        if (pc_cli_parse_long("--max-doc-bytes", arg, 16, LLONG_MAX, &v) != 0)
-            return -1;
-        opt->read.max_doc_bytes = (size_t)v;
-        return 0;
     case OPT_TOL:
         return pc_cli_parse_double("--tol", arg, &opt->kmeans.tol);
     case OPT_MIN_DF:
@@ -200,14 +194,6 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case OPT_MAX_DF:
         opt->vocab.relax_bounds = 0;
         return parse_df("--max-df", arg, &opt->vocab.max_df);
-    case OPT_FORMAT:
-        return pc_cli_parse_format(arg, &opt->read.format);
-    case OPT_ID_COL: opt->read.id_col = arg; return 0;
-    case OPT_TEXT_COLS: opt->read.text_cols = arg; return 0;
-    case OPT_LABEL_COL:
-        opt->read.label_col = arg;
-        opt->read.label_optional = 0;
-        return 0;
     case OPT_STEM: opt->vocab.tokenize.stem_lang = arg; return 0;
     case OPT_STOPWORDS: opt->stopwords = arg; return 0;
     case OPT_SUBLINEAR: opt->tfidf.sublinear_tf = 1; return 0;
