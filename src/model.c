@@ -198,6 +198,7 @@ typedef struct save_parts {
     int64_t meta[META_FIELDS];
     flat_strings terms, stops, labels, ids;
     double *idf;
+    int32_t *origin; /* 0 .. k-1, for clusters that have no origins */
 } save_parts;
 
 static void save_parts_free(save_parts *p)
@@ -208,6 +209,7 @@ static void save_parts_free(save_parts *p)
         free(lists[i]->bytes);
     }
     free(p->idf);
+    free(p->origin);
 }
 
 static pc_status check_input(const pc_model_input *in, pc_error *err)
@@ -235,6 +237,14 @@ static pc_status build_parts(const pc_model_input *in, save_parts *p, section *s
         flatten(c->k, get_label, in->description, &p->labels, NULL) != 0 ||
         flatten(in->corpus->n_docs, get_id, in->corpus, &p->ids, NULL) != 0)
         return pc_fail_nomem(err, "saving the model");
+    const int32_t *origin = c->origin;
+    if (!origin) { /* never renumbered: cluster c is k-means' cluster c */
+        if (!(p->origin = pc_malloc_array((size_t)c->k, sizeof *p->origin)))
+            return pc_fail_nomem(err, "saving the model");
+        for (int32_t j = 0; j < c->k; j++)
+            p->origin[j] = j;
+        origin = p->origin;
+    }
     const char *stem = t->stem_lang && strcmp(t->stem_lang, "none") != 0 ? t->stem_lang : "";
     const int64_t meta[META_FIELDS] = {
         in->X->n_rows, v->n_terms, c->k, in->X->nnz, n_stop, t->ngram_max, t->min_token_len,
@@ -254,7 +264,7 @@ static pc_status build_parts(const pc_model_input *in, save_parts *p, section *s
         [S_STOP_BYTES] = {p->stops.bytes, 0, p->stops.offsets[n_stop]},
         [S_CENTROIDS] = {c->centroid, 0, 4 * k * terms},
         [S_SIZES] = {c->size, 0, 8 * k},
-        [S_ORIGINS] = {c->origin, 0, 4 * k},
+        [S_ORIGINS] = {origin, 0, 4 * k},
         [S_LABEL_OFFSETS] = {p->labels.offsets, 0, 8 * (k + 1)},
         [S_LABEL_BYTES] = {p->labels.bytes, 0, p->labels.offsets[k]},
         [S_ROW_PTR] = {in->X->row_ptr, 0, 8 * (n + 1)},

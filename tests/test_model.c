@@ -197,6 +197,18 @@ static void round_trip(void)
     /* the file itself may be named too */
     CHECK_INT(pc_model_open(model_path(), &m, NULL), PC_OK);
     pc_model_free(m);
+    /* clusters without origins (never sorted) are saved with origins 0 .. k-1 */
+    f.clusters.origin = NULL;
+    char other[300];
+    snprintf(other, sizeof other, "%s/plain", tmp_dir);
+    CHECK_INT(pc_model_save(other, &f.in, NULL, NULL), PC_OK);
+    CHECK_INT(pc_model_open(other, &m, NULL), PC_OK);
+    CHECK(m && m->clusters.origin[0] == 0 && m->clusters.origin[1] == 1);
+    pc_model_free(m);
+    snprintf(other, sizeof other, "%s/plain/model.bin", tmp_dir);
+    unlink(other);
+    snprintf(other, sizeof other, "%s/plain", tmp_dir);
+    rmdir(other);
     pc_stoplist_free(f.stop);
 }
 
