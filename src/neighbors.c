@@ -31,6 +31,13 @@
  * documents is the same bits whichever of them is the lane, whatever the
  * order, blocking or thread; ties are broken by the lower document index,
  * and the result is the top-N of a fixed set under a total order.
+ *
+ * pc_neighbors_query runs the same lane blocks with other documents in the
+ * lanes (new papers, split into head and tail by the corpus's head terms)
+ * against every row of the corpus, without the lists of later documents: a
+ * pass (struct pass) names the lanes and the rows.  The sum of a pair is
+ * formed in the same order, so a new paper equal to a corpus paper gets that
+ * paper's similarities bit for bit.
  */
 #include <stdatomic.h>
 #include <stddef.h>

@@ -137,6 +137,23 @@ def group_seed(tmp):
     run(BINARY, ["assign", os.path.join(tmp, "stopfile-model"), SEED, "-o", a, "--quiet"])
     reproduces(os.path.join(tmp, "stopfile-run"), a, "seed, stop-word file removed")
 
+    # the pipeline's corners: bounds relaxed (near-identical papers), a paper
+    # with no term (cluster 0, similarity 0), fewer than 4 papers (every term kept)
+    same = [[f"s{i}", "graph networks", "graph networks for molecules"] for i in range(20)] + \
+        [["empty", "The of", "and the"]]  # identical papers: equal centroids, ties
+    for name, rows, k in [("relaxed", same, "3"), ("three", same[:2] + same[-1:], "2")]:
+        corpus = write_csv(os.path.join(tmp, f"{name}.csv"), ["id", "title", "abstract"], rows)
+        o, m, a = (os.path.join(tmp, f"{name}-{x}") for x in ("run", "model", "assign"))
+        p = run(BINARY, ["run", corpus, "-k", k, "-o", o, "--save-model", m, "--quiet"])
+        err = p.stderr.decode("utf-8", "replace")
+        check("no terms left" in err and ("bounds leave none" in err or "only 3 documents" in err),
+              f"{name}: the run should warn of relaxed bounds and a paper without terms: {err!r}")
+        run(BINARY, ["assign", m, corpus, "-o", a, "--quiet"])
+        reproduces(o, a, f"{name} corpus")
+        rows_out = {r["doc_id"]: r for r in csv.DictReader(open(os.path.join(a, "assignments.csv")))}
+        check((rows_out["empty"]["cluster"], rows_out["empty"]["similarity"]) == ("0", "0.000000"),
+              f"{name}: the paper without terms: {rows_out['empty']}")
+
     # a copy under a new id, a paper of unknown words, a hand-counted one
     rows = seed_rows()
     original = rows[7]

@@ -85,7 +85,8 @@ static const char vectorize_help[] =
     "Reads and weights the papers like 'paperclust run' (same input and term\n"
     "options) and writes the features instead of clusters: vocabulary.csv\n"
     "(term,df,idf), tfidf.csv (doc_id,term,weight: the L2-normalised TF-IDF\n"
-    "rows) and summary.csv.  Clustering and related-paper options are ignored.\n"
+    "rows) and summary.csv.  Clustering, related-paper and model options are\n"
+    "ignored.\n"
     "See 'paperclust run --help' for the options.\n";
 
 enum {
