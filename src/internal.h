@@ -29,6 +29,9 @@ char *pc_strndup(const char *s, size_t len);
  * line), freed with free(); NULL when n × size overflows or allocation fails. */
 void *pc_aligned_array(size_t alignment, size_t n, size_t size);
 
+/* mkdir -p for `dir`: 0, or -1 with errno set (ENOTDIR when dir is a file). */
+int pc_make_dirs(const char *dir);
+
 /* 1 when pc_file_fail_after() says the current file-system step must fail. */
 int pc_injected_file_failure(void);
 

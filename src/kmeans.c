@@ -15,7 +15,11 @@
  * again one sparse × dense product.
  * Empty clusters are re-seeded with the documents that fit their centroid
  * worst.  Iterations stop when no document moves, when the objective gains
- * less than tol × itself, or at max_iter; n_init restarts keep the best.
+ * less than tol × itself, or after max_iter updates, always just after an
+ * assignment step, so each document ends with its nearest final centroid;
+ * n_init restarts keep the best.
+ * Prediction (pc_kmeans_predict) runs the same assignment kernel over new
+ * rows, the centroids in the order k-means numbered them.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -122,11 +126,35 @@ static void product_all(const fit *f, const float *B, int32_t m, float *out)
     }
 }
 
+/*
+ * Rows lo .. hi-1 of X against k centroids given transposed (dim × k): each
+ * row's column of highest product (the first of equal ones) into assign[i],
+ * the product into sim[i]; buf holds BLOCK × k floats.  Returns how many
+ * rows changed column.  Cost (nnz of the rows) × k multiply-adds.
+ */
+static int64_t nearest_in_block(const pc_csr *X, int32_t lo, int32_t hi, const float *centroid_t,
+                                int32_t k, float *buf, int32_t *assign, float *sim)
+{
+    int64_t changed = 0;
+    pc_csr_times_dense(X, lo, hi, centroid_t, k, buf);
+    for (int32_t i = lo; i < hi; i++) {
+        const float *s = buf + (size_t)(i - lo) * (size_t)k;
+        int32_t best = 0;
+        for (int32_t c = 1; c < k; c++)
+            if (s[c] > s[best])
+                best = c;
+        changed += assign[i] != best;
+        assign[i] = best;
+        sim[i] = s[best];
+    }
+    return changed;
+}
+
 /* Assignment step; returns how many documents changed cluster. */
 static int64_t assign_step(fit *f)
 {
     const pc_csr *X = f->X;
-    int32_t k = f->k, n_blocks = (X->n_rows + BLOCK - 1) / BLOCK;
+    int32_t n_blocks = (X->n_rows + BLOCK - 1) / BLOCK;
     int64_t changed = 0;
 #pragma omp parallel num_threads(f->threads) reduction(+ : changed)
     {
@@ -138,20 +166,20 @@ static int64_t assign_step(fit *f)
 #pragma omp for schedule(dynamic, 4)
         for (int32_t b = 0; b < n_blocks; b++) {
             int32_t lo = b * BLOCK, hi = lo + BLOCK < X->n_rows ? lo + BLOCK : X->n_rows;
-            pc_csr_times_dense(X, lo, hi, f->centroid_t, k, buf);
-            for (int32_t i = lo; i < hi; i++) {
-                const float *s = buf + (size_t)(i - lo) * (size_t)k;
-                int32_t best = 0;
-                for (int32_t c = 1; c < k; c++)
-                    if (s[c] > s[best])
-                        best = c;
-                changed += f->assign[i] != best;
-                f->assign[i] = best;
-                f->sim[i] = s[best];
-            }
+            changed += nearest_in_block(X, lo, hi, f->centroid_t, f->k, buf, f->assign, f->sim);
         }
     }
     return changed;
+}
+
+/* Cosine of row i of X to `centroid`, summed in double in the row's order:
+ * the similarity every clustering reports. */
+static float row_similarity(const pc_csr *X, int32_t i, const float *centroid)
+{
+    double s = 0.0;
+    for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++)
+        s += (double)X->val[p] * centroid[X->col[p]];
+    return (float)s;
 }
 
 /* Cosine of every document to its own centroid; returns their sum. */
@@ -159,13 +187,8 @@ static double score_step(fit *f)
 {
     const pc_csr *X = f->X;
 #pragma omp parallel for num_threads(f->threads) schedule(dynamic, 1024)
-    for (int32_t i = 0; i < X->n_rows; i++) {
-        const float *c = f->centroid + (size_t)f->assign[i] * (size_t)f->dim;
-        double s = 0.0;
-        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++)
-            s += (double)X->val[p] * c[X->col[p]];
-        f->sim[i] = (float)s;
-    }
+    for (int32_t i = 0; i < X->n_rows; i++)
+        f->sim[i] = row_similarity(X, i, f->centroid + (size_t)f->assign[i] * (size_t)f->dim);
     double total = 0.0;
     for (int32_t i = 0; i < X->n_rows; i++)
         total += f->sim[i];
@@ -336,20 +359,23 @@ static pc_status run_once(fit *f, const pc_kmeans_options *opt, pc_rng *rng, int
         f->assign[i] = -1;
     double previous = 0.0;
     f->iterations = 0;
-    for (int it = 0; it < opt->max_iter; it++) {
+    /* Every restart ends on an assignment step, never on an update: each
+     * document then sits with the centroid of highest cosine among the final
+     * ones (scikit-learn ends with such an E-step too), so that
+     * pc_kmeans_predict() on the fitted rows gives back their clusters. */
+    for (int it = 0;; it++) {
         if (pc_cancelled(mon))
             return pc_fail(err, PC_ERR_INTERRUPTED, "interrupted during k-means");
         int64_t changed = assign_step(f);
-        if (it > 0 && changed == 0)
-            break;
         double objective = 0.0;
         for (int32_t i = 0; i < f->X->n_rows; i++)
             objective += f->sim[i];
+        if (it == opt->max_iter ||
+            (it > 0 && (changed == 0 || objective - previous <= opt->tol * fabs(objective))))
+            break;
         update_step(f);
         f->iterations = it + 1;
         pc_progress_update(progress, (double)init * opt->max_iter + it + 1);
-        if (it > 0 && objective - previous <= opt->tol * fabs(objective))
-            break;
         previous = objective;
     }
     f->objective = score_step(f);
@@ -402,8 +428,15 @@ static void place_termless(fit *f)
 static pc_status take_result(fit *f, int best_init, pc_clusters **out, pc_error *err)
 {
     pc_clusters *c = pc_calloc(1, sizeof *c);
-    if (!c)
+    int32_t *origin = pc_malloc_array((size_t)f->k, sizeof *origin);
+    if (!c || !origin) {
+        free(c);
+        free(origin);
         return pc_fail_nomem(err, "storing clusters");
+    }
+    for (int32_t j = 0; j < f->k; j++)
+        origin[j] = j;
+    c->origin = origin;
     c->k = f->k;
     c->n_docs = f->X->n_rows;
     c->dim = f->dim;
@@ -488,11 +521,13 @@ pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err)
     int32_t *new_id = pc_malloc_array((size_t)k, sizeof *new_id);
     float *centroid = pc_malloc_array((size_t)k * (size_t)clusters->dim, sizeof *centroid);
     int64_t *size = pc_malloc_array((size_t)k, sizeof *size);
-    if (!rank || !new_id || !centroid || !size) {
+    int32_t *origin = pc_malloc_array((size_t)k, sizeof *origin);
+    if (!rank || !new_id || !centroid || !size || !origin) {
         free(rank);
         free(new_id);
         free(centroid);
         free(size);
+        free(origin);
         return pc_fail_nomem(err, "sorting clusters");
     }
     for (int32_t c = 0; c < k; c++)
@@ -506,6 +541,7 @@ pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err)
     for (int32_t c = 0; c < k; c++) {
         new_id[rank[c]] = c;
         size[c] = clusters->size[rank[c]];
+        origin[c] = clusters->origin ? clusters->origin[rank[c]] : rank[c];
         memcpy(centroid + (size_t)c * (size_t)clusters->dim,
                clusters->centroid + (size_t)rank[c] * (size_t)clusters->dim,
                (size_t)clusters->dim * sizeof *centroid);
@@ -514,8 +550,10 @@ pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err)
         clusters->assign[i] = new_id[clusters->assign[i]];
     free(clusters->centroid);
     free(clusters->size);
+    free(clusters->origin);
     clusters->centroid = centroid;
     clusters->size = size;
+    clusters->origin = origin;
     free(rank);
     free(new_id);
     return PC_OK;
@@ -529,5 +567,66 @@ void pc_clusters_free(pc_clusters *clusters)
     free(clusters->similarity);
     free(clusters->centroid);
     free(clusters->size);
+    free(clusters->origin);
     free(clusters);
+}
+
+pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int threads,
+                            int32_t *assign, float *similarity, pc_error *err)
+{
+    const int32_t k = clusters->k, dim = clusters->dim;
+    if (k < 1 || X->n_cols != dim)
+        return pc_fail(err, PC_ERR_INVALID, "predicting clusters: %d columns for centroids of %d",
+                       (int)X->n_cols, (int)dim);
+    threads = pc_thread_count(threads);
+    /* the centroids transposed in the order k-means numbered them, so that the
+     * product and its ties come out as in its last assignment step */
+    float *centroid_t = pc_malloc_array((size_t)dim * (size_t)k + 1, sizeof *centroid_t);
+    int32_t *cluster_of = pc_malloc_array((size_t)k, sizeof *cluster_of);
+    float *scratch = pc_malloc_array((size_t)threads * BLOCK * (size_t)k, sizeof *scratch);
+    if (!centroid_t || !cluster_of || !scratch) {
+        free(centroid_t);
+        free(cluster_of);
+        free(scratch);
+        return pc_fail_nomem(err, "predicting clusters");
+    }
+    int32_t largest = 0;
+    for (int32_t c = 0; c < k; c++) {
+        const int32_t column = clusters->origin ? clusters->origin[c] : c;
+        cluster_of[column] = c;
+        for (int32_t t = 0; t < dim; t++)
+            centroid_t[(size_t)t * (size_t)k + (size_t)column] =
+                clusters->centroid[(size_t)c * (size_t)dim + (size_t)t];
+        if (clusters->size && clusters->size[c] > clusters->size[largest])
+            largest = c;
+    }
+    const int32_t n_blocks = (X->n_rows + BLOCK - 1) / BLOCK;
+#pragma omp parallel num_threads(threads)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        float *buf = scratch + (size_t)tid * BLOCK * (size_t)k;
+#pragma omp for schedule(dynamic, 4)
+        for (int32_t b = 0; b < n_blocks; b++) {
+            int32_t lo = b * BLOCK, hi = lo + BLOCK < X->n_rows ? lo + BLOCK : X->n_rows;
+            memset(assign + lo, 0, (size_t)(hi - lo) * sizeof *assign);
+            nearest_in_block(X, lo, hi, centroid_t, k, buf, assign, similarity);
+            for (int32_t i = lo; i < hi; i++) {
+                if (X->row_ptr[i] == X->row_ptr[i + 1]) { /* no term: as place_termless */
+                    assign[i] = largest;
+                    similarity[i] = 0.0f;
+                    continue;
+                }
+                assign[i] = cluster_of[assign[i]];
+                similarity[i] = row_similarity(
+                    X, i, clusters->centroid + (size_t)assign[i] * (size_t)dim);
+            }
+        }
+    }
+    free(centroid_t);
+    free(cluster_of);
+    free(scratch);
+    return PC_OK;
 }

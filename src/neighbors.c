@@ -31,6 +31,13 @@
  * documents is the same bits whichever of them is the lane, whatever the
  * order, blocking or thread; ties are broken by the lower document index,
  * and the result is the top-N of a fixed set under a total order.
+ *
+ * pc_neighbors_query runs the same lane blocks with other documents in the
+ * lanes (new papers, split into head and tail by the corpus's head terms)
+ * against every row of the corpus, without the lists of later documents: a
+ * pass (struct pass) names the lanes and the rows.  The sum of a pair is
+ * formed in the same order, so a new paper equal to a corpus paper gets that
+ * paper's similarities bit for bit.
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -282,40 +289,71 @@ static int split_rows(const pc_csr *X, const int32_t *rank, int64_t max_head, re
     return 0;
 }
 
-static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options *opt,
-                                     related_index *ri, int64_t *sum_df2, pc_error *err)
+/*
+ * rank and head (see rank_head) for the rows of X: a new array of X->n_cols
+ * ranks the caller frees, or NULL when out of memory.
+ */
+static int32_t *head_ranks(const pc_csr *X, int32_t head_terms, int32_t *head, int64_t *sum_df2)
+{
+    int32_t *rank = pc_malloc_array((size_t)X->n_cols + 1, sizeof *rank);
+    int nomem = !rank;
+    if (!nomem)
+        *head = rank_head(X, head_terms, rank, sum_df2, &nomem);
+    if (nomem) {
+        free(rank);
+        return NULL;
+    }
+    return rank;
+}
+
+/*
+ * The rows of M (in `order`, NULL: as they are) split by the ranks of
+ * another matrix's head terms; with `postings`, also the inverted index of
+ * their tail terms.
+ */
+static pc_status index_rows(const pc_csr *M, const int32_t *order, const int32_t *rank,
+                            int32_t head, int postings, related_index *ri, pc_error *err)
 {
     memset(ri, 0, sizeof *ri);
-    ri->n = X->n_rows;
-    ri->n_terms = X->n_cols;
-    int32_t *rank = pc_malloc_array((size_t)X->n_cols + 1, sizeof *rank);
+    ri->n = M->n_rows;
+    ri->n_terms = M->n_cols;
+    ri->head = head;
     ri->doc = pc_malloc_array((size_t)ri->n + 1, sizeof *ri->doc);
     ri->head_ptr = pc_calloc((size_t)ri->n + 1, sizeof *ri->head_ptr);
-    int nomem = !rank || !ri->doc || !ri->head_ptr;
-    if (!nomem) {
-        for (int32_t i = 0; i < ri->n; i++)
-            ri->doc[i] = opt->order ? opt->order[i] : i;
-        ri->head = rank_head(X, opt->head_terms, rank, sum_df2, &nomem);
-    }
+    int nomem = !ri->doc || !ri->head_ptr;
     int64_t max_head = 0;
     if (!nomem) {
-        max_head = count_rows(X, rank, ri);
-        const size_t head = (size_t)ri->head_ptr[ri->n] + 1;
-        ri->head_rank = pc_malloc_array(head, sizeof *ri->head_rank);
-        ri->head_val = pc_malloc_array(head, sizeof *ri->head_val);
+        for (int32_t i = 0; i < ri->n; i++)
+            ri->doc[i] = order ? order[i] : i;
+        max_head = count_rows(M, rank, ri);
+        const size_t n_head = (size_t)ri->head_ptr[ri->n] + 1;
+        ri->head_rank = pc_malloc_array(n_head, sizeof *ri->head_rank);
+        ri->head_val = pc_malloc_array(n_head, sizeof *ri->head_val);
         nomem = !ri->head_rank || !ri->head_val;
     }
     pc_status status = PC_OK;
     if (!nomem)
-        status = pc_csr_new(ri->n, ri->n_terms, X->nnz - ri->head_ptr[ri->n], &ri->tail, err);
+        status = pc_csr_new(ri->n, ri->n_terms, M->nnz - ri->head_ptr[ri->n], &ri->tail, err);
     if (!nomem && status == PC_OK) {
-        nomem = split_rows(X, rank, max_head, ri) != 0;
-        if (!nomem)
+        nomem = split_rows(M, rank, max_head, ri) != 0;
+        if (!nomem && postings)
             status = pc_csr_transpose(ri->tail, &ri->postings, err);
     }
-    free(rank);
     if (nomem)
         return pc_fail_nomem(err, "finding related papers");
+    return status;
+}
+
+static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options *opt,
+                                     related_index *ri, int64_t *sum_df2, pc_error *err)
+{
+    memset(ri, 0, sizeof *ri);
+    int32_t head = 0;
+    int32_t *rank = head_ranks(X, opt->head_terms, &head, sum_df2);
+    if (!rank)
+        return pc_fail_nomem(err, "finding related papers");
+    pc_status status = index_rows(X, opt->order, rank, head, 1, ri, err);
+    free(rank);
     return status;
 }
 
@@ -406,7 +444,8 @@ typedef struct workspace {
     int64_t claim_start[LANES + 1];
     heap lane[LANES];
     float lane_floor[LANES];
-    later_lists *later;  /* shared by all threads */
+    int32_t skip[LANES]; /* each lane's own row position (never its neighbour), or -1 */
+    later_lists *later;  /* shared by all threads (comparing documents with themselves) */
     int64_t work;
 } workspace;
 
@@ -445,11 +484,29 @@ static int workspace_alloc(workspace *w, const related_index *ri, int32_t top)
 }
 
 /*
- * Loads the lane block lo .. lo+nl-1: the head table, and each lane's
- * claims on its tail terms, their cursors at the terms' first postings.
+ * What a run of lane blocks compares: the documents that fill the lanes, 64
+ * at a time, and the rows they meet (with the postings of the rows' tail
+ * terms).  pc_neighbors_topn compares the documents with themselves (lanes ==
+ * rows, each block with the rows up to its end, later lists shared);
+ * pc_neighbors_query compares queries (lanes) with every row.
  */
-static void load_lanes(const related_index *ri, int32_t lo, int32_t nl, workspace *w)
+typedef struct pass {
+    const related_index *lanes;
+    const related_index *rows;
+    int self;               /* 1: lanes and rows are the same documents */
+    const int32_t *skip;    /* queries only: per query document, the row position it
+                               must not list (itself), or -1; NULL: none */
+} pass;
+
+/*
+ * Loads the lane block lo .. lo+nl-1: the head table, and each lane's
+ * claims on its tail terms, their cursors at the terms' first postings
+ * among the rows.
+ */
+static void load_lanes(const pass *ps, int32_t lo, int32_t nl, workspace *w)
 {
+    const related_index *ri = ps->lanes;
+    const pc_csr *postings = ps->rows->postings;
     memset(w->table, 0, (size_t)ri->head * LANES * sizeof *w->table);
     int64_t c = 0;
     for (int32_t b = 0; b < nl; b++) {
@@ -458,8 +515,8 @@ static void load_lanes(const related_index *ri, int32_t lo, int32_t nl, workspac
             w->table[(size_t)ri->head_rank[p] * LANES + (size_t)b] = ri->head_val[p];
         w->claim_start[b] = c;
         for (int64_t p = ri->tail->row_ptr[i]; p < ri->tail->row_ptr[i + 1]; p++, c++) {
-            w->cursor[c] = ri->postings->row_ptr[ri->tail->col[p]];
-            w->claim_end[c] = ri->postings->row_ptr[ri->tail->col[p] + 1];
+            w->cursor[c] = postings->row_ptr[ri->tail->col[p]];
+            w->claim_end[c] = postings->row_ptr[ri->tail->col[p] + 1];
             w->claim_weight[c] = ri->tail->val[p];
         }
     }
@@ -468,6 +525,11 @@ static void load_lanes(const related_index *ri, int32_t lo, int32_t nl, workspac
     for (int b = 0; b < LANES; b++) {
         w->lane[b].size = 0;
         w->lane_floor[b] = 0.0f;
+        w->skip[b] = -1;
+        if (b < nl && ps->self)
+            w->skip[b] = lo + b; /* a document is not its own neighbour */
+        else if (b < nl && ps->skip)
+            w->skip[b] = ps->skip[ri->doc[lo + b]];
     }
 }
 
@@ -476,10 +538,10 @@ static void load_lanes(const related_index *ri, int32_t lo, int32_t nl, workspac
  * each lane adds the postings of its terms there (they follow the previous
  * row block's) into its column.
  */
-static void add_tail(const related_index *ri, int32_t nl, int32_t j0, int32_t j1, workspace *w)
+static void add_tail(const related_index *rows, int32_t nl, int32_t j0, int32_t j1, workspace *w)
 {
-    const int32_t *restrict pos = ri->postings->col;
-    const float *restrict val = ri->postings->val;
+    const int32_t *restrict pos = rows->postings->col;
+    const float *restrict val = rows->postings->val;
     float *restrict tile = w->tile;
     for (int32_t b = 0; b < nl; b++) {
         const ptrdiff_t lane = b - (ptrdiff_t)j0 * LANES; /* row j's cell: j·LANES + lane */
@@ -526,50 +588,53 @@ static const float no_floor[LANES]; /* zeros: the earlier documents' test has on
 
 /*
  * Offers the sums of rows j0 .. j1-1 with the block lo .. lo+nl-1 to the
- * lanes' heaps and, for rows before the block, to the rows' lists of later
- * documents; clears the tile.
+ * lanes' heaps and, comparing documents with themselves, for rows before the
+ * block to the rows' lists of later documents; clears the tile.  A lane's
+ * own row (skip) was zeroed and never reaches a heap.
  */
-static void collect(const related_index *ri, int32_t lo, int32_t j0, int32_t j1, int32_t top,
+static void collect(const pass *ps, int32_t lo, int32_t nl, int32_t j0, int32_t j1, int32_t top,
                     workspace *w)
 {
+    for (int32_t b = 0; b < nl; b++)
+        if (w->skip[b] >= j0 && w->skip[b] < j1)
+            w->tile[(size_t)(w->skip[b] - j0) * LANES + (size_t)b] = 0.0f;
     for (int32_t j = j0; j < j1; j++) {
         float *restrict sums = w->tile + (size_t)(j - j0) * LANES;
         uint64_t hits = lanes_reaching(sums, w->lane_floor, 0.0f);
-        if (j >= lo)
-            hits &= ~((uint64_t)1 << (j - lo)); /* a document is not its own neighbour */
         for (; hits; hits &= hits - 1) {
             const int b = __builtin_ctzll(hits);
-            heap_push(&w->lane[b], sums[b], ri->doc[j]);
+            heap_push(&w->lane[b], sums[b], ps->rows->doc[j]);
             w->lane_floor[b] = heap_floor(&w->lane[b]);
         }
-        if (j < lo) {
+        if (ps->self && j < lo) {
             const float least = atomic_load_explicit(&w->later->floor[j], memory_order_relaxed);
             if ((hits = lanes_reaching(sums, no_floor, least)) != 0)
-                offer_later(w->later, ri, j, lo, hits, sums, top);
+                offer_later(w->later, ps->lanes, j, lo, hits, sums, top);
         }
         memset(sums, 0, LANES * sizeof *sums);
     }
 }
 
 /*
- * Lane block lo .. lo+nl-1 against every document up to its end, row block
- * by row block; the lanes' lists go to their rows of `out` (merged later).
+ * Lane block lo .. lo+nl-1 against the rows (itself: every document up to
+ * its end; queries: every row), row block by row block; the lanes' lists go
+ * to their rows of `out` (merged later when comparing with themselves).
  */
-static void lane_block(const related_index *ri, int32_t lo, int32_t nl, workspace *w,
-                       pc_neighbors *out)
+static void lane_block(const pass *ps, int32_t lo, int32_t nl, workspace *w, pc_neighbors *out)
 {
-    load_lanes(ri, lo, nl, w);
-    const int32_t end = lo + nl;
+    const related_index *rows = ps->rows;
+    load_lanes(ps, lo, nl, w);
+    const int32_t end = ps->self ? lo + nl : rows->n;
     for (int32_t j0 = 0; j0 < end; j0 += DOC_BLOCK) {
         const int32_t j1 = j0 + DOC_BLOCK < end ? j0 + DOC_BLOCK : end;
-        add_tail(ri, nl, j0, j1, w);
-        pc_rows_times_lanes(ri->head_ptr, ri->head_rank, ri->head_val, j0, j1, w->table,
+        add_tail(rows, nl, j0, j1, w);
+        pc_rows_times_lanes(rows->head_ptr, rows->head_rank, rows->head_val, j0, j1, w->table,
                             w->tile);
-        w->work += (ri->head_ptr[j1] - ri->head_ptr[j0]) * LANES;
-        collect(ri, lo, j0, j1, out->top, w);
+        w->work += (rows->head_ptr[j1] - rows->head_ptr[j0]) * LANES;
+        collect(ps, lo, nl, j0, j1, out->top, w);
     }
     for (int32_t b = 0; b < nl; b++) {
-        const size_t row = (size_t)ri->doc[lo + b] * (size_t)out->top;
+        const size_t row = (size_t)ps->lanes->doc[lo + b] * (size_t)out->top;
         heap_drain(&w->lane[b], out->id + row, out->similarity + row);
     }
 }
@@ -623,13 +688,14 @@ static int is_permutation(const int32_t *order, int32_t n)
 }
 
 /* Runs every lane block, the largest first; 0, or 1 when cancelled. */
-static int run_blocks(const related_index *ri, workspace *ws, int threads, const pc_monitor *mon,
+static int run_blocks(const pass *ps, workspace *ws, int threads, const pc_monitor *mon,
                       pc_neighbors *nb)
 {
-    const int32_t n = ri->n, n_blocks = (n + LANES - 1) / LANES;
-    double rows_total = 0.0; /* the rows block b meets: all up to its end */
+    const int32_t n = ps->lanes->n, n_blocks = (n + LANES - 1) / LANES;
+    double rows_total = 0.0; /* the rows block b meets: all up to its end, or all */
     for (int32_t b = 0; b < n_blocks; b++)
-        rows_total += (double)((int64_t)b * LANES + LANES < n ? (int64_t)b * LANES + LANES : n);
+        rows_total += ps->self ? (double)((int64_t)b * LANES + LANES < n ? (int64_t)b * LANES + LANES : n)
+                               : (double)ps->rows->n;
     pc_progress progress;
     pc_progress_start(&progress, mon, "related", rows_total);
     double rows_done = 0.0;
@@ -645,9 +711,9 @@ static int run_blocks(const related_index *ri, workspace *ws, int threads, const
             if (stop)
                 continue;
             const int32_t lo = (n_blocks - 1 - k) * LANES, nl = lo + LANES < n ? LANES : n - lo;
-            lane_block(ri, lo, nl, &ws[tid], nb);
+            lane_block(ps, lo, nl, &ws[tid], nb);
 #pragma omp atomic
-            rows_done += lo + nl;
+            rows_done += ps->self ? lo + nl : ps->rows->n;
             if (tid == 0) {
                 double so_far;
 #pragma omp atomic read
@@ -658,16 +724,48 @@ static int run_blocks(const related_index *ri, workspace *ws, int threads, const
             }
         }
         /* the loop's implicit barrier: every block is done before any list is merged */
-        if (!stop) {
+        if (!stop && ps->self) {
 #pragma omp for schedule(static)
             for (int32_t i = 0; i < n; i++)
-                merge_lists(ri, i, ws[tid].later, &ws[tid].lane[0], nb);
+                merge_lists(ps->lanes, i, ws[tid].later, &ws[tid].lane[0], nb);
         }
     }
     if (stop)
         return 1;
     pc_progress_finish(&progress);
     return 0;
+}
+
+/*
+ * Runs a pass with `threads` workspaces: *out gets ps->lanes->n lists of
+ * `top`.  later: the shared lists of later documents (self), else NULL.
+ */
+static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists *later,
+                          const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+{
+    pc_neighbors *nb = NULL;
+    workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
+    pc_status status = ws ? neighbors_alloc(ps->lanes->n, top, &nb, err)
+                          : pc_fail_nomem(err, "finding related papers");
+    for (int t = 0; t < threads && status == PC_OK; t++) {
+        if (workspace_alloc(&ws[t], ps->lanes, top) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+        ws[t].later = later;
+    }
+    if (status == PC_OK && run_blocks(ps, ws, threads, mon, nb) != 0)
+        status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+    if (status == PC_OK) {
+        nb->work = 0;
+        for (int t = 0; t < threads; t++)
+            nb->work += ws[t].work;
+        *out = nb;
+        nb = NULL;
+    }
+    for (int t = 0; ws && t < threads; t++)
+        workspace_free(&ws[t]);
+    free(ws);
+    pc_neighbors_free(nb);
+    return status;
 }
 
 pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
@@ -680,38 +778,79 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
         return pc_fail(err, PC_ERR_INVALID, "related papers: the query order is not a permutation");
     int threads = pc_thread_count(opt->threads);
     related_index ri;
-    pc_neighbors *nb = NULL;
     int64_t sum_df2 = 0;
-    workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
-    if (!ws)
-        return pc_fail_nomem(err, "finding related papers");
     later_lists *later = NULL;
     pc_status status = related_index_build(X, opt, &ri, &sum_df2, err);
-    if (status == PC_OK)
-        status = neighbors_alloc(X->n_rows, opt->top, &nb, err);
     if (status == PC_OK && !(later = later_lists_new(X->n_rows, opt->top)))
         status = pc_fail_nomem(err, "finding related papers");
-    for (int t = 0; t < threads && status == PC_OK; t++) {
-        if (workspace_alloc(&ws[t], &ri, opt->top) != 0)
-            status = pc_fail_nomem(err, "finding related papers");
-        ws[t].later = later;
-    }
-    if (status == PC_OK && run_blocks(&ri, ws, threads, mon, nb) != 0)
-        status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
     if (status == PC_OK) {
-        nb->work = 0;
-        for (int t = 0; t < threads; t++)
-            nb->work += ws[t].work;
-        nb->work_all = sum_df2;
-        *out = nb;
-        nb = NULL;
+        const pass ps = {&ri, &ri, 1, NULL};
+        status = run_pass(&ps, opt->top, threads, later, mon, out, err);
     }
-    for (int t = 0; t < threads; t++)
-        workspace_free(&ws[t]);
-    free(ws);
+    if (status == PC_OK)
+        (*out)->work_all = sum_df2;
     later_lists_free(later);
     related_index_free(&ri);
-    pc_neighbors_free(nb);
+    return status;
+}
+
+/* *work = Σ_t df_t(Q) · df_t(X), the multiply-adds of the sparse product Q·Xᵀ;
+ * 0, or -1 when out of memory. */
+static int product_work(const pc_csr *X, const pc_csr *Q, int64_t *work)
+{
+    int64_t *df = pc_calloc((size_t)X->n_cols + 1, 2 * sizeof *df);
+    if (!df)
+        return -1;
+    for (int64_t p = 0; p < X->nnz; p++)
+        df[2 * (size_t)X->col[p]]++;
+    for (int64_t p = 0; p < Q->nnz; p++)
+        df[2 * (size_t)Q->col[p] + 1]++;
+    *work = 0;
+    for (int32_t t = 0; t < X->n_cols; t++)
+        *work += df[2 * (size_t)t] * df[2 * (size_t)t + 1];
+    free(df);
+    return 0;
+}
+
+pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *self,
+                             const pc_neighbors_options *opt, const pc_monitor *mon,
+                             pc_neighbors **out, pc_error *err)
+{
+    *out = NULL;
+    if (opt->top < 1)
+        return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
+    if (Q->n_cols != X->n_cols)
+        return pc_fail(err, PC_ERR_INVALID, "related papers: queries of %d terms for rows of %d",
+                       (int)Q->n_cols, (int)X->n_cols);
+    if (opt->order && !is_permutation(opt->order, Q->n_rows))
+        return pc_fail(err, PC_ERR_INVALID, "related papers: the query order is not a permutation");
+    for (int32_t q = 0; self && q < Q->n_rows; q++)
+        if (self[q] < -1 || self[q] >= X->n_rows)
+            return pc_fail(err, PC_ERR_INVALID, "related papers: query %d is row %d of %d",
+                           (int)q, (int)self[q], (int)X->n_rows);
+    int threads = pc_thread_count(opt->threads);
+    related_index rows, lanes;
+    memset(&rows, 0, sizeof rows);
+    memset(&lanes, 0, sizeof lanes);
+    int32_t head = 0;
+    int64_t sum_df2 = 0;
+    int32_t *rank = head_ranks(X, opt->head_terms, &head, &sum_df2);
+    pc_status status = rank ? index_rows(X, NULL, rank, head, 1, &rows, err)
+                            : pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK)
+        status = index_rows(Q, opt->order, rank, head, 0, &lanes, err);
+    if (status == PC_OK) {
+        const pass ps = {&lanes, &rows, 0, self};
+        status = run_pass(&ps, opt->top, threads, NULL, mon, out, err);
+    }
+    if (status == PC_OK && product_work(X, Q, &(*out)->work_all) != 0) {
+        pc_neighbors_free(*out);
+        *out = NULL;
+        status = pc_fail_nomem(err, "finding related papers");
+    }
+    free(rank);
+    related_index_free(&rows);
+    related_index_free(&lanes);
     return status;
 }
 

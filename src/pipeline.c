@@ -68,6 +68,8 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "numbers of terms and papers must be >= 0");
     if (opt->silhouette_sample < 0)
         return pc_fail(err, PC_ERR_INVALID, "the silhouette sample must be >= 0");
+    if (opt->save_model && !opt->save_model[0])
+        return pc_fail(err, PC_ERR_INVALID, "no model folder given");
     if (opt->read.max_doc_bytes < 16)
         return pc_fail(err, PC_ERR_INVALID, "--max-doc-bytes must be at least 16");
     pc_status status = check_df(opt->vocab.min_df, "min-df", err);
@@ -446,6 +448,17 @@ static pc_status read_and_weight(const pc_options *opt, const pc_monitor *mon, r
     return status;
 }
 
+/* The model for `paperclust assign` (--save-model), after the reports. */
+static pc_status save_model(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                            pc_error *err)
+{
+    pc_tokenize_options topt = opt->vocab.tokenize;
+    topt.stoplist = s->stoplist;
+    pc_model_input in = {s->vocab, &topt, &opt->tfidf, s->clusters, s->description, s->X,
+                         s->corpus, opt->kmeans.seed};
+    return pc_model_save(opt->save_model, &in, mon, err);
+}
+
 /* What the caller may show of a finished run. */
 static pc_run_result *make_result(const pc_options *opt, const run_state *s, double started)
 {
@@ -458,7 +471,10 @@ static pc_run_result *make_result(const pc_options *opt, const run_state *s, dou
     r->label = pc_calloc((size_t)d->k, sizeof *r->label);
     r->source = pc_strndup(s->corpus->source, strlen(s->corpus->source));
     r->output_dir = pc_strndup(opt->output_dir, strlen(opt->output_dir));
-    if (!r->size || !r->label || !r->source || !r->output_dir) {
+    if (opt->save_model)
+        r->model_dir = pc_strndup(opt->save_model, strlen(opt->save_model));
+    if (!r->size || !r->label || !r->source || !r->output_dir ||
+        (opt->save_model && !r->model_dir)) {
         pc_run_result_free(r);
         return NULL;
     }
@@ -504,6 +520,7 @@ void pc_run_result_free(pc_run_result *result)
     free(result->trend);
     free(result->source);
     free(result->output_dir);
+    free(result->model_dir);
     free(result);
 }
 
@@ -541,6 +558,8 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
                               .seed = opt->kmeans.seed};
         status = pc_report_write(opt->output_dir, &in, mon, err);
     }
+    if (status == PC_OK && opt->save_model)
+        status = save_model(opt, mon, &s, err);
     if (status == PC_OK && result && (*result = make_result(opt, &s, started)) == NULL)
         status = pc_fail_nomem(err, "summing up the run");
     run_state_free(&s);

@@ -308,6 +308,7 @@ static void write_related(report_file *f, const pc_report_input *in)
     const char *names[] = {"doc_id", "rank", "related_id", "similarity"};
     header(f, names, 4);
     const pc_neighbors *nb = in->neighbors;
+    char *const *related_ids = in->related_ids ? in->related_ids : in->corpus->id;
     for (int32_t i = 0; nb && i < nb->n_docs && !f->failed; i++) {
         for (int32_t r = 0; r < nb->top; r++) {
             size_t at = (size_t)i * (size_t)nb->top + (size_t)r;
@@ -315,7 +316,7 @@ static void write_related(report_file *f, const pc_report_input *in)
                 break;
             cell(f, in->corpus->id[i], 1);
             cellf(f, 0, "%d", (int)r + 1);
-            cell(f, in->corpus->id[nb->id[at]], 0);
+            cell(f, related_ids[nb->id[at]], 0);
             cellf(f, 0, "%.6f", (double)nb->similarity[at]);
             end_row(f);
         }
@@ -362,8 +363,7 @@ static void write_summary(report_file *f, const pc_report_input *in)
 
 /* ---- the set ---- */
 
-/* mkdir -p for `dir`. */
-static int make_dirs(const char *dir)
+int pc_make_dirs(const char *dir)
 {
     char path[4096];
     size_t len = strlen(dir);
@@ -517,7 +517,7 @@ static pc_status write_set(const char *dir, const char *const *names,
 {
     report_file files[N_REPORTS];
     memset(files, 0, sizeof files);
-    if (make_dirs(dir) != 0)
+    if (pc_make_dirs(dir) != 0)
         return pc_fail(err, PC_ERR_IO, "%s: cannot create the output folder: %s", dir,
                        strerror(errno));
     pc_progress progress;
@@ -639,4 +639,12 @@ pc_status pc_report_write_vectors(const char *dir, const pc_report_input *in,
                                      in->lsa ? write_lsa : NULL};
     static const char *const names[] = {"vocabulary.csv", "tfidf.csv", "summary.csv", "lsa.csv"};
     return write_set(dir, names, writers, 4, in, mon, err);
+}
+
+pc_status pc_report_write_assigned(const char *dir, const pc_report_input *in,
+                                   const pc_monitor *mon, pc_error *err)
+{
+    static const report_writer writers[] = {write_assignments, write_related, write_summary};
+    static const char *const names[] = {"assignments.csv", "related.csv", "summary.csv"};
+    return write_set(dir, names, writers, 3, in, mon, err);
 }

@@ -308,6 +308,25 @@ fail:
     return st;
 }
 
+pc_status pc_stoplist_new_words(int32_t n, const char *const *words, pc_stoplist **out,
+                                pc_error *err)
+{
+    *out = NULL;
+    pc_stoplist *list = pc_calloc(1, sizeof *list);
+    if (!list || !(list->words = pc_strmap_new())) {
+        pc_stoplist_free(list);
+        return pc_fail_nomem(err, "creating a stop list");
+    }
+    for (int32_t i = 0; i < n; i++) {
+        if (pc_strmap_intern(list->words, words[i], strlen(words[i]), NULL) < 0) {
+            pc_stoplist_free(list);
+            return pc_fail_nomem(err, "creating a stop list");
+        }
+    }
+    *out = list;
+    return PC_OK;
+}
+
 void pc_stoplist_free(pc_stoplist *stoplist)
 {
     if (!stoplist)

@@ -22,20 +22,23 @@ void pc_tfidf_options_default(pc_tfidf_options *opt)
     opt->threads = 0;
 }
 
-pc_status pc_tfidf_apply(pc_csr *counts, const pc_vocab *vocab, const pc_tfidf_options *opt,
-                         float **idf_out, pc_error *err)
+pc_status pc_tfidf_idf(const pc_vocab *vocab, int32_t n_docs, const pc_tfidf_options *opt,
+                       double **idf_out, pc_error *err)
 {
-    if (counts->n_cols != vocab->n_terms)
-        return pc_fail(err, PC_ERR_INVALID, "count matrix has %d columns for %d terms",
-                       (int)counts->n_cols, (int)vocab->n_terms);
-    double *idf = pc_malloc_array((size_t)vocab->n_terms, sizeof *idf);
+    double *idf = pc_malloc_array((size_t)vocab->n_terms + 1, sizeof *idf);
     if (!idf)
         return pc_fail_nomem(err, "computing idf");
-    double n = counts->n_rows + (opt->smooth_idf ? 1.0 : 0.0);
+    double n = n_docs + (opt->smooth_idf ? 1.0 : 0.0);
     for (int32_t t = 0; t < vocab->n_terms; t++) {
         double df = vocab->df[t] + (opt->smooth_idf ? 1.0 : 0.0);
         idf[t] = log(n / df) + 1.0;
     }
+    *idf_out = idf;
+    return PC_OK;
+}
+
+void pc_tfidf_weight(pc_csr *counts, const double *idf, const pc_tfidf_options *opt)
+{
 #pragma omp parallel for num_threads(pc_thread_count(opt->threads)) schedule(dynamic, 1024)
     for (int32_t r = 0; r < counts->n_rows; r++) {
         double norm2 = 0.0;
@@ -53,6 +56,19 @@ pc_status pc_tfidf_apply(pc_csr *counts, const pc_vocab *vocab, const pc_tfidf_o
                 counts->val[p] = (float)(counts->val[p] * scale);
         }
     }
+}
+
+pc_status pc_tfidf_apply(pc_csr *counts, const pc_vocab *vocab, const pc_tfidf_options *opt,
+                         float **idf_out, pc_error *err)
+{
+    if (counts->n_cols != vocab->n_terms)
+        return pc_fail(err, PC_ERR_INVALID, "count matrix has %d columns for %d terms",
+                       (int)counts->n_cols, (int)vocab->n_terms);
+    double *idf = NULL;
+    pc_status status = pc_tfidf_idf(vocab, counts->n_rows, opt, &idf, err);
+    if (status != PC_OK)
+        return status;
+    pc_tfidf_weight(counts, idf, opt);
     if (idf_out) {
         *idf_out = pc_malloc_array((size_t)vocab->n_terms, sizeof **idf_out);
         if (!*idf_out) {

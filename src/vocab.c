@@ -52,7 +52,8 @@ typedef struct slice {
     int32_t *pair_term;     /* (local term, count) pairs, document after document */
     int32_t *pair_count;
     size_t n_pairs, pairs_cap;
-    int32_t *to_global;     /* local id → id in the merged table */
+    int32_t *to_global;     /* local id → id in the merged table, then final id (or -1) */
+    int64_t unknown;        /* tokens not in a fixed vocabulary (pc_vocab_count) */
     pc_status status;
     pc_error err;
 } slice;
@@ -77,6 +78,8 @@ static int grow_terms(slice *s, size_t need)
     int32_t *last = pc_realloc_array(s->last_doc, cap, sizeof *last);
     if (!last)
         return -1;
+    for (size_t i = s->terms_cap; i < cap; i++)
+        last[i] = -1; /* no document yet (read before any write with a fixed vocabulary) */
     s->last_doc = last;
     int32_t *pair = pc_realloc_array(s->pair_of, cap, sizeof *pair);
     if (!pair)
@@ -105,15 +108,29 @@ static int grow_pairs(slice *s, size_t need)
     return 0;
 }
 
-/* Adds one document's tokens to the slice; *distinct receives its distinct terms. */
-static pc_status count_document(slice *s, int32_t doc, const pc_tokens *tokens, int32_t *distinct)
+/*
+ * Adds one document's tokens to the slice; *distinct receives its distinct
+ * terms.  Without `known` every term is numbered in the slice's own table;
+ * with it (a fixed vocabulary, read-only) terms take its ids and the others
+ * are dropped, counted in s->unknown.
+ */
+static pc_status count_document(slice *s, const pc_strmap *known, int32_t doc,
+                                const pc_tokens *tokens, int32_t *distinct)
 {
     size_t first_pair = s->n_pairs;
     if (grow_pairs(s, s->n_pairs + tokens->count) != 0)
         return PC_ERR_NOMEM;
     for (size_t t = 0; t < tokens->count; t++) {
-        int inserted;
-        int32_t id = pc_strmap_intern(s->terms, tokens->term[t], tokens->length[t], &inserted);
+        int inserted = 0;
+        int32_t id;
+        if (known) {
+            if ((id = pc_strmap_find(known, tokens->term[t], tokens->length[t])) < 0) {
+                s->unknown++;
+                continue;
+            }
+        } else {
+            id = pc_strmap_intern(s->terms, tokens->term[t], tokens->length[t], &inserted);
+        }
         if (id < 0 || grow_terms(s, (size_t)id + 1) != 0)
             return PC_ERR_NOMEM;
         if (inserted || s->last_doc[id] != doc) {
@@ -130,10 +147,11 @@ static pc_status count_document(slice *s, int32_t doc, const pc_tokens *tokens, 
     return PC_OK;
 }
 
-/* Phase 1 for one thread. */
+/* Phase 1 for one thread (known: see count_document). */
 static void count_slice(const pc_corpus *corpus, const pc_tokenize_options *topt,
-                        int32_t *doc_terms, slice *s, pc_progress *progress, int n_threads,
-                        const pc_monitor *mon, volatile int *stop)
+                        const pc_strmap *known, int32_t *doc_terms, slice *s,
+                        pc_progress *progress, int n_threads, const pc_monitor *mon,
+                        volatile int *stop)
 {
     pc_tokenizer *tokenizer = NULL;
     s->terms = pc_strmap_new();
@@ -147,7 +165,7 @@ static void count_slice(const pc_corpus *corpus, const pc_tokenize_options *topt
         pc_tokens tokens;
         const char *text = corpus->text[d];
         s->status = pc_tokenize(tokenizer, text, strlen(text), &tokens, &s->err);
-        if (s->status == PC_OK && count_document(s, d, &tokens, &doc_terms[d]) != PC_OK)
+        if (s->status == PC_OK && count_document(s, known, d, &tokens, &doc_terms[d]) != PC_OK)
             s->status = pc_fail_nomem(&s->err, "counting terms");
         if (((d - s->doc_begin) & 255) == 255) {
             if (pc_cancelled(mon))
@@ -355,15 +373,15 @@ static void sort_row(int32_t *col, float *val, int64_t len)
     }
 }
 
-/* Phase 3 for one slice: writes its rows of the count matrix. */
-static void fill_rows(const slice *s, const int32_t *doc_terms, const int32_t *final_id,
-                      pc_csr *m)
+/* Phase 3 for one slice: writes its rows of the count matrix (to_global
+ * gives final ids, -1 for pruned terms; NULL: the pairs hold final ids). */
+static void fill_rows(const slice *s, const int32_t *doc_terms, pc_csr *m)
 {
     size_t pair = 0;
     for (int32_t d = s->doc_begin; d < s->doc_end; d++) {
         int64_t out = m->row_ptr[d];
         for (int32_t j = 0; j < doc_terms[d]; j++, pair++) {
-            int32_t f = final_id[s->to_global[s->pair_term[pair]]];
+            int32_t f = s->to_global ? s->to_global[s->pair_term[pair]] : s->pair_term[pair];
             if (f >= 0) {
                 m->col[out] = f;
                 m->val[out] = (float)s->pair_count[pair];
@@ -374,6 +392,39 @@ static void fill_rows(const slice *s, const int32_t *doc_terms, const int32_t *f
     }
 }
 
+/* Phase 3: the n_docs × n_cols count matrix of the slices' pairs. */
+static pc_status make_counts(int32_t n_docs, int32_t n_cols, slice *slices, int n_slices,
+                             const int32_t *doc_terms, pc_csr **counts, pc_error *err)
+{
+    int32_t *kept_len = pc_malloc_array((size_t)n_docs, sizeof *kept_len);
+    if (!kept_len)
+        return pc_fail_nomem(err, "building the count matrix");
+    int64_t nnz = 0;
+    for (int t = 0; t < n_slices; t++) {
+        const slice *s = &slices[t];
+        size_t pair = 0;
+        for (int32_t d = s->doc_begin; d < s->doc_end; d++) {
+            kept_len[d] = 0;
+            for (int32_t j = 0; j < doc_terms[d]; j++, pair++)
+                kept_len[d] += !s->to_global || s->to_global[s->pair_term[pair]] >= 0;
+            nnz += kept_len[d];
+        }
+    }
+    pc_csr *m = NULL;
+    pc_status status = pc_csr_new(n_docs, n_cols, nnz, &m, err);
+    if (status == PC_OK)
+        for (int32_t d = 0; d < n_docs; d++)
+            m->row_ptr[d + 1] = m->row_ptr[d] + kept_len[d];
+    free(kept_len);
+    if (status != PC_OK)
+        return status;
+#pragma omp parallel for num_threads(n_slices) schedule(static, 1)
+    for (int t = 0; t < n_slices; t++)
+        fill_rows(&slices[t], doc_terms, m);
+    *counts = m;
+    return PC_OK;
+}
+
 /* Phases 2 and 3: from the slices to the vocabulary and the count matrix. */
 static pc_status build_outputs(const pc_corpus *corpus, const pc_vocab_options *opt,
                                const pc_monitor *mon, slice *slices, int n_slices,
@@ -381,10 +432,9 @@ static pc_status build_outputs(const pc_corpus *corpus, const pc_vocab_options *
                                pc_error *err)
 {
     pc_strmap *all = NULL;
-    int32_t *df = NULL, *final_id = NULL, *kept_len = NULL;
+    int32_t *df = NULL, *final_id = NULL;
     int64_t *count = NULL;
     term_rank *kept = NULL;
-    pc_csr *m = NULL;
     int32_t n_kept = 0;
     pc_status status = merge_tables(slices, n_slices, &all, err);
     if (status != PC_OK)
@@ -411,56 +461,35 @@ static pc_status build_outputs(const pc_corpus *corpus, const pc_vocab_options *
     if (status != PC_OK)
         goto done;
 
-    /* Row lengths after pruning, then the rows themselves. */
-    kept_len = pc_malloc_array((size_t)corpus->n_docs, sizeof *kept_len);
-    if (!kept_len) {
-        status = pc_fail_nomem(err, "building the count matrix");
-        goto done;
-    }
-    int64_t nnz = 0;
-    for (int t = 0; t < n_slices; t++) {
-        size_t pair = 0;
-        for (int32_t d = slices[t].doc_begin; d < slices[t].doc_end; d++) {
-            kept_len[d] = 0;
-            for (int32_t j = 0; j < doc_terms[d]; j++, pair++)
-                kept_len[d] += final_id[slices[t].to_global[slices[t].pair_term[pair]]] >= 0;
-            nnz += kept_len[d];
-        }
-    }
-    status = pc_csr_new(corpus->n_docs, n_kept, nnz, &m, err);
-    if (status != PC_OK)
-        goto done;
-    for (int32_t d = 0; d < corpus->n_docs; d++)
-        m->row_ptr[d + 1] = m->row_ptr[d] + kept_len[d];
-#pragma omp parallel for num_threads(n_slices) schedule(static, 1)
+    /* Local ids straight to final ones, then the rows. */
     for (int t = 0; t < n_slices; t++)
-        fill_rows(&slices[t], doc_terms, final_id, m);
-    *counts = m;
-    m = NULL;
+        for (int32_t l = 0; l < pc_strmap_count(slices[t].terms); l++)
+            slices[t].to_global[l] = final_id[slices[t].to_global[l]];
+    status = make_counts(corpus->n_docs, n_kept, slices, n_slices, doc_terms, counts, err);
 done:
     if (status != PC_OK && *vocab) {
         pc_vocab_free(*vocab);
         *vocab = NULL;
     }
-    pc_csr_free(m);
     pc_strmap_free(all);
     free(df);
     free(count);
     free(final_id);
-    free(kept_len);
     free(kept);
     return status;
 }
 
-pc_status pc_vocab_build(const pc_corpus *corpus, const pc_vocab_options *opt,
-                         const pc_monitor *mon, pc_vocab **vocab, pc_csr **counts,
-                         pc_error *err)
+/*
+ * Phase 1 over the whole corpus: *slices (n_slices of them, freed by the
+ * caller with slice_free and free) and *doc_terms (each document's distinct
+ * terms) on PC_OK.  known: see count_document.
+ */
+static pc_status count_all(const pc_corpus *corpus, const pc_tokenize_options *topt,
+                           const pc_strmap *known, int threads, const pc_monitor *mon,
+                           slice **slices_out, int *n_slices_out, int32_t **doc_terms_out,
+                           pc_error *err)
 {
-    *vocab = NULL;
-    *counts = NULL;
-    if (corpus->n_docs <= 0)
-        return pc_fail(err, PC_ERR_EMPTY, "no documents to count");
-    int n_slices = pc_thread_count(opt->threads);
+    int n_slices = pc_thread_count(threads);
     if (n_slices > corpus->n_docs)
         n_slices = corpus->n_docs;
     slice *slices = pc_calloc((size_t)n_slices, sizeof *slices);
@@ -479,7 +508,7 @@ pc_status pc_vocab_build(const pc_corpus *corpus, const pc_vocab_options *opt,
     volatile int stop = 0;
 #pragma omp parallel for num_threads(n_slices) schedule(static, 1)
     for (int t = 0; t < n_slices; t++)
-        count_slice(corpus, &opt->tokenize, doc_terms, &slices[t], t == 0 ? &progress : NULL,
+        count_slice(corpus, topt, known, doc_terms, &slices[t], t == 0 ? &progress : NULL,
                     n_slices, mon, &stop);
     pc_status status = PC_OK;
     for (int t = 0; t < n_slices && status == PC_OK; t++) {
@@ -489,15 +518,74 @@ pc_status pc_vocab_build(const pc_corpus *corpus, const pc_vocab_options *opt,
                 *err = slices[t].err;
         }
     }
-    if (status == PC_OK) {
+    if (status == PC_OK)
         pc_progress_finish(&progress);
-        status = build_outputs(corpus, opt, mon, slices, n_slices, doc_terms, vocab, counts,
-                               err);
-    }
-    for (int t = 0; t < n_slices; t++)
+    *slices_out = slices;
+    *n_slices_out = n_slices;
+    *doc_terms_out = doc_terms;
+    return status;
+}
+
+static void slices_free(slice *slices, int n_slices, int32_t *doc_terms)
+{
+    for (int t = 0; slices && t < n_slices; t++)
         slice_free(&slices[t]);
     free(slices);
     free(doc_terms);
+}
+
+pc_status pc_vocab_build(const pc_corpus *corpus, const pc_vocab_options *opt,
+                         const pc_monitor *mon, pc_vocab **vocab, pc_csr **counts,
+                         pc_error *err)
+{
+    *vocab = NULL;
+    *counts = NULL;
+    if (corpus->n_docs <= 0)
+        return pc_fail(err, PC_ERR_EMPTY, "no documents to count");
+    slice *slices = NULL;
+    int n_slices = 0;
+    int32_t *doc_terms = NULL;
+    pc_status status = count_all(corpus, &opt->tokenize, NULL, opt->threads, mon, &slices,
+                                 &n_slices, &doc_terms, err);
+    if (status == PC_OK)
+        status = build_outputs(corpus, opt, mon, slices, n_slices, doc_terms, vocab, counts,
+                               err);
+    slices_free(slices, n_slices, doc_terms);
+    return status;
+}
+
+pc_status pc_vocab_count(const pc_corpus *corpus, const pc_vocab *vocab,
+                         const pc_tokenize_options *tokenize, int threads,
+                         const pc_monitor *mon, pc_csr **counts, int64_t *unknown,
+                         pc_error *err)
+{
+    *counts = NULL;
+    if (corpus->n_docs <= 0)
+        return pc_fail(err, PC_ERR_EMPTY, "no documents to count");
+    pc_strmap *known = pc_strmap_new();
+    pc_status status = known ? PC_OK : pc_fail_nomem(err, "counting terms");
+    for (int32_t t = 0; status == PC_OK && t < vocab->n_terms; t++) {
+        int32_t id = pc_strmap_intern(known, vocab->term[t], strlen(vocab->term[t]), NULL);
+        if (id != t)
+            status = id < 0 ? pc_fail_nomem(err, "counting terms")
+                            : pc_fail(err, PC_ERR_INVALID, "the vocabulary repeats a term");
+    }
+    slice *slices = NULL;
+    int n_slices = 0;
+    int32_t *doc_terms = NULL;
+    if (status == PC_OK)
+        status = count_all(corpus, tokenize, known, threads, mon, &slices, &n_slices,
+                           &doc_terms, err);
+    if (status == PC_OK)
+        status = make_counts(corpus->n_docs, vocab->n_terms, slices, n_slices, doc_terms,
+                             counts, err);
+    if (status == PC_OK && unknown) {
+        *unknown = 0;
+        for (int t = 0; t < n_slices; t++)
+            *unknown += slices[t].unknown;
+    }
+    slices_free(slices, n_slices, doc_terms);
+    pc_strmap_free(known);
     return status;
 }
 

@@ -240,10 +240,99 @@ static void sort_by_size_renumbers(void)
         CHECK_NEAR(c->similarity[i], 0.5f + 0.01f * (float)i, 0.0);
     }
     for (int32_t old = 0; old < K; old++) {
+        CHECK_INT(c->origin[want[old]], old); /* the number k-means gave it */
         CHECK_NEAR(c->centroid[want[old] * DIM], 10.0 * old, 0.0);
         CHECK_NEAR(c->centroid[want[old] * DIM + 1], 10.0 * old + 1, 0.0);
     }
     pc_clusters_free(c);
+}
+
+/*
+ * Predicting the rows a clustering was fitted on gives back its clusters and
+ * similarities bit for bit, after renumbering by size, for restarts stopped
+ * by the tolerance, by max_iter or by convergence, with 1 or 2 threads; a
+ * row without terms goes to cluster 0 with similarity 0.
+ */
+static void predict_gives_back_the_fit(void)
+{
+    int32_t label[600];
+    pc_csr *m = test_planted(600, 6, 30, 20, 0.4, 11, label);
+    const double tols[] = {1e-2, 1e-4, 0.0};
+    const int max_iters[] = {100, 2, 100};
+    int32_t *assign = malloc(600 * sizeof *assign);
+    float *sim = malloc(600 * sizeof *sim);
+    for (int v = 0; v < 3; v++) {
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            pc_kmeans_options opt = options(6, seed, 2);
+            opt.tol = tols[v];
+            opt.max_iter = max_iters[v];
+            opt.n_init = 1;
+            pc_clusters *c = NULL;
+            CHECK_INT(pc_kmeans_fit(m, &opt, NULL, &c, NULL), PC_OK);
+            CHECK_INT(pc_clusters_sort_by_size(c, NULL), PC_OK);
+            for (int threads = 1; threads <= 2; threads++) {
+                CHECK_INT(pc_kmeans_predict(c, m, threads, assign, sim, NULL), PC_OK);
+                int32_t moved = 0, off = 0;
+                for (int32_t i = 0; i < 600; i++) {
+                    moved += assign[i] != c->assign[i];
+                    off += memcmp(&sim[i], &c->similarity[i], sizeof sim[i]) != 0;
+                }
+                if (moved || off)
+                    fprintf(stderr, "tol %g max_iter %d seed %llu: %d moved, %d other similarities\n",
+                            tols[v], max_iters[v], (unsigned long long)seed, (int)moved, (int)off);
+                CHECK_INT(moved, 0);
+                CHECK_INT(off, 0);
+            }
+            pc_clusters_free(c);
+        }
+    }
+    /* a row without terms */
+    pc_kmeans_options opt = options(6, 1, 1);
+    pc_clusters *c = NULL;
+    CHECK_INT(pc_kmeans_fit(m, &opt, NULL, &c, NULL), PC_OK);
+    CHECK_INT(pc_clusters_sort_by_size(c, NULL), PC_OK);
+    pc_csr *empty = NULL;
+    CHECK_INT(pc_csr_new(1, m->n_cols, 0, &empty, NULL), PC_OK);
+    assign[0] = 5;
+    sim[0] = 0.5f;
+    CHECK_INT(pc_kmeans_predict(c, empty, 1, assign, sim, NULL), PC_OK);
+    CHECK_INT(assign[0], 0);
+    CHECK_NEAR(sim[0], 0.0, 0.0);
+    pc_csr_free(empty);
+    pc_clusters_free(c);
+    free(assign);
+    free(sim);
+    pc_csr_free(m);
+}
+
+/*
+ * Ties between equal centroids go to the lower origin (k-means' own number),
+ * not the lower number after sorting: clusters 0 and 1 both (0.6, 0.8), origins
+ * 1 and 0, so the row (1, 0) goes to cluster 1 (origin 0); without origins,
+ * to cluster 0.  Its similarity is 0.6.  A row of the wrong width is refused.
+ */
+static void predict_ties_follow_origin(void)
+{
+    float centroid[4] = {0.6f, 0.8f, 0.6f, 0.8f};
+    int64_t size[2] = {3, 3};
+    int32_t origin[2] = {1, 0};
+    pc_clusters c = {2, 0, 2, NULL, NULL, centroid, size, 0.0, 0, 0, origin};
+    pc_csr *row = NULL;
+    CHECK_INT(pc_csr_new(1, 2, 1, &row, NULL), PC_OK);
+    row->row_ptr[1] = 1;
+    row->col[0] = 0;
+    row->val[0] = 1.0f;
+    int32_t assign = -1;
+    float sim = -1.0f;
+    CHECK_INT(pc_kmeans_predict(&c, row, 1, &assign, &sim, NULL), PC_OK);
+    CHECK_INT(assign, 1);
+    CHECK_NEAR(sim, 0.6f, 0.0);
+    c.origin = NULL;
+    CHECK_INT(pc_kmeans_predict(&c, row, 1, &assign, &sim, NULL), PC_OK);
+    CHECK_INT(assign, 0);
+    row->n_cols = 3;
+    CHECK_INT(pc_kmeans_predict(&c, row, 1, &assign, &sim, NULL), PC_ERR_INVALID);
+    pc_csr_free(row);
 }
 
 int main(void)
@@ -256,5 +345,7 @@ int main(void)
     RUN_TEST(empty_documents);
     RUN_TEST(termless_join_cluster_zero);
     RUN_TEST(sort_by_size_renumbers);
+    RUN_TEST(predict_gives_back_the_fit);
+    RUN_TEST(predict_ties_follow_origin);
     return TEST_EXIT();
 }

@@ -9,20 +9,25 @@
 #include "test.h"
 #include "test_util.h"
 
-/* Dot product of rows a and b by merging their sorted columns. */
-static double row_dot(const pc_csr *m, int32_t a, int32_t b)
+/* Dot product of row a of m and row b of n by merging their sorted columns. */
+static double rows_dot(const pc_csr *m, int32_t a, const pc_csr *n, int32_t b)
 {
     double s = 0.0;
-    int64_t p = m->row_ptr[a], q = m->row_ptr[b];
-    while (p < m->row_ptr[a + 1] && q < m->row_ptr[b + 1]) {
-        if (m->col[p] == m->col[q])
-            s += (double)m->val[p++] * m->val[q++];
-        else if (m->col[p] < m->col[q])
+    int64_t p = m->row_ptr[a], q = n->row_ptr[b];
+    while (p < m->row_ptr[a + 1] && q < n->row_ptr[b + 1]) {
+        if (m->col[p] == n->col[q])
+            s += (double)m->val[p++] * n->val[q++];
+        else if (m->col[p] < n->col[q])
             p++;
         else
             q++;
     }
     return s;
+}
+
+static double row_dot(const pc_csr *m, int32_t a, int32_t b)
+{
+    return rows_dot(m, a, m, b);
 }
 
 /* Checks one result against an independent brute-force ranking. */
@@ -319,6 +324,21 @@ static void out_of_memory_fails_cleanly(void)
         pc_neighbors_free(nb);
     }
     CHECK(succeeded); /* the allocations were all tried */
+    succeeded = 0; /* the same for queries (the first 50 rows) */
+    pc_csr q = *m;
+    q.n_rows = 50;
+    q.nnz = m->row_ptr[50];
+    for (long n = 1; n < 400 && !succeeded; n++) {
+        pc_neighbors *nb = NULL;
+        pc_error err;
+        pc_alloc_fail_after(n);
+        pc_status status = pc_neighbors_query(m, &q, NULL, &opt, NULL, &nb, &err);
+        pc_alloc_fail_after(0);
+        succeeded = status == PC_OK;
+        CHECK(succeeded ? nb != NULL : status == PC_ERR_NOMEM && nb == NULL);
+        pc_neighbors_free(nb);
+    }
+    CHECK(succeeded);
     pc_csr_free(m);
 }
 
@@ -333,6 +353,125 @@ static void rejects_zero_top(void)
     pc_csr_free(m);
 }
 
+/* The rows `pick` of m followed by `extra` random rows of the same width: queries. */
+static pc_csr *queries_of(const pc_csr *m, const int32_t *pick, int32_t n_pick, int32_t extra,
+                          unsigned long seed)
+{
+    pc_csr *r = extra ? zipf_corpus(extra, m->n_cols, 20, seed) : NULL;
+    int64_t nnz = r ? r->nnz : 0;
+    for (int32_t i = 0; i < n_pick; i++)
+        nnz += m->row_ptr[pick[i] + 1] - m->row_ptr[pick[i]];
+    pc_csr *q = NULL;
+    if (pc_csr_new(n_pick + extra, m->n_cols, nnz, &q, NULL) != PC_OK)
+        abort();
+    int64_t at = 0;
+    for (int32_t i = 0; i < n_pick + extra; i++) {
+        const pc_csr *src = i < n_pick ? m : r;
+        int32_t row = i < n_pick ? pick[i] : i - n_pick;
+        for (int64_t p = src->row_ptr[row]; p < src->row_ptr[row + 1]; p++, at++) {
+            q->col[at] = src->col[p];
+            q->val[at] = src->val[p];
+        }
+        q->row_ptr[i + 1] = at;
+    }
+    pc_csr_free(r);
+    return q;
+}
+
+/*
+ * Queries against rows: each query's list is the brute-force top of its
+ * dot products with every row (here m's rows follow the queries in one
+ * matrix, and brute force ranks only them); a query that is row i of m
+ * (self = i) gets row i's list from pc_neighbors_topn bit for bit, with any
+ * head size, query order and thread count; without self it lists row i
+ * first.  Bad arguments are refused.
+ */
+static void queries_match_brute_force_and_topn(void)
+{
+    const int32_t n = 700, vocab = 900, picks = 90, extra = 60;
+    pc_csr *m = zipf_corpus(n, vocab, 25, 21);
+    int32_t pick[90], self[150], order[150];
+    for (int32_t i = 0; i < picks; i++)
+        pick[i] = (i * 211 + 5) % n;
+    pc_csr *q = queries_of(m, pick, picks, extra, 33);
+    for (int32_t i = 0; i < picks + extra; i++) {
+        self[i] = i < picks ? pick[i] : -1;
+        order[i] = (i * 7) % (picks + extra);
+    }
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    opt.top = 7;
+    const int32_t heads[] = {-1, 0, 50};
+    for (int h = 0; h < 3; h++) {
+        opt.head_terms = heads[h];
+        opt.order = NULL;
+        opt.threads = 1;
+        pc_neighbors *all = NULL, *nb = NULL;
+        CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &all, NULL), PC_OK);
+        opt.order = h == 2 ? order : NULL;
+        opt.threads = h == 0 ? 1 : 2;
+        CHECK_INT(pc_neighbors_query(m, q, self, &opt, NULL, &nb, NULL), PC_OK);
+        CHECK_INT(nb->n_docs, picks + extra);
+        for (int32_t i = 0; i < picks; i++) {
+            size_t a = (size_t)i * 7, b = (size_t)pick[i] * 7;
+            CHECK(memcmp(nb->id + a, all->id + b, 7 * sizeof *nb->id) == 0);
+            CHECK(memcmp(nb->similarity + a, all->similarity + b, 7 * sizeof(float)) == 0);
+        }
+        double *dots = malloc((size_t)n * sizeof *dots);
+        for (int32_t i = 0; i < picks + extra; i++) { /* brute force over m's rows */
+            for (int32_t e = 0; e < n; e++)
+                dots[e] = e == self[i] ? 0.0 : rows_dot(q, i, m, e);
+            double best_prev = 2.0;
+            int32_t prev = -1;
+            for (int32_t r = 0; r < 7; r++) {
+                double best = 0.0;
+                int32_t at = -1;
+                for (int32_t e = 0; e < n; e++) {
+                    const double d = dots[e];
+                    int after_prev = d < best_prev - 1e-6 ||
+                                     (fabs(d - best_prev) <= 1e-6 && e > prev);
+                    if (d > 1e-12 && after_prev && (at < 0 || d > best + 1e-6))
+                        best = d, at = e;
+                }
+                int32_t got = nb->id[(size_t)i * 7 + r];
+                if (at < 0) {
+                    CHECK_INT(got, -1);
+                    break;
+                }
+                CHECK_NEAR(nb->similarity[(size_t)i * 7 + r], best, 1e-5);
+                CHECK(got != self[i]);
+                best_prev = nb->similarity[(size_t)i * 7 + r];
+                prev = got;
+            }
+        }
+        free(dots);
+        pc_neighbors_free(all);
+        pc_neighbors_free(nb);
+    }
+    /* without self, a copied row lists itself first, at its own length (1) */
+    pc_neighbors *nb = NULL;
+    opt.head_terms = -1;
+    opt.order = NULL;
+    CHECK_INT(pc_neighbors_query(m, q, NULL, &opt, NULL, &nb, NULL), PC_OK);
+    for (int32_t i = 0; i < picks; i++) {
+        CHECK_INT(nb->id[(size_t)i * 7], pick[i]);
+        CHECK_NEAR(nb->similarity[(size_t)i * 7], 1.0, 1e-5);
+    }
+    pc_neighbors_free(nb);
+    /* refused: a self out of range, a width that differs, top 0 */
+    pc_error err;
+    self[3] = n;
+    CHECK_INT(pc_neighbors_query(m, q, self, &opt, NULL, &nb, &err), PC_ERR_INVALID);
+    q->n_cols = vocab + 1;
+    CHECK_INT(pc_neighbors_query(m, q, NULL, &opt, NULL, &nb, &err), PC_ERR_INVALID);
+    q->n_cols = vocab;
+    opt.top = 0;
+    CHECK_INT(pc_neighbors_query(m, q, NULL, &opt, NULL, &nb, &err), PC_ERR_INVALID);
+    CHECK(nb == NULL);
+    pc_csr_free(q);
+    pc_csr_free(m);
+}
+
 int main(void)
 {
     RUN_TEST(topn_matches_brute_force);
@@ -342,5 +481,6 @@ int main(void)
     RUN_TEST(out_of_memory_fails_cleanly);
     RUN_TEST(any_head_gives_the_same_lists);
     RUN_TEST(query_order_changes_nothing);
+    RUN_TEST(queries_match_brute_force_and_topn);
     return TEST_EXIT();
 }

@@ -254,6 +254,82 @@ static void tfidf_by_hand(void)
     }
 }
 
+/*
+ * A fixed vocabulary: the terms pc_vocab_build kept (min-df 2: banana,
+ * cherry) counted in new texts, the rest dropped and counted.  By hand:
+ * "banana fig banana" → banana ×2, 1 unknown (fig); "kiwi" → no term, 1
+ * unknown; "cherry apple banana cherry" → banana 1, cherry 2, 1 unknown
+ * (apple: pruned at df 1).  Counting the training corpus itself gives its
+ * count rows back, with 1, 2 or 3 threads.
+ */
+static void counts_with_a_fixed_vocabulary(void)
+{
+    pc_corpus c = small_corpus();
+    pc_vocab_options opt = keep_all();
+    opt.min_df = (pc_df_bound){2, 0};
+    pc_vocab *v = NULL;
+    pc_csr *m = NULL;
+    CHECK_INT(pc_vocab_build(&c, &opt, NULL, &v, &m, NULL), PC_OK);
+    char buf[64];
+    CHECK_STR(terms_of(v, buf, sizeof buf), "banana cherry");
+    char *new_ids[] = {"x", "y", "z"};
+    char *new_texts[] = {"banana fig banana", "kiwi", "cherry apple banana cherry"};
+    pc_corpus fresh = small_corpus();
+    fresh.n_docs = 3;
+    fresh.id = new_ids;
+    fresh.text = new_texts;
+    pc_csr *counts = NULL;
+    int64_t unknown = -1;
+    CHECK_INT(pc_vocab_count(&fresh, v, &opt.tokenize, 2, NULL, &counts, &unknown, NULL), PC_OK);
+    const int64_t want_ptr[] = {0, 1, 1, 3};
+    const int32_t want_col[] = {0, 0, 1};
+    const float want_val[] = {2, 1, 2};
+    CHECK_INT(unknown, 3);
+    CHECK_INT(counts->n_cols, 2);
+    CHECK_INT(counts->nnz, 3);
+    for (int i = 0; i <= 3; i++)
+        CHECK_INT(counts->row_ptr[i], want_ptr[i]);
+    for (int p = 0; p < 3 && counts->nnz == 3; p++) {
+        CHECK_INT(counts->col[p], want_col[p]);
+        CHECK_NEAR(counts->val[p], want_val[p], 0.0);
+    }
+    pc_csr_free(counts);
+    for (int threads = 1; threads <= 3; threads++) {
+        CHECK_INT(pc_vocab_count(&c, v, &opt.tokenize, threads, NULL, &counts, NULL, NULL), PC_OK);
+        CHECK_INT(counts->nnz, m->nnz);
+        CHECK(memcmp(counts->row_ptr, m->row_ptr, 5 * sizeof *m->row_ptr) == 0);
+        CHECK(memcmp(counts->col, m->col, (size_t)m->nnz * sizeof *m->col) == 0);
+        CHECK(memcmp(counts->val, m->val, (size_t)m->nnz * sizeof *m->val) == 0);
+        pc_csr_free(counts);
+    }
+    pc_vocab_free(v);
+    pc_csr_free(m);
+}
+
+/* Weighting with a given idf is pc_tfidf_apply's arithmetic: the same bits. */
+static void weight_with_given_idf(void)
+{
+    pc_corpus c = small_corpus();
+    pc_vocab_options opt = keep_all();
+    pc_vocab *v = NULL, *v2 = NULL;
+    pc_csr *a = NULL, *b = NULL;
+    CHECK_INT(pc_vocab_build(&c, &opt, NULL, &v, &a, NULL), PC_OK);
+    CHECK_INT(pc_vocab_build(&c, &opt, NULL, &v2, &b, NULL), PC_OK);
+    pc_vocab_free(v2);
+    pc_tfidf_options topt;
+    pc_tfidf_options_default(&topt);
+    double *idf = NULL;
+    CHECK_INT(pc_tfidf_apply(a, v, &topt, NULL, NULL), PC_OK);
+    CHECK_INT(pc_tfidf_idf(v, 4, &topt, &idf, NULL), PC_OK);
+    CHECK_NEAR(idf[0], 1.916290731874155, 1e-12); /* apple, by hand above */
+    pc_tfidf_weight(b, idf, &topt);
+    CHECK(memcmp(a->val, b->val, (size_t)a->nnz * sizeof *a->val) == 0);
+    free(idf);
+    pc_vocab_free(v);
+    pc_csr_free(a);
+    pc_csr_free(b);
+}
+
 int main(void)
 {
     RUN_TEST(counts_and_sorted_ids);
@@ -262,5 +338,7 @@ int main(void)
     RUN_TEST(relaxed_bounds);
     RUN_TEST(same_counts_for_any_thread_count);
     RUN_TEST(tfidf_by_hand);
+    RUN_TEST(counts_with_a_fixed_vocabulary);
+    RUN_TEST(weight_with_given_idf);
     return TEST_EXIT();
 }

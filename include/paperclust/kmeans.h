@@ -8,7 +8,11 @@
  * Vassilvitskii, 2007) with the distance 1 - cosine and 2 + ln k local trials
  * per centre, drawn from GSL's RNG; n_init restarts keep the best objective;
  * a cluster left empty is re-seeded with the documents that fit their own
- * centroid worst.  Results depend on the seed only, not on the thread count.
+ * centroid worst.  Each restart ends on an assignment step (like
+ * scikit-learn's final E-step): the final centroids are those the documents
+ * were last assigned to, so pc_kmeans_predict() gives the fitted rows their
+ * own clusters back.  Results depend on the seed only, not on the thread
+ * count.
  */
 #ifndef PAPERCLUST_KMEANS_H
 #define PAPERCLUST_KMEANS_H
@@ -42,8 +46,13 @@ typedef struct pc_clusters {
     float *centroid;     /* k × dim row-major, unit rows (a zero row for an empty cluster) */
     int64_t *size;       /* k */
     double objective;    /* sum of similarity */
-    int iterations;      /* of the kept restart */
+    int iterations;      /* of the kept restart: update steps (a restart ends on an
+                            assignment step, so every document is with its nearest
+                            centroid) */
     int best_init;       /* which restart was kept, 0-based */
+    int32_t *origin;     /* k: each cluster's number before pc_clusters_sort_by_size()
+                            (0 .. k-1 in order until then; NULL is read so): ties between
+                            centroids go to the lower origin, as in k-means itself */
 } pc_clusters;
 
 /*
@@ -64,6 +73,21 @@ pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err);
  * members n_docs.
  */
 void pc_clusters_members(const pc_clusters *clusters, int64_t *start, int32_t *members);
+
+/*
+ * Places new rows (unit L2 norm, weighted like the fitted ones, X->n_cols ==
+ * clusters->dim) in the clusters (borrowed: k, dim, centroid, size, origin
+ * are read): each row goes to the centroid of highest cosine, computed by the
+ * kernel of the assignment step with ties to the lower origin, and
+ * similarity[i] is its cosine computed as pc_kmeans_fit() reports it.  Rows
+ * without terms join the largest cluster (ties: the lower number; cluster 0
+ * once sorted) with similarity 0, as pc_kmeans_fit() places them.  So the
+ * rows a clustering was fitted on get back its assign and similarity
+ * exactly, bit for bit.  assign and similarity hold X->n_rows entries.
+ * PC_ERR_INVALID when the columns do not match; PC_ERR_NOMEM.
+ */
+pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int threads,
+                            int32_t *assign, float *similarity, pc_error *err);
 
 void pc_clusters_free(pc_clusters *clusters);
 

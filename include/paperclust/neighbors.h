@@ -52,6 +52,25 @@ typedef struct pc_neighbors {
 pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
                             const pc_monitor *mon, pc_neighbors **out, pc_error *err);
 
+/*
+ * For each row of Q (queries: new documents weighted like X, Q->n_cols ==
+ * X->n_cols), its `top` most similar rows of X by dot product: neighbour
+ * indexes are rows of X.  self (NULL, or Q->n_rows entries): the row of X
+ * that query q is, never listed, or -1.  The same lane blocks and kernels
+ * as pc_neighbors_topn, the queries in the lanes and every row of X met by
+ * each block (opt->order: the order the queries are taken in; head terms
+ * chosen on X), so a pair's sum is formed exactly as there: a query equal to
+ * row i of X, with self[q] = i, gets the very list row i gets from
+ * pc_neighbors_topn(X).  work counts as there; work_all is Σ_t df_t(Q) ·
+ * df_t(X), the multiply-adds of the sparse product Q·Xᵀ.  Cost O(|Q| / 64
+ * × nnz_head(X) × 64 + Σ_tail df_t(Q)·df_t(X)); memory O(nnz(X) + nnz(Q) +
+ * |Q| × top).  PC_ERR_INVALID for top < 1, columns that differ, a bad order
+ * or self; PC_ERR_NOMEM; PC_ERR_INTERRUPTED.
+ */
+pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *self,
+                             const pc_neighbors_options *opt, const pc_monitor *mon,
+                             pc_neighbors **out, pc_error *err);
+
 void pc_neighbors_free(pc_neighbors *neighbors);
 
 #ifdef __cplusplus

@@ -13,10 +13,12 @@
 #include "corpus.h"
 #include "describe.h"
 #include "evaluate.h"
+#include "assign.h"
 #include "kmeans.h"
 #include "lsa.h"
 #include "matrix.h"
 #include "metrics.h"
+#include "model.h"
 #include "neighbors.h"
 #include "report.h"
 #include "status.h"
@@ -53,6 +55,8 @@ typedef struct pc_options {
     int32_t silhouette_sample;    /* default 10000 documents (0: all) for the silhouette */
     pc_timeline_options timeline; /* topics over time, when read.time_col names a date column */
     int threads;                  /* default 0: all available; copied into every stage */
+    const char *save_model;       /* default NULL; else a folder: after the reports, the model
+                                     is saved there (model.h) for `paperclust assign` */
 } pc_options;
 
 void pc_options_default(pc_options *opt);
@@ -82,6 +86,7 @@ typedef struct pc_run_result {
     int related;             /* 1 when related.csv lists related papers */
     int timeline;            /* 1 when topics_over_time.csv was written */
     int html;                /* 1 when report.html was written */
+    char *model_dir;         /* where the model was saved (--save-model), or NULL */
     const char *period;      /* its period: "month", ... */
     double *trend;           /* k trends (share per period), NULL without a timeline */
     int32_t n_rising, rising[PC_RESULT_TRENDS];   /* clusters, fastest rising first */

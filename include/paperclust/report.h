@@ -74,6 +74,8 @@ typedef struct pc_report_input {
     const pc_lsa *lsa;               /* pc_report_write_vectors: lsa.csv when not NULL */
     uint64_t seed;                   /* which papers report.html samples, when it must */
     const float *idf;                /* for pc_report_write_vectors: n_terms idf weights */
+    char *const *related_ids;        /* the ids the neighbours' indexes name (paperclust
+                                        assign: the model's papers); NULL: corpus->id */
 } pc_report_input;
 
 /*
@@ -92,6 +94,17 @@ pc_status pc_report_write(const char *dir, const pc_report_input *input, const p
  */
 pc_status pc_report_write_vectors(const char *dir, const pc_report_input *input,
                                   const pc_monitor *mon, pc_error *err);
+
+/*
+ * Writes the reports of papers placed in a saved model's clusters
+ * (paperclust assign), as a set like the above, with run's columns:
+ *   assignments.csv  doc_id,cluster,similarity[,label]   (in->clusters: assign, similarity)
+ *   related.csv      doc_id,rank,related_id,similarity   (related_id from in->related_ids)
+ *   summary.csv      key,value
+ * Other files in dir are left as they are.
+ */
+pc_status pc_report_write_assigned(const char *dir, const pc_report_input *input,
+                                   const pc_monitor *mon, pc_error *err);
 
 #ifdef __cplusplus
 }

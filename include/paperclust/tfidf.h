@@ -34,6 +34,21 @@ void pc_tfidf_options_default(pc_tfidf_options *opt);
 pc_status pc_tfidf_apply(pc_csr *counts, const pc_vocab *vocab, const pc_tfidf_options *opt,
                          float **idf, pc_error *err);
 
+/*
+ * The idf of each of vocab's terms for a corpus of n_docs documents (from
+ * vocab->df, as above): *idf is a new array of vocab->n_terms doubles the
+ * caller frees with free().  PC_ERR_NOMEM.
+ */
+pc_status pc_tfidf_idf(const pc_vocab *vocab, int32_t n_docs, const pc_tfidf_options *opt,
+                       double **idf, pc_error *err);
+
+/*
+ * Weights raw counts in place with a given idf (counts->n_cols entries, e.g. a
+ * saved model's), as pc_tfidf_apply() does: the same arithmetic, so a row
+ * gets the same bits from either.  Never fails.
+ */
+void pc_tfidf_weight(pc_csr *counts, const double *idf, const pc_tfidf_options *opt);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,11 @@ typedef struct pc_stoplist pc_stoplist;
  * open: REASON", PC_ERR_FORMAT "FILE:LINE: invalid UTF-8", PC_ERR_NOMEM.
  */
 pc_status pc_stoplist_load(const char *spec, pc_stoplist **out, pc_error *err);
+/* A stop list of exactly the n NUL-terminated `words`, taken as they are (not
+ * folded again: e.g. the words of another list, which a saved model keeps).
+ * PC_ERR_NOMEM. */
+pc_status pc_stoplist_new_words(int32_t n, const char *const *words, pc_stoplist **out,
+                                pc_error *err);
 void pc_stoplist_free(pc_stoplist *stoplist);
 /* 1 when `word` (already case-folded, `len` bytes) is in the list; 0 for a
  * NULL list.  Read-only: safe from several threads at once. */

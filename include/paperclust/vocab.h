@@ -64,6 +64,22 @@ pc_status pc_vocab_build(const pc_corpus *corpus, const pc_vocab_options *opt,
                          const pc_monitor *mon, pc_vocab **vocab, pc_csr **counts,
                          pc_error *err);
 
+/*
+ * Counts the terms of `corpus` that `vocab` holds (borrowed, e.g. a saved
+ * model's; its terms must be distinct), tokenized with `tokenize`; other
+ * tokens are dropped and counted in *unknown (may be NULL).  *counts is a new
+ * n_docs × vocab->n_terms matrix of raw counts, rows sorted by column, the
+ * caller frees: the same rows pc_vocab_build() gives the documents of the
+ * corpus that built vocab.  Documents are tokenized in parallel (`threads`, 0:
+ * all); the result does not depend on the thread count.  PC_ERR_EMPTY for a
+ * corpus without documents, PC_ERR_INVALID for a vocabulary repeating a term,
+ * PC_ERR_NOMEM, PC_ERR_INTERRUPTED.
+ */
+pc_status pc_vocab_count(const pc_corpus *corpus, const pc_vocab *vocab,
+                         const pc_tokenize_options *tokenize, int threads,
+                         const pc_monitor *mon, pc_csr **counts, int64_t *unknown,
+                         pc_error *err);
+
 /* The id of `term`, or -1 (binary search). */
 int32_t pc_vocab_lookup(const pc_vocab *vocab, const char *term);
 

@@ -31,9 +31,44 @@ int pc_display_error(pc_display *display, pc_status status, const char *message)
  * are and how long it took. */
 void pc_display_result(const pc_run_result *result);
 
+/*
+ * The input options of every command that reads papers (run, vectorize,
+ * assign): --format, --id-col, --text-cols, --label-col, --max-doc-bytes.
+ * Their codes, their getopt_long entries (put PC_CLI_INPUT_OPTIONS in a
+ * command's table), and pc_cli_input_option(), which applies one.
+ */
+enum {
+    PC_CLI_OPT_FORMAT = 1000, PC_CLI_OPT_ID_COL, PC_CLI_OPT_TEXT_COLS, PC_CLI_OPT_LABEL_COL,
+    PC_CLI_OPT_MAX_DOC_BYTES
+};
+#define PC_CLI_INPUT_OPTIONS                                                             \
+    {"format", required_argument, NULL, PC_CLI_OPT_FORMAT},                               \
+    {"id-col", required_argument, NULL, PC_CLI_OPT_ID_COL},                               \
+    {"text-cols", required_argument, NULL, PC_CLI_OPT_TEXT_COLS},                         \
+    {"label-col", required_argument, NULL, PC_CLI_OPT_LABEL_COL},                         \
+    {"max-doc-bytes", required_argument, NULL, PC_CLI_OPT_MAX_DOC_BYTES}
+/* Applies option c when it is an input option: 0, or -1 after printing a
+ * usage error; 1 when c is another option. */
+int pc_cli_input_option(int c, const char *arg, pc_read_options *read);
+
+/* Option values: 0, or -1 after printing a usage error naming the option (`name`). */
+int pc_cli_parse_long(const char *name, const char *text, long long lo, long long hi,
+                      long long *out);
+int pc_cli_parse_double(const char *name, const char *text, double *out);
+int pc_cli_parse_format(const char *text, pc_format *out);
+/* Prints the usage error for getopt_long's '?' (unknown option) or ':' (missing
+ * value) and returns EXIT_USAGE. */
+int pc_cli_bad_option(int c, char **argv, const char *command);
+
+/* The lines that end an assignment: what was read, where the papers went,
+ * where the reports are. */
+void pc_display_assign_result(const pc_assign_result *result);
+
 /* `paperclust run` (vectorize 0) or `paperclust vectorize` (1); returns the exit status. */
 int pc_cli_run(int argc, char **argv, int vectorize);
 /* `paperclust evaluate`; returns the exit status. */
 int pc_cli_evaluate(int argc, char **argv);
+/* `paperclust assign`; returns the exit status. */
+int pc_cli_assign(int argc, char **argv);
 
 #endif

@@ -116,29 +116,69 @@ static void show_trends(const pc_run_result *r, const char *what, const int32_t 
     fputc('\n', stderr);
 }
 
+/* "Read N papers from SOURCE (M skipped, ...)", the start of both closings. */
+static void show_read(int32_t documents, const char *source, int64_t skipped)
+{
+    char a[32];
+    fprintf(stderr, "Read %s papers from %s", grouped(documents, a, sizeof a), source);
+    if (skipped > 0)
+        fprintf(stderr, " (%s skipped, see the warning above)", grouped(skipped, a, sizeof a));
+}
+
+/* One line per cluster (at most RESULT_CLUSTERS): number, papers, label. */
+static void show_clusters(int32_t k, const int64_t *papers, char *const *label,
+                          const char *more_in)
+{
+    char a[32];
+    for (int32_t c = 0; c < k && c < RESULT_CLUSTERS; c++)
+        fprintf(stderr, "  %3d %9s  %s\n", (int)c, grouped(papers[c], a, sizeof a),
+                label[c][0] ? label[c] : "(no terms)");
+    if (k > RESULT_CLUSTERS)
+        fprintf(stderr, "  ... and %d more in %s\n", (int)(k - RESULT_CLUSTERS), more_in);
+}
+
+/* The folder's length without trailing slashes, to print it with one. */
+static int dir_length(const char *dir)
+{
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    return (int)len;
+}
+
 void pc_display_result(const pc_run_result *r)
 {
-    char a[32], b[32];
-    fprintf(stderr, "Read %s papers from %s", grouped(r->documents, a, sizeof a), r->source);
-    if (r->skipped > 0)
-        fprintf(stderr, " (%s skipped, see the warning above)", grouped(r->skipped, b, sizeof b));
+    char a[32];
+    show_read(r->documents, r->source, r->skipped);
     fprintf(stderr, "; kept %s terms", grouped(r->terms, a, sizeof a));
     if (r->empty_documents > 0)
-        fprintf(stderr, " (%s papers have none)", grouped(r->empty_documents, b, sizeof b));
+        fprintf(stderr, " (%s papers have none)", grouped(r->empty_documents, a, sizeof a));
     fprintf(stderr, ".\n%d clusters, largest first:\n", (int)r->k);
-    for (int32_t c = 0; c < r->k && c < RESULT_CLUSTERS; c++)
-        fprintf(stderr, "  %3d %9s  %s\n", (int)c, grouped(r->size[c], a, sizeof a),
-                r->label[c][0] ? r->label[c] : "(no terms)");
-    if (r->k > RESULT_CLUSTERS)
-        fprintf(stderr, "  ... and %d more in clusters.csv\n", (int)(r->k - RESULT_CLUSTERS));
+    show_clusters(r->k, r->size, r->label, "clusters.csv");
     show_trends(r, "Rising", r->rising, r->n_rising);
     show_trends(r, "Falling", r->falling, r->n_falling);
-    size_t dir_len = strlen(r->output_dir);
-    while (dir_len > 1 && r->output_dir[dir_len - 1] == '/')
-        dir_len--;
     fprintf(stderr, "Reports in %.*s/: assignments.csv, clusters.csv, cluster_terms.csv, "
-                    "related.csv%s, summary.csv%s%s (%.1f s).\n",
-            (int)dir_len, r->output_dir, r->related ? "" : " (empty: --top 0)",
+                    "related.csv%s, summary.csv%s%s%s%.*s%s (%.1f s).\n",
+            dir_length(r->output_dir), r->output_dir, r->related ? "" : " (empty: --top 0)",
             r->timeline ? ", topics_over_time.csv" : "", r->html ? ", report.html" : "",
+            r->model_dir ? "; model in " : "", r->model_dir ? dir_length(r->model_dir) : 0,
+            r->model_dir ? r->model_dir : "", r->model_dir ? "/" PC_MODEL_FILE : "",
+            r->seconds);
+}
+
+void pc_display_assign_result(const pc_assign_result *r)
+{
+    char a[32];
+    show_read(r->documents, r->source, r->skipped);
+    fprintf(stderr, "; %s of their terms are not in the model",
+            grouped(r->unknown_tokens, a, sizeof a));
+    if (r->empty_documents > 0)
+        fprintf(stderr, " (%s papers have none it knows)",
+                grouped(r->empty_documents, a, sizeof a));
+    fprintf(stderr, ".\nPlaced in the %d clusters of %s (%s papers):\n", (int)r->k, r->model,
+            grouped(r->model_documents, a, sizeof a));
+    show_clusters(r->k, r->count, r->label, "assignments.csv");
+    fprintf(stderr, "Reports in %.*s/: assignments.csv, related.csv%s, summary.csv (%.1f s).\n",
+            dir_length(r->output_dir), r->output_dir, r->related ? "" : " (empty: --top 0)",
             r->seconds);
 }

@@ -11,6 +11,8 @@ static void usage(FILE *out)
 {
     fputs("usage: paperclust run FILE [options]        cluster papers and find related ones\n"
           "       paperclust vectorize FILE [options]  export the vocabulary and TF-IDF rows\n"
+          "       paperclust assign MODEL FILE [options] place new papers in a saved model's\n"
+          "                                            clusters (run --save-model MODEL)\n"
           "       paperclust evaluate --labels CORPUS [--assignments A] [--related R] [--links L]\n"
           "                                            score any tool's clusters and related papers\n"
           "       paperclust --help | --version\n"
@@ -40,6 +42,8 @@ int main(int argc, char **argv)
         return pc_cli_run(argc - 1, argv + 1, 0);
     if (strcmp(command, "vectorize") == 0)
         return pc_cli_run(argc - 1, argv + 1, 1);
+    if (strcmp(command, "assign") == 0)
+        return pc_cli_assign(argc - 1, argv + 1);
     if (strcmp(command, "evaluate") == 0)
         return pc_cli_evaluate(argc - 1, argv + 1);
     fprintf(stderr, "paperclust: unknown command '%s' (see 'paperclust --help')\n", command);

@@ -73,6 +73,8 @@ static const char run_help[] =
     "Output and running:\n"
     "  -o, --output DIR    output folder, created if needed (default out)\n"
     "  --no-html           do not write report.html\n"
+    "  --save-model DIR    also save the model in DIR (DIR/model.bin), to place new\n"
+    "                      papers later with 'paperclust assign DIR FILE'\n"
     "  --threads N         worker threads (default: all cores)\n"
     "  --quiet             no progress display (it is shown only on a terminal)\n"
     "  -h, --help          this help\n"
@@ -85,25 +87,23 @@ static const char vectorize_help[] =
     "Reads and weights the papers like 'paperclust run' (same input and term\n"
     "options) and writes the features instead of clusters: vocabulary.csv\n"
     "(term,df,idf), tfidf.csv (doc_id,term,weight: the L2-normalised TF-IDF\n"
-    "rows) and summary.csv.  Clustering and related-paper options are ignored.\n"
+    "rows) and summary.csv.  Clustering, related-paper and model options are\n"
+    "ignored.\n"
     "See 'paperclust run --help' for the options.\n";
 
 enum {
-    OPT_TOP = 256, OPT_SEED, OPT_THREADS, OPT_ID_COL, OPT_TEXT_COLS, OPT_LABEL_COL, OPT_FORMAT,
+    OPT_TOP = 256, OPT_SEED, OPT_THREADS,
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
-    OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
-    OPT_NO_HTML, OPT_LSA
+    OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
+    OPT_NO_HTML, OPT_SAVE_MODEL, OPT_LSA
 };
 
 static const struct option long_options[] = {
     {"top", required_argument, NULL, OPT_TOP},
     {"seed", required_argument, NULL, OPT_SEED},
     {"threads", required_argument, NULL, OPT_THREADS},
-    {"id-col", required_argument, NULL, OPT_ID_COL},
-    {"text-cols", required_argument, NULL, OPT_TEXT_COLS},
-    {"label-col", required_argument, NULL, OPT_LABEL_COL},
-    {"format", required_argument, NULL, OPT_FORMAT},
+    PC_CLI_INPUT_OPTIONS,
     {"min-df", required_argument, NULL, OPT_MIN_DF},
     {"max-df", required_argument, NULL, OPT_MAX_DF},
     {"max-features", required_argument, NULL, OPT_MAX_FEATURES},
@@ -117,7 +117,6 @@ static const struct option long_options[] = {
     {"n-init", required_argument, NULL, OPT_N_INIT},
     {"max-iter", required_argument, NULL, OPT_MAX_ITER},
     {"tol", required_argument, NULL, OPT_TOL},
-    {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"links", required_argument, NULL, OPT_LINKS},
@@ -125,43 +124,15 @@ static const struct option long_options[] = {
     {"time-col", required_argument, NULL, OPT_TIME_COL},
     {"period", required_argument, NULL, OPT_PERIOD},
     {"no-html", no_argument, NULL, OPT_NO_HTML},
+    {"save-model", required_argument, NULL, OPT_SAVE_MODEL},
     {"lsa", required_argument, NULL, OPT_LSA},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
-/* Parses a whole decimal integer in [lo, hi]; prints a usage error otherwise. */
-static int parse_long(const char *name, const char *text, long long lo, long long hi,
-                      long long *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi) {
-        fprintf(stderr, "paperclust: %s expects a whole number from %lld to %lld, not '%s'\n",
-                name, lo, hi, text);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_double(const char *name, const char *text, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v)) {
-        fprintf(stderr, "paperclust: %s expects a number, not '%s'\n", name, text);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 /* A document-frequency bound: with a '.' or an exponent a fraction, else a count. */
 static int parse_df(const char *name, const char *text, pc_df_bound *out)
 {
-    if (parse_double(name, text, &out->value) != 0)
+    if (pc_cli_parse_double(name, text, &out->value) != 0)
         return -1;
     out->is_fraction = strpbrk(text, ".eE") != NULL;
     if (!out->is_fraction && out->value != floor(out->value)) {
@@ -171,92 +142,67 @@ static int parse_df(const char *name, const char *text, pc_df_bound *out)
     return 0;
 }
 
-static int parse_format(const char *text, pc_format *out)
-{
-    if (strcmp(text, "csv") == 0)
-        *out = PC_FORMAT_CSV;
-    else if (strcmp(text, "jsonl") == 0)
-        *out = PC_FORMAT_JSONL;
-    else if (strcmp(text, "text") == 0)
-        *out = PC_FORMAT_TEXT;
-    else {
-        fprintf(stderr, "paperclust: --format must be csv, jsonl or text, not '%s'\n", text);
-        return -1;
-    }
-    return 0;
-}
-
 /* Applies one parsed option; returns 0, or -1 after printing a usage error. */
 static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
 {
     long long v = 0;
+    int input = pc_cli_input_option(c, arg, &opt->read);
+    if (input <= 0)
+        return input;
     switch (c) {
     case 'k':
-        if (parse_long("-k", arg, 1, INT32_MAX, &v) != 0)
+        if (pc_cli_parse_long("-k", arg, 1, INT32_MAX, &v) != 0)
             return -1;
         opt->kmeans.k = (int32_t)v;
         return 0;
     case OPT_TOP:
-        if (parse_long("--top", arg, 0, 100000, &v) != 0)
+        if (pc_cli_parse_long("--top", arg, 0, 100000, &v) != 0)
             return -1;
         opt->neighbors.top = (int32_t)v;
         return 0;
     case OPT_SEED:
-        if (parse_long("--seed", arg, 0, LLONG_MAX, &v) != 0)
+        if (pc_cli_parse_long("--seed", arg, 0, LLONG_MAX, &v) != 0)
             return -1;
         opt->kmeans.seed = (uint64_t)v;
         return 0;
     case OPT_THREADS:
-        if (parse_long("--threads", arg, 1, 1024, &v) != 0)
+        if (pc_cli_parse_long("--threads", arg, 1, 1024, &v) != 0)
             return -1;
         opt->threads = (int)v;
         return 0;
     case OPT_N_INIT:
-        if (parse_long("--n-init", arg, 1, 1000, &v) != 0)
+        if (pc_cli_parse_long("--n-init", arg, 1, 1000, &v) != 0)
             return -1;
         opt->kmeans.n_init = (int)v;
         return 0;
     case OPT_MAX_ITER:
-        if (parse_long("--max-iter", arg, 1, 100000, &v) != 0)
+        if (pc_cli_parse_long("--max-iter", arg, 1, 100000, &v) != 0)
             return -1;
         opt->kmeans.max_iter = (int)v;
         return 0;
     case OPT_MAX_FEATURES:
-        if (parse_long("--max-features", arg, 1, INT32_MAX, &v) != 0)
+        if (pc_cli_parse_long("--max-features", arg, 1, INT32_MAX, &v) != 0)
             return -1;
         opt->vocab.max_features = (int32_t)v;
         return 0;
     case OPT_LSA:
-        if (parse_long("--lsa", arg, 1, 10000, &v) != 0)
+        if (pc_cli_parse_long("--lsa", arg, 1, 10000, &v) != 0)
             return -1;
         opt->lsa.dims = (int32_t)v;
         return 0;
     case OPT_NGRAMS:
-        if (parse_long("--ngrams", arg, 1, 2, &v) != 0)
+        if (pc_cli_parse_long("--ngrams", arg, 1, 2, &v) != 0)
             return -1;
         opt->vocab.tokenize.ngram_max = (int)v;
         return 0;
-    case OPT_MAX_DOC_BYTES:
-        if (parse_long("--max-doc-bytes", arg, 16, LLONG_MAX, &v) != 0)
-            return -1;
-        opt->read.max_doc_bytes = (size_t)v;
-        return 0;
     case OPT_TOL:
-        return parse_double("--tol", arg, &opt->kmeans.tol);
+        return pc_cli_parse_double("--tol", arg, &opt->kmeans.tol);
     case OPT_MIN_DF:
         opt->vocab.relax_bounds = 0; /* the user's bounds hold, even when they leave nothing */
         return parse_df("--min-df", arg, &opt->vocab.min_df);
     case OPT_MAX_DF:
         opt->vocab.relax_bounds = 0;
         return parse_df("--max-df", arg, &opt->vocab.max_df);
-    case OPT_FORMAT:
-        return parse_format(arg, &opt->read.format);
-    case OPT_ID_COL: opt->read.id_col = arg; return 0;
-    case OPT_TEXT_COLS: opt->read.text_cols = arg; return 0;
-    case OPT_LABEL_COL:
-        opt->read.label_col = arg;
-        opt->read.label_optional = 0;
-        return 0;
     case OPT_STEM: opt->vocab.tokenize.stem_lang = arg; return 0;
     case OPT_STOPWORDS: opt->stopwords = arg; return 0;
     case OPT_SUBLINEAR: opt->tfidf.sublinear_tf = 1; return 0;
@@ -271,6 +217,7 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case OPT_LINKS: opt->links = arg; return 0;
     case OPT_TIME_COL: opt->read.time_col = arg; return 0;
     case OPT_NO_HTML: opt->html = 0; return 0;
+    case OPT_SAVE_MODEL: opt->save_model = arg; return 0;
     case OPT_PERIOD: {
         pc_error err;
         if (pc_period_parse(arg, &opt->timeline.period, &err) != PC_OK) {
@@ -299,16 +246,8 @@ int pc_cli_run(int argc, char **argv, int vectorize)
             fputs(vectorize ? vectorize_help : run_help, stdout);
             return EXIT_OK;
         }
-        if (c == '?' || c == ':') {
-            const char *what = c == '?' ? "unknown option" : "missing value for";
-            if (optopt)
-                fprintf(stderr, "paperclust: %s -%c (see 'paperclust %s --help')\n", what,
-                        optopt, command);
-            else
-                fprintf(stderr, "paperclust: %s %s (see 'paperclust %s --help')\n", what,
-                        argv[optind - 1], command);
-            return EXIT_USAGE;
-        }
+        if (c == '?' || c == ':')
+            return pc_cli_bad_option(c, argv, command);
         if (apply_option(c, optarg, &opt, &quiet) != 0)
             return EXIT_USAGE;
     }
