@@ -272,6 +272,8 @@ pc_status pc_assign(const pc_assign_options *opt, const pc_monitor *mon,
     if (status == PC_OK)
         status = timed(&s, "seconds_read",
                        pc_corpus_read(opt->input, &opt->read, mon, &s.corpus, err), err);
+    if (status == PC_OK) /* as in a run: related.csv in canonical order, ties by id */
+        status = pc_corpus_sort(s.corpus, err);
     if (status == PC_OK)
         status = vectorize(opt, mon, &s, err);
     if (status == PC_OK)

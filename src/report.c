@@ -624,12 +624,15 @@ static void write_lsa(report_file *f, const pc_report_input *in)
         cell(f, name, 0);
     }
     end_row(f);
-    for (int32_t i = 0; i < lsa->n_rows && !f->failed; i++) {
+    int32_t *order = input_order(f, in->corpus);
+    for (int32_t r = 0; order && r < lsa->n_rows && !f->failed; r++) {
+        int32_t i = order[r];
         cell(f, in->corpus->id[i], 1);
         for (int32_t c = 0; c < lsa->dims; c++)
             cellf(f, 0, "%.6g", (double)lsa->coord[(size_t)i * lsa->dims + c]);
         end_row(f);
     }
+    free(order);
 }
 
 pc_status pc_report_write_vectors(const char *dir, const pc_report_input *in,
