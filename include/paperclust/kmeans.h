@@ -42,8 +42,8 @@ typedef struct pc_clusters {
     float *centroid;     /* k × dim row-major, unit rows (a zero row for an empty cluster) */
     int64_t *size;       /* k */
     double objective;    /* sum of similarity */
-    int iterations;      /* of the kept restart */
-    int best_init;       /* which restart was kept, 0-based */
+    int iterations;      /* of the kept restart (bisection: of all kept splits) */
+    int best_init;       /* which restart was kept, 0-based (bisection: 0) */
 } pc_clusters;
 
 /*
@@ -54,6 +54,36 @@ typedef struct pc_clusters {
  */
 pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
                         pc_clusters **out, pc_error *err);
+
+/*
+ * Repeated bisection (CLUTO's "rb", Zhao & Karypis, "Hierarchical clustering
+ * algorithms for document datasets", Data Mining and Knowledge Discovery
+ * 10(2), 2005; Spark MLlib's BisectingKMeans): all documents start in one
+ * cluster; each cluster, when made, gets its best split by spherical 2-means
+ * (k-means++ seeding as above, opt->n_init restarts keeping the higher
+ * objective, opt->max_iter and opt->tol as above, on the sub-matrix of its
+ * rows); then, k − 1 times, the cluster whose split gains most is split:
+ * gain = ||S_a|| + ||S_b|| − ||S||, the rise of the objective (CLUTO's I2,
+ * the sum of the members' cosines to their normalised mean; S is the sum of a
+ * cluster's rows, S_a and S_b those of its halves).  Ties: the cluster made
+ * first.  A cluster of fewer than 2 documents is split only when no other can
+ * be (into itself and an empty cluster).  Every random draw comes from one
+ * generator seeded with opt->seed, in the order the clusters are made, so the
+ * result depends on the seed only, not on the thread count; and the clusters
+ * for k are those after the first k − 1 splits of a run with a larger k.
+ * Centroids are the leaves' normalised means, similarities the cosines to
+ * them; documents without terms join the cluster with the most documents
+ * that have terms (as in pc_kmeans_fit).  iterations counts the Lloyd
+ * iterations of the k − 1 kept splits.  *out is new (pc_clusters_free),
+ * numbered largest first as pc_clusters_sort_by_size numbers.  When merges is
+ * not NULL, *merges receives the bisection tree, a new array (free()) of
+ * (k − 1) × 2 ids: merge j joins (*merges)[2j] and (*merges)[2j + 1], where an
+ * id below k is a cluster and k + i the group merge i made (i < j), so the
+ * last split is merge 0 and the first (the root) merge k − 2 (SciPy's linkage
+ * convention).  PC_ERR_INVALID when k is out of range.
+ */
+pc_status pc_bisect_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
+                        pc_clusters **out, int32_t **merges, pc_error *err);
 
 /* Renumbers clusters by size, largest first (ties: lower old id first). */
 pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err);

@@ -22,6 +22,7 @@
 #include "tfidf.h"
 #include "timeline.h"
 #include "tokenize.h"
+#include "tree.h"
 #include "vocab.h"
 
 #ifdef __cplusplus
