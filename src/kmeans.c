@@ -634,30 +634,6 @@ static pc_status root_objective(const pc_csr *X, double *out, pc_error *err)
     return PC_OK;
 }
 
-/* The k − 1 splits, largest gain first (ties: the older node). */
-static pc_status bisect_all(bisect_state *b, int32_t k, int32_t *split_order, pc_error *err)
-{
-    const pc_csr *X = b->X;
-    int64_t n_with_terms = 0;
-    for (int32_t i = 0; i < X->n_rows; i++)
-        if (X->row_ptr[i + 1] > X->row_ptr[i])
-            b->order[n_with_terms++] = i;
-    b->node[0] = (bisect_node){.lo = 0, .hi = n_with_terms, .child = {-1, -1}};
-    b->n_nodes = 1;
-    pc_status status = root_objective(X, &b->node[0].objective, err);
-    if (status == PC_OK)
-        status = best_split(b, 0, err);
-    for (int32_t s = 0; s < k - 1 && status == PC_OK; s++) {
-        int32_t pick = -1;
-        for (int32_t v = 0; v < b->n_nodes; v++)
-            if (b->node[v].child[0] < 0 && (pick < 0 || b->node[v].gain > b->node[pick].gain))
-                pick = v;
-        split_order[s] = pick;
-        status = split_node(b, pick, err);
-    }
-    return status;
-}
-
 /* Cluster ids for the leaves (in node order) and the merges, last split first. */
 static void bisect_numbering(const bisect_state *b, int32_t k, const int32_t *split_order,
                              int32_t *tree_id, int32_t *assign, int32_t *merges)
@@ -730,18 +706,69 @@ static pc_status bisect_result(bisect_state *b, int32_t k, const int32_t *split_
     return status;
 }
 
-pc_status pc_bisect_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
-                        pc_clusters **out, int32_t **merges, pc_error *err)
+/* The splits, largest gain first (ties: the older node), up to ks[n_ks − 1]
+ * clusters; each time there are ks[j], the clusters are handed to visit. */
+static pc_status bisect_all(bisect_state *b, const int32_t *ks, int32_t n_ks,
+                            int32_t *split_order, pc_bisect_visit visit, void *ctx,
+                            pc_error *err)
 {
-    *out = NULL;
-    if (merges)
-        *merges = NULL;
-    pc_status status = check_options(X, opt, err);
+    const pc_csr *X = b->X;
+    int64_t n_with_terms = 0;
+    double started = pc_now();
+    for (int32_t i = 0; i < X->n_rows; i++)
+        if (X->row_ptr[i + 1] > X->row_ptr[i])
+            b->order[n_with_terms++] = i;
+    b->node[0] = (bisect_node){.lo = 0, .hi = n_with_terms, .child = {-1, -1}};
+    b->n_nodes = 1;
+    pc_status status = root_objective(X, &b->node[0].objective, err);
+    if (status == PC_OK)
+        status = best_split(b, 0, err);
+    for (int32_t k = 1, j = 0; j < n_ks && status == PC_OK; k++) {
+        if (k == ks[j]) {
+            pc_clusters *clusters = NULL;
+            int32_t *merges = NULL;
+            double seconds = pc_now() - started;
+            status = bisect_result(b, k, split_order, &clusters, &merges, err);
+            if (status == PC_OK)
+                status = visit(ctx, &clusters, &merges, seconds, err);
+            pc_clusters_free(clusters);
+            free(merges);
+            started = pc_now();
+            j++;
+        }
+        if (j == n_ks || status != PC_OK)
+            break;
+        int32_t pick = -1;
+        for (int32_t v = 0; v < b->n_nodes; v++)
+            if (b->node[v].child[0] < 0 && (pick < 0 || b->node[v].gain > b->node[pick].gain))
+                pick = v;
+        split_order[k - 1] = pick;
+        status = split_node(b, pick, err);
+    }
+    return status;
+}
+
+pc_status pc_bisect_fit_each(const pc_csr *X, const pc_kmeans_options *opt, const int32_t *ks,
+                             int32_t n_ks, const pc_monitor *mon, pc_bisect_visit visit,
+                             void *ctx, pc_error *err)
+{
+    pc_kmeans_options check = *opt;
+    pc_status status = PC_OK;
+    if (n_ks < 1)
+        return pc_fail(err, PC_ERR_INVALID, "bisection: no k given");
+    for (int32_t j = 0; j < n_ks && status == PC_OK; j++) {
+        check.k = ks[j];
+        status = check_options(X, &check, err);
+        if (status == PC_OK && j > 0 && ks[j] <= ks[j - 1])
+            status = pc_fail(err, PC_ERR_INVALID, "bisection: k = %d after k = %d; the ks must "
+                             "increase", (int)ks[j], (int)ks[j - 1]);
+    }
     if (status != PC_OK)
         return status;
+    int32_t k = ks[n_ks - 1];
     bisect_state b = {.X = X, .opt = opt, .threads = pc_thread_count(opt->threads), .mon = mon};
     pc_blas_threads(b.threads);
-    int32_t k = opt->k, *split_order = pc_malloc_array((size_t)k, sizeof *split_order);
+    int32_t *split_order = pc_malloc_array((size_t)k, sizeof *split_order);
     b.rng = pc_rng_new(opt->seed);
     b.order = pc_malloc_array((size_t)X->n_rows, sizeof *b.order);
     b.buffer = pc_malloc_array((size_t)X->n_rows, sizeof *b.buffer);
@@ -751,9 +778,7 @@ pc_status pc_bisect_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
         status = pc_fail_nomem(err, "bisecting");
     pc_progress_start(&b.progress, mon, "bisecting", 2.0 * k - 1.0);
     if (status == PC_OK)
-        status = bisect_all(&b, k, split_order, err);
-    if (status == PC_OK)
-        status = bisect_result(&b, k, split_order, out, merges, err);
+        status = bisect_all(&b, ks, n_ks, split_order, visit, ctx, err);
     if (status == PC_OK)
         pc_progress_finish(&b.progress);
     pc_rng_free(b.rng);
@@ -762,6 +787,43 @@ pc_status pc_bisect_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
     free(b.buffer);
     free(b.side);
     free(b.node);
+    return status;
+}
+
+/* pc_bisect_fit's visit: keeps what it is given. */
+typedef struct kept {
+    pc_clusters *clusters;
+    int32_t *merges;
+} kept;
+
+static pc_status keep(void *ctx, pc_clusters **clusters, int32_t **merges, double seconds,
+                      pc_error *err)
+{
+    kept *into = ctx;
+    (void)seconds;
+    (void)err;
+    into->clusters = *clusters;
+    into->merges = *merges;
+    *clusters = NULL;
+    *merges = NULL;
+    return PC_OK;
+}
+
+pc_status pc_bisect_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
+                        pc_clusters **out, int32_t **merges, pc_error *err)
+{
+    *out = NULL;
+    if (merges)
+        *merges = NULL;
+    kept result = {NULL, NULL};
+    pc_status status = pc_bisect_fit_each(X, opt, &opt->k, 1, mon, keep, &result, err);
+    if (status == PC_OK) {
+        *out = result.clusters;
+        if (merges)
+            *merges = result.merges;
+        else
+            free(result.merges);
+    }
     return status;
 }
 

@@ -511,6 +511,60 @@ static void bisect_edge_cases(void)
     pc_csr_free(m);
 }
 
+/* pc_bisect_fit_each hands over, for every k, exactly what pc_bisect_fit(k) gives. */
+typedef struct each_seen {
+    const pc_csr *m;
+    pc_kmeans_options opt;
+    int visits;
+    int same;
+} each_seen;
+
+static pc_status compare_visit(void *ctx, pc_clusters **clusters, int32_t **merges,
+                               double seconds, pc_error *err)
+{
+    each_seen *e = ctx;
+    pc_clusters *c = *clusters, *alone = NULL;
+    int32_t *alone_merges = NULL;
+    e->opt.k = c->k;
+    pc_status status = pc_bisect_fit(e->m, &e->opt, NULL, &alone, &alone_merges, err);
+    if (status != PC_OK)
+        return status;
+    size_t n = (size_t)c->n_docs;
+    e->same += seconds >= 0 && alone->k == c->k && alone->objective == c->objective &&
+               memcmp(alone->assign, c->assign, n * sizeof *c->assign) == 0 &&
+               memcmp(alone->similarity, c->similarity, n * sizeof *c->similarity) == 0 &&
+               memcmp(alone->centroid, c->centroid,
+                      (size_t)c->k * (size_t)c->dim * sizeof *c->centroid) == 0 &&
+               memcmp(alone->size, c->size, (size_t)c->k * sizeof *c->size) == 0 &&
+               (c->k == 1 || memcmp(alone_merges, *merges,
+                                    2 * (size_t)(c->k - 1) * sizeof *alone_merges) == 0);
+    e->visits++;
+    if (e->visits == 2) { /* the visitor may keep what it is given */
+        pc_clusters_free(*clusters);
+        *clusters = NULL;
+    }
+    pc_clusters_free(alone);
+    free(alone_merges);
+    return PC_OK;
+}
+
+static void bisect_each_k_as_alone(void)
+{
+    int32_t label[700];
+    pc_csr *m = test_planted(700, 6, 30, 30, 0.5, 14, label);
+    each_seen e = {m, options(0, 7, 0), 0, 0};
+    int32_t ks[] = {1, 2, 5, 6, 9};
+    CHECK_INT(pc_bisect_fit_each(m, &e.opt, ks, 5, NULL, compare_visit, &e, NULL), PC_OK);
+    CHECK_INT(e.visits, 5);
+    CHECK_INT(e.same, 5);
+    int32_t unordered[] = {3, 2};
+    pc_error err;
+    CHECK_INT(pc_bisect_fit_each(m, &e.opt, unordered, 2, NULL, compare_visit, &e, &err),
+              PC_ERR_INVALID);
+    CHECK(strstr(err.message, "increase") != NULL);
+    pc_csr_free(m);
+}
+
 /* Every allocation of bisection fails in turn: PC_ERR_NOMEM, no leak. */
 static void bisect_alloc_failures(void)
 {
@@ -551,6 +605,7 @@ int main(void)
     RUN_TEST(bisect_smaller_k_is_a_prefix);
     RUN_TEST(bisect_any_thread_count);
     RUN_TEST(bisect_edge_cases);
+    RUN_TEST(bisect_each_k_as_alone);
     RUN_TEST(bisect_alloc_failures);
     return TEST_EXIT();
 }

@@ -85,6 +85,28 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
 pc_status pc_bisect_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
                         pc_clusters **out, int32_t **merges, pc_error *err);
 
+/*
+ * What pc_bisect_fit_each hands over for each k: *clusters and *merges as
+ * pc_bisect_fit would return them for that k; the visitor may keep them (and
+ * set the pointers to NULL), else they are freed when it returns.  seconds:
+ * the time spent bisecting since the previous visit (or the start).  Any
+ * status but PC_OK stops the bisection and is returned.
+ */
+typedef pc_status (*pc_bisect_visit)(void *ctx, pc_clusters **clusters, int32_t **merges,
+                                     double seconds, pc_error *err);
+
+/*
+ * One bisection up to the largest of ks[0 .. n_ks) (increasing, each in
+ * [1, documents]; opt->k is not used), calling visit each time the number of
+ * clusters reaches one of them: the results for every k at the cost of the
+ * largest alone, each the same as pc_bisect_fit(k) gives.  Progress: the
+ * stage "bisecting", in bisections.  PC_ERR_INVALID for a k out of range or
+ * out of order.
+ */
+pc_status pc_bisect_fit_each(const pc_csr *X, const pc_kmeans_options *opt, const int32_t *ks,
+                             int32_t n_ks, const pc_monitor *mon, pc_bisect_visit visit,
+                             void *ctx, pc_error *err);
+
 /* Renumbers clusters by size, largest first (ties: lower old id first). */
 pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err);
 
