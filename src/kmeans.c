@@ -885,3 +885,25 @@ void pc_clusters_free(pc_clusters *clusters)
     free(clusters->size);
     free(clusters);
 }
+
+/* ---------------------------------------------------------- choosing k */
+
+/* The next row after j with a silhouette, or n. */
+static int32_t next_scored(const pc_k_sweep_row *rows, int32_t n, int32_t j)
+{
+    for (j++; j < n && isnan(rows[j].silhouette); j++)
+        ;
+    return j;
+}
+
+int32_t pc_k_sweep_choose(const pc_k_sweep_row *rows, int32_t n)
+{
+    int32_t last = -1;
+    for (int32_t j = next_scored(rows, n, -1); j < n; j = next_scored(rows, n, j)) {
+        int32_t next = next_scored(rows, n, j);
+        if (next < n && rows[j].silhouette >= rows[next].silhouette - rows[next].silhouette_se)
+            return j;
+        last = j;
+    }
+    return last >= 0 ? last : 0;
+}

@@ -528,13 +528,15 @@ pc_status pc_silhouette_sample(int32_t n, int32_t sample, uint64_t seed, int32_t
 
 pc_status pc_silhouette_cosine_rows(const pc_csr *X, const int32_t *cluster, int32_t k,
                                     const int32_t *rows, int32_t count, int threads, double *out,
-                                    pc_error *err)
+                                    double *standard_error, pc_error *err)
 {
     pc_status status = PC_OK;
     int64_t *size = NULL;
     double *sums = NULL, *dots = NULL, *value = NULL;
     if (out)
         *out = 0.0;
+    if (standard_error)
+        *standard_error = 0.0;
     if (!X || !out || k < 1 || (X->n_rows > 0 && !cluster) || count < 0 || (count > 0 && !rows))
         return pc_fail(err, PC_ERR_INVALID, "silhouette: NULL argument or k = %d < 1", (int)k);
     size = pc_calloc((size_t)k, sizeof *size);
@@ -576,10 +578,14 @@ pc_status pc_silhouette_cosine_rows(const pc_csr *X, const int32_t *cluster, int
         int32_t x = rows[t];
         value[t] = silhouette_of(X, x, cluster[x], k, size, sums, dots + (size_t)tid * (size_t)k);
     }
-    double total = 0.0;
+    double total = 0.0, squares = 0.0;
     for (int32_t t = 0; t < m; t++)
         total += value[t];
     *out = m > 0 ? total / (double)m : 0.0;
+    for (int32_t t = 0; t < m; t++)
+        squares += (value[t] - *out) * (value[t] - *out);
+    if (standard_error && m > 1)
+        *standard_error = sqrt(squares / (double)(m - 1) / (double)m);
 fail:
     free(size);
     free(sums);
@@ -604,7 +610,7 @@ pc_status pc_silhouette_cosine(const pc_csr *X, const int32_t *cluster, int32_t 
     if (status == PC_OK)
         status = pc_silhouette_sample(X->n_rows, sample, seed, &rows, &count, err);
     if (status == PC_OK)
-        status = pc_silhouette_cosine_rows(X, cluster, k, rows, count, threads, out, err);
+        status = pc_silhouette_cosine_rows(X, cluster, k, rows, count, threads, out, NULL, err);
     free(rows);
     return status;
 }

@@ -9,8 +9,9 @@
  *                                   v_measure purity n_scored
  *   test_metrics --silhouette FILE  FILE: "n_rows n_cols k sample seed threads",
  *                                   then one line per row: "cluster nnz col val ...";
- *                                   prints the mean silhouette and the
- *                                   Calinski-Harabasz index
+ *                                   prints the mean silhouette, the
+ *                                   Calinski-Harabasz index and the
+ *                                   silhouette's standard error
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -346,14 +347,18 @@ static void test_silhouette_shared_sample(void)
                 CHECK(rows[t - 1] < rows[t]);
             want += five_s[rows[t]] / count;
         }
-        double whole = -2, shared = -3, other_whole = -4, other_shared = -5;
-        CHECK_INT(pc_silhouette_cosine_rows(X, five_clusters, 3, rows, count, 2, &shared, NULL),
+        double whole = -2, shared = -3, other_whole = -4, other_shared = -5, se = -1;
+        CHECK_INT(pc_silhouette_cosine_rows(X, five_clusters, 3, rows, count, 2, &shared, &se, NULL),
                   PC_OK);
         CHECK_NEAR(shared, want, 1e-6);
+        double spread = 0;
+        for (int32_t t = 0; t < count; t++)
+            spread += (five_s[rows[t]] - want) * (five_s[rows[t]] - want);
+        CHECK_NEAR(se, count > 1 ? sqrt(spread / (count - 1) / count) : 0.0, 1e-6);
         CHECK_INT(pc_silhouette_cosine(X, five_clusters, 3, size, 42, 1, &whole, NULL), PC_OK);
         CHECK(whole == shared);
         CHECK_INT(pc_silhouette_cosine(X, other, 3, size, 42, 1, &other_whole, NULL), PC_OK);
-        CHECK_INT(pc_silhouette_cosine_rows(X, other, 3, rows, count, 1, &other_shared, NULL),
+        CHECK_INT(pc_silhouette_cosine_rows(X, other, 3, rows, count, 1, &other_shared, NULL, NULL),
                   PC_OK);
         CHECK(other_whole == other_shared);
         free(rows);
@@ -361,7 +366,7 @@ static void test_silhouette_shared_sample(void)
     int32_t bad[] = {0, 5};
     double s;
     pc_error err;
-    CHECK_INT(pc_silhouette_cosine_rows(X, five_clusters, 3, bad, 2, 1, &s, &err),
+    CHECK_INT(pc_silhouette_cosine_rows(X, five_clusters, 3, bad, 2, 1, &s, NULL, &err),
               PC_ERR_INVALID);
     CHECK(strstr(err.message, "row 5") != NULL);
     pc_csr_free(X);
@@ -505,7 +510,9 @@ static int score_file(const char *path)
     return rc;
 }
 
-/* --silhouette FILE: a sparse matrix with its clusters → the mean silhouette. */
+/* --silhouette FILE: a sparse matrix with its clusters → the mean silhouette
+ * (NaN when the sampled-rows path disagrees), Calinski-Harabasz, and the
+ * silhouette's standard error. */
 static int silhouette_file(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -545,12 +552,18 @@ static int silhouette_file(const char *path)
         fprintf(stderr, "%s: %s\n", path, err.message);
         goto done;
     }
-    double ch;
-    if (pc_calinski_harabasz(X, cluster, k, &ch, &err) != PC_OK) {
+    double ch, again, se;
+    int32_t *drawn = NULL, count = 0;
+    if (pc_calinski_harabasz(X, cluster, k, &ch, &err) != PC_OK ||
+        pc_silhouette_sample(X->n_rows, sample, seed, &drawn, &count, &err) != PC_OK ||
+        pc_silhouette_cosine_rows(X, cluster, k, drawn, count, threads, &again, &se, &err) !=
+            PC_OK) {
+        free(drawn);
         fprintf(stderr, "%s: %s\n", path, err.message);
         goto done;
     }
-    printf("%.17g %.17g\n", s, ch);
+    free(drawn);
+    printf("%.17g %.17g %.17g\n", again == s ? s : NAN, ch, se);
     rc = 0;
 done:
     if (rc)

@@ -33,6 +33,10 @@ typedef struct pc_kmeans_options {
 
 void pc_kmeans_options_default(pc_kmeans_options *opt);
 
+/* How the clusters are made: Lloyd's spherical k-means (pc_kmeans_fit) or
+ * repeated bisection (pc_bisect_fit). */
+typedef enum pc_cluster_method { PC_METHOD_KMEANS = 0, PC_METHOD_BISECT = 1 } pc_cluster_method;
+
 typedef struct pc_clusters {
     int32_t k;
     int32_t n_docs;
@@ -118,6 +122,39 @@ pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err);
 void pc_clusters_members(const pc_clusters *clusters, int64_t *start, int32_t *members);
 
 void pc_clusters_free(pc_clusters *clusters);
+
+/* ---- choosing k ---- */
+
+/* One k of a k sweep: a row of k_sweep.csv. */
+typedef struct pc_k_sweep_row {
+    int32_t k;
+    double objective;          /* Σ cosine of each document to its centroid */
+    double silhouette;         /* mean cosine silhouette on the sweep's sample; NaN if undefined */
+    double calinski_harabasz;  /* pc_calinski_harabasz; NaN if undefined */
+    int iterations;            /* pc_clusters.iterations */
+    double seconds;            /* clustering time for this k */
+    double silhouette_se;      /* the silhouette's standard error over its sample; NaN with it */
+} pc_k_sweep_row;
+
+/* The rule's name, as summary.csv records it. */
+#define PC_K_RULE "silhouette_1se"
+
+/*
+ * The rule that picks k from the rows of a sweep (k increasing): the
+ * smallest k whose mean silhouette is at least the next k's minus that one's
+ * standard error: s(k_j) >= s(k_j+1) − se(k_j+1), i.e. the first k that the
+ * next one does not beat by more than its sampling noise.  This is the
+ * one-standard-error rule of the gap statistic (Tibshirani, Walther & Hastie,
+ * "Estimating the number of clusters in a data set via the gap statistic",
+ * J. R. Statist. Soc. B 63(2), 2001) applied to the silhouette (Rousseeuw,
+ * 1987; Kaufman & Rousseeuw, "Finding Groups in Data", 1990, choose k by the
+ * silhouette).  Rows without a silhouette (k = 1) are passed over; when every
+ * k beats the one before, the largest k.  Returns the index of the chosen
+ * row (0 when no row has a silhouette).  The choice among the first rows
+ * never changes once a later row is known to stop it, so a sweep can keep the
+ * clusters of the row chosen so far only.
+ */
+int32_t pc_k_sweep_choose(const pc_k_sweep_row *rows, int32_t n);
 
 #ifdef __cplusplus
 }

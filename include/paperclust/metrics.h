@@ -144,12 +144,15 @@ pc_status pc_silhouette_sample(int32_t n, int32_t sample, uint64_t seed, int32_t
 /*
  * pc_silhouette_cosine over the given rows (count of them, each in
  * [0, X->n_rows); e.g. from pc_silhouette_sample): the same value
- * pc_silhouette_cosine gives for the sample those rows are.  PC_ERR_INVALID
- * also for a row out of range.
+ * pc_silhouette_cosine gives for the sample those rows are.  When
+ * standard_error is not NULL it receives the standard error of that mean,
+ * sd / √count with sd the sample standard deviation (n − 1) of the count
+ * values s(x) (0 for fewer than 2 rows).  PC_ERR_INVALID also for a row out
+ * of range.
  */
 pc_status pc_silhouette_cosine_rows(const pc_csr *X, const int32_t *cluster, int32_t k,
                                     const int32_t *rows, int32_t count, int threads, double *out,
-                                    pc_error *err);
+                                    double *standard_error, pc_error *err);
 
 /*
  * The Calinski-Harabasz index (Caliński & Harabasz, "A dendrite method for

@@ -31,6 +31,13 @@ extern "C" {
 
 #define PC_VERSION "0.1.0"
 
+/* A range of k to sweep: min, min + step, ... up to max (or the automatic
+ * range, see pc_auto_k_range). */
+typedef struct pc_k_range {
+    int32_t min, max, step;       /* min > 0: a sweep (step >= 1, max >= min) */
+    int automatic;                /* 1: -k auto */
+} pc_k_range;
+
 typedef struct pc_options {
     const char *input;            /* path, or "-" for standard input */
     const char *output_dir;       /* default "out" */
@@ -39,6 +46,11 @@ typedef struct pc_options {
     pc_vocab_options vocab;       /* vocab.tokenize.stoplist is set by pc_run() */
     pc_tfidf_options tfidf;
     pc_kmeans_options kmeans;     /* kmeans.k == 0: pc_default_k() */
+    pc_cluster_method method;     /* default PC_METHOD_KMEANS; PC_METHOD_BISECT: repeated
+                                     bisection (pc_bisect_fit) */
+    pc_k_range k_range;           /* a sweep over k (kmeans.k is then not used): each k
+                                     clustered, scored into k_sweep.csv, one chosen by
+                                     pc_k_sweep_choose(); default none */
     pc_neighbors_options neighbors; /* neighbors.top == 0: no related papers */
     pc_describe_options describe; /* terms per cluster in cluster_terms.csv (20 of each
                                      kind), label items (3), central papers (5), ... */
@@ -61,6 +73,16 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err);
 
 /* The default number of clusters: round(sqrt(n_docs / 2)), at least 2 and at most 50 (1 for one document). */
 int32_t pc_default_k(int32_t n_docs);
+
+/*
+ * The ks a sweep tries on n_docs documents, increasing, none above n_docs:
+ * MIN, MIN + STEP, ... up to MAX; for -k auto, from 2 to
+ * K = min(60, n_docs, max(10, 2 × pc_default_k(n_docs))), each next k the
+ * larger of k + 1 and round(1.25 k), and K itself last (2 3 4 5 6 8 10 12 15
+ * 19 24 30 38 48 60 for a large corpus; one document: 1).  Writes them to ks
+ * unless it is NULL; returns how many.
+ */
+int32_t pc_k_range_values(const pc_k_range *range, int32_t n_docs, int32_t *ks);
 
 /* Runs the whole pipeline and writes the reports into opt->output_dir. */
 pc_status pc_run(const pc_options *opt, const pc_monitor *mon, pc_error *err);

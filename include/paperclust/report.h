@@ -8,6 +8,9 @@
  *   summary.csv        key,value
  *   topics_over_time.csv period,cluster,papers,share,in_trend   with a timeline only
  *   report.html        one self-contained page over all of them          with html only
+ *   tree.csv           node,parent,depth,size,cluster,label,top_terms    with a tree only
+ *   k_sweep.csv        k,objective,silhouette,calinski_harabasz,iterations,seconds
+ *                                                                        after a k sweep only
  *
  * Every file is first written to a temporary file in the output folder; only
  * when all are complete are they renamed into place, so a failed run leaves
@@ -27,6 +30,7 @@
 #include "neighbors.h"
 #include "status.h"
 #include "timeline.h"
+#include "tree.h"
 #include "vocab.h"
 
 #ifdef __cplusplus
@@ -68,11 +72,17 @@ typedef struct pc_report_input {
     int html;                        /* 1: pc_report_write also writes report.html */
     uint64_t seed;                   /* which papers report.html samples, when it must */
     const float *idf;                /* for pc_report_write_vectors: n_terms idf weights */
+    const pc_tree *tree;             /* NULL: no tree.csv */
+    const pc_description *tree_groups; /* the tree's inner nodes, in preorder */
+    const pc_k_sweep_row *sweep;     /* NULL: no k_sweep.csv (an older one is removed) */
+    int32_t n_sweep;
 } pc_report_input;
 
 /*
- * Writes the five reports into `dir` (created if missing) atomically as a set.
- * PC_ERR_IO names the file and the system error.
+ * Writes the reports into `dir` (created if missing) atomically as a set; an
+ * optional report this run does not write (topics_over_time.csv,
+ * report.html, tree.csv, k_sweep.csv) that an earlier run left is removed
+ * with the set.  PC_ERR_IO names the file and the system error.
  */
 pc_status pc_report_write(const char *dir, const pc_report_input *input, const pc_monitor *mon,
                           pc_error *err);

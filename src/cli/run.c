@@ -54,6 +54,11 @@ static const char run_help[] =
     "Clustering:\n"
     "  -k N                number of clusters (default: round(sqrt(documents/2)),\n"
     "                      between 2 and 50)\n"
+    "  -k MIN:MAX[:STEP]   try every k from MIN to MAX (step STEP, default 1),\n"
+    "                      score each in k_sweep.csv and keep the best (see README)\n"
+    "  -k auto             the same over a range from the number of documents\n"
+    "  --method M          kmeans (spherical k-means, the default) or bisect\n"
+    "                      (repeated bisection); both write tree.csv\n"
     "  --n-init N          k-means restarts, the best is kept (default 3)\n"
     "  --max-iter N        iterations per restart (default 100)\n"
     "  --tol X             stop when the objective gains less than X times itself\n"
@@ -91,7 +96,7 @@ enum {
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
     OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
-    OPT_NO_HTML
+    OPT_NO_HTML, OPT_METHOD
 };
 
 static const struct option long_options[] = {
@@ -123,6 +128,7 @@ static const struct option long_options[] = {
     {"time-col", required_argument, NULL, OPT_TIME_COL},
     {"period", required_argument, NULL, OPT_PERIOD},
     {"no-html", no_argument, NULL, OPT_NO_HTML},
+    {"method", required_argument, NULL, OPT_METHOD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -168,6 +174,61 @@ static int parse_df(const char *name, const char *text, pc_df_bound *out)
     return 0;
 }
 
+/* -k N, -k MIN:MAX[:STEP] or -k auto. */
+static int parse_k(const char *text, pc_options *opt)
+{
+    long long v[3] = {0, 0, 1};
+    opt->k_range = (pc_k_range){0, 0, 0, 0};
+    if (strcmp(text, "auto") == 0) {
+        opt->k_range.automatic = 1;
+        return 0;
+    }
+    const char *colon = strchr(text, ':');
+    if (!colon) {
+        if (parse_long("-k", text, 1, INT32_MAX, &v[0]) != 0)
+            return -1;
+        opt->kmeans.k = (int32_t)v[0];
+        return 0;
+    }
+    char copy[96], *part[4];
+    int n = 0;
+    snprintf(copy, sizeof copy, "%s", text);
+    for (char *at = copy; at && n < 4; n++) {
+        part[n] = at;
+        at = strchr(at, ':');
+        if (at)
+            *at++ = '\0';
+    }
+    if (n > 3 || strlen(text) >= sizeof copy) {
+        fprintf(stderr, "paperclust: -k expects N, MIN:MAX, MIN:MAX:STEP or auto, not '%s'\n",
+                text);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (parse_long(i == 0 ? "-k MIN" : i == 1 ? "-k MAX" : "-k STEP", part[i], 1, INT32_MAX,
+                       &v[i]) != 0)
+            return -1;
+    if (v[1] < v[0]) {
+        fprintf(stderr, "paperclust: -k %s: MAX must be at least MIN\n", text);
+        return -1;
+    }
+    opt->k_range = (pc_k_range){(int32_t)v[0], (int32_t)v[1], (int32_t)v[2], 0};
+    return 0;
+}
+
+static int parse_method(const char *text, pc_cluster_method *out)
+{
+    if (strcmp(text, "kmeans") == 0)
+        *out = PC_METHOD_KMEANS;
+    else if (strcmp(text, "bisect") == 0)
+        *out = PC_METHOD_BISECT;
+    else {
+        fprintf(stderr, "paperclust: --method must be kmeans or bisect, not '%s'\n", text);
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_format(const char *text, pc_format *out)
 {
     if (strcmp(text, "csv") == 0)
@@ -189,10 +250,9 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     long long v = 0;
     switch (c) {
     case 'k':
-        if (parse_long("-k", arg, 1, INT32_MAX, &v) != 0)
-            return -1;
-        opt->kmeans.k = (int32_t)v;
-        return 0;
+        return parse_k(arg, opt);
+    case OPT_METHOD:
+        return parse_method(arg, &opt->method);
     case OPT_TOP:
         if (parse_long("--top", arg, 0, 100000, &v) != 0)
             return -1;
