@@ -21,7 +21,7 @@ def check(cond, what):
 # use these.)
 
 RUN_REPORTS = ["assignments.csv", "clusters.csv", "cluster_terms.csv", "related.csv",
-               "summary.csv", "report.html"]
+               "summary.csv", "report.html", "tree.csv"]
 VECTORIZE_REPORTS = ["vocabulary.csv", "tfidf.csv", "summary.csv"]
 
 
