@@ -728,6 +728,12 @@ static pc_run_result *make_result(const pc_options *opt, const run_state *s, dou
         r->n_rising = pc_timeline_rising(s->timeline, PC_RESULT_TRENDS, r->rising);
         r->n_falling = pc_timeline_falling(s->timeline, PC_RESULT_TRENDS, r->falling);
     }
+    r->tree = s->tree != NULL;
+    if (s->sweep) {
+        r->n_swept = s->n_sweep;
+        r->k_first = s->sweep[0].k;
+        r->k_last = s->sweep[s->n_sweep - 1].k;
+    }
     r->seconds = pc_now() - started;
     return r;
 }

@@ -108,6 +108,9 @@ typedef struct pc_run_result {
     int32_t n_rising, rising[PC_RESULT_TRENDS];   /* clusters, fastest rising first */
     int32_t n_falling, falling[PC_RESULT_TRENDS]; /* clusters, fastest falling first */
     double seconds;          /* wall time of the whole run */
+    int tree;                /* 1 when tree.csv was written */
+    int32_t n_swept;         /* ks tried by a sweep (k_sweep.csv), 0 without one */
+    int32_t k_first, k_last; /* the first and last of them */
 } pc_run_result;
 
 /* pc_run, and on success *result (when result is not NULL) says what the

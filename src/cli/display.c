@@ -131,14 +131,18 @@ void pc_display_result(const pc_run_result *r)
                 r->label[c][0] ? r->label[c] : "(no terms)");
     if (r->k > RESULT_CLUSTERS)
         fprintf(stderr, "  ... and %d more in clusters.csv\n", (int)(r->k - RESULT_CLUSTERS));
+    if (r->n_swept > 0)
+        fprintf(stderr, "k = %d chosen among %d values from %d to %d by the silhouette "
+                        "(every one in k_sweep.csv).\n",
+                (int)r->k, (int)r->n_swept, (int)r->k_first, (int)r->k_last);
     show_trends(r, "Rising", r->rising, r->n_rising);
     show_trends(r, "Falling", r->falling, r->n_falling);
     size_t dir_len = strlen(r->output_dir);
     while (dir_len > 1 && r->output_dir[dir_len - 1] == '/')
         dir_len--;
     fprintf(stderr, "Reports in %.*s/: assignments.csv, clusters.csv, cluster_terms.csv, "
-                    "related.csv%s, summary.csv%s%s (%.1f s).\n",
+                    "related.csv%s, summary.csv%s%s%s%s (%.1f s).\n",
             (int)dir_len, r->output_dir, r->related ? "" : " (empty: --top 0)",
             r->timeline ? ", topics_over_time.csv" : "", r->html ? ", report.html" : "",
-            r->seconds);
+            r->tree ? ", tree.csv" : "", r->n_swept > 0 ? ", k_sweep.csv" : "", r->seconds);
 }
