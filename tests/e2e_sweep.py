@@ -12,8 +12,10 @@ GROUP sweep (datasets/seed_papers.csv):
     k_rule rows); each row's objective and iterations are those of a run with
     that -k, and its silhouette, standard error and Calinski-Harabasz index
     are scikit-learn's on that run's assignments and `paperclust vectorize`'s
-    TF-IDF rows; the same reports with 1 and 3 threads (k_sweep.csv's seconds
-    aside); a later run without a sweep removes k_sweep.csv;
+    TF-IDF rows; with --silhouette-sample 20 every row's silhouette is that
+    of `-k K --silhouette` (one sample, from the seed, for every k); the
+    same reports with 1 and 3 threads (k_sweep.csv's seconds aside); a later
+    run without a sweep removes k_sweep.csv;
   - tree.csv (k-means): the README's structure (see check_tree), and its
     inner nodes are the groups of SciPy's average-link tree over the
     clusters' centroids (normalised means of the TF-IDF rows);
@@ -213,6 +215,20 @@ def sweep_group(binary, source):
                                         ("calinski_harabasz", ch, 1e-6 * ch)]:
                     check(abs(float(r[name]) - want) <= tol,
                           f"-k {spec}, k = {k}: {name} {r[name]}, scikit-learn {want:.9g}")
+        # one sample for every k, the one --silhouette draws: with 20 of the 52
+        # papers, each row's silhouette is that of -k K --silhouette
+        out = os.path.join(tmp, "sampled")
+        opts = ["--silhouette", "--silhouette-sample", "20", "--top", "0", "--no-html"]
+        run(binary, ["run", corpus, "-k", "2:5", "-o", out, "--quiet"] + opts)
+        sampled = rows(os.path.join(out, "k_sweep.csv"))
+        check(summary(out).get("silhouette_sample") == "20", "--silhouette-sample 20 in summary.csv")
+        for r in sampled:
+            one = os.path.join(tmp, "sampled" + r["k"])
+            run(binary, ["run", corpus, "-k", r["k"], "-o", one, "--quiet"] + opts)
+            want = float(summary(one)["silhouette"])
+            check(abs(float(r["silhouette"]) - want) <= 1e-6,
+                  f"-k 2:5, 20 sampled: k = {r['k']}: silhouette {r['silhouette']}, -k {r['k']} "
+                  f"--silhouette gives {want}")
         # threads
         base = os.path.join(tmp, "sweep-2_8")
         for threads in ["1", "3"]:

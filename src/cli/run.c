@@ -18,7 +18,8 @@ static const char run_help[] =
     "\n"
     "Reads papers from FILE, clusters them by topic, finds each paper's related\n"
     "papers and writes assignments.csv, clusters.csv, cluster_terms.csv,\n"
-    "related.csv and summary.csv into the output folder.\n"
+    "related.csv, summary.csv, tree.csv and report.html (and k_sweep.csv after\n"
+    "a sweep over k) into the output folder.\n"
     "\n"
     "Input:\n"
     "  --format F          csv, jsonl or text (default: from the file name;\n"
@@ -50,7 +51,10 @@ static const char run_help[] =
     "                      default; 1.0 keeps all) or a count (5000)\n"
     "  --max-features N    keep only the N most frequent terms (default: all)\n"
     "  --sublinear-tf      weight terms by 1 + ln(count) (the default)\n"
-    "  --raw-tf            weight terms by their count instead\n"
+    "  --raw-tf            weight terms by their count instead\n";
+
+/* The help goes on (ISO C only promises string literals of 4095 bytes). */
+static const char run_help_more[] =
     "Clustering:\n"
     "  -k N                number of clusters (default: round(sqrt(documents/2)),\n"
     "                      between 2 and 50)\n"
@@ -73,6 +77,8 @@ static const char run_help[] =
     "  --links FILE        source_id,target_id pairs of related papers (e.g.\n"
     "                      citations): precision and recall of related.csv\n"
     "  --silhouette        mean cosine silhouette, on a sample of 10000 papers\n"
+    "  --silhouette-sample N  papers in that sample, also the one a k sweep\n"
+    "                      scores every k on (default 10000; 0 = all)\n"
     "Output and running:\n"
     "  -o, --output DIR    output folder, created if needed (default out)\n"
     "  --no-html           do not write report.html\n"
@@ -96,7 +102,7 @@ enum {
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
     OPT_MAX_DOC_BYTES, OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
-    OPT_NO_HTML, OPT_METHOD
+    OPT_NO_HTML, OPT_METHOD, OPT_SILHOUETTE_SAMPLE
 };
 
 static const struct option long_options[] = {
@@ -129,6 +135,7 @@ static const struct option long_options[] = {
     {"period", required_argument, NULL, OPT_PERIOD},
     {"no-html", no_argument, NULL, OPT_NO_HTML},
     {"method", required_argument, NULL, OPT_METHOD},
+    {"silhouette-sample", required_argument, NULL, OPT_SILHOUETTE_SAMPLE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -332,6 +339,11 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         return 0;
     }
     case OPT_SILHOUETTE: opt->silhouette = 1; return 0;
+    case OPT_SILHOUETTE_SAMPLE:
+        if (parse_long("--silhouette-sample", arg, 0, INT32_MAX, &v) != 0)
+            return -1;
+        opt->silhouette_sample = (int32_t)v;
+        return 0;
     default: return -1;
     }
 }
@@ -349,6 +361,8 @@ int pc_cli_run(int argc, char **argv, int vectorize)
     while ((c = getopt_long(argc, argv, ":k:o:h", long_options, NULL)) != -1) {
         if (c == 'h') {
             fputs(vectorize ? vectorize_help : run_help, stdout);
+            if (!vectorize)
+                fputs(run_help_more, stdout);
             return EXIT_OK;
         }
         if (c == '?' || c == ':') {
