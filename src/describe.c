@@ -783,6 +783,20 @@ static pc_status check_input(const pc_describe_input *in, const pc_describe_opti
     return PC_OK;
 }
 
+/* How texts and word lists are tokenized here: as the run tokenized them,
+ * but word by word (no bigrams) and keeping stop words. */
+static pc_tokenize_options word_options(const pc_describe_input *in)
+{
+    pc_tokenize_options topt;
+    if (in->tokenize)
+        topt = *in->tokenize;
+    else
+        pc_tokenize_options_default(&topt);
+    topt.stoplist = NULL;
+    topt.ngram_max = 1;
+    return topt;
+}
+
 /* Per-thread buffers; the tokenizers only when phrases are read, the
  * centroid and similarities only when groups' centroids are computed. */
 static int scratch_new(const context *x, scratch *s)
@@ -803,13 +817,7 @@ static int scratch_new(const context *x, scratch *s)
             return -1;
     }
     if (in->X && in->corpus && opt->phrase_docs > 0) {
-        pc_tokenize_options topt;
-        if (in->tokenize)
-            topt = *in->tokenize;
-        else
-            pc_tokenize_options_default(&topt);
-        topt.stoplist = NULL;
-        topt.ngram_max = 1;
+        pc_tokenize_options topt = word_options(in);
         s->phrase_doc = pc_malloc_array((size_t)opt->phrase_docs, sizeof *s->phrase_doc);
         s->phrase_sim = pc_malloc_array((size_t)opt->phrase_docs, sizeof *s->phrase_sim);
         if (!s->phrase_doc || !s->phrase_sim ||
@@ -887,13 +895,7 @@ static int prepare(const pc_describe_input *in, context *x, shared *sh)
     x->boilerplate = sh->boilerplate;
     if (!in->boilerplate)
         return 0;
-    pc_tokenize_options topt;
-    if (in->tokenize)
-        topt = *in->tokenize;
-    else
-        pc_tokenize_options_default(&topt);
-    topt.stoplist = NULL;
-    topt.ngram_max = 1;
+    pc_tokenize_options topt = word_options(in);
     topt.min_token_len = 1;
     if (pc_tokenizer_new(&topt, &sh->tok, NULL) != PC_OK ||
         mark_boilerplate(in, sh->tok, sh->boilerplate) != 0)

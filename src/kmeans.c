@@ -676,7 +676,7 @@ static pc_status bisect_result(bisect_state *b, int32_t k, const int32_t *split_
         f.sim[i] = 0.0f;
     }
     bisect_numbering(b, k, split_order, tree_id, f.assign, merges);
-    update_step(&f);
+    count_sizes(&f);
     f.objective = score_step(&f);
     f.iterations = 0;
     for (int32_t s = 0; s < k - 1; s++)

@@ -36,21 +36,13 @@ import sys
 import tempfile
 
 import e2e_util
-from e2e_util import check, comparable, read_csv, run
+from e2e_util import check, comparable, read_csv, run, summary
+from e2e_util import dict_rows as rows
 
 SWEEP_COLUMNS = ["k", "objective", "silhouette", "calinski_harabasz", "iterations", "seconds",
                  "silhouette_se"]
 TREE_COLUMNS = ["node", "parent", "depth", "size", "cluster", "label", "top_terms"]
 CHOICE_KEYS = ("k_range", "k_chosen", "k_rule")
-
-
-def rows(path):
-    table = read_csv(path)
-    return [dict(zip(table[0], r)) for r in table[1:]]
-
-
-def summary(out):
-    return dict(read_csv(os.path.join(out, "summary.csv"))[1:])
 
 
 def default_k(n):

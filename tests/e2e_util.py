@@ -31,6 +31,17 @@ def read_csv(path):
         return list(csv.reader(f))
 
 
+def dict_rows(path):
+    """The rows of a CSV file as dicts by its header."""
+    table = read_csv(path)
+    return [dict(zip(table[0], r)) for r in table[1:]]
+
+
+def summary(outdir):
+    """summary.csv of a run as {key: value}."""
+    return dict(read_csv(os.path.join(outdir, "summary.csv"))[1:])
+
+
 def run(binary, args, stdin=None, cwd=None, status=0):
     """Runs the binary (stdin: bytes) and checks its exit status; on a
     mismatch the failure names the command and shows its stderr.  Returns
