@@ -17,6 +17,11 @@
  * Last, the quality figures: bit sets over the papers (or a sample) of every
  * top term of every cluster, one pass over their non-zeros, and NPMI per pair
  * of a cluster's top terms from popcounts of the bit sets' intersections.
+ *
+ * Any group of documents is described the same way (pc_describe_groups, for
+ * the inner nodes of the cluster tree): a group is a range of a members
+ * array, its centroid the normalised sum of its rows and its members'
+ * similarities the cosines to it, computed in the thread's scratch.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -27,6 +32,7 @@
 #endif
 
 #include "internal.h"
+#include "linalg_internal.h"
 #include "paperclust/describe.h"
 #include "strmap_internal.h"
 
@@ -70,8 +76,11 @@ static void keep_best(int32_t *best_idx, float *best_val, int32_t *count, int32_
 typedef struct context {
     const pc_describe_input *in;
     const pc_describe_options *opt;
-    const int64_t *start;     /* k + 1: the members of cluster c are members[start[c]..] */
-    const int32_t *members;
+    const int32_t *members;   /* group g's documents are members[begin[g] .. end[g]) */
+    const int64_t *begin;
+    const int64_t *end;
+    const float *member_sim;  /* aligned with members: each one's cosine to its group's
+                                 centroid; NULL: the groups' centroids are computed */
     const int32_t *df;        /* V: documents holding each term */
     double total;             /* Σ df: the prior's α0 */
     const unsigned char *boilerplate; /* V: 1 for terms that never rank as distinctive */
@@ -88,17 +97,25 @@ typedef struct scratch {
     size_t text_cap;
     int32_t *slot;            /* per token of a text: its top-term slot or -1 */
     size_t slot_cap;
+    float *centroid;          /* V: a computed group's centroid */
+    float *sim;               /* n_docs: its members' cosines to it */
 } scratch;
+
+/* One group of documents being described: a cluster, or a union of clusters. */
+typedef struct group {
+    const int32_t *members;
+    int64_t n;
+    const float *centroid;    /* dim: unit length (or zero) */
+    const float *sim;         /* n: each member's cosine to the centroid */
+} group;
 
 /* ---- centroid terms, central papers, cohesion ---- */
 
-static int describe_centroid(const context *x, int32_t c, pc_cluster_description *out)
+static int describe_centroid(const context *x, const group *g, pc_cluster_description *out)
 {
-    const pc_clusters *clusters = x->in->clusters;
-    const int32_t *members = x->members + x->start[c];
-    int64_t n_members = x->start[c + 1] - x->start[c];
     int32_t n_terms = x->opt->n_terms, n_central = x->opt->n_central;
-    out->size = n_members;
+    int32_t dim = x->member_sim ? x->in->clusters->dim : x->in->X->n_cols;
+    out->size = g->n;
     out->term = pc_malloc_array((size_t)n_terms, sizeof *out->term);
     out->weight = pc_malloc_array((size_t)n_terms, sizeof *out->weight);
     out->central = pc_malloc_array((size_t)n_central, sizeof *out->central);
@@ -107,18 +124,16 @@ static int describe_centroid(const context *x, int32_t c, pc_cluster_description
         free(central_sim);
         return -1;
     }
-    const float *centroid = clusters->centroid + (size_t)c * (size_t)clusters->dim;
-    for (int32_t j = 0; j < clusters->dim; j++)
-        if (centroid[j] > 0.0f)
-            keep_best(out->term, out->weight, &out->n_terms, n_terms, j, centroid[j]);
+    for (int32_t j = 0; j < dim; j++)
+        if (g->centroid[j] > 0.0f)
+            keep_best(out->term, out->weight, &out->n_terms, n_terms, j, g->centroid[j]);
     double total = 0.0;
-    for (int64_t m = 0; m < n_members; m++) {
-        int32_t i = members[m];
-        total += clusters->similarity[i];
-        keep_best(out->central, central_sim, &out->n_central, n_central, i,
-                  clusters->similarity[i]);
+    for (int64_t m = 0; m < g->n; m++) {
+        total += g->sim[m];
+        keep_best(out->central, central_sim, &out->n_central, n_central, g->members[m],
+                  g->sim[m]);
     }
-    out->cohesion = n_members > 0 ? total / (double)n_members : 0.0;
+    out->cohesion = g->n > 0 ? total / (double)g->n : 0.0;
     free(central_sim);
     return 0;
 }
@@ -135,7 +150,7 @@ static double log_odds_z(double y_c, double n_c, double y_r, double n_r, double 
     return delta / sqrt(1.0 / (y_c + alpha) + 1.0 / (y_r + alpha));
 }
 
-static int distinctive_terms(const context *x, int32_t c, scratch *s,
+static int distinctive_terms(const context *x, const group *g, scratch *s,
                              pc_cluster_description *out)
 {
     const pc_csr *X = x->in->X;
@@ -145,8 +160,8 @@ static int distinctive_terms(const context *x, int32_t c, scratch *s,
     if (!out->distinctive || !out->score)
         return -1;
     double n_c = 0.0;
-    for (int64_t m = x->start[c]; m < x->start[c + 1]; m++) {
-        int32_t i = x->members[m];
+    for (int64_t m = 0; m < g->n; m++) {
+        int32_t i = g->members[m];
         for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
             int32_t t = X->col[p];
             if (s->count[t]++ == 0)
@@ -266,10 +281,9 @@ static int count_text(phrase_stats *f, const pc_tokens *tokens, const pc_stoplis
 }
 
 /* Reads the cluster's most central papers into f.  0, or -1 when out of memory. */
-static int count_phrases(const context *x, int32_t c, scratch *s,
+static int count_phrases(const context *x, const group *g, scratch *s,
                          const pc_cluster_description *d, phrase_stats *f)
 {
-    const pc_clusters *clusters = x->in->clusters;
     const pc_stoplist *stop = x->in->tokenize ? x->in->tokenize->stoplist : NULL;
     f->n = d->n_distinctive < x->opt->n_quality ? d->n_distinctive : x->opt->n_quality;
     if (f->n > MAX_TOP)
@@ -283,9 +297,9 @@ static int count_phrases(const context *x, int32_t c, scratch *s,
     if (!(f->words = pc_strmap_new()))
         return -1;
     int32_t n_docs = 0;
-    for (int64_t m = x->start[c]; m < x->start[c + 1]; m++)
-        keep_best(s->phrase_doc, s->phrase_sim, &n_docs, x->opt->phrase_docs, x->members[m],
-                  clusters->similarity[x->members[m]]);
+    for (int64_t m = 0; m < g->n; m++)
+        keep_best(s->phrase_doc, s->phrase_sim, &n_docs, x->opt->phrase_docs, g->members[m],
+                  g->sim[m]);
     for (int32_t k = 0; k < n_docs; k++) {
         const char *text = x->in->corpus->text[s->phrase_doc[k]];
         pc_tokens tokens;
@@ -485,7 +499,7 @@ static int repeats(const phrase_stats *f, const label_item *items, int32_t n_ite
  * one only by a plural "s".  Without distinctive terms, the best centroid
  * terms.  Items are joined by ", ".
  */
-static int build_label(const context *x, int32_t c, scratch *s, pc_cluster_description *d)
+static int build_label(const context *x, const group *g, scratch *s, pc_cluster_description *d)
 {
     const pc_vocab *vocab = x->in->vocab;
     size_t len = 0;
@@ -503,7 +517,7 @@ static int build_label(const context *x, int32_t c, scratch *s, pc_cluster_descr
     label_item items[MAX_TOP];
     unsigned char used[MAX_TOP] = {0};
     int32_t n_items = 0;
-    int failed = !f || count_phrases(x, c, s, d, f) != 0;
+    int failed = !f || count_phrases(x, g, s, d, f) != 0;
     for (int32_t j = 0; !failed && j < f->n && n_items < x->opt->n_label; j++)
         if (!used[j] && !repeats(f, items, n_items, j))
             items[n_items++] = grow_item(f, used, j);
@@ -526,17 +540,52 @@ static int build_label(const context *x, int32_t c, scratch *s, pc_cluster_descr
     return d->label ? 0 : -1;
 }
 
-/* ---- one cluster ---- */
+/* ---- one group ---- */
 
-static int describe_one(const context *x, int32_t c, scratch *s, pc_cluster_description *out)
+/* Group g: a cluster with its own centroid and similarities, or (without
+ * member_sim) documents whose normalised mean and cosines are computed into
+ * the thread's scratch, O(dim + non-zeros of the group). */
+static void make_group(const context *x, int32_t g, scratch *s, group *out)
 {
+    int64_t lo = x->begin[g];
+    out->members = x->members + lo;
+    out->n = x->end[g] - lo;
+    if (x->member_sim) {
+        const pc_clusters *clusters = x->in->clusters;
+        out->centroid = clusters->centroid + (size_t)g * (size_t)clusters->dim;
+        out->sim = x->member_sim + lo;
+        return;
+    }
+    const pc_csr *X = x->in->X;
+    memset(s->centroid, 0, (size_t)X->n_cols * sizeof *s->centroid);
+    for (int64_t m = 0; m < out->n; m++) {
+        int32_t i = out->members[m];
+        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++)
+            s->centroid[X->col[p]] += X->val[p];
+    }
+    pc_normalize_rows(s->centroid, 1, X->n_cols);
+    for (int64_t m = 0; m < out->n; m++) {
+        int32_t i = out->members[m];
+        double dot = 0.0;
+        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++)
+            dot += (double)X->val[p] * s->centroid[X->col[p]];
+        s->sim[m] = (float)dot;
+    }
+    out->centroid = s->centroid;
+    out->sim = s->sim;
+}
+
+static int describe_one(const context *x, int32_t g, scratch *s, pc_cluster_description *out)
+{
+    group grp;
+    make_group(x, g, s, &grp);
     out->coherence = out->exclusivity = NAN;
     out->centroid_coherence = out->centroid_exclusivity = NAN;
-    if (describe_centroid(x, c, out) != 0)
+    if (describe_centroid(x, &grp, out) != 0)
         return -1;
-    if (x->in->X && x->in->vocab && distinctive_terms(x, c, s, out) != 0)
+    if (x->in->X && x->in->vocab && distinctive_terms(x, &grp, s, out) != 0)
         return -1;
-    return build_label(x, c, s, out);
+    return build_label(x, &grp, s, out);
 }
 
 /* ---- quality: coherence and exclusivity ---- */
@@ -734,9 +783,9 @@ static pc_status check_input(const pc_describe_input *in, const pc_describe_opti
     return PC_OK;
 }
 
-/* The run's tokenizer options without stop words or bigrams: every word of
- * a text as the run folds and stems it (for phrases and the boilerplate list). */
-static pc_tokenize_options plain_words(const pc_describe_input *in)
+/* How texts and word lists are tokenized here: as the run tokenized them,
+ * but word by word (no bigrams) and keeping stop words. */
+static pc_tokenize_options word_options(const pc_describe_input *in)
 {
     pc_tokenize_options topt;
     if (in->tokenize)
@@ -748,9 +797,12 @@ static pc_tokenize_options plain_words(const pc_describe_input *in)
     return topt;
 }
 
-/* Per-thread buffers; the tokenizers only when phrases are read. */
-static int scratch_new(const pc_describe_input *in, const pc_describe_options *opt, scratch *s)
+/* Per-thread buffers; the tokenizers only when phrases are read, the
+ * centroid and similarities only when groups' centroids are computed. */
+static int scratch_new(const context *x, scratch *s)
 {
+    const pc_describe_input *in = x->in;
+    const pc_describe_options *opt = x->opt;
     memset(s, 0, sizeof *s);
     if (in->X) {
         s->count = pc_calloc((size_t)in->X->n_cols, sizeof *s->count);
@@ -758,8 +810,14 @@ static int scratch_new(const pc_describe_input *in, const pc_describe_options *o
         if (!s->count || !s->touched)
             return -1;
     }
+    if (!x->member_sim) {
+        s->centroid = pc_malloc_array((size_t)in->X->n_cols + 1, sizeof *s->centroid);
+        s->sim = pc_malloc_array((size_t)in->X->n_rows + 1, sizeof *s->sim);
+        if (!s->centroid || !s->sim)
+            return -1;
+    }
     if (in->X && in->corpus && opt->phrase_docs > 0) {
-        pc_tokenize_options topt = plain_words(in);
+        pc_tokenize_options topt = word_options(in);
         s->phrase_doc = pc_malloc_array((size_t)opt->phrase_docs, sizeof *s->phrase_doc);
         s->phrase_sim = pc_malloc_array((size_t)opt->phrase_docs, sizeof *s->phrase_sim);
         if (!s->phrase_doc || !s->phrase_sim ||
@@ -778,15 +836,17 @@ static void scratch_free(scratch *s)
     free(s->phrase_sim);
     free(s->text);
     free(s->slot);
+    free(s->centroid);
+    free(s->sim);
 }
 
-/* Describes every cluster, in parallel; 0 or -1 (out of memory). */
+/* Describes every group, in parallel; 0 or -1 (out of memory). */
 static int describe_all(const context *x, int threads, pc_description *d)
 {
     scratch *s = pc_calloc((size_t)threads, sizeof *s);
     int failed = !s;
     for (int t = 0; !failed && t < threads; t++)
-        failed = scratch_new(x->in, x->opt, &s[t]) != 0;
+        failed = scratch_new(x, &s[t]) != 0;
     if (!failed) {
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(| : failed)
         for (int32_t c = 0; c < d->k; c++) {
@@ -803,6 +863,68 @@ static int describe_all(const context *x, int threads, pc_description *d)
     return failed ? -1 : 0;
 }
 
+/* What every group's description reads: document frequencies and the
+ * boilerplate marks (with a tokenizer for the boilerplate words). */
+typedef struct shared {
+    int32_t *df;
+    unsigned char *boilerplate;
+    pc_tokenizer *tok;
+} shared;
+
+static void shared_free(shared *sh)
+{
+    free(sh->df);
+    free(sh->boilerplate);
+    pc_tokenizer_free(sh->tok);
+}
+
+static int prepare(const pc_describe_input *in, context *x, shared *sh)
+{
+    memset(sh, 0, sizeof *sh);
+    if (!in->X)
+        return 0;
+    const pc_csr *X = in->X;
+    sh->df = pc_calloc((size_t)X->n_cols, sizeof *sh->df);
+    sh->boilerplate = pc_calloc((size_t)X->n_cols, 1);
+    if (!sh->df || !sh->boilerplate)
+        return -1;
+    for (int64_t p = 0; p < X->nnz; p++)
+        sh->df[X->col[p]]++;
+    x->df = sh->df;
+    x->total = (double)X->nnz;
+    x->boilerplate = sh->boilerplate;
+    if (!in->boilerplate)
+        return 0;
+    pc_tokenize_options topt = word_options(in);
+    topt.min_token_len = 1;
+    if (pc_tokenizer_new(&topt, &sh->tok, NULL) != PC_OK ||
+        mark_boilerplate(in, sh->tok, sh->boilerplate) != 0)
+        return -1;
+    return 0;
+}
+
+/* Describes the n groups of x (and scores their quality when asked) into *out. */
+static pc_status describe_groups(context *x, int32_t n, int quality, pc_description **out,
+                                 pc_error *err)
+{
+    shared sh;
+    pc_description *d = pc_calloc(1, sizeof *d);
+    int failed = !d || !(d->cluster = pc_calloc((size_t)n > 0 ? (size_t)n : 1,
+                                                sizeof *d->cluster));
+    if (d)
+        d->k = n;
+    failed = prepare(x->in, x, &sh) != 0 || failed ||
+             describe_all(x, pc_thread_count(x->opt->threads), d) != 0 ||
+             (quality && x->in->X && score_quality(x, d) != 0);
+    shared_free(&sh);
+    if (failed) {
+        pc_description_free(d);
+        return pc_fail_nomem(err, "describing clusters");
+    }
+    *out = d;
+    return PC_OK;
+}
+
 pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *opt,
                       pc_description **out, pc_error *err)
 {
@@ -812,54 +934,45 @@ pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *op
         return status;
     const pc_clusters *clusters = in->clusters;
     int32_t k = clusters->k, n = clusters->n_docs;
-    int threads = pc_thread_count(opt->threads);
-    pc_description *d = pc_calloc(1, sizeof *d);
     int64_t *start = pc_calloc((size_t)k + 1, sizeof *start);
-    int32_t *members = pc_malloc_array((size_t)n, sizeof *members);
-    int32_t *df = NULL;
-    unsigned char *boilerplate = NULL;
-    pc_tokenizer *tok = NULL;
-    if (!d || !start || !members || !(d->cluster = pc_calloc((size_t)k, sizeof *d->cluster)))
-        goto nomem;
-    d->k = k;
-    pc_clusters_members(clusters, start, members);
-    context x = {in, opt, start, members, NULL, 0.0, NULL};
-    if (in->X) {
-        const pc_csr *X = in->X;
-        df = pc_calloc((size_t)X->n_cols, sizeof *df);
-        boilerplate = pc_calloc((size_t)X->n_cols, 1);
-        if (!df || !boilerplate)
-            goto nomem;
-        for (int64_t p = 0; p < X->nnz; p++)
-            df[X->col[p]]++;
-        x.df = df;
-        x.total = (double)X->nnz;
-        if (in->boilerplate) {
-            pc_tokenize_options topt = plain_words(in);
-            topt.min_token_len = 1;
-            if (pc_tokenizer_new(&topt, &tok, NULL) != PC_OK ||
-                mark_boilerplate(in, tok, boilerplate) != 0)
-                goto nomem;
-        }
-        x.boilerplate = boilerplate;
+    int32_t *members = pc_malloc_array((size_t)n + 1, sizeof *members);
+    float *member_sim = pc_malloc_array((size_t)n + 1, sizeof *member_sim);
+    if (!start || !members || !member_sim) {
+        status = pc_fail_nomem(err, "describing clusters");
+    } else {
+        pc_clusters_members(clusters, start, members);
+        for (int32_t m = 0; m < n; m++)
+            member_sim[m] = clusters->similarity[members[m]];
+        context x = {in, opt, members, start, start + 1, member_sim, NULL, 0.0, NULL};
+        status = describe_groups(&x, k, 1, out, err);
     }
-    if (describe_all(&x, threads, d) != 0 || (in->X && score_quality(&x, d) != 0))
-        goto nomem;
     free(start);
     free(members);
-    free(df);
-    free(boilerplate);
-    pc_tokenizer_free(tok);
-    *out = d;
-    return PC_OK;
-nomem:
-    free(start);
-    free(members);
-    free(df);
-    free(boilerplate);
-    pc_tokenizer_free(tok);
-    pc_description_free(d);
-    return pc_fail_nomem(err, "describing clusters");
+    free(member_sim);
+    return status;
+}
+
+pc_status pc_describe_groups(const pc_describe_input *in, const pc_describe_options *opt,
+                             int32_t n_groups, const int32_t *members, const int64_t *begin,
+                             const int64_t *end, pc_description **out, pc_error *err)
+{
+    *out = NULL;
+    pc_status status = check_input(in, opt, err);
+    if (status != PC_OK)
+        return status;
+    if (!in->X || n_groups < 0)
+        return pc_fail(err, PC_ERR_INVALID, "describe: groups need the matrix, and n >= 0");
+    for (int32_t g = 0; g < n_groups; g++) {
+        if (begin[g] < 0 || end[g] < begin[g])
+            return pc_fail(err, PC_ERR_INVALID, "describe: group %d spans [%lld, %lld)",
+                           (int)g, (long long)begin[g], (long long)end[g]);
+        for (int64_t m = begin[g]; m < end[g]; m++)
+            if (members[m] < 0 || members[m] >= in->X->n_rows)
+                return pc_fail(err, PC_ERR_INVALID, "describe: group %d holds document %d, "
+                               "outside [0, %d)", (int)g, (int)members[m], (int)in->X->n_rows);
+    }
+    context x = {in, opt, members, begin, end, NULL, NULL, 0.0, NULL};
+    return describe_groups(&x, n_groups, 0, out, err);
 }
 
 void pc_description_free(pc_description *description)

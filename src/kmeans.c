@@ -499,6 +499,367 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
     return status;
 }
 
+/* rank[new id] = old id: sizes descending, ties by lower old id. */
+static void size_rank(const int64_t *size, int32_t k, int32_t *rank)
+{
+    for (int32_t c = 0; c < k; c++)
+        rank[c] = c;
+    for (int32_t a = 1; a < k; a++) { /* insertion sort: size desc, old id asc */
+        int32_t c = rank[a], b = a;
+        for (; b > 0 && size[rank[b - 1]] < size[c]; b--)
+            rank[b] = rank[b - 1];
+        rank[b] = c;
+    }
+}
+
+/* ------------------------------------------------------------- bisection */
+
+/*
+ * Repeated bisection keeps the documents of each node of the tree in one
+ * range of `order` (document order within it), so a split partitions its
+ * range in place and the two halves are ranges again.  Every node gets its
+ * best 2-means split (n_init restarts of run_once on the sub-matrix of its
+ * rows) when it is made, and the leaf whose split gains most is split next.
+ */
+typedef struct bisect_node {
+    int64_t lo, hi;        /* its documents: order[lo .. hi) */
+    double objective;      /* ||sum of its rows|| = Σ cos to its normalised mean */
+    double gain;           /* of its best split; -inf when it has fewer than 2 documents */
+    double side_objective[2];
+    int iterations;        /* of its split's kept restart */
+    int32_t child[2];      /* node ids once split, else -1 */
+} bisect_node;
+
+typedef struct bisect_state {
+    const pc_csr *X;
+    const pc_kmeans_options *opt;
+    int threads;
+    pc_rng *rng;
+    int32_t *order;        /* documents with terms, each node a range of it */
+    int32_t *buffer;       /* for partitions */
+    uint8_t *side;         /* per document: the half its node's split puts it in */
+    bisect_node *node;     /* 2k − 1 at most */
+    int32_t n_nodes;
+    pc_progress progress;
+    double done;
+    const pc_monitor *mon;
+} bisect_state;
+
+/* The rows order[lo .. hi) of X as a matrix of their own. */
+static pc_status sub_matrix(const pc_csr *X, const int32_t *rows, int64_t n, pc_csr **out,
+                            pc_error *err)
+{
+    int64_t nnz = 0;
+    for (int64_t r = 0; r < n; r++)
+        nnz += X->row_ptr[rows[r] + 1] - X->row_ptr[rows[r]];
+    pc_status status = pc_csr_new((int32_t)n, X->n_cols, nnz, out, err);
+    if (status != PC_OK)
+        return status;
+    pc_csr *S = *out;
+    int64_t at = 0;
+    for (int64_t r = 0; r < n; r++) {
+        int64_t from = X->row_ptr[rows[r]], len = X->row_ptr[rows[r] + 1] - from;
+        memcpy(S->col + at, X->col + from, (size_t)len * sizeof *S->col);
+        memcpy(S->val + at, X->val + from, (size_t)len * sizeof *S->val);
+        at += len;
+        S->row_ptr[r + 1] = at;
+    }
+    return PC_OK;
+}
+
+/* The best 2-means split of node v (n_init restarts): side[] of its documents,
+ * the objectives of the halves and the gain over v's own objective. */
+static pc_status best_split(bisect_state *b, int32_t v, pc_error *err)
+{
+    bisect_node *node = &b->node[v];
+    int64_t n = node->hi - node->lo;
+    const int32_t *rows = b->order + node->lo;
+    node->gain = -INFINITY;
+    node->side_objective[0] = node->objective;
+    node->side_objective[1] = 0.0;
+    node->iterations = 0;
+    for (int64_t r = 0; r < n; r++)
+        b->side[rows[r]] = 0;
+    if (n < 2)
+        return PC_OK;
+    pc_csr *S = NULL;
+    fit best, trial;
+    pc_status status = sub_matrix(b->X, rows, n, &S, err);
+    if (status != PC_OK)
+        return status;
+    pc_progress quiet; /* restarts are not shown one by one */
+    pc_progress_start(&quiet, NULL, "", 0);
+    if ((status = fit_alloc(&best, S, 2, b->threads, err)) == PC_OK &&
+        (status = fit_alloc(&trial, S, 2, b->threads, err)) != PC_OK)
+        fit_free(&best);
+    if (status != PC_OK) {
+        pc_csr_free(S);
+        return status;
+    }
+    int have = 0;
+    for (int init = 0; init < b->opt->n_init && status == PC_OK; init++) {
+        status = run_once(&trial, b->opt, b->rng, init, &quiet, b->mon, err);
+        if (status == PC_OK && (!have || trial.objective > best.objective)) {
+            fit swap = best;
+            best = trial;
+            trial = swap;
+            have = 1;
+        }
+    }
+    if (status == PC_OK) {
+        double half[2] = {0.0, 0.0};
+        for (int64_t r = 0; r < n; r++) {
+            b->side[rows[r]] = (uint8_t)best.assign[r];
+            half[best.assign[r]] += best.sim[r];
+        }
+        node->side_objective[0] = half[0];
+        node->side_objective[1] = half[1];
+        node->gain = half[0] + half[1] - node->objective;
+        node->iterations = best.iterations;
+    }
+    fit_free(&best);
+    fit_free(&trial);
+    pc_csr_free(S);
+    pc_progress_update(&b->progress, ++b->done);
+    return status;
+}
+
+/* Splits leaf v into two new nodes (a stable partition of its range) and
+ * finds their own best splits. */
+static pc_status split_node(bisect_state *b, int32_t v, pc_error *err)
+{
+    bisect_node *node = &b->node[v];
+    int64_t lo = node->lo, hi = node->hi, at = lo, back = 0;
+    for (int64_t r = lo; r < hi; r++) {
+        int32_t i = b->order[r];
+        if (b->side[i] == 0)
+            b->order[at++] = i;
+        else
+            b->buffer[back++] = i;
+    }
+    memcpy(b->order + at, b->buffer, (size_t)back * sizeof *b->order);
+    int64_t bounds[3] = {lo, at, hi};
+    pc_status status = PC_OK;
+    for (int h = 0; h < 2 && status == PC_OK; h++) {
+        int32_t c = b->n_nodes++;
+        b->node[c] = (bisect_node){.lo = bounds[h], .hi = bounds[h + 1],
+                                   .objective = b->node[v].side_objective[h],
+                                   .child = {-1, -1}};
+        b->node[v].child[h] = c;
+        status = best_split(b, c, err);
+    }
+    return status;
+}
+
+/* ||Σ rows|| of all documents, summed in document order. */
+static pc_status root_objective(const pc_csr *X, double *out, pc_error *err)
+{
+    double *sum = pc_calloc((size_t)X->n_cols > 0 ? (size_t)X->n_cols : 1, sizeof *sum);
+    if (!sum)
+        return pc_fail_nomem(err, "bisecting");
+    for (int64_t p = 0; p < X->nnz; p++)
+        sum[X->col[p]] += X->val[p];
+    double norm2 = 0.0;
+    for (int32_t t = 0; t < X->n_cols; t++)
+        norm2 += sum[t] * sum[t];
+    free(sum);
+    *out = sqrt(norm2);
+    return PC_OK;
+}
+
+/* Cluster ids for the leaves (in node order) and the merges, last split first. */
+static void bisect_numbering(const bisect_state *b, int32_t k, const int32_t *split_order,
+                             int32_t *tree_id, int32_t *assign, int32_t *merges)
+{
+    int32_t leaves = 0;
+    for (int32_t v = 0; v < b->n_nodes; v++)
+        if (b->node[v].child[0] < 0)
+            tree_id[v] = leaves++;
+    for (int32_t s = 0; s < k - 1; s++)
+        tree_id[split_order[s]] = k + (k - 2 - s);
+    for (int32_t s = 0; s < k - 1; s++) {
+        const bisect_node *node = &b->node[split_order[s]];
+        merges[2 * (k - 2 - s)] = tree_id[node->child[0]];
+        merges[2 * (k - 2 - s) + 1] = tree_id[node->child[1]];
+    }
+    for (int32_t v = 0; v < b->n_nodes; v++)
+        if (b->node[v].child[0] < 0)
+            for (int64_t r = b->node[v].lo; r < b->node[v].hi; r++)
+                assign[b->order[r]] = tree_id[v];
+}
+
+/* The final clusters: normalised means of the leaves and the cosines to
+ * them, as one k-means update and scoring step would make them. */
+static pc_status bisect_result(bisect_state *b, int32_t k, const int32_t *split_order,
+                               pc_clusters **out, int32_t **merges_out, pc_error *err)
+{
+    const pc_csr *X = b->X;
+    fit f;
+    int32_t *tree_id = pc_malloc_array((size_t)b->n_nodes, sizeof *tree_id);
+    int32_t *merges = pc_malloc_array(k > 1 ? 2 * (size_t)(k - 1) : 1, sizeof *merges);
+    pc_status status = tree_id && merges ? fit_alloc(&f, X, k, b->threads, err)
+                                         : pc_fail_nomem(err, "bisecting");
+    if (status != PC_OK) {
+        free(tree_id);
+        free(merges);
+        return status;
+    }
+    for (int32_t i = 0; i < X->n_rows; i++) {
+        f.assign[i] = 0; /* documents without terms, until place_termless */
+        f.sim[i] = 0.0f;
+    }
+    bisect_numbering(b, k, split_order, tree_id, f.assign, merges);
+    update_step(&f);
+    f.objective = score_step(&f);
+    f.iterations = 0;
+    for (int32_t s = 0; s < k - 1; s++)
+        f.iterations += b->node[split_order[s]].iterations;
+    status = take_result(&f, 0, out, err);
+    if (status == PC_OK) { /* numbered by size, the merges with them */
+        int32_t *rank = tree_id; /* k <= n_nodes entries: reused */
+        size_rank((*out)->size, k, rank);
+        for (int32_t c = 0; c < k; c++)
+            f.order[rank[c]] = c; /* old id → new id, in a spare array */
+        for (int32_t m = 0; m < 2 * (k - 1); m++)
+            if (merges[m] < k)
+                merges[m] = f.order[merges[m]];
+        status = pc_clusters_sort_by_size(*out, err);
+    }
+    if (status == PC_OK && merges_out) {
+        *merges_out = merges;
+        merges = NULL;
+    }
+    if (status != PC_OK) {
+        pc_clusters_free(*out);
+        *out = NULL;
+    }
+    fit_free(&f);
+    free(tree_id);
+    free(merges);
+    return status;
+}
+
+/* The splits, largest gain first (ties: the older node), up to ks[n_ks − 1]
+ * clusters; each time there are ks[j], the clusters are handed to visit. */
+static pc_status bisect_all(bisect_state *b, const int32_t *ks, int32_t n_ks,
+                            int32_t *split_order, pc_bisect_visit visit, void *ctx,
+                            pc_error *err)
+{
+    const pc_csr *X = b->X;
+    int64_t n_with_terms = 0;
+    double started = pc_now();
+    for (int32_t i = 0; i < X->n_rows; i++)
+        if (X->row_ptr[i + 1] > X->row_ptr[i])
+            b->order[n_with_terms++] = i;
+    b->node[0] = (bisect_node){.lo = 0, .hi = n_with_terms, .child = {-1, -1}};
+    b->n_nodes = 1;
+    pc_status status = root_objective(X, &b->node[0].objective, err);
+    if (status == PC_OK)
+        status = best_split(b, 0, err);
+    for (int32_t k = 1, j = 0; j < n_ks && status == PC_OK; k++) {
+        if (k == ks[j]) {
+            pc_clusters *clusters = NULL;
+            int32_t *merges = NULL;
+            double seconds = pc_now() - started;
+            status = bisect_result(b, k, split_order, &clusters, &merges, err);
+            if (status == PC_OK)
+                status = visit(ctx, &clusters, &merges, seconds, err);
+            pc_clusters_free(clusters);
+            free(merges);
+            started = pc_now();
+            j++;
+        }
+        if (j == n_ks || status != PC_OK)
+            break;
+        int32_t pick = -1;
+        for (int32_t v = 0; v < b->n_nodes; v++)
+            if (b->node[v].child[0] < 0 && (pick < 0 || b->node[v].gain > b->node[pick].gain))
+                pick = v;
+        split_order[k - 1] = pick;
+        status = split_node(b, pick, err);
+    }
+    return status;
+}
+
+pc_status pc_bisect_fit_each(const pc_csr *X, const pc_kmeans_options *opt, const int32_t *ks,
+                             int32_t n_ks, const pc_monitor *mon, pc_bisect_visit visit,
+                             void *ctx, pc_error *err)
+{
+    pc_kmeans_options check = *opt;
+    pc_status status = PC_OK;
+    if (n_ks < 1)
+        return pc_fail(err, PC_ERR_INVALID, "bisection: no k given");
+    for (int32_t j = 0; j < n_ks && status == PC_OK; j++) {
+        check.k = ks[j];
+        status = check_options(X, &check, err);
+        if (status == PC_OK && j > 0 && ks[j] <= ks[j - 1])
+            status = pc_fail(err, PC_ERR_INVALID, "bisection: k = %d after k = %d; the ks must "
+                             "increase", (int)ks[j], (int)ks[j - 1]);
+    }
+    if (status != PC_OK)
+        return status;
+    int32_t k = ks[n_ks - 1];
+    bisect_state b = {.X = X, .opt = opt, .threads = pc_thread_count(opt->threads), .mon = mon};
+    pc_blas_threads(b.threads);
+    int32_t *split_order = pc_malloc_array((size_t)k, sizeof *split_order);
+    b.rng = pc_rng_new(opt->seed);
+    b.order = pc_malloc_array((size_t)X->n_rows, sizeof *b.order);
+    b.buffer = pc_malloc_array((size_t)X->n_rows, sizeof *b.buffer);
+    b.side = pc_calloc((size_t)X->n_rows, sizeof *b.side);
+    b.node = pc_malloc_array(2 * (size_t)k, sizeof *b.node);
+    if (!split_order || !b.rng || !b.order || !b.buffer || !b.side || !b.node)
+        status = pc_fail_nomem(err, "bisecting");
+    pc_progress_start(&b.progress, mon, "bisecting", 2.0 * k - 1.0);
+    if (status == PC_OK)
+        status = bisect_all(&b, ks, n_ks, split_order, visit, ctx, err);
+    if (status == PC_OK)
+        pc_progress_finish(&b.progress);
+    pc_rng_free(b.rng);
+    free(split_order);
+    free(b.order);
+    free(b.buffer);
+    free(b.side);
+    free(b.node);
+    return status;
+}
+
+/* pc_bisect_fit's visit: keeps what it is given. */
+typedef struct kept {
+    pc_clusters *clusters;
+    int32_t *merges;
+} kept;
+
+static pc_status keep(void *ctx, pc_clusters **clusters, int32_t **merges, double seconds,
+                      pc_error *err)
+{
+    kept *into = ctx;
+    (void)seconds;
+    (void)err;
+    into->clusters = *clusters;
+    into->merges = *merges;
+    *clusters = NULL;
+    *merges = NULL;
+    return PC_OK;
+}
+
+pc_status pc_bisect_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
+                        pc_clusters **out, int32_t **merges, pc_error *err)
+{
+    *out = NULL;
+    if (merges)
+        *merges = NULL;
+    kept result = {NULL, NULL};
+    pc_status status = pc_bisect_fit_each(X, opt, &opt->k, 1, mon, keep, &result, err);
+    if (status == PC_OK) {
+        *out = result.clusters;
+        if (merges)
+            *merges = result.merges;
+        else
+            free(result.merges);
+    }
+    return status;
+}
+
 void pc_clusters_members(const pc_clusters *clusters, int64_t *start, int32_t *members)
 {
     int32_t k = clusters->k, n = clusters->n_docs;
@@ -530,14 +891,7 @@ pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err)
         free(origin);
         return pc_fail_nomem(err, "sorting clusters");
     }
-    for (int32_t c = 0; c < k; c++)
-        rank[c] = c;
-    for (int32_t a = 1; a < k; a++) { /* insertion sort: size desc, old id asc */
-        int32_t c = rank[a], b = a;
-        for (; b > 0 && clusters->size[rank[b - 1]] < clusters->size[c]; b--)
-            rank[b] = rank[b - 1];
-        rank[b] = c;
-    }
+    size_rank(clusters->size, k, rank);
     for (int32_t c = 0; c < k; c++) {
         new_id[rank[c]] = c;
         size[c] = clusters->size[rank[c]];
@@ -629,4 +983,26 @@ pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int th
     free(cluster_of);
     free(scratch);
     return PC_OK;
+}
+
+/* ---------------------------------------------------------- choosing k */
+
+/* The next row after j with a silhouette, or n. */
+static int32_t next_scored(const pc_k_sweep_row *rows, int32_t n, int32_t j)
+{
+    for (j++; j < n && isnan(rows[j].silhouette); j++)
+        ;
+    return j;
+}
+
+int32_t pc_k_sweep_choose(const pc_k_sweep_row *rows, int32_t n)
+{
+    int32_t last = -1;
+    for (int32_t j = next_scored(rows, n, -1); j < n; j = next_scored(rows, n, j)) {
+        int32_t next = next_scored(rows, n, j);
+        if (next < n && rows[j].silhouette >= rows[next].silhouette - rows[next].silhouette_se)
+            return j;
+        last = j;
+    }
+    return last >= 0 ? last : 0;
 }

@@ -27,7 +27,13 @@
  * non-zeros, each touching k contiguous doubles: O(nnz(x) × k) per sample,
  * O(n_cols × k) memory, never an n × n matrix.  Samples run in parallel into
  * a per-sample array that is then summed in sample order, so the result does
- * not depend on the thread count.
+ * not depend on the thread count.  The sample can be drawn once and scored
+ * against several clusterings (pc_silhouette_sample, then
+ * pc_silhouette_cosine_rows), as a k sweep does.
+ *
+ * The Calinski-Harabasz index needs only ||S_c||² per cluster: the same
+ * term-major sums, then one pass over them (W and B by the identities in
+ * metrics.h, no second pass over the rows).
  */
 #include <float.h>
 #include <math.h>
@@ -493,40 +499,68 @@ static pc_status check_silhouette_args(const pc_csr *X, const int32_t *cluster, 
     return PC_OK;
 }
 
-pc_status pc_silhouette_cosine(const pc_csr *X, const int32_t *cluster, int32_t k, int32_t sample,
-                               uint64_t seed, int threads, double *out, pc_error *err)
+pc_status pc_silhouette_sample(int32_t n, int32_t sample, uint64_t seed, int32_t **rows,
+                               int32_t *count, pc_error *err)
+{
+    *rows = NULL;
+    *count = 0;
+    if (n < 0 || sample < 0)
+        return pc_fail(err, PC_ERR_INVALID, "silhouette: sample size %d or %d rows < 0",
+                       (int)sample, (int)n);
+    int32_t m = sample == 0 || sample >= n ? n : sample;
+    int32_t *chosen = pc_malloc_array((size_t)m > 0 ? (size_t)m : 1, sizeof *chosen);
+    if (!chosen)
+        return pc_fail_nomem(err, "drawing a silhouette sample");
+    if (m == n) {
+        for (int32_t i = 0; i < n; i++)
+            chosen[i] = i;
+    } else {
+        pc_status status = draw_sample(n, m, seed, chosen, err);
+        if (status != PC_OK) {
+            free(chosen);
+            return status;
+        }
+    }
+    *rows = chosen;
+    *count = m;
+    return PC_OK;
+}
+
+pc_status pc_silhouette_cosine_rows(const pc_csr *X, const int32_t *cluster, int32_t k,
+                                    const int32_t *rows, int32_t count, int threads, double *out,
+                                    double *standard_error, pc_error *err)
 {
     pc_status status = PC_OK;
     int64_t *size = NULL;
-    int32_t *chosen = NULL;
     double *sums = NULL, *dots = NULL, *value = NULL;
     if (out)
         *out = 0.0;
-    if (!X || !out || k < 1 || (X->n_rows > 0 && !cluster))
+    if (standard_error)
+        *standard_error = 0.0;
+    if (!X || !out || k < 1 || (X->n_rows > 0 && !cluster) || count < 0 || (count > 0 && !rows))
         return pc_fail(err, PC_ERR_INVALID, "silhouette: NULL argument or k = %d < 1", (int)k);
     size = pc_calloc((size_t)k, sizeof *size);
     if (!size) {
         status = pc_fail_nomem(err, "computing the silhouette");
         goto fail;
     }
-    status = check_silhouette_args(X, cluster, k, sample, size, err);
+    status = check_silhouette_args(X, cluster, k, 0, size, err);
     if (status != PC_OK)
         goto fail;
+    for (int32_t t = 0; t < count; t++)
+        if (rows[t] < 0 || rows[t] >= X->n_rows) {
+            status = pc_fail(err, PC_ERR_INVALID, "silhouette: sampled row %d outside [0, %d)",
+                             (int)rows[t], (int)X->n_rows);
+            goto fail;
+        }
 
-    int32_t n = X->n_rows, m = sample == 0 || sample >= n ? n : sample;
+    int32_t n = X->n_rows, m = count;
     int nthreads = pc_thread_count(threads);
-    chosen = pc_malloc_array((size_t)m, sizeof *chosen);
     sums = pc_calloc((size_t)X->n_cols * (size_t)k, sizeof *sums);
     dots = pc_malloc_array((size_t)nthreads * (size_t)k, sizeof *dots);
-    value = pc_malloc_array((size_t)m, sizeof *value);
-    if (!chosen || !sums || !dots || !value) {
+    value = pc_malloc_array((size_t)m > 0 ? (size_t)m : 1, sizeof *value);
+    if (!sums || !dots || !value) {
         status = pc_fail_nomem(err, "computing the silhouette (k × terms cluster sums)");
-        goto fail;
-    }
-    if (m == n) {
-        for (int32_t i = 0; i < n; i++)
-            chosen[i] = i;
-    } else if ((status = draw_sample(n, m, seed, chosen, err)) != PC_OK) {
         goto fail;
     }
 
@@ -541,18 +575,114 @@ pc_status pc_silhouette_cosine(const pc_csr *X, const int32_t *cluster, int32_t 
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        int32_t x = chosen[t];
+        int32_t x = rows[t];
         value[t] = silhouette_of(X, x, cluster[x], k, size, sums, dots + (size_t)tid * (size_t)k);
     }
-    double total = 0.0;
+    double total = 0.0, squares = 0.0;
     for (int32_t t = 0; t < m; t++)
         total += value[t];
-    *out = total / (double)m;
+    *out = m > 0 ? total / (double)m : 0.0;
+    for (int32_t t = 0; t < m; t++)
+        squares += (value[t] - *out) * (value[t] - *out);
+    if (standard_error && m > 1)
+        *standard_error = sqrt(squares / (double)(m - 1) / (double)m);
 fail:
     free(size);
-    free(chosen);
     free(sums);
     free(dots);
     free(value);
+    return status;
+}
+
+pc_status pc_silhouette_cosine(const pc_csr *X, const int32_t *cluster, int32_t k, int32_t sample,
+                               uint64_t seed, int threads, double *out, pc_error *err)
+{
+    if (out)
+        *out = 0.0;
+    if (!X || !out || k < 1 || (X->n_rows > 0 && !cluster))
+        return pc_fail(err, PC_ERR_INVALID, "silhouette: NULL argument or k = %d < 1", (int)k);
+    int64_t *size = pc_calloc((size_t)k, sizeof *size);
+    if (!size)
+        return pc_fail_nomem(err, "computing the silhouette");
+    pc_status status = check_silhouette_args(X, cluster, k, sample, size, err);
+    free(size);
+    int32_t *rows = NULL, count = 0;
+    if (status == PC_OK)
+        status = pc_silhouette_sample(X->n_rows, sample, seed, &rows, &count, err);
+    if (status == PC_OK)
+        status = pc_silhouette_cosine_rows(X, cluster, k, rows, count, threads, out, NULL, err);
+    free(rows);
+    return status;
+}
+
+/* ------------------------------------------------------ Calinski-Harabasz */
+
+pc_status pc_calinski_harabasz(const pc_csr *X, const int32_t *cluster, int32_t k, double *out,
+                               pc_error *err)
+{
+    if (out)
+        *out = 0.0;
+    if (!X || !out || k < 1 || (X->n_rows > 0 && !cluster))
+        return pc_fail(err, PC_ERR_INVALID, "Calinski-Harabasz: NULL argument or k = %d < 1",
+                       (int)k);
+    int32_t n = X->n_rows;
+    int64_t *size = pc_calloc((size_t)k, sizeof *size);
+    double *sums = pc_calloc((size_t)X->n_cols * (size_t)k, sizeof *sums); /* term-major */
+    double *total = pc_calloc((size_t)X->n_cols > 0 ? (size_t)X->n_cols : 1, sizeof *total);
+    double *norm2 = pc_calloc((size_t)k, sizeof *norm2);
+    pc_status status = PC_OK;
+    if (!size || !sums || !total || !norm2) {
+        status = pc_fail_nomem(err, "computing the Calinski-Harabasz index (k × terms sums)");
+        goto fail;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        if (cluster[i] < 0 || cluster[i] >= k) {
+            status = pc_fail(err, PC_ERR_INVALID,
+                             "Calinski-Harabasz: document %d is in cluster %d, outside [0, %d)",
+                             (int)i, (int)cluster[i], (int)k);
+            goto fail;
+        }
+        size[cluster[i]]++;
+    }
+    int32_t labels = 0;
+    for (int32_t c = 0; c < k; c++)
+        labels += size[c] > 0;
+    if (labels < 2 || labels >= n) {
+        status = pc_fail(err, PC_ERR_INVALID,
+                         "Calinski-Harabasz: %d non-empty cluster(s) for %d documents; it needs "
+                         "2 to documents - 1", (int)labels, (int)n);
+        goto fail;
+    }
+    /* O(nnz) sums in document order, then O(n_cols × k): reproducible */
+    double squares = 0.0;
+    for (int32_t i = 0; i < n; i++)
+        for (int64_t e = X->row_ptr[i]; e < X->row_ptr[i + 1]; e++) {
+            double v = X->val[e];
+            sums[(size_t)X->col[e] * (size_t)k + (size_t)cluster[i]] += v;
+            total[X->col[e]] += v;
+            squares += v * v;
+        }
+    double all2 = 0.0;
+    for (int32_t t = 0; t < X->n_cols; t++) {
+        const double *row = sums + (size_t)t * (size_t)k;
+        for (int32_t c = 0; c < k; c++)
+            norm2[c] += row[c] * row[c];
+        all2 += total[t] * total[t];
+    }
+    double between_plus = 0.0; /* Σ_c ||S_c||² / n_c */
+    for (int32_t c = 0; c < k; c++)
+        if (size[c] > 0)
+            between_plus += norm2[c] / (double)size[c];
+    double within = squares - between_plus, between = between_plus - all2 / (double)n;
+    if (within < 0.0)
+        within = 0.0; /* rounding */
+    if (between < 0.0)
+        between = 0.0;
+    *out = within == 0.0 ? 1.0 : between * (double)(n - labels) / (within * (double)(labels - 1));
+fail:
+    free(size);
+    free(sums);
+    free(total);
+    free(norm2);
     return status;
 }

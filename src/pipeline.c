@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "paperclust/paperclust.h"
+#include "progress_internal.h"
 
 void pc_options_default(pc_options *opt)
 {
@@ -47,6 +48,11 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "no output folder given");
     if (opt->kmeans.k < 0)
         return pc_fail(err, PC_ERR_INVALID, "-k must be at least 1 (or 0 for the default rule)");
+    const pc_k_range *r = &opt->k_range;
+    if (!r->automatic && r->min != 0 && (r->min < 1 || r->max < r->min || r->step < 1))
+        return pc_fail(err, PC_ERR_INVALID, "-k MIN:MAX:STEP needs 1 <= MIN <= MAX and STEP >= 1");
+    if (opt->method != PC_METHOD_KMEANS && opt->method != PC_METHOD_BISECT)
+        return pc_fail(err, PC_ERR_INVALID, "unknown clustering method %d", (int)opt->method);
     if (opt->kmeans.n_init < 1)
         return pc_fail(err, PC_ERR_INVALID, "--n-init must be at least 1");
     if (opt->kmeans.max_iter < 1)
@@ -99,6 +105,12 @@ typedef struct run_state {
     pc_lsa *lsa;
     float *idf;
     pc_summary summary;
+    int32_t *merges;           /* the bisection's, when the method made a hierarchy */
+    pc_tree *tree;
+    pc_description *tree_groups; /* the tree's inner nodes */
+    pc_k_sweep_row *sweep;     /* a k sweep's rows, NULL without one */
+    int32_t n_sweep, chosen;
+    pc_k_range range;          /* the swept range */
 } run_state;
 
 static void run_state_free(run_state *s)
@@ -114,6 +126,10 @@ static void run_state_free(run_state *s)
     pc_lsa_free(s->lsa);
     free(s->idf);
     pc_summary_clear(&s->summary);
+    free(s->merges);
+    pc_tree_free(s->tree);
+    pc_description_free(s->tree_groups);
+    free(s->sweep);
 }
 
 /* Records the seconds since *clock under key, and restarts the clock. */
@@ -184,6 +200,269 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
     return status;
 }
 
+/* ---- choosing k, the method, the tree ---- */
+
+int32_t pc_k_range_values(const pc_k_range *range, int32_t n_docs, int32_t *ks)
+{
+    int32_t n = 0;
+    if (!range->automatic) {
+        for (int64_t k = range->min; range->step > 0 && k <= range->max && k <= n_docs;
+             k += range->step, n++)
+            if (ks)
+                ks[n] = (int32_t)k;
+        return n;
+    }
+    int64_t top = 2 * (int64_t)pc_default_k(n_docs);
+    top = top < 10 ? 10 : top > 60 ? 60 : top;
+    top = top < n_docs ? top : n_docs;
+    for (int64_t k = top >= 2 ? 2 : top; k <= top; n++) {
+        if (ks)
+            ks[n] = (int32_t)k;
+        int64_t next = llround(1.25 * (double)k);
+        next = next > k + 1 ? next : k + 1;
+        k = k < top && next > top ? top : next;
+    }
+    return n;
+}
+
+static int sweeping(const pc_options *opt)
+{
+    return opt->k_range.automatic || opt->k_range.min > 0;
+}
+
+/* Clusters into k (0: the default rule) by the chosen method, into s->clusters
+ * (and s->merges for bisection). */
+static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state *s, int32_t k,
+                         pc_error *err)
+{
+    pc_kmeans_options kopt = opt->kmeans;
+    kopt.threads = stage_threads(kopt.threads, opt->threads);
+    kopt.k = k ? k : pc_default_k(s->X->n_rows);
+    if (kopt.k > s->X->n_rows)
+        return pc_fail(err, PC_ERR_INVALID, "-k %d is more than the %d document%s of %s",
+                       (int)kopt.k, (int)s->X->n_rows, s->X->n_rows == 1 ? "" : "s",
+                       s->corpus->source);
+    pc_clusters_free(s->clusters);
+    free(s->merges);
+    s->clusters = NULL;
+    s->merges = NULL;
+    if (opt->method == PC_METHOD_BISECT)
+        return pc_bisect_fit(s->X, &kopt, mon, &s->clusters, &s->merges, err);
+    return pc_kmeans_fit(s->X, &kopt, mon, &s->clusters, err);
+}
+
+/* The ks of the sweep (pc_k_range_values); those of a given range above the
+ * number of documents are left out, with a warning. */
+static pc_status sweep_ks(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                          int32_t **ks, int32_t *n_ks, pc_error *err)
+{
+    int32_t n = s->X->n_rows;
+    const pc_k_range *r = &opt->k_range;
+    if (!r->automatic && r->min > n)
+        return pc_fail(err, PC_ERR_INVALID, "-k %d:%d: %s has only %d document%s", (int)r->min,
+                       (int)r->max, s->corpus->source, (int)n, n == 1 ? "" : "s");
+    *n_ks = pc_k_range_values(r, n, NULL);
+    *ks = pc_malloc_array((size_t)*n_ks, sizeof **ks);
+    if (!*ks)
+        return pc_fail_nomem(err, "choosing k");
+    pc_k_range_values(r, n, *ks);
+    s->range = (pc_k_range){(*ks)[0], (*ks)[*n_ks - 1], r->automatic ? 0 : r->step,
+                            r->automatic};
+    if (!r->automatic && (int64_t)r->min + (int64_t)(*n_ks) * r->step <= r->max)
+        pc_warn(mon, "%s: %d document%s: -k %d:%d:%d stops at k = %d", s->corpus->source, (int)n,
+                n == 1 ? "" : "s", (int)r->min, (int)r->max, (int)r->step,
+                (int)(*ks)[*n_ks - 1]);
+    return PC_OK;
+}
+
+/* What the sweep carries from k to k. */
+typedef struct sweep_state {
+    const pc_options *opt;
+    const pc_monitor *mon;
+    run_state *s;
+    int32_t *sample;           /* the silhouette's documents, drawn once */
+    int32_t n_sample;
+    int32_t retained;          /* the row whose clusters s->clusters holds, or -1 */
+    pc_progress progress;
+    double done;
+} sweep_state;
+
+/* A score that is undefined for these clusters (fewer than 2 non-empty) is NaN. */
+static pc_status defined_or_nan(pc_status status, double *value)
+{
+    if (status == PC_ERR_INVALID) {
+        *value = NAN;
+        return PC_OK;
+    }
+    return status;
+}
+
+/* Scores one k's clusters into the next row, and keeps them when the rule,
+ * on the rows so far, picks them (for an argmax rule, the final choice is
+ * then always kept). */
+static pc_status sweep_visit(void *ctx, pc_clusters **clusters, int32_t **merges, double seconds,
+                             pc_error *err)
+{
+    sweep_state *w = ctx;
+    run_state *s = w->s;
+    const pc_clusters *c = *clusters;
+    pc_k_sweep_row *row = &s->sweep[s->n_sweep];
+    int threads = w->opt->threads;
+    *row = (pc_k_sweep_row){c->k, c->objective, NAN, NAN, c->iterations, seconds, NAN};
+    pc_status status = defined_or_nan(
+        pc_silhouette_cosine_rows(s->X, c->assign, c->k, w->sample, w->n_sample, threads,
+                                  &row->silhouette, &row->silhouette_se, err),
+        &row->silhouette);
+    if (isnan(row->silhouette))
+        row->silhouette_se = NAN;
+    if (status == PC_OK)
+        status = defined_or_nan(pc_calinski_harabasz(s->X, c->assign, c->k,
+                                                     &row->calinski_harabasz, err),
+                                &row->calinski_harabasz);
+    if (status != PC_OK)
+        return status;
+    s->n_sweep++;
+    if (pc_k_sweep_choose(s->sweep, s->n_sweep) == s->n_sweep - 1) {
+        pc_clusters_free(s->clusters);
+        free(s->merges);
+        s->clusters = *clusters;
+        s->merges = merges ? *merges : NULL;
+        *clusters = NULL;
+        if (merges)
+            *merges = NULL;
+        w->retained = s->n_sweep - 1;
+    }
+    w->done += c->k;
+    pc_progress_update(&w->progress, w->done);
+    if (pc_cancelled(w->mon))
+        return pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while choosing k");
+    return PC_OK;
+}
+
+/* k-means for each k, one after the other (each as a run with that -k). */
+static pc_status sweep_kmeans(sweep_state *w, const int32_t *ks, int32_t n_ks, pc_error *err)
+{
+    run_state *s = w->s;
+    pc_kmeans_options kopt = w->opt->kmeans;
+    kopt.threads = stage_threads(kopt.threads, w->opt->threads);
+    pc_monitor quiet = w->mon ? *w->mon : (pc_monitor){0};
+    quiet.progress = NULL; /* the sweep shows its own */
+    pc_status status = PC_OK;
+    for (int32_t j = 0; j < n_ks && status == PC_OK; j++) {
+        pc_clusters *c = NULL;
+        double started = pc_now();
+        kopt.k = ks[j];
+        status = pc_kmeans_fit(s->X, &kopt, &quiet, &c, err);
+        if (status == PC_OK)
+            status = sweep_visit(w, &c, NULL, pc_now() - started, err);
+        pc_clusters_free(c);
+    }
+    return status;
+}
+
+/*
+ * A k sweep: every k of the range clustered on the same matrix and scored
+ * on the same silhouette sample; k-means runs once per k, bisection once for
+ * all (pc_bisect_fit_each).  The rule picks a row; its clusters are the run's.
+ */
+static pc_status choose_k(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                          pc_error *err)
+{
+    int32_t *ks = NULL, n_ks = 0;
+    sweep_state w = {.opt = opt, .mon = mon, .s = s, .retained = -1};
+    pc_status status = sweep_ks(opt, mon, s, &ks, &n_ks, err);
+    if (status == PC_OK && !(s->sweep = pc_calloc((size_t)n_ks, sizeof *s->sweep)))
+        status = pc_fail_nomem(err, "choosing k");
+    if (status == PC_OK)
+        status = pc_silhouette_sample(s->X->n_rows, opt->silhouette_sample, opt->kmeans.seed,
+                                      &w.sample, &w.n_sample, err);
+    double total = 0.0;
+    for (int32_t j = 0; j < n_ks; j++)
+        total += ks[j];
+    if (status == PC_OK && opt->method == PC_METHOD_BISECT) {
+        pc_kmeans_options kopt = opt->kmeans;
+        kopt.threads = stage_threads(kopt.threads, opt->threads);
+        pc_progress_start(&w.progress, NULL, "", total); /* bisection shows its own */
+        status = pc_bisect_fit_each(s->X, &kopt, ks, n_ks, mon, sweep_visit, &w, err);
+    } else if (status == PC_OK) {
+        pc_progress_start(&w.progress, mon, "choosing k", total);
+        status = sweep_kmeans(&w, ks, n_ks, err);
+        if (status == PC_OK)
+            pc_progress_finish(&w.progress);
+    }
+    if (status == PC_OK) {
+        s->chosen = pc_k_sweep_choose(s->sweep, s->n_sweep);
+        if (s->chosen != w.retained) /* a rule that changed its mind: cluster again */
+            status = fit_one(opt, mon, s, s->sweep[s->chosen].k, err);
+    }
+    free(ks);
+    free(w.sample);
+    return status;
+}
+
+/* The tree's shape: the bisection's merges, or average link over the centroids. */
+static pc_status build_tree(const pc_options *opt, run_state *s, pc_error *err)
+{
+    const pc_clusters *c = s->clusters;
+    if (!s->merges) {
+        s->merges = pc_malloc_array(c->k > 1 ? 2 * (size_t)(c->k - 1) : 1, sizeof *s->merges);
+        if (!s->merges)
+            return pc_fail_nomem(err, "building the cluster tree");
+        pc_status status = pc_tree_average_link(c->centroid, c->k, c->dim, opt->threads,
+                                                s->merges, NULL, err);
+        if (status != PC_OK)
+            return status;
+    }
+    return pc_tree_from_merges(c->k, s->merges, c->size, &s->tree, err);
+}
+
+/* Descriptions of the tree's inner nodes (the leaves are the clusters). */
+static pc_status describe_tree(run_state *s, const pc_describe_input *in,
+                               const pc_describe_options *dopt, pc_error *err)
+{
+    const pc_tree *t = s->tree;
+    int32_t inner = t->n_nodes - t->k;
+    int32_t *members = pc_malloc_array((size_t)s->X->n_rows + 1, sizeof *members);
+    int64_t *begin = pc_malloc_array((size_t)t->n_nodes, sizeof *begin);
+    int64_t *end = pc_malloc_array((size_t)t->n_nodes, sizeof *end);
+    pc_status status = PC_OK;
+    if (!members || !begin || !end) {
+        status = pc_fail_nomem(err, "describing the cluster tree");
+    } else {
+        pc_tree_members(t, s->clusters, members, begin, end);
+        int32_t g = 0; /* the inner nodes' ranges, in preorder, packed in front */
+        for (int32_t v = 0; v < t->n_nodes; v++)
+            if (t->node[v].cluster < 0) {
+                begin[g] = begin[v];
+                end[g++] = end[v];
+            }
+        status = pc_describe_groups(in, dopt, inner, members, begin, end, &s->tree_groups, err);
+    }
+    free(members);
+    free(begin);
+    free(end);
+    return status;
+}
+
+/* summary.csv's rows on the method and, after a sweep, the choice of k. */
+static pc_status summarize_choice(const pc_options *opt, const run_state *s)
+{
+    pc_summary *m = (pc_summary *)&s->summary;
+    pc_status status = pc_summary_add(m, "method", "%s",
+                                      opt->method == PC_METHOD_BISECT ? "bisect" : "kmeans");
+    if (status == PC_OK && s->sweep && s->range.automatic)
+        status = pc_summary_add(m, "k_range", "auto (%d to %d)", (int)s->range.min,
+                                (int)s->range.max);
+    else if (status == PC_OK && s->sweep)
+        status = pc_summary_add(m, "k_range", "%d:%d:%d", (int)s->range.min, (int)s->range.max,
+                                (int)s->range.step);
+    if (status == PC_OK && s->sweep)
+        status = pc_summary_add(m, "k_chosen", "%d", (int)s->sweep[s->chosen].k);
+    if (status == PC_OK && s->sweep)
+        status = pc_summary_add(m, "k_rule", "%s", PC_K_RULE);
+    return status;
+}
+
 /* Cluster descriptions: terms, labels, central papers, quality figures. */
 static pc_status describe(const pc_options *opt, run_state *s, pc_error *err)
 {
@@ -200,6 +479,8 @@ static pc_status describe(const pc_options *opt, run_state *s, pc_error *err)
     dopt.seed = opt->kmeans.seed;
     pc_describe_input in = {s->clusters, s->X, s->vocab, s->corpus, &topt, boilerplate};
     status = pc_describe(&in, &dopt, &s->description, err);
+    if (status == PC_OK && s->tree)
+        status = describe_tree(s, &in, &dopt, err);
     pc_stoplist_free(boilerplate);
     return status;
 }
@@ -207,19 +488,14 @@ static pc_status describe(const pc_options *opt, run_state *s, pc_error *err)
 static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state *s,
                          double *clock, pc_error *err)
 {
-    pc_kmeans_options kopt = opt->kmeans;
-    kopt.threads = stage_threads(kopt.threads, opt->threads);
-    if (kopt.k == 0)
-        kopt.k = pc_default_k(s->X->n_rows);
-    if (kopt.k > s->X->n_rows)
-        return pc_fail(err, PC_ERR_INVALID, "-k %d is more than the %d document%s of %s",
-                       (int)kopt.k, (int)s->X->n_rows, s->X->n_rows == 1 ? "" : "s",
-                       s->corpus->source);
-    pc_status status = pc_kmeans_fit(s->X, &kopt, mon, &s->clusters, err);
+    pc_status status = sweeping(opt) ? choose_k(opt, mon, s, err)
+                                     : fit_one(opt, mon, s, opt->kmeans.k, err);
     if (status == PC_OK)
         status = pc_clusters_sort_by_size(s->clusters, err);
     if (status == PC_OK)
         status = lap(s, "seconds_kmeans", clock);
+    if (status == PC_OK)
+        status = build_tree(opt, s, err);
     if (status == PC_OK)
         status = describe(opt, s, err);
     if (status == PC_OK)
@@ -505,6 +781,12 @@ static pc_run_result *make_result(const pc_options *opt, const run_state *s, dou
         r->n_rising = pc_timeline_rising(s->timeline, PC_RESULT_TRENDS, r->rising);
         r->n_falling = pc_timeline_falling(s->timeline, PC_RESULT_TRENDS, r->falling);
     }
+    r->tree = s->tree != NULL;
+    if (s->sweep) {
+        r->n_swept = s->n_sweep;
+        r->k_first = s->sweep[0].k;
+        r->k_last = s->sweep[s->n_sweep - 1].k;
+    }
     r->seconds = pc_now() - started;
     return r;
 }
@@ -540,7 +822,8 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
     if (status == PC_OK)
         status = relate(opt, mon, &s, &clock, err);
     if (status == PC_OK && (summarize_matrix(opt, &s, started) != PC_OK ||
-                            summarize_clusters(opt, &s) != PC_OK))
+                            summarize_clusters(opt, &s) != PC_OK ||
+                            summarize_choice(opt, &s) != PC_OK))
         status = pc_fail_nomem(err, "writing the summary");
     if (status == PC_OK)
         status = summarize_scores(opt, mon, &s, err);
@@ -555,7 +838,11 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
                               .n_label_terms = opt->n_label_terms,
                               .matrix = s.X,
                               .html = opt->html,
-                              .seed = opt->kmeans.seed};
+                              .seed = opt->kmeans.seed,
+                              .tree = s.tree,
+                              .tree_groups = s.tree_groups,
+                              .sweep = s.sweep,
+                              .n_sweep = s.n_sweep};
         status = pc_report_write(opt->output_dir, &in, mon, err);
     }
     if (status == PC_OK && opt->save_model)

@@ -90,7 +90,7 @@ pc_status pc_summary_write(FILE *out, const pc_summary *summary, pc_error *err)
 
 /* ---- one report file ---- */
 
-#define N_REPORTS 8 /* the most files one set holds */
+#define N_REPORTS 10 /* the most files one set holds */
 
 typedef struct report_file {
     FILE *out;
@@ -343,6 +343,71 @@ static void write_topics_over_time(report_file *f, const pc_report_input *in)
     }
 }
 
+/* The description of tree node v: its cluster's for a leaf, else the v-th
+ * inner node's (inner = inner nodes before v, in preorder). */
+static const pc_cluster_description *tree_node_description(const pc_report_input *in, int32_t v,
+                                                           int32_t inner)
+{
+    int32_t cluster = in->tree->node[v].cluster;
+    return cluster >= 0 ? &in->description->cluster[cluster] : &in->tree_groups->cluster[inner];
+}
+
+static void write_tree(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"node", "parent", "depth", "size", "cluster", "label", "top_terms"};
+    header(f, names, 7);
+    char *buf = NULL;
+    size_t cap = 0;
+    for (int32_t v = 0, inner = 0; v < in->tree->n_nodes && !f->failed; v++) {
+        const pc_tree_node *node = &in->tree->node[v];
+        const pc_cluster_description *d = tree_node_description(in, v, inner);
+        int32_t n_top = d->n_terms < in->n_label_terms ? d->n_terms : in->n_label_terms;
+        inner += node->cluster < 0;
+        cellf(f, 1, "%d", (int)v);
+        cellf(f, 0, "%d", (int)node->parent);
+        cellf(f, 0, "%d", (int)node->depth);
+        cellf(f, 0, "%lld", (long long)node->size);
+        cellf(f, 0, "%d", (int)node->cluster);
+        cell(f, d->label ? d->label : "", 0);
+        if (join_terms(in->vocab, d->term, n_top, &buf, &cap) != 0) {
+            f->failed = ENOMEM;
+            break;
+        }
+        cell(f, buf, 0);
+        end_row(f);
+    }
+    free(buf);
+}
+
+/* A score with 9 significant digits (the rule compares silhouettes to their
+ * standard errors: a reader recomputing it needs them all), or an empty field
+ * when undefined. */
+static void cell_score(report_file *f, double value)
+{
+    if (isnan(value))
+        cell(f, "", 0);
+    else
+        cellf(f, 0, "%.9g", value);
+}
+
+static void write_k_sweep(report_file *f, const pc_report_input *in)
+{
+    const char *names[] = {"k", "objective", "silhouette", "calinski_harabasz", "iterations",
+                           "seconds", "silhouette_se"};
+    header(f, names, 7);
+    for (int32_t j = 0; j < in->n_sweep && !f->failed; j++) {
+        const pc_k_sweep_row *row = &in->sweep[j];
+        cellf(f, 1, "%d", (int)row->k);
+        cellf(f, 0, "%.6f", row->objective);
+        cell_score(f, row->silhouette);
+        cell_score(f, row->calinski_harabasz);
+        cellf(f, 0, "%d", row->iterations);
+        cellf(f, 0, "%.3f", row->seconds);
+        cell_score(f, row->silhouette_se);
+        end_row(f);
+    }
+}
+
 static void write_html(report_file *f, const pc_report_input *in)
 {
     int e = pc_html_write(f->out, in, in->seed);
@@ -577,11 +642,12 @@ pc_status pc_report_write(const char *dir, const pc_report_input *in, const pc_m
 {
     const report_writer writers[N_REPORTS] = {
         write_assignments, write_clusters, write_cluster_terms, write_related, write_summary,
-        in->timeline ? write_topics_over_time : NULL, in->html ? write_html : NULL};
+        in->timeline ? write_topics_over_time : NULL, in->html ? write_html : NULL,
+        in->tree ? write_tree : NULL, in->sweep ? write_k_sweep : NULL};
     static const char *const names[N_REPORTS] = {
         "assignments.csv", "clusters.csv", "cluster_terms.csv", "related.csv", "summary.csv",
-        "topics_over_time.csv", "report.html"};
-    return write_set(dir, names, writers, 7, in, mon, err);
+        "topics_over_time.csv", "report.html", "tree.csv", "k_sweep.csv"};
+    return write_set(dir, names, writers, 9, in, mon, err);
 }
 
 static void write_vocabulary(report_file *f, const pc_report_input *in)

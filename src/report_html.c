@@ -22,7 +22,9 @@
  *     up to PC_HTML_RELATED_ALL papers, else for a sample of
  *     PC_HTML_RELATED_SOME (or PC_HTML_RELATED_FEW above PC_HTML_PAGE_PAPERS),
  *     whose related papers join the page;
- *   - the topics over time, when the run has them.
+ *   - the topics over time, when the run has them;
+ *   - the cluster tree, when the run has one: its nodes in preorder with
+ *     their labels.
  * Samples are chosen by a hash of each paper's id and the seed: the same
  * papers whatever their order in the input.
  */
@@ -398,6 +400,36 @@ static json_t *time_table(const pc_timeline *t)
     return o;
 }
 
+/* The cluster tree: its nodes in preorder, each with its label and top terms
+ * (a leaf's are its cluster's). */
+static json_t *tree_nodes(const pc_report_input *in)
+{
+    const pc_tree *t = in->tree;
+    if (!t)
+        return json_null();
+    json_t *o = json_object(), *nodes = o ? new_array(o, "nodes") : NULL;
+    const char *method = pc_summary_get(in->summary, "method");
+    int failed = !nodes || put(o, "method", json_string(method ? method : "kmeans")) != 0;
+    for (int32_t v = 0, inner = 0; !failed && v < t->n_nodes; v++) {
+        const pc_tree_node *n = &t->node[v];
+        const pc_cluster_description *d = n->cluster >= 0 ? &in->description->cluster[n->cluster]
+                                                          : &in->tree_groups->cluster[inner++];
+        int32_t n_top = d->n_terms < in->n_label_terms ? d->n_terms : in->n_label_terms;
+        json_t *node = json_object();
+        failed = push(nodes, node) != 0 || put(node, "parent", json_integer(n->parent)) != 0 ||
+                 put(node, "depth", json_integer(n->depth)) != 0 ||
+                 put(node, "size", json_integer(n->size)) != 0 ||
+                 put(node, "cluster", json_integer(n->cluster)) != 0 ||
+                 put(node, "label", json_string(d->label ? d->label : "")) != 0 ||
+                 put(node, "top_terms", term_list(in->vocab, d->term, NULL, n_top)) != 0;
+    }
+    if (failed) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *page_data(page *p, uint64_t seed)
 {
     const pc_report_input *in = p->in;
@@ -414,7 +446,7 @@ static json_t *page_data(page *p, uint64_t seed)
         put(o, "corpus", corpus_figures(in)) != 0 || put(o, "summary", summary_rows(in->summary)) != 0 ||
         put(o, "clusters", cluster_list(p)) != 0 || put(o, "papers", paper_arrays(p)) != 0 ||
         put(o, "map", map_points(p)) != 0 || put(o, "related", related_lists(p)) != 0 ||
-        put(o, "timeline", time_table(in->timeline)) != 0 || put(o, "tree", json_null()) != 0) {
+        put(o, "timeline", time_table(in->timeline)) != 0 || put(o, "tree", tree_nodes(in)) != 0) {
         json_decref(o);
         return NULL;
     }

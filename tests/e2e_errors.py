@@ -469,9 +469,10 @@ def disk_full_group():
             fill(os.path.dirname(out))
             write_fails("disk full", good, out, ": No space left on device")
         # no room for another file: the good run used all the inodes but one
-        # (the root folder, out/ and its 6 reports, report.html included: 8 of
-        # 9), so the first temporary file is created and the second is not
-        with small_output(os.path.join(tmp, "few"), "size=1m,nr_inodes=9") as out:
+        # (the root folder, out/ and its 7 reports, report.html and tree.csv
+        # included: 9 of 10), so the first temporary file is created and the
+        # second is not
+        with small_output(os.path.join(tmp, "few"), "size=1m,nr_inodes=10") as out:
             named = write_fails("no free inode", good, out, ": No space left on device")
             check(named and named[0] == REPORTS[1],
                   f"no free inode: failed at {named}, want {REPORTS[1]} (the first temporary "

@@ -20,7 +20,11 @@ Checks:
     contains) selects that paper: #lookup-result shows its title and id, one
     .related-row per related.csv row of the paper, with the related ids in
     rank order and similarities within 0.0005 of the CSV's;
- 5. the screenshot was written.
+ 5. the screenshot was written;
+ 6. the cluster tree is drawn: #tree-section shown, one .tree-node per row of
+    tree.csv in its order (data-node, data-parent and data-depth as the CSV
+    has them, labels as its label column), k of them .tree-leaf with
+    data-cluster 0..k-1, each leaf's label its cluster's in clusters.csv.
 --fixture (development): the page is built by tests/html_fixture.py from the
 run's CSVs instead of the binary's report.html, so that a change to the
 template can be tried without rebuilding (labels missing from clusters.csv,
@@ -200,6 +204,7 @@ def main():
 
         corpus = read_csv(corpus_path)
         clusters = read_csv(os.path.join(out, "clusters.csv"))
+        tree = read_csv(os.path.join(out, "tree.csv"))
         related_ids, related_sims = {}, {}
         for r in read_csv(os.path.join(out, "related.csv")):
             related_ids.setdefault(r["doc_id"], []).append(r["related_id"])
@@ -289,6 +294,26 @@ def main():
     # 5. the screenshot
     size = png_size(screenshot) if os.path.exists(screenshot) else None
     check(size == (1400, 2400), f"screenshot {screenshot}: PNG of 1400x2400, got {size}")
+
+    # 6. the tree, as tree.csv has it
+    section = dom.find(id="tree-section")
+    check(len(section) == 1 and "hidden" not in section[0].attrs, "#tree-section is shown")
+    rows = dom.find(cls="tree-node")
+    check(len(rows) == len(tree) == 2 * k - 1, f"{len(rows)} .tree-node, tree.csv {len(tree)} rows, "
+          f"want 2k - 1 = {2 * k - 1}")
+    got = [(r.attrs.get("data-node"), r.attrs.get("data-parent"), r.attrs.get("data-depth")) for r in rows]
+    want = [(t["node"], t["parent"], t["depth"]) for t in tree]
+    check(got == want, f"tree rows (node, parent, depth) {got[:6]}... == tree.csv {want[:6]}...")
+    shown = [((r.find(cls="tl") or [Node("x", {}, None)])[0].text()) for r in rows]
+    want_text = [(f"#{t['cluster']}" if t["cluster"] != "-1" else "") + t["label"] for t in tree]
+    check(shown == want_text, f"tree labels {shown[:4]}... == tree.csv {want_text[:4]}...")
+    leaves = dom.find(cls="tree-leaf")
+    check(sorted(int(r.attrs.get("data-cluster", -1)) for r in leaves) == list(range(k)),
+          f"{len(leaves)} .tree-leaf with data-cluster {[r.attrs.get('data-cluster') for r in leaves]}, "
+          f"want 0..{k - 1}")
+    leaf_labels = {t["cluster"]: t["label"] for t in tree if t["cluster"] != "-1"}
+    check(all(leaf_labels.get(str(i)) == labels[i] for i in range(k)),
+          f"tree.csv's leaf labels {leaf_labels} are clusters.csv's {labels}")
 
 
 if __name__ == "__main__":

@@ -57,9 +57,20 @@ def case_lines():
         last = err[-1] if err else ""
         check(re.fullmatch(re.escape(f"Reports in {out}/: assignments.csv, clusters.csv, "
                                      f"cluster_terms.csv, related.csv, summary.csv, "
-                                     f"report.html (") + r"[\d.]+ s\)\.", last) is not None,
+                                     f"report.html, tree.csv (") + r"[\d.]+ s\)\.", last) is not None,
               f"last line {last!r}")
         check(len(err) == 2 + len(clusters) + 1, f"{len(err)} lines: {err}")
+        # a sweep says which k it chose, among how many, and lists k_sweep.csv
+        p = run(BINARY, ["run", SEED_CORPUS, "-k", "3:9:3", "-o", out])
+        err = p.stderr.decode("utf-8").splitlines()
+        summary = {r["key"]: r["value"] for r in rows(os.path.join(out, "summary.csv"))}
+        want = (f"k = {summary.get('k_chosen')} chosen among 3 values from 3 to 9 by the "
+                f"silhouette (every one in k_sweep.csv).")
+        k = int(summary.get("k_chosen", 0))
+        check(len(err) > 2 + k and err[2 + k] == want, f"line after the clusters {err[2 + k:3 + k]}, "
+              f"want {want!r}")
+        check(err and err[-1].startswith(f"Reports in {out}/: ") and
+              ", report.html, tree.csv, k_sweep.csv (" in err[-1], f"last line {err[-1:]}")
         labels = [r["label"] for r in clusters]
         check(all(labels) and len(set(labels)) == len(labels), f"labels {labels}")
         q = run(BINARY, ["run", SEED_CORPUS, "-k", "5", "-o", out, "--quiet"])

@@ -32,6 +32,7 @@ REPORTS = {
     "cluster_terms.csv": ["cluster", "rank", "term", "weight", "kind"],
     "related.csv": ["doc_id", "rank", "related_id", "similarity"],
     "summary.csv": ["key", "value"],
+    "tree.csv": ["node", "parent", "depth", "size", "cluster", "label", "top_terms"],
 }
 
 

@@ -257,8 +257,20 @@ def build(corpus_path, run_dir, args):
         "map": points,
         "related": related,
         "timeline": tl,
-        "tree": None,
+        "tree": tree_of(run_dir, sdict),
     }
+
+
+def tree_of(run_dir, sdict):
+    """The tree of tree.csv, as the C side writes it; None for older runs."""
+    path = os.path.join(run_dir, "tree.csv")
+    if not os.path.exists(path):
+        return None
+    nodes = [{"parent": int(r["parent"]), "depth": int(r["depth"]), "size": int(r["size"]),
+              "cluster": int(r["cluster"]), "label": r["label"],
+              "top_terms": [t.replace("_", " ") for t in r["top_terms"].split()]}
+             for r in read_dicts(path)]
+    return {"method": sdict.get("method", "kmeans"), "nodes": nodes}
 
 
 def main():

@@ -19,6 +19,13 @@ sklearn.metrics.silhouette_score on the same float32 values:
   - metric='cosine', which renormalises rows (float32 norms are 1 ± 1e-7),
     within 1e-6.
 
+Its standard error (printed third): the sample standard deviation of
+sklearn's silhouette_samples over √n, within 1e-9.
+
+Calinski-Harabasz: the same matrix and clusters (`--silhouette` prints it
+second) against sklearn.metrics.calinski_harabasz_score on the float32 values
+as points of Euclidean space, within 1e-9 relative.
+
 Exit status: 0 all agree, 1 a mismatch, 77 (CTest skip) without scikit-learn.
 """
 import os
@@ -125,7 +132,8 @@ def check_silhouette(binary, rng):
     for i in range(rows):
         nz = np.flatnonzero(x[i])
         lines.append(f"{labels[i]} {len(nz)} " + " ".join(f"{j} {x[i, j]!r}" for j in nz))
-    ours = float(run(binary, "--silhouette", "\n".join(lines) + "\n")[0])
+    values = run(binary, "--silhouette", "\n".join(lines) + "\n")
+    ours, ours_ch, ours_se = float(values[0]), float(values[1]), float(values[2])
 
     distance = 1.0 - x @ x.T
     np.fill_diagonal(distance, 0.0)
@@ -133,6 +141,11 @@ def check_silhouette(binary, rng):
     compare("silhouette 300x40, k=6", "precomputed", ours, float(exact), TOL)
     cosine = metrics.silhouette_score(x, labels, metric="cosine")
     compare("silhouette 300x40, k=6", "cosine", ours, float(cosine), 1e-6)
+    each = metrics.silhouette_samples(distance, labels, metric="precomputed")
+    se = float(np.std(each, ddof=1) / np.sqrt(len(each)))
+    compare("silhouette 300x40, k=6", "standard error", ours_se, se, TOL)
+    ch = metrics.calinski_harabasz_score(x, labels)  # Euclidean, on the unit rows
+    compare("Calinski-Harabasz 300x40", "calinski", ours_ch, float(ch), 1e-9 * max(1.0, abs(ch)))
 
 
 def main():

@@ -253,11 +253,75 @@ static void labels_with_phrases(void)
     pc_stoplist_free(science);
 }
 
+/*
+ * Groups (pc_describe_groups) over the corpus of distinctive_terms_by_log_odds,
+ * members listed in the order b3 a1 a2 a3 b1 b2 b3:
+ *   - {a1, a2, a3} (members[1..4)) has cluster 0's distinctive terms and
+ *     z-scores (hand values above), whatever the clusters say;
+ *   - all six papers, members[1..7): no distinctive term (the rest is empty); its centroid is
+ *     the normalised sum of the count rows, graph 5, networks 3, protein 3,
+ *     neural 2, the others 1: Σ² = 50, graph's weight 5/√50; its label the
+ *     first three centroid terms; its central papers rank the dots with that
+ *     sum, a1 15, a2 10, b3 8, b2 7, a3 6, b1 4 (rows are counts here).
+ */
+static void describes_groups_of_clusters(void)
+{
+    char *texts[] = {"graph neural networks graph", "graph neural networks", "graph theory",
+                     "protein folding", "protein structure networks", "protein graph"};
+    char *ids[] = {"a1", "a2", "a3", "b1", "b2", "b3"};
+    int32_t assign[] = {1, 1, 0, 0, 0, 1}; /* not the groups: ignored */
+    built b;
+    CHECK_INT(build(&b, texts, ids, 6, assign, 2, NULL), 0);
+    pc_describe_options opt;
+    pc_describe_options_default(&opt);
+    pc_describe_input in = {&b.clusters, b.X, b.vocab, &b.corpus, NULL, NULL};
+    int32_t members[] = {5, 0, 1, 2, 3, 4, 5};
+    int64_t begin[] = {1, 1}, end[] = {4, 7};
+    pc_description *d = NULL;
+    CHECK_INT(pc_describe_groups(&in, &opt, 2, members, begin, end, &d, NULL), PC_OK);
+    if (d) {
+        const pc_cluster_description *g0 = &d->cluster[0], *all = &d->cluster[1];
+        CHECK_INT(d->k, 2);
+        CHECK_INT(g0->size, 3);
+        CHECK_INT(g0->n_distinctive, 3);
+        CHECK_STR(term(&b, g0->distinctive[0]), "neural");
+        CHECK_NEAR(g0->score[0], 0.859606, 1e-6);
+        CHECK_NEAR(g0->score[2], 0.332643, 1e-6);
+        CHECK(isnan(g0->coherence));
+        CHECK_INT(all->size, 6);
+        CHECK_INT(all->n_distinctive, 0);
+        CHECK_STR(term(&b, all->term[0]), "graph");
+        CHECK_NEAR(all->weight[0], 5 / sqrt(50.0), 1e-6);
+        CHECK_NEAR(all->weight[1], 3 / sqrt(50.0), 1e-6);
+        CHECK_NEAR(all->weight[3], 2 / sqrt(50.0), 1e-6);
+        CHECK_STR(term(&b, all->term[3]), "neural");
+        char want[64];
+        snprintf(want, sizeof want, "graph, %s, %s", term(&b, all->term[1]), term(&b, all->term[2]));
+        CHECK_STR(all->label, want);
+        int32_t central[] = {0, 1, 5, 4, 2};
+        CHECK_INT(all->n_central, 5);
+        for (int32_t m = 0; m < 5; m++)
+            CHECK_INT(all->central[m], central[m]);
+        CHECK_NEAR(all->cohesion, (15 + 10 + 6 + 4 + 7 + 8) / sqrt(50.0) / 6, 1e-5);
+    }
+    pc_description_free(d);
+    pc_error err;
+    int64_t reversed[] = {4, 0};
+    CHECK_INT(pc_describe_groups(&in, &opt, 2, members, begin, reversed, &d, &err),
+              PC_ERR_INVALID);
+    CHECK(d == NULL && strstr(err.message, "group 1") != NULL);
+    members[6] = 6; /* not a document */
+    CHECK_INT(pc_describe_groups(&in, &opt, 2, members, begin, end, &d, &err), PC_ERR_INVALID);
+    CHECK(d == NULL && strstr(err.message, "document 6") != NULL);
+    built_free(&b);
+}
+
 int main(void)
 {
     RUN_TEST(describes_hand_made_clusters);
     RUN_TEST(empty_cluster_has_zero_cohesion);
     RUN_TEST(distinctive_terms_by_log_odds);
     RUN_TEST(labels_with_phrases);
+    RUN_TEST(describes_groups_of_clusters);
     return TEST_EXIT();
 }

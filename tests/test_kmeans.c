@@ -1,6 +1,7 @@
 /* Tests of kmeans.c: planted clusters recovered, determinism, edge cases. */
 #include <stdlib.h>
 
+#include "internal.h"
 #include "paperclust/kmeans.h"
 #include "paperclust/metrics.h"
 #include "test.h"
@@ -24,52 +25,95 @@ static double nmi_of(const pc_clusters *c, const int32_t *label)
     return s.nmi;
 }
 
-/* 1200 documents over 8 topics, 70 % of each document's words from its topic. */
-static void recovers_planted_clusters(void)
+/* A clustering method, as the tests call it. */
+typedef pc_status (*fit_fn)(const pc_csr *X, const pc_kmeans_options *opt, pc_clusters **out);
+
+static pc_status fit_kmeans(const pc_csr *X, const pc_kmeans_options *opt, pc_clusters **out)
+{
+    return pc_kmeans_fit(X, opt, NULL, out, NULL);
+}
+
+static pc_status fit_bisect(const pc_csr *X, const pc_kmeans_options *opt, pc_clusters **out)
+{
+    return pc_bisect_fit(X, opt, NULL, out, NULL, NULL);
+}
+
+/* 1200 documents over 8 topics, 70 % of each document's words from its
+ * topic: found by `fit` for seeds 1-3 (NMI 1.0000 measured for both methods);
+ * with `sorted`, clusters come numbered largest first. */
+static void recovers_planted_with(fit_fn fit, int sorted)
 {
     int32_t n = 1200, label[1200];
     pc_csr *m = test_planted(n, 8, 40, 40, 0.7, 3, label);
     for (uint64_t seed = 1; seed <= 3; seed++) {
         pc_kmeans_options opt = options(8, seed, 0);
         pc_clusters *c = NULL;
-        CHECK_INT(pc_kmeans_fit(m, &opt, NULL, &c, NULL), PC_OK);
+        CHECK_INT(fit(m, &opt, &c), PC_OK);
         double nmi = nmi_of(c, label);
         if (nmi < 0.99)
             fprintf(stderr, "seed %llu: NMI %.4f\n", (unsigned long long)seed, nmi);
-        CHECK(nmi >= 0.99); /* 1.0000 measured for seeds 1-3 */
+        CHECK(nmi >= 0.99);
         int64_t total = 0;
-        for (int32_t j = 0; j < c->k; j++)
+        for (int32_t j = 0; j < c->k; j++) {
             total += c->size[j];
+            if (sorted && j > 0)
+                CHECK(c->size[j - 1] >= c->size[j]);
+        }
         CHECK_INT(total, n);
         pc_clusters_free(c);
     }
     pc_csr_free(m);
 }
 
-/* The reported similarity is the cosine to the reported (unit) centroid. */
+static void recovers_planted_clusters(void)
+{
+    recovers_planted_with(fit_kmeans, 0);
+}
+
+/*
+ * What a method returns is consistent: similarities are the cosines to the
+ * returned centroids, centroids the normalised means of their members (so
+ * unit length), the objective the sum of the similarities; sizes count the
+ * members.
+ */
+static void check_consistent(const pc_csr *m, const pc_clusters *c)
+{
+    double *mean = calloc((size_t)c->k * (size_t)c->dim, sizeof *mean);
+    int64_t *counted = calloc((size_t)c->k, sizeof *counted);
+    double objective = 0.0;
+    for (int32_t i = 0; i < m->n_rows; i++) {
+        const float *centroid = c->centroid + (size_t)c->assign[i] * (size_t)c->dim;
+        double s = 0.0;
+        for (int64_t p = m->row_ptr[i]; p < m->row_ptr[i + 1]; p++) {
+            s += (double)m->val[p] * centroid[m->col[p]];
+            mean[(size_t)c->assign[i] * c->dim + m->col[p]] += m->val[p];
+        }
+        CHECK_NEAR(c->similarity[i], s, 1e-5);
+        objective += s;
+        counted[c->assign[i]]++;
+    }
+    CHECK_NEAR(c->objective, objective, 1e-3);
+    for (int32_t j = 0; j < c->k; j++) {
+        CHECK_INT(counted[j], c->size[j]);
+        double norm = 0.0;
+        for (int32_t t = 0; t < c->dim; t++)
+            norm += mean[(size_t)j * c->dim + t] * mean[(size_t)j * c->dim + t];
+        for (int32_t t = 0; t < c->dim; t++)
+            CHECK_NEAR(c->centroid[(size_t)j * c->dim + t], mean[(size_t)j * c->dim + t] / sqrt(norm),
+                       1e-5);
+    }
+    free(mean);
+    free(counted);
+}
+
 static void similarities_match_centroids(void)
 {
     int32_t label[300];
     pc_csr *m = test_planted(300, 4, 30, 30, 0.6, 5, label);
     pc_kmeans_options opt = options(4, 2, 0);
     pc_clusters *c = NULL;
-    CHECK_INT(pc_kmeans_fit(m, &opt, NULL, &c, NULL), PC_OK);
-    double objective = 0.0;
-    for (int32_t i = 0; i < m->n_rows; i++) {
-        const float *centroid = c->centroid + (size_t)c->assign[i] * (size_t)c->dim;
-        double s = 0.0;
-        for (int64_t p = m->row_ptr[i]; p < m->row_ptr[i + 1]; p++)
-            s += (double)m->val[p] * centroid[m->col[p]];
-        CHECK_NEAR(c->similarity[i], s, 1e-5);
-        objective += s;
-    }
-    CHECK_NEAR(c->objective, objective, 1e-3);
-    for (int32_t j = 0; j < c->k; j++) {
-        double norm = 0.0;
-        for (int32_t t = 0; t < c->dim; t++)
-            norm += (double)c->centroid[(size_t)j * c->dim + t] * c->centroid[(size_t)j * c->dim + t];
-        CHECK_NEAR(norm, 1.0, 1e-5);
-    }
+    CHECK_INT(fit_kmeans(m, &opt, &c), PC_OK);
+    check_consistent(m, c);
     pc_clusters_free(c);
     pc_csr_free(m);
 }
@@ -305,6 +349,169 @@ static void predict_gives_back_the_fit(void)
     pc_csr_free(m);
 }
 
+/* ---- repeated bisection ---- */
+
+/* A matrix from dense rows (n × dim), rows normalised. */
+static pc_csr *dense_rows(int32_t n, int32_t dim, const double *rows)
+{
+    pc_csr *m = NULL;
+    if (pc_csr_new(n, dim, (int64_t)n * dim, &m, NULL) != PC_OK)
+        abort();
+    int64_t at = 0;
+    for (int32_t i = 0; i < n; i++) {
+        double norm = 0;
+        for (int32_t j = 0; j < dim; j++)
+            norm += rows[i * dim + j] * rows[i * dim + j];
+        for (int32_t j = 0; j < dim; j++)
+            if (rows[i * dim + j] != 0) {
+                m->col[at] = j;
+                m->val[at++] = (float)(rows[i * dim + j] / sqrt(norm));
+            }
+        m->row_ptr[i + 1] = at;
+    }
+    m->nnz = at;
+    return m;
+}
+
+/*
+ * Nine documents: P = five copies of e1; Q = two of q2 = (0, .95, 0, .31) and
+ * two of q3 = (0, 0, .95, .31) (cos(q2, q3) = .31² ≈ .096), normalised.
+ * k = 2: P against Q gives ||S_P|| + ||S_Q|| = 5 + ||(0, 1.9, 1.9, 1.24)|| / ||q2||
+ * ≈ 5 + 2.96 = 7.96, better than P + q2's against q3's (≈ 5.38 + 2): P | Q.
+ * k = 3: splitting P (5 identical documents) gains 0, splitting Q into its
+ * two pairs gains 2 + 2 − 2.96 ≈ 1.04: Q is split although P is larger.
+ * Clusters by size: 0 = P (5), then the pairs (2 each); the tree joins the
+ * pairs first (merge 0 = {1, 2}), then P with them (merge 1 = {0, 3}).
+ */
+static void bisect_splits_largest_gain(void)
+{
+    double a = .95, b = .31;
+    double rows[9 * 4] = {0};
+    for (int i = 0; i < 5; i++)
+        rows[i * 4] = 1;
+    for (int i = 5; i < 9; i++) {
+        rows[i * 4 + (i < 7 ? 1 : 2)] = a;
+        rows[i * 4 + 3] = b;
+    }
+    pc_csr *m = dense_rows(9, 4, rows);
+    double q_norm = sqrt(2 * (2 * a) * (2 * a) + (4 * b) * (4 * b)) / sqrt(a * a + b * b);
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        pc_kmeans_options opt = options(2, seed, 0);
+        pc_clusters *c = NULL;
+        int32_t *merges = NULL;
+        CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c, &merges, NULL), PC_OK);
+        for (int i = 0; i < 9; i++)
+            CHECK_INT(c->assign[i], i < 5 ? 0 : 1);
+        CHECK_NEAR(c->objective, 5 + q_norm, 1e-4);
+        CHECK(merges && merges[0] + merges[1] == 1);
+        pc_clusters_free(c);
+        free(merges);
+
+        opt.k = 3;
+        CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c, &merges, NULL), PC_OK);
+        CHECK_INT(c->size[0], 5);
+        CHECK_INT(c->size[1], 2);
+        CHECK_INT(c->size[2], 2);
+        for (int i = 0; i < 5; i++)
+            CHECK_INT(c->assign[i], 0);
+        CHECK(c->assign[5] == c->assign[6] && c->assign[7] == c->assign[8]);
+        CHECK(c->assign[5] != c->assign[7] && c->assign[5] > 0 && c->assign[7] > 0);
+        CHECK_NEAR(c->objective, 9.0, 1e-4);
+        CHECK(merges && merges[0] + merges[1] == 3 && merges[0] * merges[1] == 2);
+        CHECK(merges && merges[2] + merges[3] == 3 && merges[2] * merges[3] == 0);
+        CHECK(c->iterations >= 2);
+        pc_clusters_free(c);
+        free(merges);
+    }
+    pc_csr_free(m);
+}
+
+/* 1200 planted documents over 8 topics: bisection finds them, clusters
+ * numbered largest first. */
+static void bisect_recovers_planted_clusters(void)
+{
+    recovers_planted_with(fit_bisect, 1);
+}
+
+/* The same consistency for bisection (centroids from the leaves). */
+static void bisect_result_is_consistent(void)
+{
+    int32_t label[400];
+    pc_csr *m = test_planted(400, 5, 20, 25, 0.5, 8, label);
+    pc_kmeans_options opt = options(7, 3, 0);
+    pc_clusters *c = NULL;
+    CHECK_INT(fit_bisect(m, &opt, &c), PC_OK);
+    check_consistent(m, c);
+    pc_clusters_free(c);
+    pc_csr_free(m);
+}
+
+/* The clusters for k = 5 are the groups left by undoing the last three
+ * splits of the k = 8 tree (its merges 0, 1, 2), for the same seed. */
+static void bisect_smaller_k_is_a_prefix(void)
+{
+    int32_t label[900];
+    pc_csr *m = test_planted(900, 6, 30, 30, 0.45, 12, label);
+    pc_kmeans_options opt = options(8, 5, 0);
+    pc_clusters *big = NULL, *small = NULL;
+    int32_t *merges = NULL;
+    CHECK_INT(pc_bisect_fit(m, &opt, NULL, &big, &merges, NULL), PC_OK);
+    opt.k = 5;
+    CHECK_INT(pc_bisect_fit(m, &opt, NULL, &small, NULL, NULL), PC_OK);
+    int32_t group[8 + 3]; /* each cluster's group once merges 0..2 are applied */
+    for (int32_t c = 0; c < 8; c++)
+        group[c] = c;
+    for (int32_t j = 0; j < 3; j++) {
+        int32_t a = merges[2 * j], b = merges[2 * j + 1];
+        for (int32_t c = 0; c < 8; c++)
+            if (group[c] == a || group[c] == b)
+                group[c] = 8 + j;
+    }
+    /* the same partition: a one-to-one map between groups and small clusters */
+    int32_t to_small[11], to_group[5];
+    for (int32_t g = 0; g < 11; g++)
+        to_small[g] = -1;
+    for (int32_t c = 0; c < 5; c++)
+        to_group[c] = -1;
+    int consistent = 1;
+    for (int32_t i = 0; i < m->n_rows; i++) {
+        int32_t g = group[big->assign[i]], c = small->assign[i];
+        if (to_small[g] < 0 && to_group[c] < 0) {
+            to_small[g] = c;
+            to_group[c] = g;
+        }
+        consistent &= to_small[g] == c && to_group[c] == g;
+    }
+    CHECK(consistent);
+    pc_clusters_free(big);
+    pc_clusters_free(small);
+    free(merges);
+    pc_csr_free(m);
+}
+
+static void bisect_any_thread_count(void)
+{
+    int32_t label[2000];
+    pc_csr *m = test_planted(2000, 10, 30, 30, 0.5, 9, label);
+    pc_kmeans_options opt = options(10, 4, 1);
+    pc_clusters *one = NULL, *two = NULL;
+    int32_t *m1 = NULL, *m2 = NULL;
+    CHECK_INT(pc_bisect_fit(m, &opt, NULL, &one, &m1, NULL), PC_OK);
+    opt.threads = 2;
+    CHECK_INT(pc_bisect_fit(m, &opt, NULL, &two, &m2, NULL), PC_OK);
+    CHECK(memcmp(one->assign, two->assign, 2000 * sizeof *one->assign) == 0);
+    CHECK(memcmp(one->similarity, two->similarity, 2000 * sizeof *one->similarity) == 0);
+    CHECK(memcmp(one->centroid, two->centroid,
+                 (size_t)one->k * (size_t)one->dim * sizeof *one->centroid) == 0);
+    CHECK(memcmp(m1, m2, 2 * 9 * sizeof *m1) == 0);
+    CHECK(one->objective == two->objective);
+    pc_clusters_free(one);
+    pc_clusters_free(two);
+    free(m1);
+    free(m2);
+    pc_csr_free(m);
+}
+
 /*
  * Ties between equal centroids go to the lower origin (k-means' own number),
  * not the lower number after sorting: clusters 0 and 1 both (0.6, 0.8), origins
@@ -335,6 +542,144 @@ static void predict_ties_follow_origin(void)
     pc_csr_free(row);
 }
 
+/*
+ * Edge cases: k = 1 (no merge; one cluster), k = n (every document alone),
+ * documents without terms (they join cluster 0, the largest, with similarity
+ * 0), and fewer documents with terms than clusters (the surplus clusters
+ * are empty, the merges still a tree).
+ */
+static void bisect_edge_cases(void)
+{
+    pc_csr *m = test_random_sparse(12, 50, 6, 21);
+    pc_kmeans_options opt = options(1, 1, 0);
+    pc_clusters *c = NULL;
+    int32_t *merges = NULL;
+    CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c, &merges, NULL), PC_OK);
+    CHECK_INT(c->size[0], 12);
+    pc_clusters_free(c);
+    free(merges);
+    opt.k = 12;
+    CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c, &merges, NULL), PC_OK);
+    for (int32_t j = 0; j < 12; j++)
+        CHECK_INT(c->size[j], 1);
+    CHECK_NEAR(c->objective, 12.0, 1e-4);
+    pc_clusters_free(c);
+    free(merges);
+    opt.k = 13;
+    pc_error err;
+    CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c, &merges, &err), PC_ERR_INVALID);
+    CHECK(c == NULL && merges == NULL);
+    pc_csr_free(m);
+
+    /* rows 1 and 3 without terms; rows 0 and 2 differ */
+    CHECK_INT(pc_csr_new(4, 2, 2, &m, NULL), PC_OK);
+    int64_t ptr[] = {0, 1, 1, 2, 2};
+    memcpy(m->row_ptr, ptr, sizeof ptr);
+    m->col[0] = 0;
+    m->col[1] = 1;
+    m->val[0] = m->val[1] = 1.0f;
+    opt.k = 2;
+    CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c, NULL, NULL), PC_OK);
+    CHECK(c->assign[0] != c->assign[2]);
+    CHECK_INT(c->assign[1], 0);
+    CHECK_INT(c->assign[3], 0);
+    CHECK_NEAR(c->similarity[1], 0.0, 0.0);
+    CHECK_NEAR(c->objective, 2.0, 1e-6);
+    pc_clusters_free(c);
+    opt.k = 4; /* two documents with terms, four clusters */
+    CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c, &merges, NULL), PC_OK);
+    int64_t total = 0;
+    for (int32_t j = 0; j < 4; j++)
+        total += c->size[j];
+    CHECK_INT(total, 4);
+    int32_t used[7] = {0};
+    for (int32_t e = 0; merges && e < 6; e++)
+        used[merges[e]]++;
+    for (int32_t id = 0; id < 6; id++)
+        CHECK_INT(used[id], 1);
+    pc_clusters_free(c);
+    free(merges);
+    pc_csr_free(m);
+}
+
+/* pc_bisect_fit_each hands over, for every k, exactly what pc_bisect_fit(k) gives. */
+typedef struct each_seen {
+    const pc_csr *m;
+    pc_kmeans_options opt;
+    int visits;
+    int same;
+} each_seen;
+
+static pc_status compare_visit(void *ctx, pc_clusters **clusters, int32_t **merges,
+                               double seconds, pc_error *err)
+{
+    each_seen *e = ctx;
+    pc_clusters *c = *clusters, *alone = NULL;
+    int32_t *alone_merges = NULL;
+    e->opt.k = c->k;
+    pc_status status = pc_bisect_fit(e->m, &e->opt, NULL, &alone, &alone_merges, err);
+    if (status != PC_OK)
+        return status;
+    size_t n = (size_t)c->n_docs;
+    e->same += seconds >= 0 && alone->k == c->k && alone->objective == c->objective &&
+               memcmp(alone->assign, c->assign, n * sizeof *c->assign) == 0 &&
+               memcmp(alone->similarity, c->similarity, n * sizeof *c->similarity) == 0 &&
+               memcmp(alone->centroid, c->centroid,
+                      (size_t)c->k * (size_t)c->dim * sizeof *c->centroid) == 0 &&
+               memcmp(alone->size, c->size, (size_t)c->k * sizeof *c->size) == 0 &&
+               (c->k == 1 || memcmp(alone_merges, *merges,
+                                    2 * (size_t)(c->k - 1) * sizeof *alone_merges) == 0);
+    e->visits++;
+    if (e->visits == 2) { /* the visitor may keep what it is given */
+        pc_clusters_free(*clusters);
+        *clusters = NULL;
+    }
+    pc_clusters_free(alone);
+    free(alone_merges);
+    return PC_OK;
+}
+
+static void bisect_each_k_as_alone(void)
+{
+    int32_t label[700];
+    pc_csr *m = test_planted(700, 6, 30, 30, 0.5, 14, label);
+    each_seen e = {m, options(0, 7, 0), 0, 0};
+    int32_t ks[] = {1, 2, 5, 6, 9};
+    CHECK_INT(pc_bisect_fit_each(m, &e.opt, ks, 5, NULL, compare_visit, &e, NULL), PC_OK);
+    CHECK_INT(e.visits, 5);
+    CHECK_INT(e.same, 5);
+    int32_t unordered[] = {3, 2};
+    pc_error err;
+    CHECK_INT(pc_bisect_fit_each(m, &e.opt, unordered, 2, NULL, compare_visit, &e, &err),
+              PC_ERR_INVALID);
+    CHECK(strstr(err.message, "increase") != NULL);
+    pc_csr_free(m);
+}
+
+/* Every allocation of bisection fails in turn: PC_ERR_NOMEM, no leak. */
+static void bisect_alloc_failures(void)
+{
+    int32_t label[60];
+    pc_csr *m = test_planted(60, 3, 10, 10, 0.7, 4, label);
+    pc_kmeans_options opt = options(3, 1, 1);
+    int succeeded = 0;
+    for (long n = 1; n < 400 && !succeeded; n++) {
+        pc_clusters *c = NULL;
+        int32_t *merges = NULL;
+        pc_alloc_fail_after(n);
+        pc_status st = pc_bisect_fit(m, &opt, NULL, &c, &merges, NULL);
+        pc_alloc_fail_after(0);
+        if (st == PC_OK)
+            succeeded = 1;
+        else
+            CHECK_INT(st, PC_ERR_NOMEM);
+        pc_clusters_free(c);
+        free(merges);
+    }
+    CHECK(succeeded);
+    pc_csr_free(m);
+}
+
 int main(void)
 {
     RUN_TEST(recovers_planted_clusters);
@@ -347,5 +692,13 @@ int main(void)
     RUN_TEST(sort_by_size_renumbers);
     RUN_TEST(predict_gives_back_the_fit);
     RUN_TEST(predict_ties_follow_origin);
+    RUN_TEST(bisect_splits_largest_gain);
+    RUN_TEST(bisect_recovers_planted_clusters);
+    RUN_TEST(bisect_result_is_consistent);
+    RUN_TEST(bisect_smaller_k_is_a_prefix);
+    RUN_TEST(bisect_any_thread_count);
+    RUN_TEST(bisect_edge_cases);
+    RUN_TEST(bisect_each_k_as_alone);
+    RUN_TEST(bisect_alloc_failures);
     return TEST_EXIT();
 }

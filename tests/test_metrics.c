@@ -9,7 +9,9 @@
  *                                   v_measure purity n_scored
  *   test_metrics --silhouette FILE  FILE: "n_rows n_cols k sample seed threads",
  *                                   then one line per row: "cluster nnz col val ...";
- *                                   prints the mean silhouette
+ *                                   prints the mean silhouette, the
+ *                                   Calinski-Harabasz index and the
+ *                                   silhouette's standard error
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -292,6 +294,84 @@ static void test_silhouette_hand(void)
     pc_csr_free(X);
 }
 
+/*
+ * Calinski-Harabasz by hand: x1 = (1, 0), x2 = (.6, .8) in cluster 0, x3 =
+ * (0, 1) in cluster 1.  Cluster 0's mean is (.8, .4): W = .2 + .2 = .4; the
+ * overall mean is (1.6/3, .6): B = 2 ||(.8, .4) − (1.6/3, .6)||² +
+ * ||(0, 1) − (1.6/3, .6)||² = 2/9 + 4/9 = 2/3; n = 3, m = 2:
+ * CH = (2/3 / 1) / (.4 / 1) = 5/3.  Two identical pairs: W = 0, CH = 1.
+ */
+static void test_calinski_harabasz_hand(void)
+{
+    static const float rows[] = {1, 0, .6f, .8f, 0, 1};
+    static const int32_t cluster[] = {0, 0, 1};
+    pc_csr *X = csr_from_dense(3, 2, rows);
+    CHECK(X != NULL);
+    if (!X)
+        return;
+    double ch = 0;
+    CHECK_INT(pc_calinski_harabasz(X, cluster, 2, &ch, NULL), PC_OK);
+    CHECK_NEAR(ch, 5.0 / 3.0, 1e-6);
+    pc_csr_free(X);
+    static const float pairs[] = {1, 0, 1, 0, 0, 1, 0, 1};
+    static const int32_t two[] = {0, 0, 1, 1}, one[] = {0, 0, 0, 0}, apart[] = {0, 1, 2, 3};
+    X = csr_from_dense(4, 2, pairs);
+    CHECK_INT(pc_calinski_harabasz(X, two, 2, &ch, NULL), PC_OK);
+    CHECK(ch == 1.0);
+    pc_error err;
+    CHECK_INT(pc_calinski_harabasz(X, one, 2, &ch, &err), PC_ERR_INVALID);
+    CHECK_INT(pc_calinski_harabasz(X, apart, 4, &ch, &err), PC_ERR_INVALID); /* m = n */
+    CHECK_INT(pc_calinski_harabasz(X, apart, 3, &ch, &err), PC_ERR_INVALID);
+    CHECK(strstr(err.message, "document 3") != NULL);
+    pc_csr_free(X);
+}
+
+/* A sample drawn once and scored with pc_silhouette_cosine_rows is the mean
+ * of the hand-computed s(x) over exactly those rows, and pc_silhouette_cosine
+ * gives the same for the same sample size and seed; another clustering
+ * scored on the same rows gives the same as pc_silhouette_cosine for it. */
+static void test_silhouette_shared_sample(void)
+{
+    pc_csr *X = csr_from_dense(5, 3, five_rows);
+    CHECK(X != NULL);
+    if (!X)
+        return;
+    int32_t other[] = {0, 1, 1, 1, 2};
+    for (int32_t size = 0; size <= 5; size++) {
+        int32_t *rows = NULL, count = -1;
+        CHECK_INT(pc_silhouette_sample(5, size, 42, &rows, &count, NULL), PC_OK);
+        CHECK_INT(count, size == 0 ? 5 : size);
+        double want = 0;
+        for (int32_t t = 0; t < count; t++) {
+            if (t > 0)
+                CHECK(rows[t - 1] < rows[t]);
+            want += five_s[rows[t]] / count;
+        }
+        double whole = -2, shared = -3, other_whole = -4, other_shared = -5, se = -1;
+        CHECK_INT(pc_silhouette_cosine_rows(X, five_clusters, 3, rows, count, 2, &shared, &se, NULL),
+                  PC_OK);
+        CHECK_NEAR(shared, want, 1e-6);
+        double spread = 0;
+        for (int32_t t = 0; t < count; t++)
+            spread += (five_s[rows[t]] - want) * (five_s[rows[t]] - want);
+        CHECK_NEAR(se, count > 1 ? sqrt(spread / (count - 1) / count) : 0.0, 1e-6);
+        CHECK_INT(pc_silhouette_cosine(X, five_clusters, 3, size, 42, 1, &whole, NULL), PC_OK);
+        CHECK(whole == shared);
+        CHECK_INT(pc_silhouette_cosine(X, other, 3, size, 42, 1, &other_whole, NULL), PC_OK);
+        CHECK_INT(pc_silhouette_cosine_rows(X, other, 3, rows, count, 1, &other_shared, NULL, NULL),
+                  PC_OK);
+        CHECK(other_whole == other_shared);
+        free(rows);
+    }
+    int32_t bad[] = {0, 5};
+    double s;
+    pc_error err;
+    CHECK_INT(pc_silhouette_cosine_rows(X, five_clusters, 3, bad, 2, 1, &s, NULL, &err),
+              PC_ERR_INVALID);
+    CHECK(strstr(err.message, "row 5") != NULL);
+    pc_csr_free(X);
+}
+
 /* Deterministic pseudo-random numbers for test data (not the library's RNG). */
 static uint64_t lcg_state = 88172645463325252ULL;
 static uint32_t lcg_next(void)
@@ -358,7 +438,7 @@ static void test_alloc_failures(void)
     CHECK(X != NULL);
     if (!X)
         return;
-    for (int which = 0; which < 4; which++) {
+    for (int which = 0; which < 5; which++) {
         int succeeded = 0;
         for (long n = 1; n < 50 && !succeeded; n++) {
             pc_error err;
@@ -370,6 +450,7 @@ static void test_alloc_failures(void)
             case 1: st = pc_label_scores_compute(6, cluster, label, &scores, &err); break;
             case 2: st = pc_related_link_scores(&tiny_nb, 3, source, target, &links, &err); break;
             case 3: st = pc_silhouette_cosine(X, five_clusters, 3, 2, 5, 2, &value, &err); break;
+            case 4: st = pc_calinski_harabasz(X, five_clusters, 3, &value, &err); break;
             }
             pc_alloc_fail_after(0);
             if (st == PC_OK)
@@ -429,7 +510,9 @@ static int score_file(const char *path)
     return rc;
 }
 
-/* --silhouette FILE: a sparse matrix with its clusters → the mean silhouette. */
+/* --silhouette FILE: a sparse matrix with its clusters → the mean silhouette
+ * (NaN when the sampled-rows path disagrees), Calinski-Harabasz, and the
+ * silhouette's standard error. */
 static int silhouette_file(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -469,7 +552,18 @@ static int silhouette_file(const char *path)
         fprintf(stderr, "%s: %s\n", path, err.message);
         goto done;
     }
-    printf("%.17g\n", s);
+    double ch, again, se;
+    int32_t *drawn = NULL, count = 0;
+    if (pc_calinski_harabasz(X, cluster, k, &ch, &err) != PC_OK ||
+        pc_silhouette_sample(X->n_rows, sample, seed, &drawn, &count, &err) != PC_OK ||
+        pc_silhouette_cosine_rows(X, cluster, k, drawn, count, threads, &again, &se, &err) !=
+            PC_OK) {
+        free(drawn);
+        fprintf(stderr, "%s: %s\n", path, err.message);
+        goto done;
+    }
+    free(drawn);
+    printf("%.17g %.17g %.17g\n", again == s ? s : NAN, ch, se);
     rc = 0;
 done:
     if (rc)
@@ -494,6 +588,8 @@ int main(int argc, char **argv)
     RUN_TEST(test_link_scores);
     RUN_TEST(test_silhouette_hand);
     RUN_TEST(test_silhouette_threads);
+    RUN_TEST(test_calinski_harabasz_hand);
+    RUN_TEST(test_silhouette_shared_sample);
     RUN_TEST(test_alloc_failures);
     return TEST_EXIT();
 }

@@ -117,6 +117,25 @@ typedef struct pc_description {
 pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *opt,
                       pc_description **out, pc_error *err);
 
+/*
+ * Describes groups of documents other than the clusters themselves (the
+ * inner nodes of a cluster tree: unions of clusters) as pc_describe describes
+ * a cluster: group g holds the documents members[begin[g] .. end[g]) (ranges
+ * may overlap or nest), its centroid is the normalised sum of their rows, its
+ * members' similarities their cosines to it (for cohesion, central papers and
+ * the papers read for phrases), and its distinctive terms and label are
+ * against the rest of the corpus.  A group holding every document has no
+ * distinctive term: its label is then made of its centroid terms.  No
+ * quality figures (coherence and exclusivity are NaN).  in->X is required
+ * (in->clusters only gives the number of documents).  *out has n_groups
+ * descriptions, freed with pc_description_free().  Cost per group:
+ * O(dim + its non-zeros) plus its phrase papers.  PC_ERR_INVALID for a
+ * reversed range or a member that is not a document, PC_ERR_NOMEM.
+ */
+pc_status pc_describe_groups(const pc_describe_input *in, const pc_describe_options *opt,
+                             int32_t n_groups, const int32_t *members, const int64_t *begin,
+                             const int64_t *end, pc_description **out, pc_error *err);
+
 void pc_description_free(pc_description *description);
 
 #ifdef __cplusplus

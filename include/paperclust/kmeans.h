@@ -37,6 +37,10 @@ typedef struct pc_kmeans_options {
 
 void pc_kmeans_options_default(pc_kmeans_options *opt);
 
+/* How the clusters are made: Lloyd's spherical k-means (pc_kmeans_fit) or
+ * repeated bisection (pc_bisect_fit). */
+typedef enum pc_cluster_method { PC_METHOD_KMEANS = 0, PC_METHOD_BISECT = 1 } pc_cluster_method;
+
 typedef struct pc_clusters {
     int32_t k;
     int32_t n_docs;
@@ -48,8 +52,8 @@ typedef struct pc_clusters {
     double objective;    /* sum of similarity */
     int iterations;      /* of the kept restart: update steps (a restart ends on an
                             assignment step, so every document is with its nearest
-                            centroid) */
-    int best_init;       /* which restart was kept, 0-based */
+                            centroid); bisection: of all kept splits */
+    int best_init;       /* which restart was kept, 0-based (bisection: 0) */
     int32_t *origin;     /* k: each cluster's number before pc_clusters_sort_by_size()
                             (0 .. k-1 in order until then; NULL is read so): ties between
                             centroids go to the lower origin, as in k-means itself */
@@ -63,6 +67,58 @@ typedef struct pc_clusters {
  */
 pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
                         pc_clusters **out, pc_error *err);
+
+/*
+ * Repeated bisection (CLUTO's "rb", Zhao & Karypis, "Hierarchical clustering
+ * algorithms for document datasets", Data Mining and Knowledge Discovery
+ * 10(2), 2005; Spark MLlib's BisectingKMeans): all documents start in one
+ * cluster; each cluster, when made, gets its best split by spherical 2-means
+ * (k-means++ seeding as above, opt->n_init restarts keeping the higher
+ * objective, opt->max_iter and opt->tol as above, on the sub-matrix of its
+ * rows); then, k − 1 times, the cluster whose split gains most is split:
+ * gain = ||S_a|| + ||S_b|| − ||S||, the rise of the objective (CLUTO's I2,
+ * the sum of the members' cosines to their normalised mean; S is the sum of a
+ * cluster's rows, S_a and S_b those of its halves).  Ties: the cluster made
+ * first.  A cluster of fewer than 2 documents is split only when no other can
+ * be (into itself and an empty cluster).  Every random draw comes from one
+ * generator seeded with opt->seed, in the order the clusters are made, so the
+ * result depends on the seed only, not on the thread count; and the clusters
+ * for k are those after the first k − 1 splits of a run with a larger k.
+ * Centroids are the leaves' normalised means, similarities the cosines to
+ * them; documents without terms join the cluster with the most documents
+ * that have terms (as in pc_kmeans_fit).  iterations counts the Lloyd
+ * iterations of the k − 1 kept splits.  *out is new (pc_clusters_free),
+ * numbered largest first as pc_clusters_sort_by_size numbers.  When merges is
+ * not NULL, *merges receives the bisection tree, a new array (free()) of
+ * (k − 1) × 2 ids: merge j joins (*merges)[2j] and (*merges)[2j + 1], where an
+ * id below k is a cluster and k + i the group merge i made (i < j), so the
+ * last split is merge 0 and the first (the root) merge k − 2 (SciPy's linkage
+ * convention).  PC_ERR_INVALID when k is out of range.
+ */
+pc_status pc_bisect_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
+                        pc_clusters **out, int32_t **merges, pc_error *err);
+
+/*
+ * What pc_bisect_fit_each hands over for each k: *clusters and *merges as
+ * pc_bisect_fit would return them for that k; the visitor may keep them (and
+ * set the pointers to NULL), else they are freed when it returns.  seconds:
+ * the time spent bisecting since the previous visit (or the start).  Any
+ * status but PC_OK stops the bisection and is returned.
+ */
+typedef pc_status (*pc_bisect_visit)(void *ctx, pc_clusters **clusters, int32_t **merges,
+                                     double seconds, pc_error *err);
+
+/*
+ * One bisection up to the largest of ks[0 .. n_ks) (increasing, each in
+ * [1, documents]; opt->k is not used), calling visit each time the number of
+ * clusters reaches one of them: the results for every k at the cost of the
+ * largest alone, each the same as pc_bisect_fit(k) gives.  Progress: the
+ * stage "bisecting", in bisections.  PC_ERR_INVALID for a k out of range or
+ * out of order.
+ */
+pc_status pc_bisect_fit_each(const pc_csr *X, const pc_kmeans_options *opt, const int32_t *ks,
+                             int32_t n_ks, const pc_monitor *mon, pc_bisect_visit visit,
+                             void *ctx, pc_error *err);
 
 /* Renumbers clusters by size, largest first (ties: lower old id first). */
 pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err);
@@ -90,6 +146,39 @@ pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int th
                             int32_t *assign, float *similarity, pc_error *err);
 
 void pc_clusters_free(pc_clusters *clusters);
+
+/* ---- choosing k ---- */
+
+/* One k of a k sweep: a row of k_sweep.csv. */
+typedef struct pc_k_sweep_row {
+    int32_t k;
+    double objective;          /* Σ cosine of each document to its centroid */
+    double silhouette;         /* mean cosine silhouette on the sweep's sample; NaN if undefined */
+    double calinski_harabasz;  /* pc_calinski_harabasz; NaN if undefined */
+    int iterations;            /* pc_clusters.iterations */
+    double seconds;            /* clustering time for this k */
+    double silhouette_se;      /* the silhouette's standard error over its sample; NaN with it */
+} pc_k_sweep_row;
+
+/* The rule's name, as summary.csv records it. */
+#define PC_K_RULE "silhouette_1se"
+
+/*
+ * The rule that picks k from the rows of a sweep (k increasing): the
+ * smallest k whose mean silhouette is at least the next k's minus that one's
+ * standard error: s(k_j) >= s(k_j+1) − se(k_j+1), i.e. the first k that the
+ * next one does not beat by more than its sampling noise.  This is the
+ * one-standard-error rule of the gap statistic (Tibshirani, Walther & Hastie,
+ * "Estimating the number of clusters in a data set via the gap statistic",
+ * J. R. Statist. Soc. B 63(2), 2001) applied to the silhouette (Rousseeuw,
+ * 1987; Kaufman & Rousseeuw, "Finding Groups in Data", 1990, choose k by the
+ * silhouette).  Rows without a silhouette (k = 1) are passed over; when every
+ * k beats the one before, the largest k.  Returns the index of the chosen
+ * row (0 when no row has a silhouette).  The choice among the first rows
+ * never changes once a later row is known to stop it, so a sweep can keep the
+ * clusters of the row chosen so far only.
+ */
+int32_t pc_k_sweep_choose(const pc_k_sweep_row *rows, int32_t n);
 
 #ifdef __cplusplus
 }

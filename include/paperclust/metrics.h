@@ -7,8 +7,9 @@
  *     scikit-learn computes them, degenerate cases included;
  *   - related-paper scores against labels (same label?) or against known
  *     links between papers (citations, "see also"), precision and recall at N;
- *   - an internal score needing no labels: the mean cosine silhouette, exact
- *     for every sampled document yet without an n × n distance matrix.
+ *   - internal scores needing no labels: the mean cosine silhouette, exact
+ *     for every sampled document yet without an n × n distance matrix, and
+ *     the Calinski-Harabasz index.
  * Every score is a finite number; none is ever NaN.
  *
  * Labels are dense integer codes, -1 meaning "unlabelled"; pc_labels_encode()
@@ -129,6 +130,49 @@ pc_status pc_related_link_scores(const pc_neighbors *nb, int64_t n_links, const 
  */
 pc_status pc_silhouette_cosine(const pc_csr *X, const int32_t *cluster, int32_t k, int32_t sample,
                                uint64_t seed, int threads, double *out, pc_error *err);
+
+/*
+ * The silhouette sample alone, to score several clusterings of the same rows
+ * on the same documents (a k sweep draws it once): `sample` distinct rows of
+ * n drawn as pc_silhouette_cosine draws them (sample 0 or >= n: every row),
+ * sorted.  *rows is new (free() it), *count its length.  PC_ERR_INVALID when
+ * n or sample < 0, PC_ERR_NOMEM.
+ */
+pc_status pc_silhouette_sample(int32_t n, int32_t sample, uint64_t seed, int32_t **rows,
+                               int32_t *count, pc_error *err);
+
+/*
+ * pc_silhouette_cosine over the given rows (count of them, each in
+ * [0, X->n_rows); e.g. from pc_silhouette_sample): the same value
+ * pc_silhouette_cosine gives for the sample those rows are.  When
+ * standard_error is not NULL it receives the standard error of that mean,
+ * sd / √count with sd the sample standard deviation (n − 1) of the count
+ * values s(x) (0 for fewer than 2 rows).  PC_ERR_INVALID also for a row out
+ * of range.
+ */
+pc_status pc_silhouette_cosine_rows(const pc_csr *X, const int32_t *cluster, int32_t k,
+                                    const int32_t *rows, int32_t count, int threads, double *out,
+                                    double *standard_error, pc_error *err);
+
+/*
+ * The Calinski-Harabasz index (Caliński & Harabasz, "A dendrite method for
+ * cluster analysis", Communications in Statistics 3(1), 1974) of the rows of
+ * X as points of Euclidean space: with m = the number of non-empty clusters,
+ * S_c the sum of cluster c's n_c rows and S that of all n rows,
+ *   B = Σ_c ||S_c||²/n_c − ||S||²/n       (between-cluster dispersion)
+ *   W = Σ_i ||x_i||² − Σ_c ||S_c||²/n_c   (within-cluster dispersion)
+ *   CH = (B / (m − 1)) / (W / (n − m)),   1 when W = 0 (scikit-learn's rule).
+ * On unit rows the squared distance is ||x − y||² = 2 − 2 cos(x, y), so this
+ * is the index with the cosine dissimilarity spherical k-means minimises (the
+ * cluster means are not renormalised: W is the scatter around the mean, as in
+ * the original).  Higher is better.  The same value as scikit-learn's
+ * calinski_harabasz_score on the dense rows.  O(nnz + n_cols × k) time,
+ * n_cols × k doubles; sums in document order, so the result is reproducible.
+ * PC_ERR_INVALID when a cluster id is out of range or m is not in
+ * [2, n − 1]; PC_ERR_NOMEM.
+ */
+pc_status pc_calinski_harabasz(const pc_csr *X, const int32_t *cluster, int32_t k, double *out,
+                               pc_error *err);
 
 #ifdef __cplusplus
 }

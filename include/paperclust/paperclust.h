@@ -25,6 +25,7 @@
 #include "tfidf.h"
 #include "timeline.h"
 #include "tokenize.h"
+#include "tree.h"
 #include "vocab.h"
 
 #ifdef __cplusplus
@@ -32,6 +33,13 @@ extern "C" {
 #endif
 
 #define PC_VERSION "0.1.0"
+
+/* A range of k to sweep: min, min + step, ... up to max (or the automatic
+ * range, see pc_auto_k_range). */
+typedef struct pc_k_range {
+    int32_t min, max, step;       /* min > 0: a sweep (step >= 1, max >= min) */
+    int automatic;                /* 1: -k auto */
+} pc_k_range;
 
 typedef struct pc_options {
     const char *input;            /* path, or "-" for standard input */
@@ -41,6 +49,11 @@ typedef struct pc_options {
     pc_vocab_options vocab;       /* vocab.tokenize.stoplist is set by pc_run() */
     pc_tfidf_options tfidf;
     pc_kmeans_options kmeans;     /* kmeans.k == 0: pc_default_k() */
+    pc_cluster_method method;     /* default PC_METHOD_KMEANS; PC_METHOD_BISECT: repeated
+                                     bisection (pc_bisect_fit) */
+    pc_k_range k_range;           /* a sweep over k (kmeans.k is then not used): each k
+                                     clustered, scored into k_sweep.csv, one chosen by
+                                     pc_k_sweep_choose(); default none */
     pc_neighbors_options neighbors; /* neighbors.top == 0: no related papers */
     pc_lsa_options lsa;           /* lsa.dims == 0 (the default here): no LSA stage */
     pc_describe_options describe; /* terms per cluster in cluster_terms.csv (20 of each
@@ -67,6 +80,16 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err);
 /* The default number of clusters: round(sqrt(n_docs / 2)), at least 2 and at most 50 (1 for one document). */
 int32_t pc_default_k(int32_t n_docs);
 
+/*
+ * The ks a sweep tries on n_docs documents, increasing, none above n_docs:
+ * MIN, MIN + STEP, ... up to MAX; for -k auto, from 2 to
+ * K = min(60, n_docs, max(10, 2 × pc_default_k(n_docs))), each next k the
+ * larger of k + 1 and round(1.25 k), and K itself last (2 3 4 5 6 8 10 12 15
+ * 19 24 30 38 48 60 for a large corpus; one document: 1).  Writes them to ks
+ * unless it is NULL; returns how many.
+ */
+int32_t pc_k_range_values(const pc_k_range *range, int32_t n_docs, int32_t *ks);
+
 /* Runs the whole pipeline and writes the reports into opt->output_dir. */
 pc_status pc_run(const pc_options *opt, const pc_monitor *mon, pc_error *err);
 
@@ -92,6 +115,9 @@ typedef struct pc_run_result {
     int32_t n_rising, rising[PC_RESULT_TRENDS];   /* clusters, fastest rising first */
     int32_t n_falling, falling[PC_RESULT_TRENDS]; /* clusters, fastest falling first */
     double seconds;          /* wall time of the whole run */
+    int tree;                /* 1 when tree.csv was written */
+    int32_t n_swept;         /* ks tried by a sweep (k_sweep.csv), 0 without one */
+    int32_t k_first, k_last; /* the first and last of them */
 } pc_run_result;
 
 /* pc_run, and on success *result (when result is not NULL) says what the

@@ -8,6 +8,9 @@
  *   summary.csv        key,value
  *   topics_over_time.csv period,cluster,papers,share,in_trend   with a timeline only
  *   report.html        one self-contained page over all of them          with html only
+ *   tree.csv           node,parent,depth,size,cluster,label,top_terms    with a tree only
+ *   k_sweep.csv        k,objective,silhouette,calinski_harabasz,iterations,seconds
+ *                                                                        after a k sweep only
  *
  * "Input order" follows corpus->input_index (pc_corpus_input_order): the
  * order the documents were read in, also after pc_corpus_sort; "corpus order"
@@ -32,6 +35,7 @@
 #include "neighbors.h"
 #include "status.h"
 #include "timeline.h"
+#include "tree.h"
 #include "vocab.h"
 
 #ifdef __cplusplus
@@ -76,11 +80,17 @@ typedef struct pc_report_input {
     const float *idf;                /* for pc_report_write_vectors: n_terms idf weights */
     char *const *related_ids;        /* the ids the neighbours' indexes name (paperclust
                                         assign: the model's papers); NULL: corpus->id */
+    const pc_tree *tree;             /* NULL: no tree.csv */
+    const pc_description *tree_groups; /* the tree's inner nodes, in preorder */
+    const pc_k_sweep_row *sweep;     /* NULL: no k_sweep.csv (an older one is removed) */
+    int32_t n_sweep;
 } pc_report_input;
 
 /*
- * Writes the five reports into `dir` (created if missing) atomically as a set.
- * PC_ERR_IO names the file and the system error.
+ * Writes the reports into `dir` (created if missing) atomically as a set; an
+ * optional report this run does not write (topics_over_time.csv,
+ * report.html, tree.csv, k_sweep.csv) that an earlier run left is removed
+ * with the set.  PC_ERR_IO names the file and the system error.
  */
 pc_status pc_report_write(const char *dir, const pc_report_input *input, const pc_monitor *mon,
                           pc_error *err);

@@ -27,8 +27,8 @@ void pc_display_end(pc_display *display);
 int pc_display_error(pc_display *display, pc_status status, const char *message);
 
 /* The few lines that end a run: what was read, the clusters and their labels
- * (largest first, at most 20), rising and falling topics, where the reports
- * are and how long it took. */
+ * (largest first, at most 20), the k a sweep chose, rising and falling
+ * topics, where the reports are and how long it took. */
 void pc_display_result(const pc_run_result *result);
 
 /*

@@ -155,12 +155,17 @@ void pc_display_result(const pc_run_result *r)
         fprintf(stderr, " (%s papers have none)", grouped(r->empty_documents, a, sizeof a));
     fprintf(stderr, ".\n%d clusters, largest first:\n", (int)r->k);
     show_clusters(r->k, r->size, r->label, "clusters.csv");
+    if (r->n_swept > 0)
+        fprintf(stderr, "k = %d chosen among %d values from %d to %d by the silhouette "
+                        "(every one in k_sweep.csv).\n",
+                (int)r->k, (int)r->n_swept, (int)r->k_first, (int)r->k_last);
     show_trends(r, "Rising", r->rising, r->n_rising);
     show_trends(r, "Falling", r->falling, r->n_falling);
     fprintf(stderr, "Reports in %.*s/: assignments.csv, clusters.csv, cluster_terms.csv, "
-                    "related.csv%s, summary.csv%s%s%s%.*s%s (%.1f s).\n",
+                    "related.csv%s, summary.csv%s%s%s%s%s%.*s%s (%.1f s).\n",
             dir_length(r->output_dir), r->output_dir, r->related ? "" : " (empty: --top 0)",
             r->timeline ? ", topics_over_time.csv" : "", r->html ? ", report.html" : "",
+            r->tree ? ", tree.csv" : "", r->n_swept > 0 ? ", k_sweep.csv" : "",
             r->model_dir ? "; model in " : "", r->model_dir ? dir_length(r->model_dir) : 0,
             r->model_dir ? r->model_dir : "", r->model_dir ? "/" PC_MODEL_FILE : "",
             r->seconds);

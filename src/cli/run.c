@@ -18,7 +18,8 @@ static const char run_help[] =
     "\n"
     "Reads papers from FILE, clusters them by topic, finds each paper's related\n"
     "papers and writes assignments.csv, clusters.csv, cluster_terms.csv,\n"
-    "related.csv and summary.csv into the output folder.\n"
+    "related.csv, summary.csv, tree.csv and report.html (and k_sweep.csv after\n"
+    "a sweep over k) into the output folder.\n"
     "\n"
     "Input:\n"
     "  --format F          csv, jsonl or text (default: from the file name;\n"
@@ -52,10 +53,18 @@ static const char run_help[] =
     "  --lsa D             (vectorize) also write lsa.csv: each paper's coordinates\n"
     "                      in a D-dimensional LSA (randomized truncated SVD)\n"
     "  --sublinear-tf      weight terms by 1 + ln(count) (the default)\n"
-    "  --raw-tf            weight terms by their count instead\n"
+    "  --raw-tf            weight terms by their count instead\n";
+
+/* The help goes on (ISO C only promises string literals of 4095 bytes). */
+static const char run_help_more[] =
     "Clustering:\n"
     "  -k N                number of clusters (default: round(sqrt(documents/2)),\n"
     "                      between 2 and 50)\n"
+    "  -k MIN:MAX[:STEP]   try every k from MIN to MAX (step STEP, default 1),\n"
+    "                      score each in k_sweep.csv and keep the best (see README)\n"
+    "  -k auto             the same over a range from the number of documents\n"
+    "  --method M          kmeans (spherical k-means, the default) or bisect\n"
+    "                      (repeated bisection); both write tree.csv\n"
     "  --n-init N          k-means restarts, the best is kept (default 3)\n"
     "  --max-iter N        iterations per restart (default 100)\n"
     "  --tol X             stop when the objective gains less than X times itself\n"
@@ -70,6 +79,8 @@ static const char run_help[] =
     "  --links FILE        source_id,target_id pairs of related papers (e.g.\n"
     "                      citations): precision and recall of related.csv\n"
     "  --silhouette        mean cosine silhouette, on a sample of 10000 papers\n"
+    "  --silhouette-sample N  papers in that sample, also the one a k sweep\n"
+    "                      scores every k on (default 10000; 0 = all)\n"
     "Output and running:\n"
     "  -o, --output DIR    output folder, created if needed (default out)\n"
     "  --no-html           do not write report.html\n"
@@ -96,7 +107,8 @@ enum {
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
     OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
-    OPT_NO_HTML, OPT_SAVE_MODEL, OPT_LSA
+    OPT_NO_HTML, OPT_SAVE_MODEL, OPT_LSA, OPT_METHOD,
+    OPT_SILHOUETTE_SAMPLE
 };
 
 static const struct option long_options[] = {
@@ -126,6 +138,8 @@ static const struct option long_options[] = {
     {"no-html", no_argument, NULL, OPT_NO_HTML},
     {"save-model", required_argument, NULL, OPT_SAVE_MODEL},
     {"lsa", required_argument, NULL, OPT_LSA},
+    {"method", required_argument, NULL, OPT_METHOD},
+    {"silhouette-sample", required_argument, NULL, OPT_SILHOUETTE_SAMPLE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -142,6 +156,61 @@ static int parse_df(const char *name, const char *text, pc_df_bound *out)
     return 0;
 }
 
+/* -k N, -k MIN:MAX[:STEP] or -k auto. */
+static int parse_k(const char *text, pc_options *opt)
+{
+    long long v[3] = {0, 0, 1};
+    opt->k_range = (pc_k_range){0, 0, 0, 0};
+    if (strcmp(text, "auto") == 0) {
+        opt->k_range.automatic = 1;
+        return 0;
+    }
+    const char *colon = strchr(text, ':');
+    if (!colon) {
+        if (pc_cli_parse_long("-k", text, 1, INT32_MAX, &v[0]) != 0)
+            return -1;
+        opt->kmeans.k = (int32_t)v[0];
+        return 0;
+    }
+    char copy[96], *part[4];
+    int n = 0;
+    snprintf(copy, sizeof copy, "%s", text);
+    for (char *at = copy; at && n < 4; n++) {
+        part[n] = at;
+        at = strchr(at, ':');
+        if (at)
+            *at++ = '\0';
+    }
+    if (n > 3 || strlen(text) >= sizeof copy) {
+        fprintf(stderr, "paperclust: -k expects N, MIN:MAX, MIN:MAX:STEP or auto, not '%s'\n",
+                text);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (pc_cli_parse_long(i == 0 ? "-k MIN" : i == 1 ? "-k MAX" : "-k STEP", part[i], 1,
+                              INT32_MAX, &v[i]) != 0)
+            return -1;
+    if (v[1] < v[0]) {
+        fprintf(stderr, "paperclust: -k %s: MAX must be at least MIN\n", text);
+        return -1;
+    }
+    opt->k_range = (pc_k_range){(int32_t)v[0], (int32_t)v[1], (int32_t)v[2], 0};
+    return 0;
+}
+
+static int parse_method(const char *text, pc_cluster_method *out)
+{
+    if (strcmp(text, "kmeans") == 0)
+        *out = PC_METHOD_KMEANS;
+    else if (strcmp(text, "bisect") == 0)
+        *out = PC_METHOD_BISECT;
+    else {
+        fprintf(stderr, "paperclust: --method must be kmeans or bisect, not '%s'\n", text);
+        return -1;
+    }
+    return 0;
+}
+
 /* Applies one parsed option; returns 0, or -1 after printing a usage error. */
 static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
 {
@@ -151,10 +220,9 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         return input;
     switch (c) {
     case 'k':
-        if (pc_cli_parse_long("-k", arg, 1, INT32_MAX, &v) != 0)
-            return -1;
-        opt->kmeans.k = (int32_t)v;
-        return 0;
+        return parse_k(arg, opt);
+    case OPT_METHOD:
+        return parse_method(arg, &opt->method);
     case OPT_TOP:
         if (pc_cli_parse_long("--top", arg, 0, 100000, &v) != 0)
             return -1;
@@ -227,6 +295,11 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         return 0;
     }
     case OPT_SILHOUETTE: opt->silhouette = 1; return 0;
+    case OPT_SILHOUETTE_SAMPLE:
+        if (pc_cli_parse_long("--silhouette-sample", arg, 0, INT32_MAX, &v) != 0)
+            return -1;
+        opt->silhouette_sample = (int32_t)v;
+        return 0;
     default: return -1;
     }
 }
@@ -244,6 +317,8 @@ int pc_cli_run(int argc, char **argv, int vectorize)
     while ((c = getopt_long(argc, argv, ":k:o:h", long_options, NULL)) != -1) {
         if (c == 'h') {
             fputs(vectorize ? vectorize_help : run_help, stdout);
+            if (!vectorize)
+                fputs(run_help_more, stdout);
             return EXIT_OK;
         }
         if (c == '?' || c == ':')
