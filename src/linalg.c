@@ -185,3 +185,10 @@ int pc_qr_r(float *A, int64_t rows, int32_t cols, float *R)
             R[(size_t)i * cols + j] = j >= i ? A[(size_t)i * cols + j] : 0.0f;
     return 0;
 }
+
+void pc_gemm_nt_blend(int32_t m, int32_t n, int32_t kk, float alpha, const float *A,
+                      const float *B, float beta, float *C, int64_t ldc)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, kk, alpha, A, kk, B, kk, beta, C,
+                (blasint)ldc);
+}

@@ -78,6 +78,14 @@ int pc_qr_r(float *A, int64_t rows, int32_t cols, float *R);
  * decreasing (LAPACKE sgesdd).  0, or -1. */
 int pc_svd_square(float *A, int32_t n, float *s, float *U, float *Vt);
 
+/*
+ * C (m × n, rows ldc floats apart) = alpha · A (m × kk) · Bᵀ (n × kk) +
+ * beta · C, A and B row-major and packed (cblas_sgemm; beta 0: C is not
+ * read).  The related-paper stage's dense tiles: rows × lanes.
+ */
+void pc_gemm_nt_blend(int32_t m, int32_t n, int32_t kk, float alpha, const float *A,
+                      const float *B, float beta, float *C, int64_t ldc);
+
 /* Sets the BLAS library's own thread count. */
 void pc_blas_threads(int threads);
 

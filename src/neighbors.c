@@ -38,6 +38,15 @@
  * pass (struct pass) names the lanes and the rows.  The sum of a pair is
  * formed in the same order, so a new paper equal to a corpus paper gets that
  * paper's similarities bit for bit.
+ *
+ * Dense rows (pc_neighbors_dense: LSA coordinates) blend into the same
+ * tiles: after the sparse kernels have filled a tile of DOC_BLOCK rows × 64
+ * lanes, one sgemm adds (1 − α)·Z_rows·Z_lanesᵀ to α times it (the tile is
+ * row-major rows × lanes, which is what C = A·Bᵀ with A the rows' dense
+ * vectors gives), 2·rows·lanes·dims flops in BLAS's best kernel, and the
+ * tile then meets the heaps as before.  With α = 0 the sparse kernels are
+ * skipped.  Each pair is still met once, in a tile whose shape depends only
+ * on the blocks, so the lists do not depend on the thread count.
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -70,6 +79,7 @@ void pc_neighbors_options_default(pc_neighbors_options *opt)
     opt->threads = 0;
     opt->head_terms = -1;
     opt->order = NULL;
+    opt->dense = NULL;
 }
 
 /* A bounded heap of the best candidates, worst on top. */
@@ -447,6 +457,7 @@ typedef struct workspace {
     int32_t skip[LANES]; /* each lane's own row position (never its neighbour), or -1 */
     later_lists *later;  /* shared by all threads (comparing documents with themselves) */
     int64_t work;
+    int64_t dense_work;
 } workspace;
 
 static void workspace_free(workspace *w)
@@ -496,6 +507,11 @@ typedef struct pass {
     int self;               /* 1: lanes and rows are the same documents */
     const int32_t *skip;    /* queries only: per query document, the row position it
                                must not list (itself), or -1; NULL: none */
+    int sparse;             /* 1: the sparse rows' products enter the score */
+    const float *dense_lanes; /* NULL, or the lanes' dense rows by position (lanes->n × dims) */
+    const float *dense_rows;  /* ... and the rows' (rows->n × dims) */
+    int32_t dims;
+    float alpha;            /* the sparse part's weight when blended */
 } pass;
 
 /*
@@ -627,10 +643,19 @@ static void lane_block(const pass *ps, int32_t lo, int32_t nl, workspace *w, pc_
     const int32_t end = ps->self ? lo + nl : rows->n;
     for (int32_t j0 = 0; j0 < end; j0 += DOC_BLOCK) {
         const int32_t j1 = j0 + DOC_BLOCK < end ? j0 + DOC_BLOCK : end;
-        add_tail(rows, nl, j0, j1, w);
-        pc_rows_times_lanes(rows->head_ptr, rows->head_rank, rows->head_val, j0, j1, w->table,
-                            w->tile);
-        w->work += (rows->head_ptr[j1] - rows->head_ptr[j0]) * LANES;
+        if (ps->sparse) {
+            add_tail(rows, nl, j0, j1, w);
+            pc_rows_times_lanes(rows->head_ptr, rows->head_rank, rows->head_val, j0, j1,
+                                w->table, w->tile);
+            w->work += (rows->head_ptr[j1] - rows->head_ptr[j0]) * LANES;
+        }
+        if (ps->dense_rows) { /* tile = (1 − α)·Z_rows·Z_lanesᵀ + α·tile */
+            const size_t d = (size_t)ps->dims;
+            pc_gemm_nt_blend(j1 - j0, nl, ps->dims, 1.0f - ps->alpha, ps->dense_rows + j0 * d,
+                             ps->dense_lanes + lo * d, ps->sparse ? ps->alpha : 0.0f, w->tile,
+                             LANES);
+            w->dense_work += (int64_t)(j1 - j0) * nl * ps->dims;
+        }
         collect(ps, lo, nl, j0, j1, out->top, w);
     }
     for (int32_t b = 0; b < nl; b++) {
@@ -755,9 +780,11 @@ static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists 
     if (status == PC_OK && run_blocks(ps, ws, threads, mon, nb) != 0)
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
     if (status == PC_OK) {
-        nb->work = 0;
-        for (int t = 0; t < threads; t++)
+        nb->work = nb->dense_work = 0;
+        for (int t = 0; t < threads; t++) {
             nb->work += ws[t].work;
+            nb->dense_work += ws[t].dense_work;
+        }
         *out = nb;
         nb = NULL;
     }
@@ -768,6 +795,46 @@ static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists 
     return status;
 }
 
+/* PC_ERR_INVALID unless dense (when given) has rows, queries when `query`, dims >= 1 and
+ * a weight from 0 to 1. */
+static pc_status check_dense(const pc_neighbors_dense *dense, int query, pc_error *err)
+{
+    if (dense && (dense->dims < 1 || !dense->rows || (query && !dense->queries) ||
+                  !(dense->sparse_weight >= 0.0f && dense->sparse_weight <= 1.0f)))
+        return pc_fail(err, PC_ERR_INVALID, "related papers: bad dense rows (dims %d, weight %g)",
+                       (int)dense->dims, (double)dense->sparse_weight);
+    return PC_OK;
+}
+
+static void set_dense(pass *ps, const pc_neighbors_dense *dense)
+{
+    ps->dims = dense->dims;
+    ps->alpha = dense->sparse_weight;
+    ps->sparse = dense->sparse_weight > 0.0f;
+}
+
+/*
+ * The dense rows of the documents in the positions' order (ri->doc): `rows`
+ * itself when that is their own order, else a new copy in *copy (n × dims
+ * floats: memory of the order of the lists').  NULL when out of memory.
+ */
+static const float *dense_in_order(const float *rows, int32_t dims, const related_index *ri,
+                                   float **copy)
+{
+    *copy = NULL;
+    int32_t i = 0;
+    while (i < ri->n && ri->doc[i] == i)
+        i++;
+    if (i == ri->n)
+        return rows;
+    const size_t d = (size_t)dims;
+    if (!(*copy = pc_malloc_array((size_t)ri->n * d + 1, sizeof **copy)))
+        return NULL;
+    for (i = 0; i < ri->n; i++)
+        memcpy(*copy + (size_t)i * d, rows + (size_t)ri->doc[i] * d, d * sizeof **copy);
+    return *copy;
+}
+
 pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
                             const pc_monitor *mon, pc_neighbors **out, pc_error *err)
 {
@@ -776,19 +843,29 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
         return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
     if (opt->order && !is_permutation(opt->order, X->n_rows))
         return pc_fail(err, PC_ERR_INVALID, "related papers: the query order is not a permutation");
+    pc_status status = check_dense(opt->dense, 0, err);
+    if (status != PC_OK)
+        return status;
     int threads = pc_thread_count(opt->threads);
     related_index ri;
     int64_t sum_df2 = 0;
     later_lists *later = NULL;
-    pc_status status = related_index_build(X, opt, &ri, &sum_df2, err);
+    float *ordered = NULL;
+    pass ps = {&ri, &ri, 1, NULL, 1, NULL, NULL, 0, 1.0f};
+    status = related_index_build(X, opt, &ri, &sum_df2, err);
     if (status == PC_OK && !(later = later_lists_new(X->n_rows, opt->top)))
         status = pc_fail_nomem(err, "finding related papers");
-    if (status == PC_OK) {
-        const pass ps = {&ri, &ri, 1, NULL};
-        status = run_pass(&ps, opt->top, threads, later, mon, out, err);
+    if (status == PC_OK && opt->dense) {
+        set_dense(&ps, opt->dense);
+        ps.dense_rows = ps.dense_lanes = dense_in_order(opt->dense->rows, opt->dense->dims, &ri, &ordered);
+        if (!ps.dense_rows)
+            status = pc_fail_nomem(err, "finding related papers");
     }
     if (status == PC_OK)
+        status = run_pass(&ps, opt->top, threads, later, mon, out, err);
+    if (status == PC_OK)
         (*out)->work_all = sum_df2;
+    free(ordered);
     later_lists_free(later);
     related_index_free(&ri);
     return status;
@@ -828,27 +905,38 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
         if (self[q] < -1 || self[q] >= X->n_rows)
             return pc_fail(err, PC_ERR_INVALID, "related papers: query %d is row %d of %d",
                            (int)q, (int)self[q], (int)X->n_rows);
+    pc_status status = check_dense(opt->dense, 1, err);
+    if (status != PC_OK)
+        return status;
     int threads = pc_thread_count(opt->threads);
     related_index rows, lanes;
     memset(&rows, 0, sizeof rows);
     memset(&lanes, 0, sizeof lanes);
     int32_t head = 0;
     int64_t sum_df2 = 0;
+    float *ordered = NULL;
+    pass ps = {&lanes, &rows, 0, self, 1, NULL, NULL, 0, 1.0f};
     int32_t *rank = head_ranks(X, opt->head_terms, &head, &sum_df2);
-    pc_status status = rank ? index_rows(X, NULL, rank, head, 1, &rows, err)
-                            : pc_fail_nomem(err, "finding related papers");
+    status = rank ? index_rows(X, NULL, rank, head, 1, &rows, err)
+                  : pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK)
         status = index_rows(Q, opt->order, rank, head, 0, &lanes, err);
-    if (status == PC_OK) {
-        const pass ps = {&lanes, &rows, 0, self};
-        status = run_pass(&ps, opt->top, threads, NULL, mon, out, err);
+    if (status == PC_OK && opt->dense) {
+        set_dense(&ps, opt->dense);
+        ps.dense_rows = opt->dense->rows; /* the rows are X's, in their own order */
+        ps.dense_lanes = dense_in_order(opt->dense->queries, opt->dense->dims, &lanes, &ordered);
+        if (!ps.dense_lanes)
+            status = pc_fail_nomem(err, "finding related papers");
     }
+    if (status == PC_OK)
+        status = run_pass(&ps, opt->top, threads, NULL, mon, out, err);
     if (status == PC_OK && product_work(X, Q, &(*out)->work_all) != 0) {
         pc_neighbors_free(*out);
         *out = NULL;
         status = pc_fail_nomem(err, "finding related papers");
     }
     free(rank);
+    free(ordered);
     related_index_free(&rows);
     related_index_free(&lanes);
     return status;

@@ -24,7 +24,7 @@ void pc_options_default(pc_options *opt)
     pc_timeline_options_default(&opt->timeline);
     pc_lsa_options_default(&opt->lsa);
     opt->lsa.dims = 0; /* off until asked for (--lsa) */
-    pc_neighbors_options_default(&opt->neighbors);
+    pc_related_options_default(&opt->related);
     pc_describe_options_default(&opt->describe);
     opt->n_label_terms = 10;
     opt->label_stopwords = "science";
@@ -59,8 +59,17 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "--max-iter must be at least 1");
     if (!(opt->kmeans.tol >= 0.0))
         return pc_fail(err, PC_ERR_INVALID, "--tol must be >= 0");
-    if (opt->neighbors.top < 0)
+    if (opt->related.neighbors.top < 0)
         return pc_fail(err, PC_ERR_INVALID, "--top must be >= 0");
+    const pc_related_options *rel = &opt->related;
+    if (rel->similarity < PC_SIMILARITY_TFIDF || rel->similarity > PC_SIMILARITY_HYBRID)
+        return pc_fail(err, PC_ERR_INVALID, "unknown similarity %d", (int)rel->similarity);
+    if (!(rel->hybrid_weight >= 0.0f && rel->hybrid_weight <= 1.0f))
+        return pc_fail(err, PC_ERR_INVALID, "--hybrid-weight must be from 0 to 1");
+    if (rel->feedback < 0 || !(rel->feedback_weight >= 0.0f) || isinf(rel->feedback_weight))
+        return pc_fail(err, PC_ERR_INVALID, "--feedback must be >= 0 (its weight too)");
+    if (opt->lsa.dims < 0)
+        return pc_fail(err, PC_ERR_INVALID, "--lsa must be at least 1");
     if (opt->vocab.max_features < 0)
         return pc_fail(err, PC_ERR_INVALID, "--max-features must be >= 0");
     if (opt->vocab.tokenize.ngram_max != 1 && opt->vocab.tokenize.ngram_max != 2)
@@ -506,10 +515,11 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
 static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state *s,
                         double *clock, pc_error *err)
 {
-    if (opt->neighbors.top == 0)
+    if (opt->related.neighbors.top == 0)
         return PC_OK;
-    pc_neighbors_options nopt = opt->neighbors;
-    nopt.threads = stage_threads(nopt.threads, opt->threads);
+    pc_related_options ropt = opt->related;
+    pc_neighbors_options *nopt = &ropt.neighbors;
+    nopt->threads = stage_threads(nopt->threads, opt->threads);
     /* papers of one cluster share terms: batching them together saves work */
     int32_t *order = pc_malloc_array((size_t)s->X->n_rows + 1, sizeof *order);
     int64_t *start = pc_malloc_array((size_t)s->clusters->k + 1, sizeof *start);
@@ -520,8 +530,8 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     }
     pc_clusters_members(s->clusters, start, order);
     free(start);
-    nopt.order = order;
-    pc_status status = pc_neighbors_topn(s->X, &nopt, mon, &s->neighbors, err);
+    nopt->order = order;
+    pc_status status = pc_related_find(s->X, s->lsa, &ropt, mon, &s->neighbors, err);
     free(order);
     if (status == PC_OK)
         status = lap(s, "seconds_related", clock);
@@ -604,7 +614,14 @@ static pc_status summarize_clusters(const pc_options *opt, run_state *s)
     ADD("iterations", "%d", c->iterations);
     ADD("objective", "%.6f", c->objective);
     ADD("mean_similarity", "%.6f", c->n_docs ? c->objective / c->n_docs : 0.0);
-    ADD("top", "%d", (int)opt->neighbors.top);
+    ADD("top", "%d", (int)opt->related.neighbors.top);
+    const pc_related_options *rel = &opt->related;
+    ADD("similarity", "%s", pc_similarity_name(rel->similarity));
+    if (rel->similarity == PC_SIMILARITY_HYBRID)
+        ADD("hybrid_weight", "%g", (double)rel->hybrid_weight);
+    ADD("feedback", "%d", (int)rel->feedback);
+    if (rel->feedback > 0)
+        ADD("feedback_weight", "%g", (double)rel->feedback_weight);
     double sums[4] = {0}; /* coherence and exclusivity: distinctive, then centroid */
     int32_t counted[4] = {0};
     for (int32_t j = 0; j < s->description->k; j++) {
@@ -632,6 +649,8 @@ static pc_status summarize_clusters(const pc_options *opt, run_state *s)
     if (s->neighbors) { /* the related stage's work, and that of the sparse product X·Xᵀ */
         ADD("related_multiply_adds", "%lld", (long long)s->neighbors->work);
         ADD("related_sum_df2", "%lld", (long long)s->neighbors->work_all);
+        if (s->neighbors->dense_work > 0)
+            ADD("related_dense_multiply_adds", "%lld", (long long)s->neighbors->dense_work);
     }
 #undef ADD
     return status;
@@ -681,9 +700,11 @@ static pc_status summarize_scores(const pc_options *opt, const pc_monitor *mon, 
 static pc_status reduce(const pc_options *opt, const pc_monitor *mon, run_state *s,
                         double *clock, pc_error *err)
 {
-    if (opt->lsa.dims <= 0)
-        return PC_OK;
     pc_lsa_options lopt = opt->lsa;
+    if (lopt.dims <= 0 && pc_related_needs_lsa(&opt->related) && opt->related.neighbors.top > 0)
+        lopt.dims = PC_LSA_DIMS;
+    if (lopt.dims <= 0)
+        return PC_OK;
     lopt.threads = stage_threads(lopt.threads, opt->threads);
     lopt.seed = opt->kmeans.seed;
     pc_status status = pc_lsa_fit(s->X, &lopt, mon, &s->lsa, err);

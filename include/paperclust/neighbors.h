@@ -7,6 +7,14 @@
  * summed in an order that depends only on the two documents, and ties are
  * broken by the lower document index, so the result depends neither on the
  * thread count nor on the order the documents are taken in.
+ *
+ * A dense second representation of the same documents (their LSA
+ * coordinates, say) may be mixed into the score (pc_neighbors_dense): each
+ * tile of pairs the sparse kernels fill is then blended with the dense
+ * rows' dot products, one cblas_sgemm per tile (C = (1 − α)·Z_rows·Z_laneᵀ +
+ * α·C), before the tile meets the heaps.  The top-N stays exact over every
+ * pair — a dense score is non-zero for nearly all of them — and memory
+ * stays O(nnz + n_docs × (N + dims)).
  */
 #ifndef PAPERCLUST_NEIGHBORS_H
 #define PAPERCLUST_NEIGHBORS_H
@@ -20,6 +28,22 @@
 extern "C" {
 #endif
 
+/*
+ * Dense rows mixed into the similarity: for rows i, j
+ *     score(i, j) = α · Σ_t X_it·X_jt + (1 − α) · Σ_c Z_ic·Z_jc,
+ * α = sparse_weight (cosines when both kinds of rows have unit length).
+ * α = 0: the dense part alone, the sparse rows' values are not read (X still
+ * gives the number of rows).  Each pair's dense sum comes from one sgemm
+ * call whose shape depends only on the blocks, so results do not depend on
+ * the thread count (paperclust links the serial OpenBLAS).
+ */
+typedef struct pc_neighbors_dense {
+    int32_t dims;          /* at least 1 */
+    const float *rows;     /* X->n_rows × dims, row-major (borrowed) */
+    const float *queries;  /* pc_neighbors_query only: Q->n_rows × dims (borrowed) */
+    float sparse_weight;   /* α, from 0 to 1 */
+} pc_neighbors_dense;
+
 typedef struct pc_neighbors_options {
     int32_t top;          /* default 10: neighbours per document */
     int threads;          /* default 0: all available */
@@ -31,6 +55,8 @@ typedef struct pc_neighbors_options {
                              documents are taken 64 at a time: similar documents together
                              (e.g. by cluster) share terms and run faster.  The result is
                              the same. */
+    const pc_neighbors_dense *dense; /* default NULL: the sparse rows alone; else blended
+                                        with these dense rows (borrowed) */
 } pc_neighbors_options;
 
 void pc_neighbors_options_default(pc_neighbors_options *opt);
@@ -43,11 +69,16 @@ typedef struct pc_neighbors {
     int64_t work;     /* multiply-adds done: 64 per head non-zero met (the dense lanes),
                          one per tail posting met */
     int64_t work_all; /* Σ_t df_t²: the multiply-adds of the sparse product X·Xᵀ */
+    int64_t dense_work; /* multiply-adds of the dense part: dims per pair compared (0
+                           without dense rows) */
 } pc_neighbors;
 
 /*
  * Finds each row's `top` most similar other rows by dot product (cosine for
- * unit rows).  Documents with no similar document (cosine 0) are not listed.
+ * unit rows), or by the blend with opt->dense.  Only scores above 0 are
+ * listed: a document with fewer similar ones has a short list (padded).
+ * PC_ERR_INVALID for top < 1, a bad order or bad dense rows; PC_ERR_NOMEM;
+ * PC_ERR_INTERRUPTED.
  */
 pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
                             const pc_monitor *mon, pc_neighbors **out, pc_error *err);
@@ -64,8 +95,9 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
  * pc_neighbors_topn(X).  work counts as there; work_all is Σ_t df_t(Q) ·
  * df_t(X), the multiply-adds of the sparse product Q·Xᵀ.  Cost O(|Q| / 64
  * × nnz_head(X) × 64 + Σ_tail df_t(Q)·df_t(X)); memory O(nnz(X) + nnz(Q) +
- * |Q| × top).  PC_ERR_INVALID for top < 1, columns that differ, a bad order
- * or self; PC_ERR_NOMEM; PC_ERR_INTERRUPTED.
+ * |Q| × top).  With opt->dense, its `queries` are the queries' dense rows.
+ * PC_ERR_INVALID for top < 1, columns that differ, a bad order, self or
+ * dense rows; PC_ERR_NOMEM; PC_ERR_INTERRUPTED.
  */
 pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *self,
                              const pc_neighbors_options *opt, const pc_monitor *mon,

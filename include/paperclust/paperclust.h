@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "neighbors.h"
+#include "related.h"
 #include "report.h"
 #include "status.h"
 #include "tfidf.h"
@@ -33,6 +34,7 @@ extern "C" {
 #endif
 
 #define PC_VERSION "0.1.0"
+#define PC_LSA_DIMS 100 /* LSA dimensions when a stage needs them and --lsa is not given */
 
 /* A range of k to sweep: min, min + step, ... up to max (or the automatic
  * range, see pc_auto_k_range). */
@@ -54,8 +56,12 @@ typedef struct pc_options {
     pc_k_range k_range;           /* a sweep over k (kmeans.k is then not used): each k
                                      clustered, scored into k_sweep.csv, one chosen by
                                      pc_k_sweep_choose(); default none */
-    pc_neighbors_options neighbors; /* neighbors.top == 0: no related papers */
-    pc_lsa_options lsa;           /* lsa.dims == 0 (the default here): no LSA stage */
+    pc_related_options related;   /* what related papers are scored by (default tfidf),
+                                     feedback (default off); related.neighbors.top == 0: no
+                                     related papers */
+    pc_lsa_options lsa;           /* lsa.dims == 0 (the default here): PC_LSA_DIMS when
+                                     something uses the LSA (the related-paper score), else
+                                     no LSA stage */
     pc_describe_options describe; /* terms per cluster in cluster_terms.csv (20 of each
                                      kind), label items (3), central papers (5), ... */
     int32_t n_label_terms;        /* default 10: terms in clusters.csv's top_terms and

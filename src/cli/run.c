@@ -50,8 +50,9 @@ static const char run_help[] =
     "  --max-df X          drop terms in more documents: a fraction (0.5, the\n"
     "                      default; 1.0 keeps all) or a count (5000)\n"
     "  --max-features N    keep only the N most frequent terms (default: all)\n"
-    "  --lsa D             (vectorize) also write lsa.csv: each paper's coordinates\n"
-    "                      in a D-dimensional LSA (randomized truncated SVD)\n"
+    "  --lsa D             LSA dimensions (randomized truncated SVD): vectorize\n"
+    "                      writes lsa.csv; run uses them for --similarity lsa or\n"
+    "                      hybrid (default 100 there)\n"
     "  --sublinear-tf      weight terms by 1 + ln(count) (the default)\n"
     "  --raw-tf            weight terms by their count instead\n";
 
@@ -73,6 +74,12 @@ static const char run_help_more[] =
     "                      reports whatever the thread count or row order (default 1)\n"
     "Related papers:\n"
     "  --top N             related papers per paper (default 10; 0 = none)\n"
+    "  --similarity S      tfidf (cosine of the TF-IDF rows, the default), lsa\n"
+    "                      (cosine of the LSA coordinates) or hybrid (a weighted\n"
+    "                      sum of both)\n"
+    "  --hybrid-weight A   TF-IDF's share A of the hybrid score (default 0.5)\n"
+    "  --feedback N        pseudo-relevance feedback: each paper's query plus 0.5 x\n"
+    "                      the mean of its N nearest, ranked again (default 0: off)\n"
     "Evaluation (added to summary.csv):\n"
     "                      with labels: nmi, ari, homogeneity, completeness,\n"
     "                      v_measure, purity, label_precision_at_top\n"
@@ -108,7 +115,7 @@ enum {
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
     OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
     OPT_NO_HTML, OPT_SAVE_MODEL, OPT_LSA, OPT_METHOD,
-    OPT_SILHOUETTE_SAMPLE
+    OPT_SILHOUETTE_SAMPLE, OPT_SIMILARITY, OPT_HYBRID_WEIGHT, OPT_FEEDBACK
 };
 
 static const struct option long_options[] = {
@@ -140,6 +147,9 @@ static const struct option long_options[] = {
     {"lsa", required_argument, NULL, OPT_LSA},
     {"method", required_argument, NULL, OPT_METHOD},
     {"silhouette-sample", required_argument, NULL, OPT_SILHOUETTE_SAMPLE},
+    {"similarity", required_argument, NULL, OPT_SIMILARITY},
+    {"hybrid-weight", required_argument, NULL, OPT_HYBRID_WEIGHT},
+    {"feedback", required_argument, NULL, OPT_FEEDBACK},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -226,7 +236,7 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case OPT_TOP:
         if (pc_cli_parse_long("--top", arg, 0, 100000, &v) != 0)
             return -1;
-        opt->neighbors.top = (int32_t)v;
+        opt->related.neighbors.top = (int32_t)v;
         return 0;
     case OPT_SEED:
         if (pc_cli_parse_long("--seed", arg, 0, LLONG_MAX, &v) != 0)
@@ -295,6 +305,30 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         return 0;
     }
     case OPT_SILHOUETTE: opt->silhouette = 1; return 0;
+    case OPT_SIMILARITY: {
+        pc_error err;
+        if (pc_similarity_parse(arg, &opt->related.similarity, &err) != PC_OK) {
+            fprintf(stderr, "paperclust: %s\n", err.message);
+            return -1;
+        }
+        return 0;
+    }
+    case OPT_HYBRID_WEIGHT: {
+        double a = 0.0;
+        if (pc_cli_parse_double("--hybrid-weight", arg, &a) != 0)
+            return -1;
+        if (a < 0.0 || a > 1.0) {
+            fprintf(stderr, "paperclust: --hybrid-weight must be from 0 to 1, not '%s'\n", arg);
+            return -1;
+        }
+        opt->related.hybrid_weight = (float)a;
+        return 0;
+    }
+    case OPT_FEEDBACK:
+        if (pc_cli_parse_long("--feedback", arg, 0, 1000, &v) != 0)
+            return -1;
+        opt->related.feedback = (int32_t)v;
+        return 0;
     case OPT_SILHOUETTE_SAMPLE:
         if (pc_cli_parse_long("--silhouette-sample", arg, 0, INT32_MAX, &v) != 0)
             return -1;
@@ -332,8 +366,9 @@ int pc_cli_run(int argc, char **argv, int vectorize)
         return EXIT_USAGE;
     }
     opt.input = argv[optind];
-    if (!vectorize && opt.lsa.dims > 0) { /* clustering and related papers do not use it yet */
-        fprintf(stderr, "paperclust: --lsa is for 'paperclust vectorize' (lsa.csv) so far\n");
+    if (!vectorize && opt.lsa.dims > 0 && !pc_related_needs_lsa(&opt.related)) {
+        fprintf(stderr, "paperclust: --lsa D sets the dimensions of the LSA that --similarity "
+                        "lsa or hybrid use: give one of them (or use 'paperclust vectorize')\n");
         return EXIT_USAGE;
     }
 

@@ -1,0 +1,83 @@
+/*
+ * related.h — relate, by more than the TF-IDF cosine: what "related papers"
+ * are scored by, and pseudo-relevance feedback.
+ *
+ *   tfidf   the cosine of the TF-IDF rows (pc_neighbors_topn as it is);
+ *   lsa     the cosine of the LSA coordinates (lsa.h), each row scaled to
+ *           unit length first (Deerwester et al. 1990 rank by cosine in the
+ *           reduced space);
+ *   hybrid  α · cos_tfidf + (1 − α) · cos_lsa, α = hybrid_weight.
+ * Every mode is an exact top-N over all pairs (neighbors.h: the dense part
+ * through cblas_sgemm tiles, the sparse part through the lanes and the
+ * inverted index, blended tile by tile), ties broken by the lower document
+ * index, the same whatever the thread count.
+ *
+ * Feedback (Rocchio, "Relevance feedback in information retrieval", 1971;
+ * pseudo-relevance: the top of a first ranking stands in for the judged
+ * documents): each paper's query becomes
+ *     q_i = x_i + β · mean(x_j : j among its N nearest by the mode's score),
+ * scaled to unit length, and every paper is ranked again against q_i (the
+ * paper itself excluded): in TF-IDF space for tfidf, LSA space for lsa,
+ * both (blended by α) for hybrid.  The expanded sparse queries have up to
+ * (N + 1) times a row's non-zeros; they are built and ranked a slice of
+ * papers at a time, each slice holding about as many non-zeros as the
+ * whole TF-IDF matrix, so memory stays O(nnz + n × (N + dims)).
+ */
+#ifndef PAPERCLUST_RELATED_H
+#define PAPERCLUST_RELATED_H
+
+#include <stdint.h>
+
+#include "lsa.h"
+#include "matrix.h"
+#include "neighbors.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum pc_similarity {
+    PC_SIMILARITY_TFIDF = 0,
+    PC_SIMILARITY_LSA,
+    PC_SIMILARITY_HYBRID
+} pc_similarity;
+
+#define PC_HYBRID_WEIGHT 0.5f   /* α's default: see README, "Related papers" */
+#define PC_FEEDBACK_WEIGHT 0.5f /* β's default */
+
+typedef struct pc_related_options {
+    pc_similarity similarity;       /* default PC_SIMILARITY_TFIDF */
+    float hybrid_weight;            /* default PC_HYBRID_WEIGHT: α, TF-IDF's share */
+    int32_t feedback;               /* default 0 (off): N, the nearest papers that expand
+                                       each query */
+    float feedback_weight;          /* default PC_FEEDBACK_WEIGHT: β */
+    pc_neighbors_options neighbors; /* top, threads, order, head terms (dense: set here) */
+} pc_related_options;
+
+void pc_related_options_default(pc_related_options *opt);
+
+/* "tfidf", "lsa" or "hybrid". */
+const char *pc_similarity_name(pc_similarity similarity);
+
+/* Parses a name of pc_similarity_name(); PC_ERR_INVALID naming the choices otherwise. */
+pc_status pc_similarity_parse(const char *text, pc_similarity *out, pc_error *err);
+
+/* 1 when the options score related papers with the LSA coordinates. */
+int pc_related_needs_lsa(const pc_related_options *opt);
+
+/*
+ * Each row's opt->neighbors.top related rows of X (the L2-normalised TF-IDF
+ * rows) by the chosen score.  lsa (borrowed; its rows are X's) is needed
+ * when pc_related_needs_lsa(opt), else ignored (may be NULL).  *out is new,
+ * freed with pc_neighbors_free(); its work counts add up every pass.
+ * PC_ERR_INVALID for bad options or an LSA of other rows; PC_ERR_NOMEM;
+ * PC_ERR_INTERRUPTED.
+ */
+pc_status pc_related_find(const pc_csr *X, const pc_lsa *lsa, const pc_related_options *opt,
+                          const pc_monitor *mon, pc_neighbors **out, pc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
