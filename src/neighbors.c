@@ -698,18 +698,21 @@ static pc_status neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_
     return PC_OK;
 }
 
-/* 1 when order holds each of 0 .. n-1 once. */
-static int is_permutation(const int32_t *order, int32_t n)
+/* PC_OK when order holds each of 0 .. n-1 once, else PC_ERR_INVALID (or PC_ERR_NOMEM). */
+static pc_status check_permutation(const int32_t *order, int32_t n, pc_error *err)
 {
     unsigned char *seen = pc_calloc((size_t)n + 1, 1);
-    int ok = seen != NULL;
+    if (!seen)
+        return pc_fail_nomem(err, "finding related papers");
+    int ok = 1;
     for (int32_t i = 0; ok && i < n; i++) {
         ok = order[i] >= 0 && order[i] < n && !seen[order[i]];
         if (ok)
             seen[order[i]] = 1;
     }
     free(seen);
-    return ok;
+    return ok ? PC_OK
+              : pc_fail(err, PC_ERR_INVALID, "related papers: the query order is not a permutation");
 }
 
 /* Runs every lane block, the largest first; 0, or 1 when cancelled. */
@@ -841,9 +844,9 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     *out = NULL;
     if (opt->top < 1)
         return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
-    if (opt->order && !is_permutation(opt->order, X->n_rows))
-        return pc_fail(err, PC_ERR_INVALID, "related papers: the query order is not a permutation");
-    pc_status status = check_dense(opt->dense, 0, err);
+    pc_status status = opt->order ? check_permutation(opt->order, X->n_rows, err) : PC_OK;
+    if (status == PC_OK)
+        status = check_dense(opt->dense, 0, err);
     if (status != PC_OK)
         return status;
     int threads = pc_thread_count(opt->threads);
@@ -899,13 +902,14 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
     if (Q->n_cols != X->n_cols)
         return pc_fail(err, PC_ERR_INVALID, "related papers: queries of %d terms for rows of %d",
                        (int)Q->n_cols, (int)X->n_cols);
-    if (opt->order && !is_permutation(opt->order, Q->n_rows))
-        return pc_fail(err, PC_ERR_INVALID, "related papers: the query order is not a permutation");
+
     for (int32_t q = 0; self && q < Q->n_rows; q++)
         if (self[q] < -1 || self[q] >= X->n_rows)
             return pc_fail(err, PC_ERR_INVALID, "related papers: query %d is row %d of %d",
                            (int)q, (int)self[q], (int)X->n_rows);
-    pc_status status = check_dense(opt->dense, 1, err);
+    pc_status status = opt->order ? check_permutation(opt->order, Q->n_rows, err) : PC_OK;
+    if (status == PC_OK)
+        status = check_dense(opt->dense, 1, err);
     if (status != PC_OK)
         return status;
     int threads = pc_thread_count(opt->threads);

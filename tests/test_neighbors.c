@@ -472,6 +472,242 @@ static void queries_match_brute_force_and_topn(void)
     pc_csr_free(m);
 }
 
+/* ---- dense rows, alone and blended with the sparse ones ---- */
+
+/* n × dims normal draws, rows unit length; rows 2k+1 copy rows 2k for k < ties (exact ties),
+ * and the rows listed in `zero` are zero (nothing is similar to them). */
+static float *dense_rows(int32_t n, int32_t dims, int32_t ties, const int32_t *zero,
+                         int32_t n_zero, unsigned long seed)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, seed);
+    float *z = malloc((size_t)n * (size_t)dims * sizeof *z);
+    for (int32_t i = 0; i < n; i++) {
+        double norm = 0.0;
+        float *row = z + (size_t)i * dims;
+        for (int32_t c = 0; c < dims; c++) {
+            double u1 = gsl_rng_uniform_pos(rng), u2 = gsl_rng_uniform(rng);
+            row[c] = (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+            norm += (double)row[c] * row[c];
+        }
+        for (int32_t c = 0; c < dims; c++)
+            row[c] = (float)(row[c] / sqrt(norm));
+    }
+    for (int32_t k = 0; k < ties; k++)
+        memcpy(z + (size_t)(2 * k + 1) * dims, z + (size_t)(2 * k) * dims, (size_t)dims * sizeof *z);
+    for (int32_t k = 0; k < n_zero; k++)
+        memset(z + (size_t)zero[k] * dims, 0, (size_t)dims * sizeof *z);
+    gsl_rng_free(rng);
+    return z;
+}
+
+/* What a pair scores: α · sparse dot + (1 − α) · dense dot, in double. */
+typedef struct blend {
+    const pc_csr *xq, *x;     /* sparse query and candidate rows (NULL: no sparse part) */
+    const float *zq, *z;      /* dense ones */
+    int32_t dims;
+    double alpha;
+} blend;
+
+static double blend_score(const blend *b, int32_t q, int32_t e)
+{
+    double dense = 0.0;
+    for (int32_t c = 0; c < b->dims; c++)
+        dense += (double)b->zq[(size_t)q * b->dims + c] * b->z[(size_t)e * b->dims + c];
+    double sparse = b->x ? rows_dot(b->xq, q, b->x, e) : 0.0;
+    return b->alpha * sparse + (1.0 - b->alpha) * dense;
+}
+
+/*
+ * Query q's list against brute force over the n candidates (skip never
+ * listed): each listed score right, decreasing, no candidate left out that
+ * scores above the last listed (or above 0 when the list is short), -1
+ * padding, equal scores in index order.  Returns how many exact ties it saw.
+ */
+static int check_blend_list(const pc_neighbors *nb, int32_t q, int32_t n, int32_t skip,
+                            const blend *b, double *score)
+{
+    const int32_t top = nb->top;
+    const int32_t *id = nb->id + (size_t)q * top;
+    const float *sim = nb->similarity + (size_t)q * top;
+    int ties = 0;
+    for (int32_t e = 0; e < n; e++)
+        score[e] = e == skip ? -HUGE_VAL : blend_score(b, q, e);
+    int32_t m = 0;
+    while (m < top && id[m] >= 0) {
+        CHECK(id[m] < n && id[m] != skip);
+        CHECK_NEAR(sim[m], score[id[m]], 1e-5);
+        CHECK(sim[m] > 0.0f);
+        if (m > 0) {
+            CHECK(sim[m] <= sim[m - 1]);
+            if (sim[m] == sim[m - 1]) {
+                CHECK(id[m] > id[m - 1]);
+                ties++;
+            }
+        }
+        score[id[m]] = -HUGE_VAL; /* listed once */
+        m++;
+    }
+    for (int32_t r = m; r < top; r++)
+        CHECK_INT(id[r], -1);
+    const double floor = m == top ? sim[top - 1] : 0.0;
+    for (int32_t e = 0; e < n; e++)
+        if (score[e] > floor + 1e-5) {
+            CHECK(score[e] <= floor + 1e-5);
+            break;
+        }
+    return ties;
+}
+
+/*
+ * The dense part alone (α = 0) on 4,133 rows: more than one 4,096-row tile
+ * and a last lane block of 37; ties, zero rows (empty lists), padding; the
+ * same bytes for 1, 2 and 3 threads and for any order of the lane blocks.
+ */
+static void dense_topn_matches_brute_force(void)
+{
+    const int32_t n = 4133, dims = 5, top = 6, zero[] = {7, 4100, 4132};
+    float *z = dense_rows(n, dims, 40, zero, 3, 5);
+    pc_csr *x = test_random_sparse(n, 50, 4, 9); /* its values are not read */
+    pc_neighbors_dense dense = {dims, z, NULL, 0.0f};
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    opt.top = top;
+    opt.threads = 1;
+    opt.dense = &dense;
+    pc_neighbors *one = NULL, *other = NULL;
+    CHECK_INT(pc_neighbors_topn(x, &opt, NULL, &one, NULL), PC_OK);
+    int64_t pairs = 0; /* each block of 64 against every row up to its end */
+    for (int32_t lo = 0; lo < n; lo += 64)
+        pairs += (int64_t)(lo + 64 < n ? 64 : n - lo) * (lo + 64 < n ? lo + 64 : n);
+    CHECK(one->dense_work == pairs * dims);
+    CHECK(one->work == 0);
+    blend b = {NULL, NULL, z, z, dims, 0.0};
+    double *score = malloc((size_t)n * sizeof *score);
+    int ties = 0;
+    for (int32_t q = 0; q < n; q++)
+        ties += check_blend_list(one, q, n, q, &b, score);
+    CHECK(ties > 0); /* the copied rows gave exact ties */
+    CHECK_INT(one->id[(size_t)7 * top], -1); /* a zero row relates to nothing */
+    int32_t *order = malloc((size_t)n * sizeof *order);
+    for (int32_t i = 0; i < n; i++)
+        order[i] = (int32_t)(((int64_t)i * 1237 + 11) % n);
+    for (int threads = 2; threads <= 3; threads++) {
+        opt.threads = threads;
+        opt.order = threads == 3 ? order : NULL;
+        CHECK_INT(pc_neighbors_topn(x, &opt, NULL, &other, NULL), PC_OK);
+        CHECK(memcmp(one->id, other->id, (size_t)n * top * sizeof *one->id) == 0);
+        CHECK(memcmp(one->similarity, other->similarity, (size_t)n * top * sizeof(float)) == 0);
+        pc_neighbors_free(other);
+    }
+    free(order);
+    free(score);
+    free(z);
+    pc_neighbors_free(one);
+    pc_csr_free(x);
+}
+
+/* α·sparse + (1 − α)·dense for every pair, through topn and queries, against brute force. */
+static void blended_scores_match_brute_force(void)
+{
+    const int32_t n = 700, dims = 7, top = 8, picks = 40, extra = 25;
+    pc_csr *x = zipf_corpus(n, 600, 20, 41);
+    float *z = dense_rows(n, dims, 0, NULL, 0, 43);
+    pc_neighbors_dense dense = {dims, z, NULL, 0.3f};
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    opt.top = top;
+    opt.dense = &dense;
+    pc_neighbors *nb = NULL;
+    CHECK_INT(pc_neighbors_topn(x, &opt, NULL, &nb, NULL), PC_OK);
+    CHECK(nb->work > 0 && nb->dense_work > 0);
+    blend b = {x, x, z, z, dims, 0.3};
+    double *score = malloc((size_t)n * sizeof *score);
+    for (int32_t q = 0; q < n; q++)
+        check_blend_list(nb, q, n, q, &b, score);
+    pc_neighbors_free(nb);
+    /* queries: copies of some rows (themselves skipped) and new ones */
+    int32_t pick[40], self[65];
+    for (int32_t i = 0; i < picks; i++)
+        pick[i] = (i * 37 + 3) % n;
+    pc_csr *q = queries_of(x, pick, picks, extra, 47);
+    float *zq = dense_rows(picks + extra, dims, 0, NULL, 0, 49);
+    for (int32_t i = 0; i < picks + extra; i++)
+        self[i] = i < picks ? pick[i] : -1;
+    for (int32_t i = 0; i < picks; i++)
+        memcpy(zq + (size_t)i * dims, z + (size_t)pick[i] * dims, (size_t)dims * sizeof *zq);
+    dense.queries = zq;
+    blend bq = {q, x, zq, z, dims, 0.3};
+    int32_t order[65];
+    for (int32_t i = 0; i < picks + extra; i++)
+        order[i] = (i * 11) % (picks + extra);
+    pc_neighbors *first = NULL;
+    for (int variant = 0; variant < 2; variant++) {
+        opt.threads = 1 + variant;
+        opt.order = variant ? order : NULL;
+        CHECK_INT(pc_neighbors_query(x, q, self, &opt, NULL, &nb, NULL), PC_OK);
+        for (int32_t i = 0; i < picks + extra; i++)
+            check_blend_list(nb, i, n, self[i], &bq, score);
+        if (variant == 0) {
+            first = nb;
+            continue;
+        }
+        CHECK(memcmp(first->id, nb->id, (size_t)(picks + extra) * top * sizeof *nb->id) == 0);
+        pc_neighbors_free(nb);
+    }
+    pc_neighbors_free(first);
+    /* refused: no dense queries, no dims, a weight above 1 */
+    pc_error err;
+    dense.queries = NULL;
+    CHECK_INT(pc_neighbors_query(x, q, self, &opt, NULL, &nb, &err), PC_ERR_INVALID);
+    dense = (pc_neighbors_dense){0, z, zq, 0.3f};
+    CHECK_INT(pc_neighbors_topn(x, &opt, NULL, &nb, &err), PC_ERR_INVALID);
+    dense = (pc_neighbors_dense){dims, z, zq, 1.5f};
+    CHECK_INT(pc_neighbors_topn(x, &opt, NULL, &nb, &err), PC_ERR_INVALID);
+    CHECK(nb == NULL);
+    free(score);
+    free(z);
+    free(zq);
+    pc_csr_free(q);
+    pc_csr_free(x);
+}
+
+/* The dense path's allocations (the reordered copies) fail cleanly too. */
+static void dense_out_of_memory_fails_cleanly(void)
+{
+    const int32_t n = 150, dims = 4;
+    pc_csr *x = test_random_sparse(n, 60, 5, 13);
+    float *z = dense_rows(n, dims, 0, NULL, 0, 17);
+    int32_t order[150];
+    for (int32_t i = 0; i < n; i++)
+        order[i] = n - 1 - i;
+    pc_neighbors_dense dense = {dims, z, z, 0.5f};
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    opt.threads = 2;
+    opt.order = order;
+    opt.dense = &dense;
+    for (int query = 0; query < 2; query++) {
+        int succeeded = 0;
+        for (long k = 1; k < 500 && !succeeded; k++) {
+            pc_neighbors *nb = NULL;
+            pc_error err;
+            pc_alloc_fail_after(k);
+            pc_status status = query ? pc_neighbors_query(x, x, NULL, &opt, NULL, &nb, &err)
+                                     : pc_neighbors_topn(x, &opt, NULL, &nb, &err);
+            pc_alloc_fail_after(0);
+            succeeded = status == PC_OK;
+            CHECK(succeeded ? nb != NULL : status == PC_ERR_NOMEM && nb == NULL);
+            if (!succeeded && status != PC_ERR_NOMEM)
+                fprintf(stderr, "%s\n", err.message);
+            pc_neighbors_free(nb);
+        }
+        CHECK(succeeded);
+    }
+    free(z);
+    pc_csr_free(x);
+}
+
 int main(void)
 {
     RUN_TEST(topn_matches_brute_force);
@@ -482,5 +718,8 @@ int main(void)
     RUN_TEST(any_head_gives_the_same_lists);
     RUN_TEST(query_order_changes_nothing);
     RUN_TEST(queries_match_brute_force_and_topn);
+    RUN_TEST(dense_topn_matches_brute_force);
+    RUN_TEST(blended_scores_match_brute_force);
+    RUN_TEST(dense_out_of_memory_fails_cleanly);
     return TEST_EXIT();
 }
