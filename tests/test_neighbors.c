@@ -658,6 +658,7 @@ static void blended_scores_match_brute_force(void)
     pc_neighbors_free(first);
     /* refused: no dense queries, no dims, a weight above 1 */
     pc_error err;
+    opt.order = NULL;
     dense.queries = NULL;
     CHECK_INT(pc_neighbors_query(x, q, self, &opt, NULL, &nb, &err), PC_ERR_INVALID);
     dense = (pc_neighbors_dense){0, z, zq, 0.3f};
