@@ -184,12 +184,12 @@ static void dense_queries(const scoring *sc, const pc_neighbors *first, int32_t 
     pc_normalize_rows(q, b - a, (int64_t)d);
 }
 
-/* The end of the slice that starts at row a: rows whose queries hold about nnz(X) non-zeros
- * in all (at least one row); *bound gets their non-zeros' upper bound. */
+/* The end of the slice that starts at row a: rows whose queries hold at most nnz(X)
+ * non-zeros in all (or one row); *bound gets their non-zeros' upper bound. */
 static int32_t slice_end(const pc_csr *X, const pc_neighbors *first, int32_t n_fb, int32_t a,
                          int64_t *bound)
 {
-    const int64_t budget = X->nnz > 65536 ? X->nnz : 65536;
+    const int64_t budget = X->nnz;
     int32_t b = a;
     *bound = 0;
     while (b < X->n_rows) {
