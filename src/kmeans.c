@@ -913,6 +913,34 @@ pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err)
     return PC_OK;
 }
 
+pc_status pc_clusters_recenter(pc_clusters *clusters, const pc_csr *X, int threads,
+                               pc_error *err)
+{
+    if (X->n_rows != clusters->n_docs)
+        return pc_fail(err, PC_ERR_INVALID, "recentring %d documents' clusters on %d rows",
+                       (int)clusters->n_docs, (int)X->n_rows);
+    fit f;
+    pc_status status = fit_alloc(&f, X, clusters->k, pc_thread_count(threads), err);
+    if (status != PC_OK)
+        return status;
+    memcpy(f.assign, clusters->assign, (size_t)X->n_rows * sizeof *f.assign);
+    memcpy(f.sim, clusters->similarity, (size_t)X->n_rows * sizeof *f.sim);
+    update_step(&f); /* an empty cluster is re-seeded as k-means would */
+    clusters->objective = score_step(&f);
+    count_sizes(&f);
+    memcpy(clusters->assign, f.assign, (size_t)X->n_rows * sizeof *f.assign);
+    memcpy(clusters->size, f.size, (size_t)f.k * sizeof *f.size);
+    float *swap = clusters->similarity;
+    clusters->similarity = f.sim;
+    f.sim = swap;
+    swap = clusters->centroid;
+    clusters->centroid = f.centroid;
+    f.centroid = swap;
+    clusters->dim = f.dim;
+    fit_free(&f);
+    return PC_OK;
+}
+
 void pc_clusters_free(pc_clusters *clusters)
 {
     if (!clusters)

@@ -70,6 +70,12 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "--feedback must be >= 0 (its weight too)");
     if (opt->lsa.dims < 0)
         return pc_fail(err, PC_ERR_INVALID, "--lsa must be at least 1");
+    if (opt->cluster_on != PC_CLUSTER_ON_TFIDF && opt->cluster_on != PC_CLUSTER_ON_LSA)
+        return pc_fail(err, PC_ERR_INVALID, "unknown clustering space %d", (int)opt->cluster_on);
+    if (opt->cluster_on == PC_CLUSTER_ON_LSA && opt->save_model)
+        return pc_fail(err, PC_ERR_INVALID, "--save-model needs clusters found on the TF-IDF "
+                                            "rows (a model places papers by them), not "
+                                            "--cluster-on lsa");
     if (opt->vocab.max_features < 0)
         return pc_fail(err, PC_ERR_INVALID, "--max-features must be >= 0");
     if (opt->vocab.tokenize.ngram_max != 1 && opt->vocab.tokenize.ngram_max != 2)
@@ -112,6 +118,7 @@ typedef struct run_state {
     pc_neighbors *neighbors;
     pc_timeline *timeline;
     pc_lsa *lsa;
+    pc_csr *L;                 /* --cluster-on lsa: the unit LSA rows the clusters are fit on */
     float *idf;
     pc_summary summary;
     int32_t *merges;           /* the bisection's, when the method made a hierarchy */
@@ -133,6 +140,7 @@ static void run_state_free(run_state *s)
     pc_neighbors_free(s->neighbors);
     pc_timeline_free(s->timeline);
     pc_lsa_free(s->lsa);
+    pc_csr_free(s->L);
     free(s->idf);
     pc_summary_clear(&s->summary);
     free(s->merges);
@@ -239,6 +247,12 @@ static int sweeping(const pc_options *opt)
     return opt->k_range.automatic || opt->k_range.min > 0;
 }
 
+/* The rows the clusters are fit on: the TF-IDF rows, or the unit LSA rows (--cluster-on lsa). */
+static const pc_csr *cluster_rows(const run_state *s)
+{
+    return s->L ? s->L : s->X;
+}
+
 /* Clusters into k (0: the default rule) by the chosen method, into s->clusters
  * (and s->merges for bisection). */
 static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state *s, int32_t k,
@@ -256,8 +270,8 @@ static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state
     s->clusters = NULL;
     s->merges = NULL;
     if (opt->method == PC_METHOD_BISECT)
-        return pc_bisect_fit(s->X, &kopt, mon, &s->clusters, &s->merges, err);
-    return pc_kmeans_fit(s->X, &kopt, mon, &s->clusters, err);
+        return pc_bisect_fit(cluster_rows(s), &kopt, mon, &s->clusters, &s->merges, err);
+    return pc_kmeans_fit(cluster_rows(s), &kopt, mon, &s->clusters, err);
 }
 
 /* The ks of the sweep (pc_k_range_values); those of a given range above the
@@ -319,13 +333,14 @@ static pc_status sweep_visit(void *ctx, pc_clusters **clusters, int32_t **merges
     int threads = w->opt->threads;
     *row = (pc_k_sweep_row){c->k, c->objective, NAN, NAN, c->iterations, seconds, NAN};
     pc_status status = defined_or_nan(
-        pc_silhouette_cosine_rows(s->X, c->assign, c->k, w->sample, w->n_sample, threads,
+        pc_silhouette_cosine_rows(cluster_rows(s), c->assign, c->k, w->sample, w->n_sample,
+                                  threads,
                                   &row->silhouette, &row->silhouette_se, err),
         &row->silhouette);
     if (isnan(row->silhouette))
         row->silhouette_se = NAN;
     if (status == PC_OK)
-        status = defined_or_nan(pc_calinski_harabasz(s->X, c->assign, c->k,
+        status = defined_or_nan(pc_calinski_harabasz(cluster_rows(s), c->assign, c->k,
                                                      &row->calinski_harabasz, err),
                                 &row->calinski_harabasz);
     if (status != PC_OK)
@@ -361,7 +376,7 @@ static pc_status sweep_kmeans(sweep_state *w, const int32_t *ks, int32_t n_ks, p
         pc_clusters *c = NULL;
         double started = pc_now();
         kopt.k = ks[j];
-        status = pc_kmeans_fit(s->X, &kopt, &quiet, &c, err);
+        status = pc_kmeans_fit(cluster_rows(s), &kopt, &quiet, &c, err);
         if (status == PC_OK)
             status = sweep_visit(w, &c, NULL, pc_now() - started, err);
         pc_clusters_free(c);
@@ -392,7 +407,8 @@ static pc_status choose_k(const pc_options *opt, const pc_monitor *mon, run_stat
         pc_kmeans_options kopt = opt->kmeans;
         kopt.threads = stage_threads(kopt.threads, opt->threads);
         pc_progress_start(&w.progress, NULL, "", total); /* bisection shows its own */
-        status = pc_bisect_fit_each(s->X, &kopt, ks, n_ks, mon, sweep_visit, &w, err);
+        status = pc_bisect_fit_each(cluster_rows(s), &kopt, ks, n_ks, mon, sweep_visit, &w,
+                                    err);
     } else if (status == PC_OK) {
         pc_progress_start(&w.progress, mon, "choosing k", total);
         status = sweep_kmeans(&w, ks, n_ks, err);
@@ -459,6 +475,9 @@ static pc_status summarize_choice(const pc_options *opt, const run_state *s)
     pc_summary *m = (pc_summary *)&s->summary;
     pc_status status = pc_summary_add(m, "method", "%s",
                                       opt->method == PC_METHOD_BISECT ? "bisect" : "kmeans");
+    if (status == PC_OK)
+        status = pc_summary_add(m, "cluster_on", "%s",
+                                opt->cluster_on == PC_CLUSTER_ON_LSA ? "lsa" : "tfidf");
     if (status == PC_OK && s->sweep && s->range.automatic)
         status = pc_summary_add(m, "k_range", "auto (%d to %d)", (int)s->range.min,
                                 (int)s->range.max);
@@ -499,6 +518,8 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
 {
     pc_status status = sweeping(opt) ? choose_k(opt, mon, s, err)
                                      : fit_one(opt, mon, s, opt->kmeans.k, err);
+    if (status == PC_OK && s->L) /* described, mapped and reported by their TF-IDF centroids */
+        status = pc_clusters_recenter(s->clusters, s->X, opt->threads, err);
     if (status == PC_OK)
         status = pc_clusters_sort_by_size(s->clusters, err);
     if (status == PC_OK)
@@ -696,12 +717,39 @@ static pc_status summarize_scores(const pc_options *opt, const pc_monitor *mon, 
     return status;
 }
 
+/* The LSA coordinates as unit sparse rows with every dimension stored (n × dims: of the
+ * order of the TF-IDF rows' non-zeros), so that k-means runs on them unchanged; a
+ * document without terms keeps an empty row. */
+static pc_status lsa_rows(const pc_lsa *lsa, pc_csr **out, pc_error *err)
+{
+    const int64_t d = lsa->dims;
+    pc_status status = pc_csr_new(lsa->n_rows, lsa->dims, (int64_t)lsa->n_rows * d, out, err);
+    if (status != PC_OK)
+        return status;
+    pc_csr *L = *out;
+    int64_t at = 0;
+    for (int32_t i = 0; i < lsa->n_rows; i++) {
+        const float *z = lsa->coord + (size_t)i * (size_t)d;
+        double norm = 0.0;
+        for (int64_t c = 0; c < d; c++)
+            norm += (double)z[c] * z[c];
+        for (int64_t c = 0; norm > 0.0 && c < d; c++, at++) {
+            L->col[at] = (int32_t)c;
+            L->val[at] = (float)(z[c] / sqrt(norm));
+        }
+        L->row_ptr[i + 1] = at;
+    }
+    L->nnz = at;
+    return PC_OK;
+}
+
 /* [reduce]: the LSA of the TF-IDF rows, when asked for. */
 static pc_status reduce(const pc_options *opt, const pc_monitor *mon, run_state *s,
                         double *clock, pc_error *err)
 {
     pc_lsa_options lopt = opt->lsa;
-    if (lopt.dims <= 0 && pc_related_needs_lsa(&opt->related) && opt->related.neighbors.top > 0)
+    if (lopt.dims <= 0 && (opt->cluster_on == PC_CLUSTER_ON_LSA ||
+                           (pc_related_needs_lsa(&opt->related) && opt->related.neighbors.top > 0)))
         lopt.dims = PC_LSA_DIMS;
     if (lopt.dims <= 0)
         return PC_OK;
@@ -717,6 +765,8 @@ static pc_status reduce(const pc_options *opt, const pc_monitor *mon, run_state 
     for (int32_t c = 0; c < s->lsa->dims && c < 10; c++) /* the 10 largest */
         used += (size_t)snprintf(values + used, sizeof values - used, "%s%.4g", c ? " " : "",
                                  (double)s->lsa->singular[c]);
+    if (opt->cluster_on == PC_CLUSTER_ON_LSA && (status = lsa_rows(s->lsa, &s->L, err)) != PC_OK)
+        return status;
     if (pc_summary_add(&s->summary, "lsa_dims", "%d", (int)s->lsa->dims) != PC_OK ||
         pc_summary_add(&s->summary, "lsa_explained_variance", "%.6f",
                        s->lsa->explained_total) != PC_OK ||

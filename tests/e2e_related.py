@@ -17,6 +17,10 @@ GROUP:
             label precision@10 within 0.01 of it (the two randomized SVDs
             differ in the tail components, so lists overlap only ~75%: at
             least 60% required); skipped (77) without scikit-learn or ../shared.
+  cluster_on --cluster-on lsa on the seed papers: the clusters are a spherical
+            k-means fixed point of the unit LSA rows (lsa.csv), the similarities
+            in assignments.csv the cosines to the TF-IDF centroids (tfidf.csv),
+            1 and 3 threads give the same reports, --save-model is refused.
 A list is right when each listed score equals the brute-force score (1e-5),
 scores decrease, and no unlisted paper scores above the last listed one (above
 0 when the list is short): near-ties may come in either order.
@@ -244,10 +248,52 @@ def sklearn(binary, src, tmp):
     check(overlap >= 0.6, f"only {overlap:.3f} of the LSA lists agree with scikit-learn's")
 
 
+def cluster_on(binary, src, tmp):
+    """--cluster-on lsa: k-means on the unit LSA rows, clusters recentred on the TF-IDF rows."""
+    corpus = os.path.join(src, "datasets", "seed_papers.csv")
+    ids, T, Z = vectors(binary, corpus, tmp, 8)
+    index = {d: i for i, d in enumerate(ids)}
+    args = ["--cluster-on", "lsa", "--lsa", "8", "-k", "4", "--no-html", "--quiet"]
+    out1, out3 = os.path.join(tmp, "co1"), os.path.join(tmp, "co3")
+    run(binary, ["run", corpus, "-o", out1, "--threads", "1"] + args)
+    run(binary, ["run", corpus, "-o", out3, "--threads", "3"] + args)
+    e2e_util.same_reports("--cluster-on lsa, 1 and 3 threads", out3, out1,
+                          names=["assignments.csv", "clusters.csv", "related.csv", "summary.csv"])
+    m = summary(out1)
+    check(m.get("cluster_on") == "lsa" and m.get("lsa_dims") == "8",
+          f"summary.csv: cluster_on {m.get('cluster_on')}, lsa_dims {m.get('lsa_dims')}")
+    rows = dict_rows(os.path.join(out1, "assignments.csv"))
+    assign = np.zeros(len(ids), dtype=int)
+    sim = np.zeros(len(ids))
+    for r in rows:
+        assign[index[r["doc_id"]]] = int(r["cluster"])
+        sim[index[r["doc_id"]]] = float(r["similarity"])
+    k = assign.max() + 1
+    check(k == 4, f"--cluster-on lsa -k 4 made {k} clusters")
+    # a spherical k-means fixed point in LSA space: each paper is with the cluster whose
+    # normalised mean of unit LSA rows is nearest
+    Zu = unit(Z)
+    C = unit(np.array([Zu[assign == c].sum(axis=0) for c in range(k)]))
+    nearest_c = np.argmax(Zu @ C.T, axis=1)
+    agree = np.mean(nearest_c == assign)
+    check(agree >= 0.95, f"only {agree:.2f} of the papers are in their nearest LSA cluster")
+    # reported in TF-IDF space: similarity = cosine of the TF-IDF row to the normalised mean
+    # of its cluster's TF-IDF rows
+    CT = unit(np.array([T[assign == c].sum(axis=0) for c in range(k)]))
+    want = np.einsum("ij,ij->i", T, CT[assign])
+    worst = np.max(np.abs(want - sim))
+    check(worst <= 1e-5, f"assignments.csv similarity is {worst:.2g} off the TF-IDF centroid's")
+    p = run(binary, ["run", corpus, "-o", os.path.join(tmp, "bad"), "--cluster-on", "lsa",
+                     "--save-model", os.path.join(tmp, "model")], status=2)
+    check(b"--save-model" in p.stderr, f"--save-model with --cluster-on lsa: {p.stderr!r}")
+    run(binary, ["run", corpus, "-o", os.path.join(tmp, "bad"), "--cluster-on", "pca"], status=2)
+
+
 def main():
     binary, src, group = sys.argv[1:4]
     with tempfile.TemporaryDirectory() as tmp:
-        {"seed": seed, "classic4": classic4, "sklearn": sklearn}[group](binary, src, tmp)
+        {"seed": seed, "classic4": classic4, "sklearn": sklearn,
+         "cluster_on": cluster_on}[group](binary, src, tmp)
     if e2e_util.failures:
         print(f"{e2e_util.failures} check(s) failed")
         sys.exit(1)

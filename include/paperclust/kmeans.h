@@ -145,6 +145,19 @@ void pc_clusters_members(const pc_clusters *clusters, int64_t *start, int32_t *m
 pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int threads,
                             int32_t *assign, float *similarity, pc_error *err);
 
+/*
+ * Gives clusters found on one representation of the documents (their LSA
+ * coordinates, say) the centroids of another, X (the TF-IDF rows): each
+ * centroid becomes the normalised sum of its members' rows of X (one update
+ * step), each similarity the member's cosine to it, the objective their
+ * sum; dim becomes X->n_cols.  The assignment stays (an empty cluster is
+ * re-seeded by the worst-fitting document, as in k-means), so a document
+ * need not be with its nearest new centroid.  PC_ERR_INVALID when X has
+ * other documents; PC_ERR_NOMEM (the clusters are then unchanged).
+ */
+pc_status pc_clusters_recenter(pc_clusters *clusters, const pc_csr *X, int threads,
+                               pc_error *err);
+
 void pc_clusters_free(pc_clusters *clusters);
 
 /* ---- choosing k ---- */

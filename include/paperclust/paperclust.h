@@ -43,6 +43,10 @@ typedef struct pc_k_range {
     int automatic;                /* 1: -k auto */
 } pc_k_range;
 
+/* What k-means clusters: the TF-IDF rows, or the documents' unit LSA coordinates (the
+ * classic LSA clustering); either way the clusters are described by TF-IDF centroids. */
+typedef enum pc_cluster_space { PC_CLUSTER_ON_TFIDF = 0, PC_CLUSTER_ON_LSA = 1 } pc_cluster_space;
+
 typedef struct pc_options {
     const char *input;            /* path, or "-" for standard input */
     const char *output_dir;       /* default "out" */
@@ -53,6 +57,10 @@ typedef struct pc_options {
     pc_kmeans_options kmeans;     /* kmeans.k == 0: pc_default_k() */
     pc_cluster_method method;     /* default PC_METHOD_KMEANS; PC_METHOD_BISECT: repeated
                                      bisection (pc_bisect_fit) */
+    pc_cluster_space cluster_on;  /* default PC_CLUSTER_ON_TFIDF; PC_CLUSTER_ON_LSA: k-means
+                                     (or bisection, or a sweep) on the unit LSA rows, the
+                                     clusters then recentred on the TF-IDF rows
+                                     (pc_clusters_recenter); not with save_model */
     pc_k_range k_range;           /* a sweep over k (kmeans.k is then not used): each k
                                      clustered, scored into k_sweep.csv, one chosen by
                                      pc_k_sweep_choose(); default none */
@@ -60,8 +68,8 @@ typedef struct pc_options {
                                      feedback (default off); related.neighbors.top == 0: no
                                      related papers */
     pc_lsa_options lsa;           /* lsa.dims == 0 (the default here): PC_LSA_DIMS when
-                                     something uses the LSA (the related-paper score), else
-                                     no LSA stage */
+                                     something uses the LSA (the related-paper score,
+                                     cluster_on), else no LSA stage */
     pc_describe_options describe; /* terms per cluster in cluster_terms.csv (20 of each
                                      kind), label items (3), central papers (5), ... */
     int32_t n_label_terms;        /* default 10: terms in clusters.csv's top_terms and

@@ -66,6 +66,9 @@ static const char run_help_more[] =
     "  -k auto             the same over a range from the number of documents\n"
     "  --method M          kmeans (spherical k-means, the default) or bisect\n"
     "                      (repeated bisection); both write tree.csv\n"
+    "  --cluster-on S      tfidf (the TF-IDF rows, the default) or lsa (the LSA\n"
+    "                      coordinates, --lsa D, default 100); clusters are\n"
+    "                      described by their TF-IDF centroids either way\n"
     "  --n-init N          k-means restarts, the best is kept (default 3)\n"
     "  --max-iter N        iterations per restart (default 100)\n"
     "  --tol X             stop when the objective gains less than X times itself\n"
@@ -115,7 +118,7 @@ enum {
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
     OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
     OPT_NO_HTML, OPT_SAVE_MODEL, OPT_LSA, OPT_METHOD,
-    OPT_SILHOUETTE_SAMPLE, OPT_SIMILARITY, OPT_HYBRID_WEIGHT, OPT_FEEDBACK
+    OPT_SILHOUETTE_SAMPLE, OPT_SIMILARITY, OPT_HYBRID_WEIGHT, OPT_FEEDBACK, OPT_CLUSTER_ON
 };
 
 static const struct option long_options[] = {
@@ -150,6 +153,7 @@ static const struct option long_options[] = {
     {"similarity", required_argument, NULL, OPT_SIMILARITY},
     {"hybrid-weight", required_argument, NULL, OPT_HYBRID_WEIGHT},
     {"feedback", required_argument, NULL, OPT_FEEDBACK},
+    {"cluster-on", required_argument, NULL, OPT_CLUSTER_ON},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -324,6 +328,13 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         opt->related.hybrid_weight = (float)a;
         return 0;
     }
+    case OPT_CLUSTER_ON:
+        if (strcmp(arg, "tfidf") != 0 && strcmp(arg, "lsa") != 0) {
+            fprintf(stderr, "paperclust: --cluster-on must be tfidf or lsa, not '%s'\n", arg);
+            return -1;
+        }
+        opt->cluster_on = strcmp(arg, "lsa") == 0 ? PC_CLUSTER_ON_LSA : PC_CLUSTER_ON_TFIDF;
+        return 0;
     case OPT_FEEDBACK:
         if (pc_cli_parse_long("--feedback", arg, 0, 1000, &v) != 0)
             return -1;
@@ -366,9 +377,16 @@ int pc_cli_run(int argc, char **argv, int vectorize)
         return EXIT_USAGE;
     }
     opt.input = argv[optind];
-    if (!vectorize && opt.lsa.dims > 0 && !pc_related_needs_lsa(&opt.related)) {
+    if (!vectorize && opt.lsa.dims > 0 && !pc_related_needs_lsa(&opt.related) &&
+        opt.cluster_on != PC_CLUSTER_ON_LSA) {
         fprintf(stderr, "paperclust: --lsa D sets the dimensions of the LSA that --similarity "
-                        "lsa or hybrid use: give one of them (or use 'paperclust vectorize')\n");
+                        "lsa or hybrid or --cluster-on lsa use: give one of them (or use "
+                        "'paperclust vectorize')\n");
+        return EXIT_USAGE;
+    }
+    if (!vectorize && opt.cluster_on == PC_CLUSTER_ON_LSA && opt.save_model) {
+        fprintf(stderr, "paperclust: --save-model needs --cluster-on tfidf (a saved model places "
+                        "papers by the TF-IDF centroids)\n");
         return EXIT_USAGE;
     }
 
