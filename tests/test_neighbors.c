@@ -585,8 +585,9 @@ static void dense_topn_matches_brute_force(void)
     blend b = {NULL, NULL, z, z, dims, 0.0};
     double *score = malloc((size_t)n * sizeof *score);
     int ties = 0;
-    for (int32_t q = 0; q < n; q++)
-        ties += check_blend_list(one, q, n, q, &b, score);
+    for (int32_t q = 0; q < n; q++) /* brute force for a sample: the copies, the tile edges */
+        if (q < 100 || q % 11 == 0 || (q >= 4030 && q < 4160))
+            ties += check_blend_list(one, q, n, q, &b, score);
     CHECK(ties > 0); /* the copied rows gave exact ties */
     CHECK_INT(one->id[(size_t)7 * top], -1); /* a zero row relates to nothing */
     int32_t *order = malloc((size_t)n * sizeof *order);
