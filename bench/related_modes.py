@@ -20,6 +20,9 @@ modes      the table: each mode (tfidf; lsa 100 and 200; hybrid 100 and 200;
            (--runs, default 3; the modes alternate run by run). Options as
            bench/run_bench.py: -k 20 (arxiv) / 4 (classic4), --top 10,
            --n-init 1, --threads 2, --no-html.
+cluster    --cluster-on lsa (LSA 100) against the default --cluster-on tfidf: NMI
+           against the labels of arxiv (-k 20) and classic4 (-k 4), seeds 1..5
+           (--n-init 1 --top 0), medians.
 gemm       the dense related-paper kernel's rate: `--similarity lsa` on arxiv
            (LSA 100 and 200), 2·related_dense_multiply_adds / seconds_related,
            against bench/sgemm_peak (one core) × threads.
@@ -184,6 +187,29 @@ def modes(args, tmp):
     return results
 
 
+def cluster(args, tmp):
+    rows = {}
+    for name in ("classic4", "arxiv"):
+        for space in ("tfidf", "lsa"):
+            nmis = []
+            for seed in range(1, 6):
+                out = os.path.join(tmp, "cluster")
+                a = run_args(args, name, out, ["--cluster-on", space, "--seed", str(seed)])
+                a[a.index("--top") + 1] = "0"
+                paperclust(args.paperclust, a)
+                nmis.append(float(summary(out)["nmi"]))
+                print(f"cluster: {name} --cluster-on {space} seed {seed}: NMI {nmis[-1]:.4f}",
+                      flush=True)
+            rows[f"{name}|{space}"] = nmis
+    print("\n| corpus | --cluster-on tfidf: NMI, seeds 1-5 (median) | --cluster-on lsa (D = 100) |")
+    print("|---|---|---|")
+    for name in ("classic4", "arxiv"):
+        cells = [", ".join(f"{v:.4f}" for v in rows[f"{name}|{sp}"]) +
+                 f" (**{statistics.median(rows[f'{name}|{sp}']):.4f}**)" for sp in ("tfidf", "lsa")]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    return rows
+
+
 def gemm(args, tmp):
     peak = subprocess.run([os.path.join(os.path.dirname(args.paperclust), "bench",
                                         "sgemm_peak")], capture_output=True, text=True)
@@ -216,13 +242,13 @@ def main():
     p.add_argument("--corpora", default=os.path.join(REPO, "..", "shared", "corpora"))
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--only", choices=["tune", "normalise", "modes", "gemm"])
+    p.add_argument("--only", choices=["tune", "normalise", "modes", "cluster", "gemm"])
     p.add_argument("--json")
     args = p.parse_args()
     args.paperclust = os.path.abspath(args.paperclust)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for part in ("tune", "normalise", "modes", "gemm"):
+        for part in ("tune", "normalise", "modes", "cluster", "gemm"):
             if args.only in (None, part):
                 results[part] = globals()[part](args, tmp)
     if args.json:
