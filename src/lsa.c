@@ -23,13 +23,15 @@
 
 #ifdef PC_LSA_TIMING
 #include <stdio.h>
+#include <time.h>
 #define TICK(what)                                                                            \
     do {                                                                                      \
-        double t_ = pc_now();                                                                 \
-        fprintf(stderr, "%-12s %.3f\n", what, t_ - tick_);                                  \
+        double t_ = pc_now(), c_ = (double)clock() / CLOCKS_PER_SEC;                          \
+        fprintf(stderr, "%-12s %.3f %.3f\n", what, t_ - tick_, c_ - cpu_);                  \
         tick_ = t_;                                                                           \
+        cpu_ = c_;                                                                            \
     } while (0)
-#define TICK_START double tick_ = pc_now()
+#define TICK_START double tick_ = pc_now(), cpu_ = (double)clock() / CLOCKS_PER_SEC
 #else
 #define TICK(what) ((void)0)
 #define TICK_START ((void)0)
@@ -237,13 +239,15 @@ static pc_status work_new(const pc_csr *X, int32_t l, int threads, work *w, pc_e
     w->l = l;
     w->width = (l + PC_TABLE_FLOATS - 1) / PC_TABLE_FLOATS * PC_TABLE_FLOATS;
     w->threads = threads;
+    TICK_START;
     pc_status status = pc_csr_transpose(X, &w->Xt, err);
     if (status != PC_OK)
         return status;
+    TICK("transpose");
     w->x_bounds = row_blocks(X, &w->x_blocks);
     w->xt_bounds = row_blocks(w->Xt, &w->xt_blocks);
-    w->Y = pc_aligned_array(64, n * (size_t)w->width, sizeof *w->Y);
-    w->Z = pc_aligned_array(64, V * (size_t)w->width, sizeof *w->Z);
+    w->Y = pc_large_array(n * (size_t)w->width, sizeof *w->Y);
+    w->Z = pc_large_array(V * (size_t)w->width, sizeof *w->Z);
     w->R = pc_calloc(L * L, sizeof *w->R);
     w->U = pc_malloc_array(L * L, sizeof *w->U);
     w->Vt = pc_malloc_array(L * L, sizeof *w->Vt);
@@ -277,7 +281,7 @@ pc_status pc_lsa_fit(const pc_csr *X, const pc_lsa_options *opt, const pc_monito
     TICK("setup");
     lsa->n_rows = X->n_rows;
     lsa->dims = dims;
-    lsa->coord = pc_malloc_array((size_t)X->n_rows * (size_t)dims, sizeof *lsa->coord);
+    lsa->coord = pc_large_array((size_t)X->n_rows * (size_t)dims, sizeof *lsa->coord);
     lsa->singular = pc_malloc_array((size_t)l, sizeof *lsa->singular);
     lsa->explained = pc_malloc_array((size_t)dims, sizeof *lsa->explained);
     if (!lsa->coord || !lsa->singular || !lsa->explained) {
