@@ -153,7 +153,16 @@ static pc_status draw_omega(const pc_csr *X, work *w, uint64_t seed, pc_error *e
     return PC_OK;
 }
 
-/* Q (in Y, n × l): the orthonormal basis of the randomized range finder. */
+/*
+ * Q (in Y, n × l): the orthonormal basis of the randomized range finder.
+ * Normalizing a block by a QR only changes its basis, not its span, so one
+ * normalization per power iteration is enough: Z ← orth(Xᵀ·X·Z) spans the
+ * same space as Halko et al.'s orth(Xᵀ·orth(X·Z)).  Each is one round of
+ * Cholesky QR (the next product only needs a well-conditioned basis; Z's
+ * condition is about (σ_1/σ_l)²), on the smaller side (V × l: the terms,
+ * when fewer than the documents); the last, Q, is orthonormal to rounding
+ * (two rounds).
+ */
 static pc_status range_finder(const pc_csr *X, work *w, const pc_lsa_options *opt,
                               const pc_monitor *mon, pc_error *err)
 {
@@ -166,24 +175,24 @@ static pc_status range_finder(const pc_csr *X, work *w, const pc_lsa_options *op
     pc_progress_start(&progress, mon, "LSA", opt->power_iterations + 2);
     times_x(X, w);
     TICK("X*B");
-    if (pc_orthonormalize(w->Y, X->n_rows, w->l, w->width, 2) != 0)
-        return pc_fail_nomem(err, "orthonormalizing in the LSA");
-    TICK("orth n");
     for (int it = 0; it < opt->power_iterations; it++) {
         if (pc_cancelled(mon))
             return pc_fail(err, PC_ERR_INTERRUPTED, "interrupted during the LSA");
+        int terms_side = X->n_cols <= X->n_rows;
+        if (!terms_side && pc_orthonormalize(w->Y, X->n_rows, w->l, w->width, 1) != 0)
+            return pc_fail_nomem(err, "orthonormalizing in the LSA");
         times_xt(w);
         TICK("Xt*B");
-        if (pc_orthonormalize(w->Z, X->n_cols, w->l, w->width, 2) != 0)
+        if (terms_side && pc_orthonormalize(w->Z, X->n_cols, w->l, w->width, 1) != 0)
             return pc_fail_nomem(err, "orthonormalizing in the LSA");
-        TICK("orth V");
+        TICK("orth 1");
         times_x(X, w);
         TICK("X*B");
-        if (pc_orthonormalize(w->Y, X->n_rows, w->l, w->width, 2) != 0)
-            return pc_fail_nomem(err, "orthonormalizing in the LSA");
-        TICK("orth n");
         pc_progress_update(&progress, it + 1);
     }
+    if (pc_orthonormalize(w->Y, X->n_rows, w->l, w->width, 2) != 0)
+        return pc_fail_nomem(err, "orthonormalizing in the LSA");
+    TICK("orth n");
     pc_progress_finish(&progress);
     return PC_OK;
 }
