@@ -1,12 +1,15 @@
 /*
  * lsa.c — latent semantic analysis by randomized truncated SVD (lsa.h has
  * the method).  The heavy parts are the sparse products X·B and Xᵀ·B with a
- * dense n × l or V × l block, run over row blocks in parallel through
- * linalg.c's CSR × dense kernel (cost nnz × l multiply-adds each, 2 ×
- * (power_iterations + 1) + 1 of them); the QR factorizations (n × l and
- * V × l) and the l × l SVD go through LAPACKE.  Every random draw comes from
- * one seeded generator, in a fixed order, and every parallel loop writes
- * disjoint rows, so the result does not depend on the thread count.
+ * dense n × l or V × l block, 2 × (power_iterations + 1) of them, nnz × l
+ * multiply-adds each, run over blocks of rows of about equal non-zeros in
+ * parallel through linalg.c's table kernel (each row's sums in registers,
+ * the blocks' rows padded to 16 floats, 64-byte aligned, on huge pages);
+ * then the Cholesky QRs of the n × l and V × l blocks (OpenBLAS ssyrk and
+ * strsm) and the l × l SVD (LAPACKE).  Every random draw comes from one
+ * seeded generator, in a fixed order, and every parallel loop writes
+ * disjoint rows in an order fixed by the data, so the result does not
+ * depend on the thread count.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,22 +23,6 @@
 
 #define BLOCK_NONZEROS 32768 /* a parallel task: rows holding about this many non-zeros */
 #define BLOCK_ROWS 512
-
-#ifdef PC_LSA_TIMING
-#include <stdio.h>
-#include <time.h>
-#define TICK(what)                                                                            \
-    do {                                                                                      \
-        double t_ = pc_now(), c_ = (double)clock() / CLOCKS_PER_SEC;                          \
-        fprintf(stderr, "%-12s %.3f %.3f\n", what, t_ - tick_, c_ - cpu_);                  \
-        tick_ = t_;                                                                           \
-        cpu_ = c_;                                                                            \
-    } while (0)
-#define TICK_START double tick_ = pc_now(), cpu_ = (double)clock() / CLOCKS_PER_SEC
-#else
-#define TICK(what) ((void)0)
-#define TICK_START ((void)0)
-#endif
 
 void pc_lsa_options_default(pc_lsa_options *opt)
 {
@@ -166,15 +153,12 @@ static pc_status draw_omega(const pc_csr *X, work *w, uint64_t seed, pc_error *e
 static pc_status range_finder(const pc_csr *X, work *w, const pc_lsa_options *opt,
                               const pc_monitor *mon, pc_error *err)
 {
-    TICK_START;
     pc_status status = draw_omega(X, w, opt->seed, err);
     if (status != PC_OK)
         return status;
-    TICK("omega");
     pc_progress progress;
     pc_progress_start(&progress, mon, "LSA", opt->power_iterations + 2);
     times_x(X, w);
-    TICK("X*B");
     for (int it = 0; it < opt->power_iterations; it++) {
         if (pc_cancelled(mon))
             return pc_fail(err, PC_ERR_INTERRUPTED, "interrupted during the LSA");
@@ -182,17 +166,13 @@ static pc_status range_finder(const pc_csr *X, work *w, const pc_lsa_options *op
         if (!terms_side && pc_orthonormalize(w->Y, X->n_rows, w->l, w->width, 1) != 0)
             return pc_fail_nomem(err, "orthonormalizing in the LSA");
         times_xt(w);
-        TICK("Xt*B");
         if (terms_side && pc_orthonormalize(w->Z, X->n_cols, w->l, w->width, 1) != 0)
             return pc_fail_nomem(err, "orthonormalizing in the LSA");
-        TICK("orth 1");
         times_x(X, w);
-        TICK("X*B");
         pc_progress_update(&progress, it + 1);
     }
     if (pc_orthonormalize(w->Y, X->n_rows, w->l, w->width, 2) != 0)
         return pc_fail_nomem(err, "orthonormalizing in the LSA");
-    TICK("orth n");
     pc_progress_finish(&progress);
     return PC_OK;
 }
@@ -248,11 +228,9 @@ static pc_status work_new(const pc_csr *X, int32_t l, int threads, work *w, pc_e
     w->l = l;
     w->width = (l + PC_TABLE_FLOATS - 1) / PC_TABLE_FLOATS * PC_TABLE_FLOATS;
     w->threads = threads;
-    TICK_START;
     pc_status status = pc_csr_transpose(X, &w->Xt, err);
     if (status != PC_OK)
         return status;
-    TICK("transpose");
     w->x_bounds = row_blocks(X, &w->x_blocks);
     w->xt_bounds = row_blocks(w->Xt, &w->xt_blocks);
     w->Y = pc_large_array(n * (size_t)w->width, sizeof *w->Y);
@@ -280,14 +258,12 @@ pc_status pc_lsa_fit(const pc_csr *X, const pc_lsa_options *opt, const pc_monito
     int32_t dims = opt->dims < l ? opt->dims : l;
     int threads = pc_thread_count(opt->threads);
     pc_blas_threads(threads);
-    TICK_START;
     work w = {0};
     pc_lsa *lsa = pc_calloc(1, sizeof *lsa);
     pc_status status =
         lsa ? work_new(X, l, threads, &w, err) : pc_fail_nomem(err, "computing the LSA");
     if (status != PC_OK)
         goto fail;
-    TICK("setup");
     lsa->n_rows = X->n_rows;
     lsa->dims = dims;
     lsa->coord = pc_large_array((size_t)X->n_rows * (size_t)dims, sizeof *lsa->coord);
@@ -299,20 +275,15 @@ pc_status pc_lsa_fit(const pc_csr *X, const pc_lsa_options *opt, const pc_monito
     }
     if ((status = range_finder(X, &w, opt, mon, err)) != PC_OK)
         goto fail;
-    TICK("range finder");
     /* Zᵀ = Xᵀ·Q = Q2·R; R = U_R·Σ·W_Rᵀ */
     times_xt(&w);
-    TICK("Xt*B last");
     if (pc_qr_r(w.Z, X->n_cols, l, w.width, w.R) != 0 ||
         pc_svd_square(w.R, l, lsa->singular, w.U, w.Vt) != 0) {
         status = pc_fail_nomem(err, "factorizing in the LSA");
         goto fail;
     }
-    TICK("qr+svd");
     coordinates(&w, X->n_rows, lsa);
-    TICK("coord");
     explained_variance(X, &w, lsa);
-    TICK("explained");
     work_free(&w);
     *out = lsa;
     return PC_OK;
