@@ -50,7 +50,7 @@ static void fixture_make(fixture *f)
     f->X = (pc_csr){3, 4, 5, row_ptr, col, val};
     f->corpus.n_docs = 3;
     f->corpus.id = ids;
-    f->clusters = (pc_clusters){2, 3, 4, NULL, NULL, centroid, sizes, 0.0, 1, 0, origins};
+    f->clusters = (pc_clusters){2, 3, 4, NULL, NULL, centroid, sizes, 0.0, 1, 0, origins, NULL, NULL};
     f->cluster[0].label = "alpha, gamma delta";
     f->cluster[1].label = "beta";
     f->description = (pc_description){2, f->cluster};
