@@ -1,13 +1,15 @@
 /*
  * assign.c — new papers into a saved model: open → read → count against the
- * model's vocabulary → weight with its idf → nearest centroid → related
+ * model's vocabulary → weight with its idf → nearest centroid (or down the
+ * bisection's tree) → related
  * papers among the model's rows → reports.
  *
  * Every step is a stage the run itself uses, given the model's parts instead
  * of the corpus's own: pc_vocab_count (the run's tokenizer and counting, on a
  * fixed vocabulary), pc_tfidf_weight (the run's arithmetic, the model's idf),
  * pc_kmeans_predict (the k-means assignment kernel, ties as k-means broke
- * them) and pc_neighbors_query (the related-paper kernels, the new papers in
+ * them; for a bisection model, its tree descended by the splits' own rules
+ * with the kernel they were made with) and pc_neighbors_query (the related-paper kernels, the new papers in
  * the lanes).  That is why a paper of the model's own corpus gets back the
  * very numbers its run reported.  Memory: the model is mapped, not copied;
  * the new papers cost their non-zeros and top related papers each.
@@ -106,7 +108,7 @@ static pc_status vectorize(const pc_assign_options *opt, const pc_monitor *mon, 
     return timed(s, "seconds_tfidf", PC_OK, err);
 }
 
-/* Nearest centroid of each new paper. */
+/* Each new paper's cluster: nearest centroid, or down a bisection's tree. */
 static pc_status place(const pc_assign_options *opt, assign_state *s, pc_error *err)
 {
     const int32_t n = s->X->n_rows;
@@ -195,6 +197,7 @@ static pc_status summarize(const pc_assign_options *opt, assign_state *s, double
     ADD("empty_documents", "%d", (int)termless(s->X));
     ADD("model_documents", "%d", (int)s->model->n_docs);
     ADD("k", "%d", (int)s->model->k);
+    ADD("method", "%s", s->model->method == PC_METHOD_BISECT ? "bisect" : "kmeans");
     ADD("mean_similarity", "%.6f", s->X->n_rows ? objective / s->X->n_rows : 0.0);
     ADD("top", "%d", (int)opt->top);
     if (s->neighbors) {

@@ -28,6 +28,11 @@ char *pc_strndup(const char *s, size_t len);
 /* n × size bytes aligned to `alignment` (a power of two, e.g. 64 for a cache
  * line), freed with free(); NULL when n × size overflows or allocation fails. */
 void *pc_aligned_array(size_t alignment, size_t n, size_t size);
+/* pc_aligned_array for arrays that may be large (64-byte aligned): from
+ * 2 MiB up, aligned to 2 MiB and backed by huge pages where the system
+ * offers them (Linux's madvise), which makes their first touch much
+ * cheaper.  Freed with free(). */
+void *pc_large_array(size_t n, size_t size);
 
 /* mkdir -p for `dir`: 0, or -1 with errno set (ENOTDIR when dir is a file). */
 int pc_make_dirs(const char *dir);

@@ -19,7 +19,10 @@
  * assignment step, so each document ends with its nearest final centroid;
  * n_init restarts keep the best.
  * Prediction (pc_kmeans_predict) runs the same assignment kernel over new
- * rows, the centroids in the order k-means numbered them.
+ * rows, the centroids in the order k-means numbered them; for bisection's
+ * clusters it descends the tree, each split's two centroids (its rule, kept
+ * sparse while the bisection runs and dense in the result) transposed as
+ * the split's 2-means had them.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -233,12 +236,11 @@ static void transpose_centroids(fit *f)
                 f->centroid[(size_t)c * (size_t)f->dim + (size_t)j];
 }
 
-/* Update step: centroids = normalised sums of their members, in document order. */
-static void update_step(fit *f)
+/* Centroids = normalised sums of their members (f->size counted), in
+ * document order. */
+static void centroid_step(fit *f)
 {
     const pc_csr *X = f->X;
-    count_sizes(f);
-    reseed_empty(f);
     f->start[0] = 0;
     for (int32_t c = 0; c < f->k; c++)
         f->start[c + 1] = f->start[c] + f->size[c];
@@ -261,6 +263,14 @@ static void update_step(fit *f)
     }
     pc_normalize_rows(f->centroid, f->k, f->dim);
     transpose_centroids(f);
+}
+
+/* Update step: empty clusters re-seeded, then the centroids of the members. */
+static void update_step(fit *f)
+{
+    count_sizes(f);
+    reseed_empty(f);
+    centroid_step(f);
 }
 
 /* Dense copy of document i into row `out` (length dim). */
@@ -528,6 +538,13 @@ typedef struct bisect_node {
     double side_objective[2];
     int iterations;        /* of its split's kept restart */
     int32_t child[2];      /* node ids once split, else -1 */
+    /* The split's rule: the kept restart's two centroids as its last
+     * assignment step used them, transposed (term × side), the terms where
+     * either is non-zero only; NULL (both zero: every row to side 0) when
+     * the node has fewer than 2 documents. */
+    int32_t rule_n;
+    int32_t *rule_col;     /* rule_n terms, increasing */
+    float *rule_val;       /* rule_n × 2 */
 } bisect_node;
 
 typedef struct bisect_state {
@@ -567,8 +584,31 @@ static pc_status sub_matrix(const pc_csr *X, const int32_t *rows, int64_t n, pc_
     return PC_OK;
 }
 
+/* Keeps the centroids of 2-means restart f (transposed, as its last
+ * assignment step used them) as node's rule, sparse. */
+static pc_status keep_rule(bisect_node *node, const fit *f, pc_error *err)
+{
+    const float *ct = f->centroid_t; /* dim × 2 */
+    int32_t n = 0;
+    for (int32_t t = 0; t < f->dim; t++)
+        n += ct[2 * (size_t)t] != 0.0f || ct[2 * (size_t)t + 1] != 0.0f;
+    node->rule_col = pc_malloc_array(n > 0 ? (size_t)n : 1, sizeof *node->rule_col);
+    node->rule_val = pc_malloc_array(n > 0 ? 2 * (size_t)n : 1, sizeof *node->rule_val);
+    if (!node->rule_col || !node->rule_val)
+        return pc_fail_nomem(err, "bisecting");
+    node->rule_n = n;
+    for (int32_t t = 0, r = 0; t < f->dim; t++)
+        if (ct[2 * (size_t)t] != 0.0f || ct[2 * (size_t)t + 1] != 0.0f) {
+            node->rule_col[r] = t;
+            node->rule_val[2 * r] = ct[2 * (size_t)t];
+            node->rule_val[2 * r + 1] = ct[2 * (size_t)t + 1];
+            r++;
+        }
+    return PC_OK;
+}
+
 /* The best 2-means split of node v (n_init restarts): side[] of its documents,
- * the objectives of the halves and the gain over v's own objective. */
+ * the objectives of the halves, the gain over v's own objective, its rule. */
 static pc_status best_split(bisect_state *b, int32_t v, pc_error *err)
 {
     bisect_node *node = &b->node[v];
@@ -616,6 +656,7 @@ static pc_status best_split(bisect_state *b, int32_t v, pc_error *err)
         node->side_objective[1] = half[1];
         node->gain = half[0] + half[1] - node->objective;
         node->iterations = best.iterations;
+        status = keep_rule(node, &best, err);
     }
     fit_free(&best);
     fit_free(&trial);
@@ -667,10 +708,14 @@ static pc_status root_objective(const pc_csr *X, double *out, pc_error *err)
     return PC_OK;
 }
 
-/* Cluster ids for the leaves (in node order) and the merges, last split first. */
+/* Cluster ids for the leaves (in node order), the merges (last split first)
+ * and each merge's rule: its side-0 then side-1 centroid, dense rows of
+ * split_centroid (zeros: 2 (k − 1) × dim). */
 static void bisect_numbering(const bisect_state *b, int32_t k, const int32_t *split_order,
-                             int32_t *tree_id, int32_t *assign, int32_t *merges)
+                             int32_t *tree_id, int32_t *assign, int32_t *merges,
+                             float *split_centroid)
 {
+    const size_t dim = (size_t)b->X->n_cols;
     int32_t leaves = 0;
     for (int32_t v = 0; v < b->n_nodes; v++)
         if (b->node[v].child[0] < 0)
@@ -679,8 +724,13 @@ static void bisect_numbering(const bisect_state *b, int32_t k, const int32_t *sp
         tree_id[split_order[s]] = k + (k - 2 - s);
     for (int32_t s = 0; s < k - 1; s++) {
         const bisect_node *node = &b->node[split_order[s]];
-        merges[2 * (k - 2 - s)] = tree_id[node->child[0]];
-        merges[2 * (k - 2 - s) + 1] = tree_id[node->child[1]];
+        const size_t m = (size_t)(k - 2 - s);
+        merges[2 * m] = tree_id[node->child[0]];
+        merges[2 * m + 1] = tree_id[node->child[1]];
+        for (int32_t r = 0; r < node->rule_n; r++)
+            for (size_t h = 0; h < 2; h++)
+                split_centroid[(2 * m + h) * dim + (size_t)node->rule_col[r]] =
+                    node->rule_val[2 * r + h];
     }
     for (int32_t v = 0; v < b->n_nodes; v++)
         if (b->node[v].child[0] < 0)
@@ -689,45 +739,53 @@ static void bisect_numbering(const bisect_state *b, int32_t k, const int32_t *sp
 }
 
 /* The final clusters: normalised means of the leaves and the cosines to
- * them, as one k-means update and scoring step would make them. */
+ * them, as one k-means update and scoring step would make them, but with no
+ * empty leaf re-seeded (the clusters are the tree's leaves, as descending
+ * its rules finds them); with the tree's merges and rules. */
 static pc_status bisect_result(bisect_state *b, int32_t k, const int32_t *split_order,
                                pc_clusters **out, int32_t **merges_out, pc_error *err)
 {
     const pc_csr *X = b->X;
+    const size_t n_merges = k > 1 ? (size_t)(k - 1) : 0;
     fit f;
     int32_t *tree_id = pc_malloc_array((size_t)b->n_nodes, sizeof *tree_id);
-    int32_t *merges = pc_malloc_array(k > 1 ? 2 * (size_t)(k - 1) : 1, sizeof *merges);
-    pc_status status = tree_id && merges ? fit_alloc(&f, X, k, b->threads, err)
-                                         : pc_fail_nomem(err, "bisecting");
+    int32_t *merges = pc_malloc_array(2 * n_merges + 1, sizeof *merges);
+    float *split_centroid = pc_calloc(2 * n_merges * (size_t)X->n_cols + 1,
+                                      sizeof *split_centroid);
+    pc_status status = tree_id && merges && split_centroid
+                           ? fit_alloc(&f, X, k, b->threads, err)
+                           : pc_fail_nomem(err, "bisecting");
     if (status != PC_OK) {
         free(tree_id);
         free(merges);
+        free(split_centroid);
         return status;
     }
     for (int32_t i = 0; i < X->n_rows; i++) {
         f.assign[i] = 0; /* documents without terms, until place_termless */
         f.sim[i] = 0.0f;
     }
-    bisect_numbering(b, k, split_order, tree_id, f.assign, merges);
-    update_step(&f);
+    bisect_numbering(b, k, split_order, tree_id, f.assign, merges, split_centroid);
+    count_sizes(&f);
+    centroid_step(&f);
     f.objective = score_step(&f);
     f.iterations = 0;
     for (int32_t s = 0; s < k - 1; s++)
         f.iterations += b->node[split_order[s]].iterations;
     status = take_result(&f, 0, out, err);
     if (status == PC_OK) { /* numbered by size, the merges with them */
-        int32_t *rank = tree_id; /* k <= n_nodes entries: reused */
-        size_rank((*out)->size, k, rank);
-        for (int32_t c = 0; c < k; c++)
-            f.order[rank[c]] = c; /* old id → new id, in a spare array */
-        for (int32_t m = 0; m < 2 * (k - 1); m++)
-            if (merges[m] < k)
-                merges[m] = f.order[merges[m]];
+        (*out)->split_child = merges;
+        (*out)->split_centroid = split_centroid;
+        merges = NULL;
+        split_centroid = NULL;
         status = pc_clusters_sort_by_size(*out, err);
     }
     if (status == PC_OK && merges_out) {
-        *merges_out = merges;
-        merges = NULL;
+        *merges_out = pc_malloc_array(2 * n_merges + 1, sizeof **merges_out);
+        if (*merges_out)
+            memcpy(*merges_out, (*out)->split_child, 2 * n_merges * sizeof **merges_out);
+        else
+            status = pc_fail_nomem(err, "bisecting");
     }
     if (status != PC_OK) {
         pc_clusters_free(*out);
@@ -736,6 +794,7 @@ static pc_status bisect_result(bisect_state *b, int32_t k, const int32_t *split_
     fit_free(&f);
     free(tree_id);
     free(merges);
+    free(split_centroid);
     return status;
 }
 
@@ -815,6 +874,10 @@ pc_status pc_bisect_fit_each(const pc_csr *X, const pc_kmeans_options *opt, cons
     if (status == PC_OK)
         pc_progress_finish(&b.progress);
     pc_rng_free(b.rng);
+    for (int32_t v = 0; b.node && v < b.n_nodes; v++) {
+        free(b.node[v].rule_col);
+        free(b.node[v].rule_val);
+    }
     free(split_order);
     free(b.order);
     free(b.buffer);
@@ -902,6 +965,9 @@ pc_status pc_clusters_sort_by_size(pc_clusters *clusters, pc_error *err)
     }
     for (int32_t i = 0; i < clusters->n_docs; i++)
         clusters->assign[i] = new_id[clusters->assign[i]];
+    for (int32_t m = 0; clusters->split_child && m < 2 * (k - 1); m++)
+        if (clusters->split_child[m] < k)
+            clusters->split_child[m] = new_id[clusters->split_child[m]];
     free(clusters->centroid);
     free(clusters->size);
     free(clusters->origin);
@@ -950,7 +1016,37 @@ void pc_clusters_free(pc_clusters *clusters)
     free(clusters->centroid);
     free(clusters->size);
     free(clusters->origin);
+    free(clusters->split_child);
+    free(clusters->split_centroid);
     free(clusters);
+}
+
+/*
+ * The bisection's rules as its 2-means used them: block m (dim × 2) holds
+ * merge m's side-0 and side-1 centroids transposed.
+ */
+static void transpose_rules(const pc_clusters *c, float *blocks)
+{
+    const size_t dim = (size_t)c->dim;
+    for (size_t m = 0; m + 1 < (size_t)c->k; m++)
+        for (size_t h = 0; h < 2; h++)
+            for (size_t t = 0; t < dim; t++)
+                blocks[m * 2 * dim + 2 * t + h] = c->split_centroid[(2 * m + h) * dim + t];
+}
+
+/* Row i of X down the bisection tree from its root: at each split the side
+ * of higher product (ties: side 0), as nearest_in_block chose it. */
+static int32_t descend(const pc_clusters *c, const float *blocks, const pc_csr *X, int32_t i)
+{
+    const int32_t k = c->k;
+    int32_t id = 2 * k - 2;
+    while (id >= k) {
+        const size_t m = (size_t)(id - k);
+        float product[2];
+        pc_csr_times_dense(X, i, i + 1, blocks + m * 2 * (size_t)c->dim, 2, product);
+        id = c->split_child[2 * m + (product[1] > product[0])];
+    }
+    return id;
 }
 
 pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int threads,
@@ -961,9 +1057,12 @@ pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int th
         return pc_fail(err, PC_ERR_INVALID, "predicting clusters: %d columns for centroids of %d",
                        (int)X->n_cols, (int)dim);
     threads = pc_thread_count(threads);
-    /* the centroids transposed in the order k-means numbered them, so that the
-     * product and its ties come out as in its last assignment step */
-    float *centroid_t = pc_malloc_array((size_t)dim * (size_t)k + 1, sizeof *centroid_t);
+    const int tree = clusters->split_child != NULL;
+    /* k-means: the centroids transposed in the order k-means numbered them, so
+     * that the product and its ties come out as in its last assignment step;
+     * bisection: the rules transposed */
+    const size_t cells = tree ? 2 * (size_t)(k - 1) * (size_t)dim : (size_t)k * (size_t)dim;
+    float *centroid_t = pc_malloc_array(cells + 1, sizeof *centroid_t);
     int32_t *cluster_of = pc_malloc_array((size_t)k, sizeof *cluster_of);
     float *scratch = pc_malloc_array((size_t)threads * BLOCK * (size_t)k, sizeof *scratch);
     if (!centroid_t || !cluster_of || !scratch) {
@@ -976,12 +1075,14 @@ pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int th
     for (int32_t c = 0; c < k; c++) {
         const int32_t column = clusters->origin ? clusters->origin[c] : c;
         cluster_of[column] = c;
-        for (int32_t t = 0; t < dim; t++)
+        for (int32_t t = 0; !tree && t < dim; t++)
             centroid_t[(size_t)t * (size_t)k + (size_t)column] =
                 clusters->centroid[(size_t)c * (size_t)dim + (size_t)t];
         if (clusters->size && clusters->size[c] > clusters->size[largest])
             largest = c;
     }
+    if (tree)
+        transpose_rules(clusters, centroid_t);
     const int32_t n_blocks = (X->n_rows + BLOCK - 1) / BLOCK;
 #pragma omp parallel num_threads(threads)
     {
@@ -993,15 +1094,17 @@ pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int th
 #pragma omp for schedule(dynamic, 4)
         for (int32_t b = 0; b < n_blocks; b++) {
             int32_t lo = b * BLOCK, hi = lo + BLOCK < X->n_rows ? lo + BLOCK : X->n_rows;
-            memset(assign + lo, 0, (size_t)(hi - lo) * sizeof *assign);
-            nearest_in_block(X, lo, hi, centroid_t, k, buf, assign, similarity);
+            if (!tree) {
+                memset(assign + lo, 0, (size_t)(hi - lo) * sizeof *assign);
+                nearest_in_block(X, lo, hi, centroid_t, k, buf, assign, similarity);
+            }
             for (int32_t i = lo; i < hi; i++) {
                 if (X->row_ptr[i] == X->row_ptr[i + 1]) { /* no term: as place_termless */
                     assign[i] = largest;
                     similarity[i] = 0.0f;
                     continue;
                 }
-                assign[i] = cluster_of[assign[i]];
+                assign[i] = tree ? descend(clusters, centroid_t, X, i) : cluster_of[assign[i]];
                 similarity[i] = row_similarity(
                     X, i, clusters->centroid + (size_t)assign[i] * (size_t)dim);
             }

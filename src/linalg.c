@@ -51,26 +51,100 @@ void pc_csr_times_dense(const pc_csr *X, int32_t row_begin, int32_t row_end, con
 #else
 #define VEC_BYTES 16
 #endif
+/* The most sums a row keeps in registers: 8 vectors (of 16 registers on AVX,
+ * 32 on AVX-512, where more were slower: a wider slice of a table larger
+ * than the cache misses it more often). */
+#define MAX_SUM_VECS 8
 typedef float vecf __attribute__((vector_size(VEC_BYTES)));
+#define VEC_FLOATS (VEC_BYTES / 4)
 #define VECS_PER_LANE_ROW (PC_LANES * 4 / VEC_BYTES)
+
+/*
+ * The one kernel behind both table products: sum[0..nv) (+)= Σ_p val[p] ·
+ * rows[column[p]][0..nv) over the non-zeros p0 ≤ p < p1, rows `stride`
+ * vectors apart, the nv sums in registers while the non-zeros stream by.
+ * The columns come as 16-bit (column16) or 32-bit (column32) ids, the other
+ * pointer NULL.  With `prefetch`, the row PREFETCH_AHEAD non-zeros on is
+ * asked for ahead of time: a table larger than the cache is read at random,
+ * and the loads would otherwise wait for memory one row at a time (a third
+ * off the time of Xᵀ·Y in the LSA).  Every caller passes constants for nv,
+ * the column width and prefetch, so the compiler makes one unrolled loop of
+ * each.
+ */
+#define PREFETCH_AHEAD 16
+static inline __attribute__((always_inline)) void
+row_times_table(const float *val, const uint16_t *column16, const int32_t *column32, int64_t p0,
+                int64_t p1, const vecf *restrict rows, size_t stride, const int nv,
+                const int prefetch, vecf *restrict sum)
+{
+    for (int64_t p = p0; p < p1; p++) { /* nv vector multiply-adds a non-zero */
+        size_t c = column16 ? (size_t)column16[p] : (size_t)column32[p];
+        const vecf *restrict r = rows + c * stride;
+        const float x = val[p];
+        if (prefetch && p + PREFETCH_AHEAD < p1) { /* the row a few non-zeros on */
+            size_t ahead = column16 ? (size_t)column16[p + PREFETCH_AHEAD]
+                                    : (size_t)column32[p + PREFETCH_AHEAD];
+            const char *next = (const char *)(rows + ahead * stride);
+            for (int b = 0; b < nv * VEC_BYTES; b += 64)
+                __builtin_prefetch(next + b);
+        }
+        for (int v = 0; v < nv; v++)
+            sum[v] += x * r[v];
+    }
+}
 
 void pc_rows_times_lanes(const int64_t *ptr, const uint16_t *column, const float *val,
                          int32_t j0, int32_t j1, const float *table, float *out)
 {
-    const vecf *restrict rows = (const vecf *)table;
     for (int32_t j = j0; j < j1; j++) {
         vecf *restrict o = (vecf *)out + (size_t)(j - j0) * VECS_PER_LANE_ROW;
         vecf sum[VECS_PER_LANE_ROW];
         for (int v = 0; v < VECS_PER_LANE_ROW; v++)
             sum[v] = o[v];
-        for (int64_t p = ptr[j]; p < ptr[j + 1]; p++) { /* 64 multiply-adds a non-zero */
-            const vecf *restrict r = rows + (size_t)column[p] * VECS_PER_LANE_ROW;
-            const float x = val[p];
-            for (int v = 0; v < VECS_PER_LANE_ROW; v++)
-                sum[v] += x * r[v];
-        }
+        row_times_table(val, column, NULL, ptr[j], ptr[j + 1], (const vecf *)table,
+                        VECS_PER_LANE_ROW, VECS_PER_LANE_ROW, 0, sum);
         for (int v = 0; v < VECS_PER_LANE_ROW; v++)
             o[v] = sum[v];
+    }
+}
+
+/* Rows i0 ≤ i < i1 of X times nv vectors of each row of B, the rows
+ * stride vectors apart, into out, the same. */
+static inline __attribute__((always_inline)) void
+csr_times_slice(const pc_csr *X, int32_t i0, int32_t i1, const vecf *B, size_t stride,
+                const int nv, vecf *out)
+{
+    for (int32_t i = i0; i < i1; i++) {
+        vecf sum[MAX_SUM_VECS];
+        for (int v = 0; v < nv; v++)
+            sum[v] = (vecf){0};
+        row_times_table(X->val, NULL, X->col, X->row_ptr[i], X->row_ptr[i + 1], B, stride, nv, 1,
+                        sum);
+        vecf *restrict o = out + (size_t)(i - i0) * stride;
+        for (int v = 0; v < nv; v++)
+            o[v] = sum[v];
+    }
+}
+
+#define SLICE_CASE(n)                                                                        \
+    case n:                                                                                   \
+        csr_times_slice(X, row_begin, row_end, b, stride, n, o);                              \
+        break
+
+void pc_csr_times_table(const pc_csr *X, int32_t row_begin, int32_t row_end, const float *B,
+                        int32_t width, float *out)
+{
+    size_t stride = (size_t)width / VEC_FLOATS;
+    size_t slices = (stride + MAX_SUM_VECS - 1) / MAX_SUM_VECS;
+    for (size_t s = 0, v0 = 0; s < slices; s++) { /* equal slices of at most MAX_SUM_VECS */
+        size_t v1 = stride * (s + 1) / slices;
+        const vecf *b = (const vecf *)B + v0;
+        vecf *o = (vecf *)out + v0;
+        switch (v1 - v0) {
+            SLICE_CASE(1); SLICE_CASE(2); SLICE_CASE(3); SLICE_CASE(4);
+            SLICE_CASE(5); SLICE_CASE(6); SLICE_CASE(7); SLICE_CASE(8);
+        }
+        v0 = v1;
     }
 }
 
@@ -100,53 +174,77 @@ void pc_blas_threads(int threads)
     openblas_set_num_threads(threads);
 }
 
-void pc_gemm_nn(int32_t m, int32_t n, int32_t kk, const float *A, const float *B, float *C)
+void pc_gemm_nn(int32_t m, int32_t n, int32_t kk, const float *A, int64_t lda, const float *B,
+                float *C)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, kk, 1.0f, A, kk, B, n, 0.0f, C,
-                n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, kk, 1.0f, A, (blasint)lda, B, n,
+                0.0f, C, n);
 }
 
 /*
  * LAPACK works on column-major arrays; LAPACKE would copy a row-major one
- * both ways.  A row-major rows × cols array is the column-major cols × rows
- * transpose, so the QR factorization of A is done as the LQ factorization
- * of Aᵀ in place (sgelqf): Aᵀ = L·Q_A, so A = Q_Aᵀ·Lᵀ, and the row-major
- * buffer of Q_A (sorglq) is the orthonormal rows × cols basis itself.
+ * both ways.  A row-major rows × cols array (rows ld floats apart) is the
+ * column-major cols × rows transpose, so the QR factorization of A is done
+ * as the LQ factorization of Aᵀ in place (sgelqf): Aᵀ = L·Q_A, so A =
+ * Q_Aᵀ·Lᵀ, and the row-major buffer of Q_A (sorglq) is the orthonormal
+ * rows × cols basis itself.
  */
-static int householder(float *A, int64_t rows, int32_t cols, int form_q)
+static int householder(float *A, int64_t rows, int32_t cols, int64_t ld, int form_q)
 {
     float *tau = pc_malloc_array((size_t)cols, sizeof *tau);
     if (!tau)
         return -1;
     LAPACKE_set_nancheck(0); /* our products are finite; the check costs a pass */
-    lapack_int status = LAPACKE_sgelqf(LAPACK_COL_MAJOR, cols, (lapack_int)rows, A, cols, tau);
+    lapack_int status =
+        LAPACKE_sgelqf(LAPACK_COL_MAJOR, cols, (lapack_int)rows, A, (lapack_int)ld, tau);
     if (status == 0 && form_q)
-        status = LAPACKE_sorglq(LAPACK_COL_MAJOR, cols, (lapack_int)rows, cols, A, cols, tau);
+        status = LAPACKE_sorglq(LAPACK_COL_MAJOR, cols, (lapack_int)rows, cols, A,
+                                (lapack_int)ld, tau);
     free(tau);
     return status == 0 ? 0 : -1;
 }
 
+/* Whether the Cholesky factor R (c × c, row-major) of a float Gram matrix
+ * can be trusted: its diagonal within a factor CHOLESKY_KAPPA of its
+ * largest entry, a bound on κ(A) that keeps the Gram's rounding (ε·κ(A)²
+ * relative) well below 1.  A rank-deficient A fails it. */
+#define CHOLESKY_KAPPA 300.0
+static int well_conditioned(const double *R, size_t c)
+{
+    double biggest = 0.0, smallest = INFINITY;
+    for (size_t i = 0; i < c; i++) {
+        biggest = fmax(biggest, R[i * c + i]);
+        smallest = fmin(smallest, R[i * c + i]);
+    }
+    return smallest * CHOLESKY_KAPPA > biggest;
+}
+
 /*
- * Cholesky QR (Stathopoulos & Wu 2002; twice: Fukaya et al. 2014): G = AᵀA
- * (one ssyrk: level-3, no copy), G = RᵀR (dpotrf on the small cols × cols,
- * in double), A ← A·R⁻¹ (strsm).  Twice, so A's columns come out orthonormal
- * to rounding when A is not too ill-conditioned (κ(A)² well below 1/ε);
- * when the Cholesky factorization fails, 1 is returned and A is untouched
- * by the failed round.  -1 when out of memory.
+ * Cholesky QR (Stathopoulos & Wu 2002; `rounds` = 2: CholeskyQR2, Fukaya et
+ * al. 2014): G = AᵀA (one ssyrk: level-3, no copy), G = RᵀR (dpotrf on the
+ * small cols × cols, in double), A ← A·R⁻¹ (strsm).  Twice, A's columns come
+ * out orthonormal to rounding when A is not too ill-conditioned (κ(A)² well
+ * below 1/ε); once, to about ε·κ(A)².  With R given (cols × cols), it
+ * receives the product of the rounds' factors, A's R (of the rounds done,
+ * A = A_now · R).  When a Cholesky
+ * factorization fails or looks ill-conditioned (well_conditioned), 1 is
+ * returned and A is untouched by the failed round; -1 when out of memory.
  */
-static int cholesky_qr(float *A, int64_t rows, int32_t cols)
+static int cholesky_qr(float *A, int64_t rows, int32_t cols, int64_t ld, int rounds, float *R)
 {
     size_t c = (size_t)cols;
     float *G = pc_malloc_array(c * c, sizeof *G);
     double *D = pc_malloc_array(c * c, sizeof *D);
     int status = !G || !D ? -1 : 0;
-    for (int round = 0; status == 0 && round < 2; round++) {
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, cols, (blasint)rows, 1.0f, A, cols,
-                    0.0f, G, cols);
+    for (size_t i = 0; R && i < c * c; i++)
+        R[i] = i % (c + 1) == 0 ? 1.0f : 0.0f;
+    for (int round = 0; status == 0 && round < rounds; round++) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, cols, (blasint)rows, 1.0f, A,
+                    (blasint)ld, 0.0f, G, cols);
         for (size_t i = 0; i < c; i++)
             for (size_t j = 0; j < c; j++)
                 D[i * c + j] = j >= i ? G[i * c + j] : 0.0;
-        if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', cols, D, cols) != 0) {
+        if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', cols, D, cols) != 0 || !well_conditioned(D, c)) {
             status = 1;
             break;
         }
@@ -154,19 +252,22 @@ static int cholesky_qr(float *A, int64_t rows, int32_t cols)
             for (size_t j = 0; j < c; j++)
                 G[i * c + j] = j >= i ? (float)D[i * c + j] : 0.0f;
         cblas_strsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
-                    (blasint)rows, cols, 1.0f, G, cols, A, cols);
+                    (blasint)rows, cols, 1.0f, G, cols, A, (blasint)ld);
+        if (R) /* R ← R_round · R */
+            cblas_strmm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, cols,
+                        cols, 1.0f, G, cols, R, cols);
     }
     free(G);
     free(D);
     return status;
 }
 
-int pc_orthonormalize(float *A, int64_t rows, int32_t cols)
+int pc_orthonormalize(float *A, int64_t rows, int32_t cols, int64_t ld, int rounds)
 {
     if (rows < cols || cols < 1)
         return -1;
-    int status = cholesky_qr(A, rows, cols);
-    return status == 1 ? householder(A, rows, cols, 1) : status;
+    int status = cholesky_qr(A, rows, cols, ld, rounds, NULL);
+    return status == 1 ? householder(A, rows, cols, ld, 1) : status;
 }
 
 int pc_svd_square(float *A, int32_t n, float *s, float *U, float *Vt)
@@ -175,14 +276,18 @@ int pc_svd_square(float *A, int32_t n, float *s, float *U, float *Vt)
     return status == 0 ? 0 : -1;
 }
 
-int pc_qr_r(float *A, int64_t rows, int32_t cols, float *R)
+int pc_qr_r(float *A, int64_t rows, int32_t cols, int64_t ld, float *R)
 {
-    if (rows < cols || cols < 1 || householder(A, rows, cols, 0) != 0)
+    if (rows < cols || cols < 1)
         return -1;
-    /* R = Lᵀ: L's lower triangle, column-major, is R's upper one, row-major, in place */
-    for (int32_t i = 0; i < cols; i++)
-        for (int32_t j = 0; j < cols; j++)
-            R[(size_t)i * cols + j] = j >= i ? A[(size_t)i * cols + j] : 0.0f;
+    int status = cholesky_qr(A, rows, cols, ld, 2, R);
+    if (status != 1)
+        return status;
+    if (householder(A, rows, cols, ld, 0) != 0) /* A_now = Q·R_h: R ← R_h · R */
+        return -1;
+    /* R_h = Lᵀ: L's lower triangle, column-major, is R_h's upper one, row-major */
+    cblas_strmm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, cols, cols,
+                1.0f, A, (blasint)ld, R, cols);
     return 0;
 }
 

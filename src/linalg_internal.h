@@ -27,6 +27,22 @@ void pc_csr_times_dense(const pc_csr *X, int32_t row_begin, int32_t row_end, con
 void pc_csr_times_dense_part(const pc_csr *X, int32_t row_begin, int32_t row_end,
                              const float *B, int64_t ldb, float *out, int64_t ldo, int32_t width);
 
+/* Dense tables for pc_csr_times_table: rows padded to a multiple of this
+ * many floats (64 bytes), the array 64-byte aligned. */
+#define PC_TABLE_FLOATS 16
+
+/*
+ * out[i - row_begin][0..width) = Σ_j X[i][j] · B[j][0..width) for rows
+ * row_begin ≤ i < row_end, with B and out `width` floats a row, width a
+ * multiple of PC_TABLE_FLOATS, both 64-byte aligned (out pointing at row
+ * row_begin's place).  Each row's sums stay in vector registers while its
+ * non-zeros stream by: nnz(rows) × width multiply-adds, one load of
+ * B's row and no store per non-zero (wide tables are done in a few column
+ * slices, each of them so).
+ */
+void pc_csr_times_table(const pc_csr *X, int32_t row_begin, int32_t row_end, const float *B,
+                        int32_t width, float *out);
+
 /* The width of a lane table: the documents one pass of the related-paper stage compares. */
 #define PC_LANES 64
 
@@ -62,17 +78,24 @@ void pc_gemm_nt(int32_t m, int32_t n, int32_t kk, const float *A, const float *B
  */
 int pc_map_points(const float *C, int32_t k, int32_t dim, double *xy);
 
-/* C (m × n) = A (m × kk) · B (kk × n), all row-major (cblas_sgemm). */
-void pc_gemm_nn(int32_t m, int32_t n, int32_t kk, const float *A, const float *B, float *C);
+/* C (m × n) = A (m × kk, rows lda floats apart) · B (kk × n), all row-major
+ * (cblas_sgemm). */
+void pc_gemm_nn(int32_t m, int32_t n, int32_t kk, const float *A, int64_t lda, const float *B,
+                float *C);
 
-/* Replaces the rows × cols (rows >= cols) row-major A by an orthonormal basis
- * of its column space (Householder QR, LAPACKE sgeqrf + sorgqr).  0, or -1
- * when LAPACK fails or memory runs out. */
-int pc_orthonormalize(float *A, int64_t rows, int32_t cols);
+/* Replaces the rows × cols (rows >= cols) row-major A, rows ld floats
+ * apart, by a basis of its column space: Cholesky QR repeated `rounds`
+ * times (2: orthonormal to rounding; 1: to about ε·κ(A)², enough to keep a
+ * power iteration well conditioned), Householder QR (LAPACKE sgelqf +
+ * sorglq) when A is too ill-conditioned for it.  0, or -1 when LAPACK fails
+ * or memory runs out. */
+int pc_orthonormalize(float *A, int64_t rows, int32_t cols, int64_t ld, int rounds);
 
-/* The cols × cols upper-triangular R of the QR factorization of the rows ×
- * cols (rows >= cols) row-major A (A is destroyed).  0, or -1. */
-int pc_qr_r(float *A, int64_t rows, int32_t cols, float *R);
+/* The cols × cols upper-triangular R (row-major, cols floats a row) of the
+ * QR factorization of the rows × cols (rows >= cols) row-major A, rows ld
+ * floats apart: CholeskyQR2, or Householder when A is too ill-conditioned
+ * for it (A is overwritten).  0, or -1. */
+int pc_qr_r(float *A, int64_t rows, int32_t cols, int64_t ld, float *R);
 
 /* SVD of the n × n row-major A (destroyed): A = U · diag(s) · Vt, s
  * decreasing (LAPACKE sgesdd).  0, or -1. */

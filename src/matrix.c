@@ -23,8 +23,8 @@ pc_status pc_csr_new(int32_t n_rows, int32_t n_cols, int64_t nnz, pc_csr **out, 
     m->n_cols = n_cols;
     m->nnz = nnz;
     m->row_ptr = pc_calloc((size_t)n_rows + 1, sizeof *m->row_ptr);
-    m->col = pc_malloc_array((size_t)nnz, sizeof *m->col);
-    m->val = pc_malloc_array((size_t)nnz, sizeof *m->val);
+    m->col = pc_large_array((size_t)nnz, sizeof *m->col);
+    m->val = pc_large_array((size_t)nnz, sizeof *m->val);
     if (!m->row_ptr || !m->col || !m->val) {
         pc_csr_free(m);
         return pc_fail_nomem(err, "allocating a matrix");

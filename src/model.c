@@ -33,6 +33,7 @@
 
 #include "internal.h"
 #include "paperclust/model.h"
+#include "paperclust/tree.h"
 #include "progress_internal.h"
 
 static const unsigned char magic[8] = {0x89, 'P', 'C', 'M', '\r', '\n', 0x1A, '\n'};
@@ -47,17 +48,18 @@ static const unsigned char magic[8] = {0x89, 'P', 'C', 'M', '\r', '\n', 0x1A, '\
 enum section_id {
     S_META = 1, S_STEM, S_TERM_OFFSETS, S_TERM_BYTES, S_DF, S_IDF, S_STOP_OFFSETS, S_STOP_BYTES,
     S_CENTROIDS, S_SIZES, S_ORIGINS, S_LABEL_OFFSETS, S_LABEL_BYTES, S_ROW_PTR, S_COL, S_VAL,
-    S_ID_OFFSETS, S_ID_BYTES, N_SECTIONS = S_ID_BYTES
+    S_ID_OFFSETS, S_ID_BYTES, S_SPLIT_CHILDREN, S_SPLIT_CENTROIDS,
+    N_SECTIONS = S_SPLIT_CENTROIDS
 };
 
 static const char *const section_name[N_SECTIONS + 1] = {
     "", "meta", "stem", "term_offsets", "term_bytes", "df", "idf", "stop_offsets",
     "stop_bytes", "centroids", "sizes", "origins", "label_offsets", "label_bytes", "row_ptr",
-    "col", "val", "id_offsets", "id_bytes"};
+    "col", "val", "id_offsets", "id_bytes", "split_children", "split_centroids"};
 
 enum meta_field {
     M_N_DOCS, M_N_TERMS, M_K, M_NNZ, M_N_STOP, M_NGRAM_MAX, M_MIN_TOKEN_LEN, M_STRIP_MARKUP,
-    M_SKLEARN_TOKENS, M_SUBLINEAR_TF, M_SMOOTH_IDF, M_NORMALIZE, M_SEED
+    M_SKLEARN_TOKENS, M_SUBLINEAR_TF, M_SMOOTH_IDF, M_NORMALIZE, M_SEED, M_METHOD
 };
 
 typedef struct section {
@@ -250,9 +252,10 @@ static pc_status build_parts(const pc_model_input *in, save_parts *p, section *s
         in->X->n_rows, v->n_terms, c->k, in->X->nnz, n_stop, t->ngram_max, t->min_token_len,
         t->sklearn_tokens ? 0 : t->strip_markup != 0, t->sklearn_tokens != 0,
         in->tfidf->sublinear_tf != 0, in->tfidf->smooth_idf != 0, in->tfidf->normalize != 0,
-        (int64_t)in->seed, 0, 0, 0};
+        (int64_t)in->seed, c->split_child ? PC_METHOD_BISECT : PC_METHOD_KMEANS, 0, 0};
     memcpy(p->meta, meta, sizeof meta);
     const size_t n = (size_t)in->X->n_rows, terms = (size_t)v->n_terms, k = (size_t)c->k;
+    const size_t splits = c->split_child ? 2 * (k - 1) : 0; /* merges × 2 sides */
     const section parts[N_SECTIONS + 1] = {
         [S_META] = {p->meta, 0, sizeof p->meta},
         [S_STEM] = {stem, 0, strlen(stem) + 1},
@@ -271,7 +274,9 @@ static pc_status build_parts(const pc_model_input *in, save_parts *p, section *s
         [S_COL] = {in->X->col, 0, 4 * (uint64_t)in->X->nnz},
         [S_VAL] = {in->X->val, 0, 4 * (uint64_t)in->X->nnz},
         [S_ID_OFFSETS] = {p->ids.offsets, 0, 8 * (n + 1)},
-        [S_ID_BYTES] = {p->ids.bytes, 0, p->ids.offsets[n]}};
+        [S_ID_BYTES] = {p->ids.bytes, 0, p->ids.offsets[n]},
+        [S_SPLIT_CHILDREN] = {c->split_child, 0, 4 * splits},
+        [S_SPLIT_CENTROIDS] = {c->split_centroid, 0, 4 * splits * terms}};
     uint64_t at = HEADER_SIZE + (uint64_t)N_SECTIONS * ENTRY_SIZE;
     for (int id = 1; id <= N_SECTIONS; id++) {
         sec[id] = parts[id];
@@ -484,16 +489,20 @@ static pc_status check_meta(reader *r)
         if (m[f] != 0 && m[f] != 1)
             return DAMAGED(r, "%s: damaged: a yes/no option holds %lld", r->name,
                            (long long)m[f]);
-    for (int f = M_SEED + 1; f < META_FIELDS; f++)
+    if (m[M_METHOD] != PC_METHOD_KMEANS && m[M_METHOD] != PC_METHOD_BISECT)
+        return DAMAGED(r, "%s: damaged: clustering method %lld", r->name,
+                       (long long)m[M_METHOD]);
+    for (int f = M_METHOD + 1; f < META_FIELDS; f++)
         if (m[f] != 0)
             return DAMAGED(r, "%s: damaged: reserved meta fields are not zero", r->name);
     const uint64_t n = (uint64_t)m[M_N_DOCS], terms = (uint64_t)m[M_N_TERMS],
                    k = (uint64_t)m[M_K], nnz = (uint64_t)m[M_NNZ];
+    const uint64_t splits = m[M_METHOD] == PC_METHOD_BISECT ? 2 * (k - 1) : 0;
     const struct { int id; uint64_t count, item; } sizes[] = {
         {S_TERM_OFFSETS, terms + 1, 8}, {S_DF, terms, 4}, {S_IDF, terms, 8},
         {S_STOP_OFFSETS, (uint64_t)m[M_N_STOP] + 1, 8}, {S_SIZES, k, 8}, {S_ORIGINS, k, 4},
         {S_LABEL_OFFSETS, k + 1, 8}, {S_ROW_PTR, n + 1, 8}, {S_COL, nnz, 4}, {S_VAL, nnz, 4},
-        {S_ID_OFFSETS, n + 1, 8}};
+        {S_ID_OFFSETS, n + 1, 8}, {S_SPLIT_CHILDREN, splits, 4}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && status == PC_OK; i++)
         status = check_size(r, sizes[i].id, sizes[i].count, sizes[i].item);
     if (status == PC_OK && k > r->size / terms)
@@ -501,6 +510,8 @@ static pc_status check_meta(reader *r)
                        (unsigned long long)k, (unsigned long long)terms);
     if (status == PC_OK)
         status = check_size(r, S_CENTROIDS, k * terms, 4);
+    if (status == PC_OK) /* k * terms fits in the file, so 2 (k - 1) * terms in a u64 */
+        status = check_size(r, S_SPLIT_CENTROIDS, splits * terms, 4);
     return status;
 }
 
@@ -558,7 +569,8 @@ static int all_finite(const void *data, uint64_t n, int is_double, int positive)
     return 1;
 }
 
-/* The numeric sections: df, idf, centroids, sizes, origins, the CSR rows. */
+/* The numeric sections: df, idf, centroids, sizes, origins, the CSR rows,
+ * the bisection's tree and rules. */
 static pc_status check_numbers(reader *r)
 {
     const int64_t *m = r->meta;
@@ -571,8 +583,18 @@ static pc_status check_numbers(reader *r)
     if (!all_finite(r->sec[S_IDF].data, (uint64_t)terms, 1, 1))
         return DAMAGED(r, "%s: damaged: an idf is not a positive number", r->name);
     if (!all_finite(r->sec[S_CENTROIDS].data, (uint64_t)(k * terms), 0, 0) ||
+        !all_finite(r->sec[S_SPLIT_CENTROIDS].data, r->sec[S_SPLIT_CENTROIDS].size / 4, 0, 0) ||
         !all_finite(r->sec[S_VAL].data, (uint64_t)nnz, 0, 0))
         return DAMAGED(r, "%s: damaged: a weight is not a finite number", r->name);
+    if (m[M_METHOD] == PC_METHOD_BISECT) {
+        pc_error why;
+        pc_status status = pc_tree_check_merges((int32_t)k, r->sec[S_SPLIT_CHILDREN].data, &why);
+        if (status != PC_OK)
+            return status == PC_ERR_NOMEM
+                       ? pc_fail_nomem(r->err, "reading the model")
+                       : DAMAGED(r, "%s: damaged: section split_children: %s", r->name,
+                                 why.message);
+    }
     const int64_t *size = r->sec[S_SIZES].data;
     const int32_t *origin = r->sec[S_ORIGINS].data;
     int64_t total = 0;
@@ -650,6 +672,11 @@ static pc_status make_model(reader *r, storage *st, pc_model *model)
     model->clusters.centroid = (float *)r->sec[S_CENTROIDS].data;
     model->clusters.size = (int64_t *)r->sec[S_SIZES].data;
     model->clusters.origin = (int32_t *)r->sec[S_ORIGINS].data;
+    model->method = (pc_cluster_method)m[M_METHOD];
+    if (model->method == PC_METHOD_BISECT) { /* pc_kmeans_predict descends the tree */
+        model->clusters.split_child = (int32_t *)r->sec[S_SPLIT_CHILDREN].data;
+        model->clusters.split_centroid = (float *)r->sec[S_SPLIT_CENTROIDS].data;
+    }
     model->label = st->label;
     model->rows = (pc_csr){model->n_docs, model->n_terms, m[M_NNZ],
                            (int64_t *)r->sec[S_ROW_PTR].data, (int32_t *)r->sec[S_COL].data,

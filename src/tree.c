@@ -28,20 +28,26 @@
 
 /* ---- the tree from merges ---- */
 
-/* Checks that the merges make one binary tree: every id below k + j in merge
- * j, each used once. */
-static pc_status check_merges(int32_t k, const int32_t *merges, uint8_t *used, pc_error *err)
+/* The merges make one binary tree: every id below k + j in merge j, each
+ * used once. */
+pc_status pc_tree_check_merges(int32_t k, const int32_t *merges, pc_error *err)
 {
-    for (int32_t j = 0; j < k - 1; j++)
-        for (int h = 0; h < 2; h++) {
+    uint8_t *used = pc_calloc(k > 0 ? 2 * (size_t)k - 1 : 1, 1);
+    if (!used)
+        return pc_fail_nomem(err, "checking the cluster tree");
+    pc_status status = PC_OK;
+    for (int32_t j = 0; j < k - 1 && status == PC_OK; j++)
+        for (int h = 0; h < 2 && status == PC_OK; h++) {
             int32_t id = merges[2 * j + h];
             if (id < 0 || id >= k + j || used[id])
-                return pc_fail(err, PC_ERR_INVALID,
-                               "tree: merge %d joins %d, which is not a cluster or an earlier "
-                               "group still unmerged", (int)j, (int)id);
-            used[id] = 1;
+                status = pc_fail(err, PC_ERR_INVALID,
+                                 "tree: merge %d joins %d, which is not a cluster or an earlier "
+                                 "group still unmerged", (int)j, (int)id);
+            else
+                used[id] = 1;
         }
-    return PC_OK;
+    free(used);
+    return status;
 }
 
 /* 1 when group a goes before group b among two children. */
@@ -104,9 +110,8 @@ pc_status pc_tree_from_merges(int32_t k, const int32_t *merges, const int64_t *s
     int64_t *group_size = pc_malloc_array(ids, sizeof *group_size);
     int32_t *lowest = pc_malloc_array(ids, sizeof *lowest);
     int32_t *stack = pc_malloc_array(2 * ids, sizeof *stack);
-    uint8_t *used = pc_calloc(ids, 1);
     pc_status status = PC_OK;
-    if (!t || !group_size || !lowest || !stack || !used ||
+    if (!t || !group_size || !lowest || !stack ||
         !(t->node = pc_malloc_array(ids, sizeof *t->node)) ||
         !(t->leaf = pc_malloc_array((size_t)k, sizeof *t->leaf))) {
         status = pc_fail_nomem(err, "building the cluster tree");
@@ -114,7 +119,7 @@ pc_status pc_tree_from_merges(int32_t k, const int32_t *merges, const int64_t *s
     }
     t->k = k;
     t->n_nodes = (int32_t)ids;
-    if ((status = check_merges(k, merges, used, err)) != PC_OK)
+    if ((status = pc_tree_check_merges(k, merges, err)) != PC_OK)
         goto done;
     for (int32_t c = 0; c < k; c++) {
         group_size[c] = size[c];
@@ -130,7 +135,6 @@ done:
     free(group_size);
     free(lowest);
     free(stack);
-    free(used);
     if (status != PC_OK) {
         pc_tree_free(t);
         return status;

@@ -15,8 +15,16 @@ GROUP sklearn: new papers against a model made with scikit-learn's settings
       (--sklearn-tokens --stopwords sklearn --min-df 1 --max-df 1.0): their
       related.csv equals TfidfVectorizer.transform + brute-force cosine
       against fit_transform of the corpus (ids, and similarity within 1e-5).
+GROUP bisect: a model made by --method bisect places papers down the
+      bisection's tree: assign of the corpus gives run's assignments.csv and
+      related.csv byte for byte with 1 and 2 threads, on the seed corpus
+      (-k 8) and on 100 made-up papers of 5 overlapping topics (-k 6) where
+      some papers' nearest centroid (computed here from model.bin, read as
+      model.h lays it out) is another cluster; those papers shuffled get the
+      same rows; summary says method bisect.
 GROUP classic4: the same byte-for-byte reproduction on classic4 (-k 4),
-      with 1 and 2 threads (skipped without ../shared).
+      with 1 and 2 threads, by k-means and by bisection (skipped without
+      ../shared).
 GROUP errors: a missing, empty, truncated, bit-flipped (60 places, header
       included), older-version, newer-version, other-byte-order or foreign
       model, usage errors, an unwritable output folder and an unwritable
@@ -250,6 +258,87 @@ def group_sklearn(tmp):
     check(compared >= len(new_rows) * top - 5, f"only {compared} related papers compared")
 
 
+# ---- bisect --------------------------------------------------------------
+
+def model_sections(path):
+    """The sections of a model.bin, by id, as model.h lays them out."""
+    data = read_bytes(os.path.join(path, "model.bin"))
+    n = struct.unpack_from("<I", data, 28)[0]
+    table = [struct.unpack_from("<IIQQ", data, 64 + 24 * i) for i in range(n)]
+    return {sid: data[off:off + size] for sid, _, off, size in table}
+
+
+def nearest_elsewhere(model, out):
+    """Papers of the run (out) whose nearest centroid in the model is not
+    their cluster: where descending the tree matters."""
+    sec = model_sections(model)
+    meta = struct.unpack("<16q", sec[1])
+    n, terms, k, nnz, method = meta[0], meta[1], meta[2], meta[3], meta[13]
+    check(method == 1, f"the model's method is {method}, not 1 (bisection)")
+    check(len(sec[19]) == 4 * 2 * (k - 1) and len(sec[20]) == 4 * 2 * (k - 1) * terms,
+          f"split sections of {len(sec[19])} and {len(sec[20])} bytes for k = {k}")
+    centroid = struct.unpack(f"<{k * terms}f", sec[9])
+    row_ptr = struct.unpack(f"<{n + 1}q", sec[14])
+    col = struct.unpack(f"<{nnz}i", sec[15])
+    val = struct.unpack(f"<{nnz}f", sec[16])
+    ids = sec[18].split(b"\0")[:-1]
+    cluster = {r["doc_id"]: int(r["cluster"])
+               for r in csv.DictReader(open(os.path.join(out, "assignments.csv")))}
+    elsewhere = 0
+    for i in range(n):
+        dots = [sum(val[p] * centroid[c * terms + col[p]] for p in range(row_ptr[i], row_ptr[i + 1]))
+                for c in range(k)]
+        own = cluster[ids[i].decode("utf-8")]
+        elsewhere += row_ptr[i + 1] > row_ptr[i] and max(dots) > dots[own] + 1e-6
+    return elsewhere
+
+
+def bisect_reproduced(tmp, corpus, args, what, must_matter=True):
+    """run --method bisect, assign with 1 and 2 threads: run's reports back;
+    with must_matter, some paper's nearest centroid is another cluster."""
+    out, model, assigned = run_and_assign(tmp, corpus, args + ["--method", "bisect"],
+                                          ["--threads", "1"], name=what)
+    reproduces(out, assigned, f"{what}, bisection, 1 thread")
+    again = os.path.join(tmp, f"{what}-again")
+    run(BINARY, ["assign", model, corpus, "-o", again, "--quiet", "--threads", "2"])
+    reproduces(out, again, f"{what}, bisection, 2 threads")
+    check(summary(assigned).get("method") == "bisect", f"{what}: summary's method")
+    elsewhere = nearest_elsewhere(model, out)
+    print(f"{what}: {elsewhere} papers have their nearest centroid in another cluster")
+    check(elsewhere > 0 or not must_matter,
+          f"{what}: no paper tells descending from the nearest centroid")
+    return out, model
+
+
+def overlapping_topics(n=100, topics=5, purity=0.3, seed=5):
+    """n made-up papers: 14 words each, a share `purity` from their topic's
+    12 words, the rest from 40 words all topics share."""
+    rng = random.Random(seed)
+    pools = [[f"t{t}w{j}" for j in range(12)] for t in range(topics)]
+    common = [f"cw{j}" for j in range(40)]
+    rows = []
+    for i in range(n):
+        words = [rng.choice(pools[i % topics]) if rng.random() < purity else rng.choice(common)
+                 for _ in range(14)]
+        rows.append([f"p{i:03d}", " ".join(words[:2]), " ".join(words[2:]), f"topic{i % topics}"])
+    return rows
+
+
+def group_bisect(tmp):
+    bisect_reproduced(tmp, SEED, ["-k", "8", "--threads", "2"], "seed", must_matter=False)
+    rows = overlapping_topics()
+    header = ["id", "title", "abstract", "label"]
+    mixed = write_csv(os.path.join(tmp, "mixed.csv"), header, rows)
+    out, model = bisect_reproduced(tmp, mixed, ["-k", "6"], "mixed")
+    random.Random(3).shuffle(rows)
+    shuffled = write_csv(os.path.join(tmp, "shuffled.csv"), header, rows)
+    got = os.path.join(tmp, "shuffled-out")
+    run(BINARY, ["assign", model, shuffled, "-o", got, "--quiet"])
+    want = sorted(read_csv(os.path.join(out, "assignments.csv"))[1:])
+    have = sorted(read_csv(os.path.join(got, "assignments.csv"))[1:])
+    check(have == want, "a shuffled corpus: other assignments than the run's")
+
+
 # ---- classic4 ------------------------------------------------------------
 
 def group_classic4(tmp):
@@ -263,6 +352,7 @@ def group_classic4(tmp):
     reproduces(out, again, "classic4, 2 threads")
     s, r = summary(assigned), summary(out)
     check(s.get("nmi") == r.get("nmi"), f"nmi {s.get('nmi')} against the run's {r.get('nmi')}")
+    bisect_reproduced(tmp, CLASSIC4, ["-k", "4", "--no-html", "--threads", "2"], "classic4")
 
 
 # ---- errors --------------------------------------------------------------
@@ -359,8 +449,8 @@ def group_errors(tmp):
 
 def main():
     group = sys.argv[3] if len(sys.argv) > 3 else "seed"
-    groups = {"seed": group_seed, "sklearn": group_sklearn, "classic4": group_classic4,
-              "errors": group_errors}
+    groups = {"seed": group_seed, "bisect": group_bisect, "sklearn": group_sklearn,
+              "classic4": group_classic4, "errors": group_errors}
     with tempfile.TemporaryDirectory() as tmp:
         groups[group](tmp)
     if e2e_util.failures:

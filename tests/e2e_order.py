@@ -109,9 +109,10 @@ def check_assignments(what, out, base, ids):
                         f"want {ids[:5]}")
 
 
-def check_orders(tmp, name, header, rows, options, time=False):
-    """Runs the rows as given and in every order of ORDERS; compares."""
-    names = [n for n in RUN_REPORTS if n != "assignments.csv"]
+def check_orders(tmp, name, header, rows, options, time=False, extra=()):
+    """Runs the rows as given and in every order of ORDERS; compares (also
+    the reports named in `extra`)."""
+    names = [n for n in RUN_REPORTS if n != "assignments.csv"] + list(extra)
     names += ["topics_over_time.csv"] if time else []
     runs = {}
     for order in ["as given"] + ORDERS:
@@ -141,15 +142,15 @@ def check_orders(tmp, name, header, rows, options, time=False):
 
 
 def check_vectorize(tmp, name, header, rows):
-    """vectorize: the same vocabulary.csv; tfidf.csv's rows the same, listed
-    paper by paper in input order."""
+    """vectorize --lsa 5: the same vocabulary.csv; tfidf.csv's and lsa.csv's
+    rows the same, listed paper by paper in input order."""
     outs = {}
     for order in ["as given", "reversed"]:
         permuted = rows if order == "as given" else reorder(rows, order)
         path = os.path.join(tmp, f"{name}-vec-{order.split()[0]}.csv")
         write_rows(path, header, permuted)
         out = os.path.join(tmp, f"out-{name}-vec-{order.split()[0]}")
-        if run(BINARY, ["vectorize", path, "-o", out, "--quiet"]).returncode != 0:
+        if run(BINARY, ["vectorize", path, "-o", out, "--quiet", "--lsa", "5"]).returncode != 0:
             return
         outs[order] = out
         tfidf = read_csv(os.path.join(out, "tfidf.csv"))[1:]
@@ -158,16 +159,23 @@ def check_vectorize(tmp, name, header, rows):
         check(listed == [i for i in ids if i in set(listed)],
               f"{name} vectorize {order}: tfidf.csv not in input order: {listed[:5]}, "
               f"want {ids[:5]}")
+        lsa = [r[0] for r in read_csv(os.path.join(out, "lsa.csv"))[1:]]
+        check(lsa == ids, f"{name} vectorize {order}: lsa.csv not in input order: {lsa[:5]}, "
+                          f"want {ids[:5]}")
     got, want = outs["reversed"], outs["as given"]
     same_reports(f"{name} vectorize reversed", got, want, drop=("input",),
                  names=["vocabulary.csv"])
-    rows_of = lambda out: sorted(read_csv(os.path.join(out, "tfidf.csv")))
-    check(rows_of(got) == rows_of(want), f"{name} vectorize reversed: tfidf.csv rows differ")
+    for report in ("tfidf.csv", "lsa.csv"):
+        rows_got = sorted(read_csv(os.path.join(got, report)))
+        rows_want = sorted(read_csv(os.path.join(want, report)))
+        check(rows_got == rows_want, f"{name} vectorize reversed: {report} rows differ")
 
 
 def case_seed(tmp):
     header, rows = read_rows(SEED_CORPUS)
     check_orders(tmp, "seed", header, rows, ["-k", "5", "--top", "5", "--silhouette"])
+    check_orders(tmp, "seed-bisect", header, rows, ["-k", "2:6", "--method", "bisect", "--top", "5"],
+                 extra=["k_sweep.csv"])
     check_vectorize(tmp, "seed", header, rows)
 
 

@@ -26,7 +26,7 @@ static void describes_hand_made_clusters(void)
     float centroid[8] = {0.0f, 0.6f, 0.8f, 0.0f, /* cluster 0: terms 2, 1 */
                          0.5f, 0.5f, 0.5f, 0.5f}; /* cluster 1: a four-way tie */
     int64_t size[2] = {3, 2};
-    pc_clusters c = {2, 5, 4, assign, similarity, centroid, size, 0.0, 1, 0, NULL};
+    pc_clusters c = {2, 5, 4, assign, similarity, centroid, size, 0.0, 1, 0, NULL, NULL, NULL};
     pc_description *d = NULL;
     CHECK_INT(describe_simple(&c, 3, 2, &d), PC_OK);
     CHECK_INT(d->k, 2);
@@ -53,7 +53,7 @@ static void empty_cluster_has_zero_cohesion(void)
     float similarity[2] = {1.0f, 1.0f};
     float centroid[4] = {1.0f, 0.0f, 0.0f, 0.0f};
     int64_t size[2] = {2, 0};
-    pc_clusters c = {2, 2, 2, assign, similarity, centroid, size, 0.0, 1, 0, NULL};
+    pc_clusters c = {2, 2, 2, assign, similarity, centroid, size, 0.0, 1, 0, NULL, NULL, NULL};
     pc_description *d = NULL;
     CHECK_INT(describe_simple(&c, 5, 5, &d), PC_OK);
     CHECK_INT(d->cluster[1].size, 0);
@@ -97,7 +97,7 @@ static int build(built *b, char **texts, char **ids, int32_t n, const int32_t *a
         b->size[assign[i]]++;
     }
     b->clusters = (pc_clusters){k, n, b->X->n_cols, (int32_t *)assign, b->similarity,
-                                b->centroid, b->size, 0.0, 1, 0, NULL};
+                                b->centroid, b->size, 0.0, 1, 0, NULL, NULL, NULL};
     return 0;
 }
 

@@ -523,7 +523,7 @@ static void predict_ties_follow_origin(void)
     float centroid[4] = {0.6f, 0.8f, 0.6f, 0.8f};
     int64_t size[2] = {3, 3};
     int32_t origin[2] = {1, 0};
-    pc_clusters c = {2, 0, 2, NULL, NULL, centroid, size, 0.0, 0, 0, origin};
+    pc_clusters c = {2, 0, 2, NULL, NULL, centroid, size, 0.0, 0, 0, origin, NULL, NULL};
     pc_csr *row = NULL;
     CHECK_INT(pc_csr_new(1, 2, 1, &row, NULL), PC_OK);
     row->row_ptr[1] = 1;
@@ -599,6 +599,161 @@ static void bisect_edge_cases(void)
         CHECK_INT(used[id], 1);
     pc_clusters_free(c);
     free(merges);
+    pc_csr_free(m);
+}
+
+/* Rows of m predicted in c: how many land elsewhere than c->assign says,
+ * and how many similarities differ in any bit. */
+static void predict_misses(const pc_clusters *c, const pc_csr *m, int threads, int32_t *moved,
+                           int32_t *off)
+{
+    int32_t *assign = malloc((size_t)m->n_rows * sizeof *assign);
+    float *sim = malloc((size_t)m->n_rows * sizeof *sim);
+    CHECK_INT(pc_kmeans_predict(c, m, threads, assign, sim, NULL), PC_OK);
+    *moved = *off = 0;
+    for (int32_t i = 0; i < m->n_rows; i++) {
+        *moved += assign[i] != c->assign[i];
+        *off += memcmp(&sim[i], &c->similarity[i], sizeof sim[i]) != 0;
+    }
+    free(assign);
+    free(sim);
+}
+
+/* c renumbered by the permutation to[old id] = new id, as an unsorted
+ * clustering would come (the tree's leaves with it). */
+static void renumber(pc_clusters *c, const int32_t *to)
+{
+    int32_t k = c->k;
+    float *centroid = malloc((size_t)k * (size_t)c->dim * sizeof *centroid);
+    int64_t size[16];
+    for (int32_t j = 0; j < k; j++) {
+        memcpy(centroid + (size_t)to[j] * c->dim, c->centroid + (size_t)j * c->dim,
+               (size_t)c->dim * sizeof *centroid);
+        size[to[j]] = c->size[j];
+    }
+    memcpy(c->centroid, centroid, (size_t)k * (size_t)c->dim * sizeof *centroid);
+    memcpy(c->size, size, (size_t)k * sizeof *size);
+    for (int32_t i = 0; i < c->n_docs; i++)
+        c->assign[i] = to[c->assign[i]];
+    for (int32_t e = 0; e < 2 * (k - 1); e++)
+        if (c->split_child[e] < k)
+            c->split_child[e] = to[c->split_child[e]];
+    free(c->origin);
+    c->origin = NULL;
+    free(centroid);
+}
+
+/*
+ * Bisection's clusters predicted on the rows they were fitted on come back
+ * bit for bit (assign and similarity), by descending the tree: planted data
+ * with overlapping topics, k from 2 to 8, seeds 1-3 (2-means stopped by
+ * convergence, the tolerance, max_iter), predicting with 1 and 2
+ * threads (and fitting with 2 for seed 1, the same rules); also
+ * after renumbering the clusters in reverse and sorting them by size again.
+ * The rules are a tree over 0 .. 2k − 2 (each id once, the root last) of
+ * unit centroids, the same for 1 and 2 threads.  The nearest leaf centroid
+ * (the clusters without their tree) would misplace some of these rows: the
+ * data is hard enough that descending matters.
+ */
+static void bisect_predict_descends_the_tree(void)
+{
+    int32_t label[500];
+    pc_csr *m = test_planted(500, 6, 25, 20, 0.35, 17, label);
+    int32_t nearest_misses = 0;
+    for (int32_t k = 2; k <= 8; k++) {
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            pc_kmeans_options opt = options(k, seed, 1);
+            opt.tol = seed == 2 ? 1e-2 : opt.tol; /* 2-means stopped by the tolerance */
+            opt.max_iter = seed == 3 ? 2 : opt.max_iter; /* or by max_iter */
+            pc_clusters *c = NULL, *c2 = NULL;
+            CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c, NULL, NULL), PC_OK);
+            opt.threads = seed == 1 ? 2 : 1; /* 2 threads: once per k, slow on a busy machine */
+            CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c2, NULL, NULL), PC_OK);
+            if (!c || !c2 || !c->split_child || !c->split_centroid) {
+                CHECK(!"no split rules");
+                return;
+            }
+            size_t rule_floats = 2 * (size_t)(k - 1) * (size_t)m->n_cols;
+            CHECK(memcmp(c->split_child, c2->split_child,
+                         2 * (size_t)(k - 1) * sizeof *c->split_child) == 0);
+            CHECK(memcmp(c->split_centroid, c2->split_centroid,
+                         rule_floats * sizeof *c->split_centroid) == 0);
+            int32_t used[15] = {0};
+            for (int32_t e = 0; e < 2 * (k - 1); e++) {
+                int32_t id = c->split_child[e];
+                CHECK(id >= 0 && id < k + e / 2);
+                used[id >= 0 && id < 15 ? id : 14]++;
+            }
+            for (int32_t id = 0; id < 2 * k - 2; id++)
+                CHECK_INT(used[id], 1);
+            for (size_t r = 0; r < 2 * (size_t)(k - 1); r++) {
+                double norm = 0.0;
+                for (int32_t t = 0; t < m->n_cols; t++)
+                    norm += (double)c->split_centroid[r * m->n_cols + t] *
+                            c->split_centroid[r * m->n_cols + t];
+                CHECK_NEAR(norm, 1.0, 1e-5);
+            }
+            for (int threads = 1; threads <= 2; threads++) {
+                int32_t moved, off;
+                predict_misses(c, m, threads, &moved, &off);
+                if (moved || off)
+                    fprintf(stderr, "k %d seed %llu threads %d: %d moved, %d other similarities\n",
+                            (int)k, (unsigned long long)seed, threads, (int)moved, (int)off);
+                CHECK_INT(moved, 0);
+                CHECK_INT(off, 0);
+            }
+            int32_t reverse[8];
+            for (int32_t j = 0; j < k; j++)
+                reverse[j] = k - 1 - j;
+            renumber(c, reverse);
+            int32_t moved, off;
+            predict_misses(c, m, 1, &moved, &off);
+            CHECK_INT(moved, 0);
+            CHECK_INT(pc_clusters_sort_by_size(c, NULL), PC_OK);
+            int32_t to[8] = {-1, -1, -1, -1, -1, -1, -1, -1}; /* sizes may tie: the same
+                                                                 clusters, maybe reordered */
+            for (int32_t i = 0; i < 500; i++)
+                to[c->assign[i]] = c2->assign[i];
+            int32_t same = 0;
+            for (int32_t i = 0; i < 500; i++)
+                same += to[c->assign[i]] == c2->assign[i];
+            for (int32_t e = 0; e < 2 * (k - 1); e++)
+                same += (c->split_child[e] < k ? to[c->split_child[e]] : c->split_child[e]) ==
+                        c2->split_child[e];
+            CHECK_INT(same, 500 + 2 * (k - 1));
+            predict_misses(c, m, 2, &moved, &off);
+            CHECK_INT(moved + off, 0);
+            int32_t *tree = c->split_child;
+            c->split_child = NULL; /* the nearest leaf centroid instead */
+            predict_misses(c, m, 1, &moved, &off);
+            nearest_misses += moved;
+            c->split_child = tree;
+            pc_clusters_free(c);
+            pc_clusters_free(c2);
+        }
+    }
+    fprintf(stderr, "nearest leaf centroid: %d rows misplaced\n", (int)nearest_misses);
+    CHECK(nearest_misses > 0);
+    pc_csr_free(m);
+
+    /* identical documents: any rule keeps them together, so a split of them
+     * leaves an empty half, and the clusters stay the tree's leaves (three
+     * e1, two e2, two (e1 + e2) / √2; k = 4 .. 7: three clusters of 3, 2, 2
+     * documents, the rest empty) */
+    double rows[7 * 2] = {1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 1, 1, 1, 1};
+    m = dense_rows(7, 2, rows);
+    for (int32_t k = 4; k <= 7; k++) {
+        pc_kmeans_options opt = options(k, 1, 1);
+        pc_clusters *c = NULL;
+        CHECK_INT(pc_bisect_fit(m, &opt, NULL, &c, NULL, NULL), PC_OK);
+        const int64_t sizes[7] = {3, 2, 2, 0, 0, 0, 0};
+        for (int32_t j = 0; j < k; j++)
+            CHECK_INT(c->size[j], sizes[j]);
+        int32_t moved, off;
+        predict_misses(c, m, 1, &moved, &off);
+        CHECK_INT(moved + off, 0);
+        pc_clusters_free(c);
+    }
     pc_csr_free(m);
 }
 
@@ -698,6 +853,7 @@ int main(void)
     RUN_TEST(bisect_smaller_k_is_a_prefix);
     RUN_TEST(bisect_any_thread_count);
     RUN_TEST(bisect_edge_cases);
+    RUN_TEST(bisect_predict_descends_the_tree);
     RUN_TEST(bisect_each_k_as_alone);
     RUN_TEST(bisect_alloc_failures);
     return TEST_EXIT();

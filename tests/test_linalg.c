@@ -1,7 +1,10 @@
-/* Tests of linalg.c: the 2-D map of the centroids (classical MDS through LAPACKE). */
+/* Tests of linalg.c: the 2-D map of the centroids (classical MDS through LAPACKE), the
+ * sparse × table product against a plain double loop, and the QR of padded blocks. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "internal.h"
 #include "linalg_internal.h"
 #include "test.h"
 
@@ -81,10 +84,117 @@ static void fixed_signs_and_small_cases(void)
     CHECK(one[0] == 0.0 && one[1] == 0.0);
 }
 
+/* A random n_rows × n_cols CSR with `per_row` distinct sorted columns a row. */
+static pc_csr *random_csr(int32_t n_rows, int32_t n_cols, int32_t per_row, uint64_t *state)
+{
+    pc_csr *X = NULL;
+    if (pc_csr_new(n_rows, n_cols, (int64_t)n_rows * per_row, &X, NULL) != PC_OK)
+        return NULL;
+    int32_t step = n_cols / per_row;
+    for (int32_t i = 0; i < n_rows; i++) {
+        for (int32_t t = 0; t < per_row; t++) {
+            *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+            X->col[(int64_t)i * per_row + t] = t * step + (int32_t)((*state >> 33) % (uint64_t)step);
+            X->val[(int64_t)i * per_row + t] = (float)((*state >> 40) % 1000) / 500.0f - 1.0f;
+        }
+        X->row_ptr[i + 1] = (int64_t)(i + 1) * per_row;
+    }
+    return X;
+}
+
+/* pc_csr_times_table equals Σ x·B[col] summed in double, for widths of one
+ * vector up to several slices (224 floats: two slices on AVX-512, four on
+ * AVX), rows longer than the prefetch distance, a block not starting at row 0. */
+static void table_product_equals_plain_sums(void)
+{
+    uint64_t state = 99;
+    pc_csr *X = random_csr(40, 300, 37, &state);
+    const int32_t widths[3] = {PC_TABLE_FLOATS, 112, 224};
+    for (int w = 0; X && w < 3; w++) {
+        int32_t width = widths[w];
+        float *B = pc_aligned_array(64, (size_t)300 * width, sizeof *B);
+        float *out = pc_aligned_array(64, (size_t)40 * width, sizeof *out);
+        for (size_t k = 0; B && k < (size_t)300 * width; k++)
+            B[k] = (float)((k * 2654435761u) % 1001) / 1000.0f - 0.5f;
+        if (B && out) {
+            memset(out, 0, (size_t)40 * width * sizeof *out);
+            pc_csr_times_table(X, 5, 40, B, width, out + (size_t)5 * width);
+            double worst = 0.0;
+            for (int32_t i = 5; i < 40; i++)
+                for (int32_t c = 0; c < width; c++) {
+                    double want = 0.0;
+                    for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++)
+                        want += (double)X->val[p] * B[(size_t)X->col[p] * width + c];
+                    worst = fmax(worst, fabs(out[(size_t)i * width + c] - want));
+                }
+            CHECK(worst < 1e-4);
+            CHECK(out[0] == 0.0f && out[(size_t)5 * width - 1] == 0.0f); /* rows 0-4 untouched */
+        }
+        free(B);
+        free(out);
+    }
+    pc_csr_free(X);
+}
+
+/* Columns of A (rows ld floats apart) orthonormal to `tolerance`. */
+static double orthonormality_error(const float *A, int32_t rows, int32_t cols, int32_t ld)
+{
+    double worst = 0.0;
+    for (int32_t a = 0; a < cols; a++)
+        for (int32_t b = 0; b < cols; b++) {
+            double s = 0.0;
+            for (int32_t i = 0; i < rows; i++)
+                s += (double)A[(size_t)i * ld + a] * A[(size_t)i * ld + b];
+            worst = fmax(worst, fabs(s - (a == b)));
+        }
+    return worst;
+}
+
+/* pc_orthonormalize and pc_qr_r on a block padded to ld = 16 floats a row:
+ * one of condition number about 1000 (Cholesky QR, where one round leaves
+ * Q's columns off by ~0.04 and R needs both rounds' factors), and one of
+ * rank 2 in 3 columns, which Cholesky QR cannot do (Householder).  Either
+ * way Q is orthonormal, RᵀR = AᵀA, and the padding stays as it was. */
+static void qr_of_padded_blocks(void)
+{
+    enum { ROWS = 50, COLS = 3, LD = 16 };
+    for (int rank_deficient = 0; rank_deficient < 2; rank_deficient++) {
+        float A[ROWS * LD], Q[ROWS * LD], R[COLS * COLS];
+        for (int i = 0; i < ROWS; i++)
+            for (int c = 0; c < LD; c++)
+                A[i * LD + c] = c >= COLS ? 7.0f : (float)(((i + 1) * (c + 3) * 37) % 17) - 8.0f;
+        for (int i = 0; i < ROWS; i++) /* column 2 nearly (or exactly) dependent */
+            A[i * LD + 2] = A[i * LD] + 2.0f * A[i * LD + 1] +
+                            (rank_deficient ? 0.0f : 0.02f * (float)((i * 7) % 5 - 2));
+        memcpy(Q, A, sizeof A);
+        CHECK_INT(pc_orthonormalize(Q, ROWS, COLS, LD, 2), 0);
+        CHECK(orthonormality_error(Q, ROWS, COLS, LD) < 1e-5);
+        CHECK(Q[7 * LD + COLS] == 7.0f);
+        memcpy(Q, A, sizeof A);
+        CHECK_INT(pc_qr_r(Q, ROWS, COLS, LD, R), 0);
+        double worst = 0.0, scale = 0.0; /* RᵀR = AᵀA */
+        for (int a = 0; a < COLS; a++)
+            for (int b = 0; b < COLS; b++) {
+                double g = 0.0, r = 0.0;
+                for (int i = 0; i < ROWS; i++)
+                    g += (double)A[i * LD + a] * A[i * LD + b];
+                for (int k = 0; k < COLS; k++)
+                    r += (double)R[k * COLS + a] * R[k * COLS + b];
+                worst = fmax(worst, fabs(g - r));
+                scale = fmax(scale, fabs(g));
+            }
+        CHECK(worst < 1e-5 * scale);
+        for (int a = 1; a < COLS; a++)
+            CHECK(R[a * COLS] == 0.0f); /* upper triangular */
+    }
+}
+
 int main(void)
 {
     RUN_TEST(planar_points_keep_their_distances);
     RUN_TEST(orthogonal_points);
     RUN_TEST(fixed_signs_and_small_cases);
+    RUN_TEST(table_product_equals_plain_sums);
+    RUN_TEST(qr_of_padded_blocks);
     return TEST_EXIT();
 }

@@ -17,7 +17,7 @@
 #include "paperclust/model.h"
 #include "test.h"
 
-/* ---- a hand-made model: 3 papers, 4 terms, 2 clusters ---- */
+/* ---- a hand-made model: 3 papers, 4 terms, 2 clusters made by bisection ---- */
 
 static char *terms[] = {"alpha", "beta", "gamma delta", "\xc3\xa9t\xc3\xa9"}; /* été */
 static int32_t df[] = {2, 1, 2, 1};
@@ -29,6 +29,11 @@ static float centroid[] = {0.5f, 0.0f, 0.5f, 0.70710677f, /* cluster 0 */
                            0.0f, 1.0f, 0.0f, 0.0f};       /* cluster 1 */
 static int64_t sizes[] = {2, 1};
 static int32_t origins[] = {1, 0};
+/* the one split: side 0 is cluster 1, side 1 cluster 0; its rule sends p2 to
+ * side 0 (product .8 against 0) and p1, p3 to side 1 (.84 > 0, .676 > .576) */
+static int32_t split_child[] = {1, 0};
+static float split_centroid[] = {0.0f, 0.8f, 0.0f, 0.6f,         /* side 0 */
+                                 0.6f, 0.0f, 0.6f, 0.52915026f}; /* side 1 */
 
 typedef struct fixture {
     pc_vocab vocab;
@@ -50,7 +55,8 @@ static void fixture_make(fixture *f)
     f->X = (pc_csr){3, 4, 5, row_ptr, col, val};
     f->corpus.n_docs = 3;
     f->corpus.id = ids;
-    f->clusters = (pc_clusters){2, 3, 4, NULL, NULL, centroid, sizes, 0.0, 1, 0, origins};
+    f->clusters = (pc_clusters){2, 3, 4, NULL, NULL, centroid, sizes, 0.0, 1, 0, origins,
+                                split_child, split_centroid};
     f->cluster[0].label = "alpha, gamma delta";
     f->cluster[1].label = "beta";
     f->description = (pc_description){2, f->cluster};
@@ -184,6 +190,11 @@ static void round_trip(void)
     CHECK(memcmp(m->clusters.centroid, centroid, sizeof centroid) == 0);
     CHECK(memcmp(m->clusters.size, sizes, sizeof sizes) == 0);
     CHECK(memcmp(m->clusters.origin, origins, sizeof origins) == 0);
+    CHECK_INT(m->method, PC_METHOD_BISECT);
+    CHECK(m->clusters.split_child &&
+          memcmp(m->clusters.split_child, split_child, sizeof split_child) == 0);
+    CHECK(m->clusters.split_centroid &&
+          memcmp(m->clusters.split_centroid, split_centroid, sizeof split_centroid) == 0);
     CHECK_STR(m->label[0], "alpha, gamma delta");
     CHECK_STR(m->label[1], "beta");
     CHECK_INT(m->rows.n_rows, 3);
@@ -205,6 +216,14 @@ static void round_trip(void)
     CHECK_INT(pc_model_open(other, &m, NULL), PC_OK);
     CHECK(m && m->clusters.origin[0] == 0 && m->clusters.origin[1] == 1);
     pc_model_free(m);
+    /* k-means clusters (no tree): method 0, the split sections empty */
+    f.clusters.split_child = NULL;
+    f.clusters.split_centroid = NULL;
+    CHECK_INT(pc_model_save(other, &f.in, NULL, NULL), PC_OK);
+    CHECK_INT(pc_model_open(other, &m, NULL), PC_OK);
+    CHECK(m && m->method == PC_METHOD_KMEANS && !m->clusters.split_child &&
+          !m->clusters.split_centroid);
+    pc_model_free(m);
     snprintf(other, sizeof other, "%s/plain/model.bin", tmp_dir);
     unlink(other);
     snprintf(other, sizeof other, "%s/plain", tmp_dir);
@@ -213,9 +232,10 @@ static void round_trip(void)
 }
 
 /*
- * The layout of model.h: magic, version 1, byte-order mark, size, 18
+ * The layout of model.h: magic, version 1, byte-order mark, size, 20
  * sections in order at multiples of 64, the last ending the file, the
- * CRC-32 of the file with its own field as zeros, meta values in place.
+ * CRC-32 of the file with its own field as zeros, meta values in place (the
+ * method: 1, bisection), the tree and its rule as given.
  */
 static void layout_as_documented(void)
 {
@@ -228,12 +248,12 @@ static void layout_as_documented(void)
     CHECK_INT(u32_at(d, 8), 1);
     CHECK_INT(u32_at(d, 12), 0x01020304);
     CHECK_INT(u64_at(d, 16), size);
-    CHECK_INT(u32_at(d, 28), 18);
+    CHECK_INT(u32_at(d, 28), 20);
     uint32_t stored = u32_at(d, 24);
     fix_crc(d, size);
     CHECK_INT(u32_at(d, 24), stored);
-    uint64_t end = 64 + 18 * 24, bytes = 0;
-    for (int id = 1; id <= 18; id++) {
+    uint64_t end = 64 + 20 * 24, bytes = 0;
+    for (int id = 1; id <= 20; id++) {
         uint64_t at = section_at(d, id, &bytes);
         CHECK_INT(u32_at(d, 64 + (size_t)(id - 1) * 24), id);
         CHECK_INT(at % 64, 0);
@@ -243,8 +263,8 @@ static void layout_as_documented(void)
     CHECK_INT(end, size);
     uint64_t meta = section_at(d, 1, &bytes);
     CHECK_INT(bytes, 128);
-    const int64_t want[13] = {3, 4, 2, 5, 3, 2, 3, 1, 0, 0, 1, 1, 42};
-    for (int i = 0; i < 13; i++)
+    const int64_t want[16] = {3, 4, 2, 5, 3, 2, 3, 1, 0, 0, 1, 1, 42, 1, 0, 0};
+    for (int i = 0; i < 16; i++)
         CHECK_INT((int64_t)u64_at(d, meta + 8 * (size_t)i), want[i]);
     uint64_t stem = section_at(d, 2, &bytes);
     CHECK_INT(bytes, 8);
@@ -254,7 +274,46 @@ static void layout_as_documented(void)
     double idf0;
     memcpy(&idf0, d + idf, 8);
     CHECK_NEAR(idf0, 1.2876820724517808, 1e-15);
+    uint64_t children = section_at(d, 19, &bytes);
+    CHECK_INT(bytes, 8);
+    CHECK_INT(u32_at(d, children), 1);
+    CHECK_INT(u32_at(d, children + 4), 0);
+    uint64_t rule = section_at(d, 20, &bytes);
+    CHECK_INT(bytes, 32);
+    CHECK(memcmp(d + rule, split_centroid, 32) == 0);
     free(d);
+}
+
+/*
+ * A bisection model places papers by descending its tree, by hand: the row
+ * e4 (only "été") has products .6 with side 0 and .529 with side 1, so it
+ * goes to cluster 1 (similarity 0: cluster 1's centroid is e2), though
+ * cluster 0's centroid is nearer (.707); p1 goes to side 1, cluster 0, with
+ * similarity .6 × .5 + .8 × .5 = .7.
+ */
+static void bisect_model_places_by_descent(void)
+{
+    pc_model *m = NULL;
+    CHECK_INT(pc_model_open(tmp_dir, &m, NULL), PC_OK);
+    if (!m)
+        return;
+    int64_t ptr[] = {0, 1, 3};
+    int32_t cols[] = {3, 0, 2};
+    float vals[] = {1.0f, 0.6f, 0.8f};
+    pc_csr X = {2, 4, 3, ptr, cols, vals};
+    int32_t assign[2] = {-1, -1};
+    float sim[2];
+    CHECK_INT(pc_kmeans_predict(&m->clusters, &X, 1, assign, sim, NULL), PC_OK);
+    CHECK_INT(assign[0], 1);
+    CHECK_NEAR(sim[0], 0.0, 0.0);
+    CHECK_INT(assign[1], 0);
+    CHECK_NEAR(sim[1], 0.7, 1e-7);
+    pc_clusters nearest = m->clusters; /* as a k-means model would place them */
+    nearest.split_child = NULL;
+    CHECK_INT(pc_kmeans_predict(&nearest, &X, 1, assign, sim, NULL), PC_OK);
+    CHECK_INT(assign[0], 0);
+    CHECK_NEAR(sim[0], 0.70710677, 1e-7);
+    pc_model_free(m);
 }
 
 /* CRC-32 catches every single-bit error: each flip is refused, naming the file. */
@@ -366,6 +425,8 @@ static void damaged_contents_behind_a_valid_checksum(void)
         {1, 24, 6, 8, "section col"},                 /* nnz 6 */
         {1, 40, 3, 8, "tokenizer options"},           /* ngram 3 */
         {1, 56, 2, 8, "yes/no"},                      /* strip_markup 2 */
+        {1, 104, 2, 8, "clustering method"},         /* method 2 */
+        {1, 104, 0, 8, "split_children holds 8 bytes"}, /* k-means with a tree */
         {1, 120, 7, 8, "reserved"},
         {3, 8, 7, 8, "term_bytes"},                   /* offsets out of step */
         {4, 0, 'c', 1, "out of order"},               /* "clpha" after... before "beta" */
@@ -382,6 +443,10 @@ static void damaged_contents_behind_a_valid_checksum(void)
         {16, 0, 0x7F800000, 4, "finite"},             /* +inf weight */
         {18, 0, 0, 1, "terminated"},                  /* id "p1" holds a NUL */
         {18, 2, 'x', 1, "terminated"},                /* "p1" runs into "p2" */
+        {19, 0, 0, 4, "split_children"},              /* cluster 0 twice */
+        {19, 4, 2, 4, "split_children"},              /* 2: the root itself */
+        {19, 0, -1, 4, "split_children"},
+        {20, 28, 0x7FC00000, 4, "finite"},            /* NaN in a rule */
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         memcpy(d, clean, size);
@@ -486,6 +551,7 @@ int main(void)
     }
     RUN_TEST(round_trip);
     RUN_TEST(layout_as_documented);
+    RUN_TEST(bisect_model_places_by_descent);
     RUN_TEST(every_bit_flip_refused);
     RUN_TEST(every_truncation_refused);
     RUN_TEST(versions_and_foreign_files);

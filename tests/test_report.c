@@ -48,7 +48,7 @@ static pc_status write_variant(const char *where, int variant, const pc_monitor 
     static int32_t nb_id1[] = {2, -1, 0, -1, 1, -1};
     static pc_clusters clusters;
     clusters = (pc_clusters){2, 3, 3, assign, variant ? sim1 : similarity,
-                             variant ? centroid1 : centroid, size, 2.6, 2, 0, NULL};
+                             variant ? centroid1 : centroid, size, 2.6, 2, 0, NULL, NULL, NULL};
     static pc_neighbors nb;
     nb = (pc_neighbors){.n_docs = 3, .top = 2, .id = variant ? nb_id1 : nb_id,
                         .similarity = nb_sim};

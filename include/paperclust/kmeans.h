@@ -57,6 +57,16 @@ typedef struct pc_clusters {
     int32_t *origin;     /* k: each cluster's number before pc_clusters_sort_by_size()
                             (0 .. k-1 in order until then; NULL is read so): ties between
                             centroids go to the lower origin, as in k-means itself */
+    /* Repeated bisection's tree and the rules of its splits (NULL for k-means).
+     * split_child: (k − 1) × 2 ids, merge m's side-0 then side-1 child, as
+     * pc_bisect_fit's merges (an id below k a cluster, k + i merge i; the
+     * root, the first split, merge k − 2).  split_centroid: (k − 1) × 2 × dim,
+     * merge m's side-0 then side-1 centroid, those of the split's kept 2-means
+     * restart as its last assignment step used them: a document went to the
+     * side of higher product (ties: side 0).  pc_kmeans_predict() descends
+     * them.  Memory: 2 (k − 1) × dim floats, twice the centroids'. */
+    int32_t *split_child;
+    float *split_centroid;
 } pc_clusters;
 
 /*
@@ -80,13 +90,17 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
  * the sum of the members' cosines to their normalised mean; S is the sum of a
  * cluster's rows, S_a and S_b those of its halves).  Ties: the cluster made
  * first.  A cluster of fewer than 2 documents is split only when no other can
- * be (into itself and an empty cluster).  Every random draw comes from one
+ * be (into itself and an empty cluster); identical documents stay together
+ * (a cluster of them splits into itself and an empty cluster too).  Every random draw comes from one
  * generator seeded with opt->seed, in the order the clusters are made, so the
  * result depends on the seed only, not on the thread count; and the clusters
  * for k are those after the first k − 1 splits of a run with a larger k.
- * Centroids are the leaves' normalised means, similarities the cosines to
- * them; documents without terms join the cluster with the most documents
- * that have terms (as in pc_kmeans_fit).  iterations counts the Lloyd
+ * The clusters are the tree's leaves (none re-seeded, so some may be empty
+ * when there are few distinct documents); centroids are their normalised
+ * means, similarities the cosines to them; documents without terms join the
+ * cluster with the most documents that have terms (as in pc_kmeans_fit).
+ * split_child and split_centroid hold the tree and its splits' rules, so
+ * that pc_kmeans_predict() places the documents as the bisection did.  iterations counts the Lloyd
  * iterations of the k − 1 kept splits.  *out is new (pc_clusters_free),
  * numbered largest first as pc_clusters_sort_by_size numbers.  When merges is
  * not NULL, *merges receives the bisection tree, a new array (free()) of
@@ -132,15 +146,21 @@ void pc_clusters_members(const pc_clusters *clusters, int64_t *start, int32_t *m
 
 /*
  * Places new rows (unit L2 norm, weighted like the fitted ones, X->n_cols ==
- * clusters->dim) in the clusters (borrowed: k, dim, centroid, size, origin
- * are read): each row goes to the centroid of highest cosine, computed by the
- * kernel of the assignment step with ties to the lower origin, and
- * similarity[i] is its cosine computed as pc_kmeans_fit() reports it.  Rows
- * without terms join the largest cluster (ties: the lower number; cluster 0
- * once sorted) with similarity 0, as pc_kmeans_fit() places them.  So the
- * rows a clustering was fitted on get back its assign and similarity
- * exactly, bit for bit.  assign and similarity hold X->n_rows entries.
- * PC_ERR_INVALID when the columns do not match; PC_ERR_NOMEM.
+ * clusters->dim) in the clusters (borrowed: k, dim, centroid, size, origin,
+ * split_child, split_centroid are read).  k-means clusters (no split_child):
+ * each row goes to the centroid of highest cosine, computed by the kernel of
+ * the assignment step with ties to the lower origin.  Bisection's clusters
+ * (split_child): each row descends the tree from the root as the bisection
+ * split its documents, at each split to the side of higher product with
+ * split_centroid, computed by the kernel and layout the split's 2-means used
+ * (ties: side 0), down to a cluster (as Spark's BisectingKMeansModel
+ * predicts).  similarity[i] is the row's cosine to its cluster's centroid
+ * computed as the fit reports it.  Rows without terms join the largest
+ * cluster (ties: the lower number; cluster 0 once sorted) with similarity 0,
+ * as the fit places them.  So the rows a clustering was fitted on get back
+ * its assign and similarity exactly, bit for bit.  assign and similarity
+ * hold X->n_rows entries.  PC_ERR_INVALID when the columns do not match;
+ * PC_ERR_NOMEM.
  */
 pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int threads,
                             int32_t *assign, float *similarity, pc_error *err);

@@ -8,15 +8,21 @@
  * iteration): with l = dims + oversample columns,
  *   Ω   V × l standard normal draws (from the seed);
  *   Q   an orthonormal basis of X·Ω, refined by power_iterations rounds of
- *       Q ← orth(X · orth(Xᵀ·Q)) (QR after every product, as scikit-learn's
- *       power_iteration_normalizer="QR");
+ *       Q ← orth(X · orth(Xᵀ·Q)); a QR changes a block's basis, not its span,
+ *       so one normalization per round is enough, a Cholesky QR of the
+ *       smaller block (V × l when there are fewer terms than documents),
+ *       and two rounds of Cholesky QR for Q itself (scikit-learn normalizes
+ *       by LU after every product: the same spans);
  *   Zᵀ = Xᵀ·Q (V × l) = Q2·R (thin QR), R = U_R·Σ·W_Rᵀ (SVD of the l × l R):
  *       X ≈ Q·W_R·Σ·(Q2·U_R)ᵀ, so the documents' coordinates are
  *       U·Σ = Q·W_R·Σ, first `dims` columns.
- * Sparse products run in parallel over blocks of rows (the CSR × dense kernel
- * of linalg.c); the dense QR and SVD go through LAPACKE (OpenBLAS).  The
+ * Sparse products run in parallel over blocks of rows holding about equal
+ * non-zeros, each row's l sums in vector registers (pc_csr_times_table in
+ * linalg.c); the dense QR and SVD go through OpenBLAS and LAPACKE.  The
  * result depends on the seed only, not on the thread count.  Memory: the
- * transpose of X (nnz) plus a few dense n × l and V × l float blocks.
+ * transpose of X (nnz) plus dense n × l and V × l float blocks (l rounded
+ * up to 16).  Cost: 2·(power_iterations + 1) sparse products of nnz × l
+ * multiply-adds and power_iterations + 3 dense ones of (n or V) × l².
  *
  * These are the same coordinates as scikit-learn's TruncatedSVD.transform
  * (up to the sign of each component, which is fixed here so that each

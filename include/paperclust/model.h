@@ -9,8 +9,11 @@
  * scikit-learn tokens; the tf-idf options (sublinear or raw tf, smooth idf,
  * normalisation); the centroids (k × terms, the only dense block: nothing of
  * size papers × terms); each cluster's size, label and k-means number
- * (origin: ties between centroids go to the lower, as in k-means); and the
- * corpus's TF-IDF rows (CSR) with the paper ids, for related papers.  The
+ * (origin: ties between centroids go to the lower, as in k-means); the
+ * corpus's TF-IDF rows (CSR) with the paper ids, for related papers; and,
+ * for clusters made by repeated bisection, the method, the tree and its
+ * splits' rules (two centroids each), so that new papers descend the tree as
+ * the bisection split the corpus (pc_kmeans_predict).  The
  * file is written to a temporary file in DIR and renamed into place, so an
  * earlier model stays whole until the new one is complete.
  *
@@ -20,7 +23,8 @@
  * checksum over every byte, then each section's size against the counts,
  * offsets inside the file, strings terminated, valid UTF-8 and sorted where
  * they must be, row pointers and columns in range, floats finite, sizes
- * summing to the papers, origins a permutation.  Each problem is one line
+ * summing to the papers, origins a permutation, the bisection's tree one
+ * binary tree.  Each problem is one line
  * naming the file (PC_ERR_FORMAT unless the file cannot be read: PC_ERR_IO).
  * A file changed while mapped is not detected (it may end the process with
  * SIGBUS, as with any mapped file).
@@ -41,12 +45,12 @@
  *       16     8  u64 file size in bytes
  *       24     4  u32 CRC-32 (zlib's crc32) of the whole file, these 4 bytes
  *                 counted as zeros
- *       28     4  u32 number of sections, 18
+ *       28     4  u32 number of sections, 20
  *       32    32  reserved, zeros
- *       64   432  the section table: 18 entries of 24 bytes, one per section
+ *       64   480  the section table: 20 entries of 24 bytes, one per section
  *                 in the order of their ids: u32 id, u32 reserved (0),
  *                 u64 offset, u64 size
- *      512        the sections in the order of their ids, each at an offset
+ *      544        the sections in the order of their ids, each at an offset
  *                 that is a multiple of 64 (zeros between them), the last
  *                 one ending at the end of the file
  *
@@ -57,7 +61,9 @@
  *                                           min_token_len (>= 1), strip_markup,
  *                                           sklearn_tokens, sublinear_tf,
  *                                           smooth_idf, normalize (each 0 or 1),
- *                                           seed, 3 reserved zeros
+ *                                           seed, method (0 k-means, 1
+ *                                           repeated bisection), 2 reserved
+ *                                           zeros
  *    2  stem           >= 1                 the Snowball language, NUL-terminated
  *                                           ("" when not stemming)
  *    3  term_offsets   8 × (n_terms + 1)    the vocabulary (strings, below), in
@@ -81,6 +87,16 @@
  *                                           a row, < n_terms; val f32, finite
  *   17  id_offsets     8 × (n_docs + 1)     the paper ids (strings), non-empty, in
  *   18  id_bytes                            the order of the rows
+ *   19  split_children 4 × 2 × (k − 1),     i32: the bisection's tree, merge m's
+ *                      0 for k-means        side-0 then side-1 child: an id below
+ *                                           k a cluster, k + i merge i (i < m);
+ *                                           every id of 0 .. 2k − 3 exactly once,
+ *                                           the root merge k − 2 (SciPy's linkage
+ *                                           convention, clusters numbered as above)
+ *   20  split_centroids 4 × 2 × (k − 1)     f32, finite: merge m's rule, its
+ *                      × n_terms, 0 for     side-0 then side-1 centroid (rows of
+ *                      k-means              n_terms): a paper goes to the side of
+ *                                           higher dot product (ties: side 0)
  *
  * Strings: a list of n strings is an offsets section of n + 1 u64 and a bytes
  * section; string i is bytes[offsets[i] .. offsets[i+1]), valid UTF-8 whose
@@ -145,8 +161,11 @@ typedef struct pc_model {
     const double *idf;              /* n_terms */
     pc_tokenize_options tokenize;   /* stoplist: the model's words; stem_lang NULL or a language */
     pc_tfidf_options tfidf;         /* threads 0 */
-    pc_clusters clusters;           /* k, dim = n_terms, centroid, size, origin; n_docs 0,
-                                       no assign or similarity: never pc_clusters_free() it */
+    pc_cluster_method method;       /* how the clusters were made */
+    pc_clusters clusters;           /* k, dim = n_terms, centroid, size, origin, and for
+                                       bisection split_child, split_centroid (else NULL);
+                                       n_docs 0, no assign or similarity: never
+                                       pc_clusters_free() it */
     char **label;                   /* k cluster labels */
     pc_csr rows;                    /* the corpus's TF-IDF rows, n_docs × n_terms */
     char **id;                      /* n_docs paper ids, in the order of the rows */

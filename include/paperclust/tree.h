@@ -54,6 +54,11 @@ typedef struct pc_tree {
 pc_status pc_tree_from_merges(int32_t k, const int32_t *merges, const int64_t *size,
                               pc_tree **out, pc_error *err);
 
+/* PC_OK when the k − 1 merges make one binary tree over the k clusters as
+ * pc_tree_from_merges takes them; else PC_ERR_INVALID naming the first merge
+ * that does not; PC_ERR_NOMEM. */
+pc_status pc_tree_check_merges(int32_t k, const int32_t *merges, pc_error *err);
+
 /*
  * Average-link agglomeration (UPGMA; Sokal & Michener 1958) over k unit
  * vectors (k × dim, row-major; a zero row has cosine 0 to everything): start

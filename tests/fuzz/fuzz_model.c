@@ -15,8 +15,10 @@
  * is what the checks must make safe: its tokenizer options make a tokenizer,
  * three small texts are counted against its vocabulary (pc_vocab_count),
  * weighted with its idf (pc_tfidf_weight), placed in its clusters
- * (pc_kmeans_predict: every cluster in 0 .. k-1) and related to its rows
- * (pc_neighbors_query: every related index a row of the model).
+ * (pc_kmeans_predict, down the tree of a bisection model: every cluster in
+ * 0 .. k-1) and related to its rows (pc_neighbors_query: every related index
+ * a row of the model).  The seeds in corpus_fuzz_model/ (a bisection model
+ * among them) are made by make_model_seeds.sh.
  */
 #include "fuzz_util.h"
 
