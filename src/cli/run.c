@@ -225,6 +225,15 @@ static int parse_method(const char *text, pc_cluster_method *out)
     return 0;
 }
 
+/* 0 when a library parser took the value, else -1 after printing its message (after prefix). */
+static int usage_unless_ok(pc_status status, const char *prefix, const pc_error *err)
+{
+    if (status == PC_OK)
+        return 0;
+    fprintf(stderr, "paperclust: %s%s\n", prefix, err->message);
+    return -1;
+}
+
 /* Applies one parsed option; returns 0, or -1 after printing a usage error. */
 static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
 {
@@ -302,20 +311,14 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case OPT_SAVE_MODEL: opt->save_model = arg; return 0;
     case OPT_PERIOD: {
         pc_error err;
-        if (pc_period_parse(arg, &opt->timeline.period, &err) != PC_OK) {
-            fprintf(stderr, "paperclust: --period: %s\n", err.message);
-            return -1;
-        }
-        return 0;
+        return usage_unless_ok(pc_period_parse(arg, &opt->timeline.period, &err), "--period: ",
+                               &err);
     }
     case OPT_SILHOUETTE: opt->silhouette = 1; return 0;
     case OPT_SIMILARITY: {
         pc_error err;
-        if (pc_similarity_parse(arg, &opt->related.similarity, &err) != PC_OK) {
-            fprintf(stderr, "paperclust: %s\n", err.message);
-            return -1;
-        }
-        return 0;
+        return usage_unless_ok(pc_similarity_parse(arg, &opt->related.similarity, &err), "",
+                               &err);
     }
     case OPT_HYBRID_WEIGHT: {
         double a = 0.0;
