@@ -187,6 +187,13 @@ def seed(binary, src, tmp):
     run(binary, ["run", reversed_csv, "-o", os.path.join(tmp, "rev")] + args)
     check(related_bytes(os.path.join(tmp, "fwd")) == related_bytes(os.path.join(tmp, "rev")),
           "hybrid --feedback 2: related.csv differs when the input rows are reversed")
+    # without --lsa the LSA has 100 dimensions (cut to the 52 papers here, as lsa.h says)
+    run(binary, ["run", corpus, "-o", os.path.join(tmp, "lsa_default"), "--similarity", "lsa",
+                 "--quiet", "--no-html"])
+    m = summary(os.path.join(tmp, "lsa_default"))
+    want = min(100, int(m["documents"]), int(m["terms"]))
+    check(m.get("lsa_dims") == str(want), f"--similarity lsa: lsa_dims {m.get('lsa_dims')}, "
+                                          f"want {want} (100 cut to the corpus)")
     # the default is recorded; bad values are usage errors
     run(binary, ["run", corpus, "-o", os.path.join(tmp, "default"), "--quiet"])
     m = summary(os.path.join(tmp, "default"))

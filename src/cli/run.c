@@ -324,11 +324,7 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         double a = 0.0;
         if (pc_cli_parse_double("--hybrid-weight", arg, &a) != 0)
             return -1;
-        if (a < 0.0 || a > 1.0) {
-            fprintf(stderr, "paperclust: --hybrid-weight must be from 0 to 1, not '%s'\n", arg);
-            return -1;
-        }
-        opt->related.hybrid_weight = (float)a;
+        opt->related.hybrid_weight = (float)a; /* its range: pc_options_check */
         return 0;
     }
     case OPT_CLUSTER_ON:
