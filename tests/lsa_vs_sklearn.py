@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """The LSA stage against scikit-learn's TruncatedSVD(algorithm="randomized").
 
-usage: lsa_vs_sklearn.py PAPERCLUST CORPUS DIMS
-Both factorize the same TF-IDF matrix (`vectorize --sklearn-tokens
+usage: lsa_vs_sklearn.py PAPERCLUST CORPUS DIMS [ROWS]
+With ROWS, only the corpus's first ROWS papers (a slice of arxiv.csv: its
+non-ASCII text, 46 categories).  Both factorize the same TF-IDF matrix (`vectorize --sklearn-tokens
 --stopwords sklearn --min-df 1 --max-df 1.0`, equal to scikit-learn's
 TfidfVectorizer(stop_words='english', sublinear_tf=True), a test of its own):
 - the singular values (ours: the norms of lsa.csv's columns, U·Σ) agree
@@ -29,10 +30,18 @@ except ImportError:
     sys.exit(77)
 
 binary, corpus, dims = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rows = int(sys.argv[4]) if len(sys.argv) > 4 else None
 if not os.path.exists(corpus):
     print(f"SKIP: {corpus} is absent")
     sys.exit(77)
 failures = 0
+scratch = tempfile.TemporaryDirectory()
+if rows is not None:  # the first ROWS papers, as a corpus of their own
+    with open(corpus, newline="", encoding="utf-8") as f:
+        table = list(csv.reader(f))[:rows + 1]
+    corpus = os.path.join(scratch.name, "slice.csv")
+    with open(corpus, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(table)
 
 
 def check(ok, what):
