@@ -51,21 +51,14 @@ static const struct option long_options[] = {
 /* Applies one parsed option; returns 0, or -1 after printing a usage error. */
 static int apply_option(int c, const char *arg, pc_assign_options *opt, int *quiet)
 {
-    long long v = 0;
     int input = pc_cli_input_option(c, arg, &opt->read);
     if (input <= 0)
         return input;
     switch (c) {
     case OPT_TOP:
-        if (pc_cli_parse_long("--top", arg, 0, 100000, &v) != 0)
-            return -1;
-        opt->top = (int32_t)v;
-        return 0;
+        return pc_cli_parse_top(arg, &opt->top);
     case OPT_THREADS:
-        if (pc_cli_parse_long("--threads", arg, 1, 1024, &v) != 0)
-            return -1;
-        opt->threads = (int)v;
-        return 0;
+        return pc_cli_parse_threads(arg, &opt->threads);
     case 'o': opt->output_dir = arg; return 0;
     case OPT_QUIET: *quiet = 1; return 0;
     default: return -1;

@@ -55,6 +55,9 @@ int pc_cli_input_option(int c, const char *arg, pc_read_options *read);
 int pc_cli_parse_long(const char *name, const char *text, long long lo, long long hi,
                       long long *out);
 int pc_cli_parse_double(const char *name, const char *text, double *out);
+/* --top N (0 .. 100000) and --threads N (1 .. 1024), as every command takes them. */
+int pc_cli_parse_top(const char *text, int32_t *out);
+int pc_cli_parse_threads(const char *text, int *out);
 int pc_cli_parse_format(const char *text, pc_format *out);
 /* Prints the usage error for getopt_long's '?' (unknown option) or ':' (missing
  * value) and returns EXIT_USAGE. */

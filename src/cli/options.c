@@ -87,3 +87,21 @@ int pc_cli_input_option(int c, const char *arg, pc_read_options *read)
     default: return 1;
     }
 }
+
+int pc_cli_parse_top(const char *text, int32_t *out)
+{
+    long long v = 0;
+    if (pc_cli_parse_long("--top", text, 0, 100000, &v) != 0)
+        return -1;
+    *out = (int32_t)v;
+    return 0;
+}
+
+int pc_cli_parse_threads(const char *text, int *out)
+{
+    long long v = 0;
+    if (pc_cli_parse_long("--threads", text, 1, 1024, &v) != 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}

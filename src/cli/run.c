@@ -247,20 +247,14 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     case OPT_METHOD:
         return parse_method(arg, &opt->method);
     case OPT_TOP:
-        if (pc_cli_parse_long("--top", arg, 0, 100000, &v) != 0)
-            return -1;
-        opt->related.neighbors.top = (int32_t)v;
-        return 0;
+        return pc_cli_parse_top(arg, &opt->related.neighbors.top);
     case OPT_SEED:
         if (pc_cli_parse_long("--seed", arg, 0, LLONG_MAX, &v) != 0)
             return -1;
         opt->kmeans.seed = (uint64_t)v;
         return 0;
     case OPT_THREADS:
-        if (pc_cli_parse_long("--threads", arg, 1, 1024, &v) != 0)
-            return -1;
-        opt->threads = (int)v;
-        return 0;
+        return pc_cli_parse_threads(arg, &opt->threads);
     case OPT_N_INIT:
         if (pc_cli_parse_long("--n-init", arg, 1, 1000, &v) != 0)
             return -1;
