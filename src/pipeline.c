@@ -121,7 +121,6 @@ typedef struct run_state {
     pc_csr *L;                 /* --cluster-on lsa: the unit LSA rows the clusters are fit on */
     float *idf;
     pc_summary summary;
-    int32_t *merges;           /* the bisection's, when the method made a hierarchy */
     pc_tree *tree;
     pc_description *tree_groups; /* the tree's inner nodes */
     pc_k_sweep_row *sweep;     /* a k sweep's rows, NULL without one */
@@ -143,7 +142,6 @@ static void run_state_free(run_state *s)
     pc_csr_free(s->L);
     free(s->idf);
     pc_summary_clear(&s->summary);
-    free(s->merges);
     pc_tree_free(s->tree);
     pc_description_free(s->tree_groups);
     free(s->sweep);
@@ -254,7 +252,7 @@ static const pc_csr *cluster_rows(const run_state *s)
 }
 
 /* Clusters into k (0: the default rule) by the chosen method, into s->clusters
- * (and s->merges for bisection). */
+ * (a bisection's tree comes with them: split_child). */
 static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state *s, int32_t k,
                          pc_error *err)
 {
@@ -266,11 +264,9 @@ static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state
                        (int)kopt.k, (int)s->X->n_rows, s->X->n_rows == 1 ? "" : "s",
                        s->corpus->source);
     pc_clusters_free(s->clusters);
-    free(s->merges);
     s->clusters = NULL;
-    s->merges = NULL;
     if (opt->method == PC_METHOD_BISECT)
-        return pc_bisect_fit(cluster_rows(s), &kopt, mon, &s->clusters, &s->merges, err);
+        return pc_bisect_fit(cluster_rows(s), &kopt, mon, &s->clusters, NULL, err);
     return pc_kmeans_fit(cluster_rows(s), &kopt, mon, &s->clusters, err);
 }
 
@@ -322,10 +318,12 @@ static pc_status defined_or_nan(pc_status status, double *value)
 
 /* Scores one k's clusters into the next row, and keeps them when the rule,
  * on the rows so far, picks them (for an argmax rule, the final choice is
- * then always kept). */
+ * then always kept).  A bisection's merges are not kept: its clusters carry
+ * the same tree (split_child). */
 static pc_status sweep_visit(void *ctx, pc_clusters **clusters, int32_t **merges, double seconds,
                              pc_error *err)
 {
+    (void)merges;
     sweep_state *w = ctx;
     run_state *s = w->s;
     const pc_clusters *c = *clusters;
@@ -348,12 +346,8 @@ static pc_status sweep_visit(void *ctx, pc_clusters **clusters, int32_t **merges
     s->n_sweep++;
     if (pc_k_sweep_choose(s->sweep, s->n_sweep) == s->n_sweep - 1) {
         pc_clusters_free(s->clusters);
-        free(s->merges);
         s->clusters = *clusters;
-        s->merges = merges ? *merges : NULL;
         *clusters = NULL;
-        if (merges)
-            *merges = NULL;
         w->retained = s->n_sweep - 1;
     }
     w->done += c->k;
@@ -425,20 +419,21 @@ static pc_status choose_k(const pc_options *opt, const pc_monitor *mon, run_stat
     return status;
 }
 
-/* The tree's shape: the bisection's merges, or average link over the centroids. */
+/* The tree's shape: the bisection's own (split_child), or average link over the centroids. */
 static pc_status build_tree(const pc_options *opt, run_state *s, pc_error *err)
 {
     const pc_clusters *c = s->clusters;
-    if (!s->merges) {
-        s->merges = pc_malloc_array(c->k > 1 ? 2 * (size_t)(c->k - 1) : 1, sizeof *s->merges);
-        if (!s->merges)
-            return pc_fail_nomem(err, "building the cluster tree");
-        pc_status status = pc_tree_average_link(c->centroid, c->k, c->dim, opt->threads,
-                                                s->merges, NULL, err);
-        if (status != PC_OK)
-            return status;
-    }
-    return pc_tree_from_merges(c->k, s->merges, c->size, &s->tree, err);
+    if (c->split_child)
+        return pc_tree_from_merges(c->k, c->split_child, c->size, &s->tree, err);
+    int32_t *merges = pc_malloc_array(c->k > 1 ? 2 * (size_t)(c->k - 1) : 1, sizeof *merges);
+    if (!merges)
+        return pc_fail_nomem(err, "building the cluster tree");
+    pc_status status = pc_tree_average_link(c->centroid, c->k, c->dim, opt->threads, merges,
+                                            NULL, err);
+    if (status == PC_OK)
+        status = pc_tree_from_merges(c->k, merges, c->size, &s->tree, err);
+    free(merges);
+    return status;
 }
 
 /* Descriptions of the tree's inner nodes (the leaves are the clusters). */
