@@ -80,6 +80,7 @@ void pc_neighbors_options_default(pc_neighbors_options *opt)
     opt->head_terms = -1;
     opt->order = NULL;
     opt->dense = NULL;
+    opt->comm = NULL;
 }
 
 /* A bounded heap of the best candidates, worst on top. */
@@ -512,7 +513,15 @@ typedef struct pass {
     const float *dense_rows;  /* ... and the rows' (rows->n × dims) */
     int32_t dims;
     float alpha;            /* the sparse part's weight when blended */
+    int part, parts;        /* this process runs the lane blocks b (b = lo / LANES) with
+                               b % parts == part; parts 0 or 1: every block */
 } pass;
+
+/* 1 when this process runs the lane block starting at position lo. */
+static int block_is_mine(const pass *ps, int32_t lo)
+{
+    return ps->parts <= 1 || (lo / LANES) % ps->parts == ps->part;
+}
 
 /*
  * Loads the lane block lo .. lo+nl-1: the head table, and each lane's
@@ -722,8 +731,9 @@ static int run_blocks(const pass *ps, workspace *ws, int threads, const pc_monit
     const int32_t n = ps->lanes->n, n_blocks = (n + LANES - 1) / LANES;
     double rows_total = 0.0; /* the rows block b meets: all up to its end, or all */
     for (int32_t b = 0; b < n_blocks; b++)
-        rows_total += ps->self ? (double)((int64_t)b * LANES + LANES < n ? (int64_t)b * LANES + LANES : n)
-                               : (double)ps->rows->n;
+        if (block_is_mine(ps, b * LANES))
+            rows_total += ps->self ? (double)((int64_t)b * LANES + LANES < n ? (int64_t)b * LANES + LANES : n)
+                                   : (double)ps->rows->n;
     pc_progress progress;
     pc_progress_start(&progress, mon, "related", rows_total);
     double rows_done = 0.0;
@@ -739,6 +749,8 @@ static int run_blocks(const pass *ps, workspace *ws, int threads, const pc_monit
             if (stop)
                 continue;
             const int32_t lo = (n_blocks - 1 - k) * LANES, nl = lo + LANES < n ? LANES : n - lo;
+            if (!block_is_mine(ps, lo))
+                continue;
             lane_block(ps, lo, nl, &ws[tid], nb);
 #pragma omp atomic
             rows_done += ps->self ? lo + nl : ps->rows->n;
@@ -775,6 +787,9 @@ static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists 
     workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
     pc_status status = ws ? neighbors_alloc(ps->lanes->n, top, &nb, err)
                           : pc_fail_nomem(err, "finding related papers");
+    for (size_t r = 0; status == PC_OK && ps->parts > 1 && r < (size_t)nb->n_docs * (size_t)top;
+         r++)
+        nb->id[r] = -1; /* the lane lists of other processes' blocks stay empty */
     for (int t = 0; t < threads && status == PC_OK; t++) {
         if (workspace_alloc(&ws[t], ps->lanes, top) != 0)
             status = pc_fail_nomem(err, "finding related papers");
@@ -838,6 +853,67 @@ static const float *dense_in_order(const float *rows, int32_t dims, const relate
     return *copy;
 }
 
+/*
+ * Several processes (opt->comm): each has run its share of the lane blocks,
+ * so each document's list in nb holds the best of the pairs its blocks met
+ * (its own block's, and the later documents' of its blocks).  Every pair was
+ * met by exactly one block, so the top of the union of the processes' lists
+ * is the one-process list: one allgather of every process's lists and work
+ * (16 + n × top × 8 bytes each), then a heap per document over them, in
+ * rank order (the order does not matter: the heap keeps the top under a
+ * total order).  Memory: size × that, transiently.
+ */
+static pc_status exchange_lists(const pc_comm *comm, pc_neighbors *nb, pc_error *err)
+{
+    const size_t cells = (size_t)nb->n_docs * (size_t)nb->top, p = (size_t)comm->size;
+    const size_t bytes = 2 * sizeof(int64_t) + cells * (sizeof(int32_t) + sizeof(float));
+    char *mine = pc_malloc(bytes), *all = pc_malloc_array(p, bytes);
+    heap h = {0, nb->top, pc_malloc_array((size_t)nb->top, sizeof(int32_t)),
+              pc_malloc_array((size_t)nb->top, sizeof(float))};
+    pc_status status = mine && all && h.id && h.sim ? PC_OK
+                                                    : pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK) {
+        int64_t work[2] = {nb->work, nb->dense_work};
+        memcpy(mine, work, sizeof work);
+        memcpy(mine + sizeof work, nb->id, cells * sizeof(int32_t));
+        memcpy(mine + sizeof work + cells * sizeof(int32_t), nb->similarity, cells * sizeof(float));
+    }
+    /* a rank short of memory still takes part, so that every rank learns of it */
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = comm->allgather(comm, mine, bytes, all, err);
+    if (status == PC_OK) {
+        nb->work = nb->dense_work = 0;
+        for (size_t r = 0; r < p; r++) {
+            int64_t work[2];
+            memcpy(work, all + r * bytes, sizeof work);
+            nb->work += work[0];
+            nb->dense_work += work[1];
+        }
+        for (size_t i = 0; i < (size_t)nb->n_docs; i++) {
+            h.size = 0;
+            for (size_t r = 0; r < p; r++) {
+                const char *part = all + r * bytes + 2 * sizeof(int64_t);
+                for (size_t c = i * (size_t)nb->top; c < (i + 1) * (size_t)nb->top; c++) {
+                    int32_t id;
+                    float sim;
+                    memcpy(&id, part + c * sizeof id, sizeof id);
+                    if (id < 0)
+                        break;
+                    memcpy(&sim, part + cells * sizeof id + c * sizeof sim, sizeof sim);
+                    heap_push(&h, sim, id);
+                }
+            }
+            heap_drain(&h, nb->id + i * (size_t)nb->top, nb->similarity + i * (size_t)nb->top);
+        }
+    }
+    free(mine);
+    free(all);
+    free(h.id);
+    free(h.sim);
+    return status;
+}
+
 pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
                             const pc_monitor *mon, pc_neighbors **out, pc_error *err)
 {
@@ -854,7 +930,8 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     int64_t sum_df2 = 0;
     later_lists *later = NULL;
     float *ordered = NULL;
-    pass ps = {&ri, &ri, 1, NULL, 1, NULL, NULL, 0, 1.0f};
+    pass ps = {&ri, &ri, 1, NULL, 1, NULL, NULL, 0, 1.0f, pc_comm_rank(opt->comm),
+               pc_comm_size(opt->comm)};
     status = related_index_build(X, opt, &ri, &sum_df2, err);
     if (status == PC_OK && !(later = later_lists_new(X->n_rows, opt->top)))
         status = pc_fail_nomem(err, "finding related papers");
@@ -866,6 +943,14 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     }
     if (status == PC_OK)
         status = run_pass(&ps, opt->top, threads, later, mon, out, err);
+    if (opt->comm && status == PC_OK)
+        status = exchange_lists(opt->comm, *out, err);
+    else if (opt->comm) /* the others wait in the exchange: they must hear of it */
+        status = opt->comm->check(opt->comm, status, err);
+    if (status != PC_OK) {
+        pc_neighbors_free(*out);
+        *out = NULL;
+    }
     if (status == PC_OK)
         (*out)->work_all = sum_df2;
     free(ordered);
@@ -919,7 +1004,7 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
     int32_t head = 0;
     int64_t sum_df2 = 0;
     float *ordered = NULL;
-    pass ps = {&lanes, &rows, 0, self, 1, NULL, NULL, 0, 1.0f};
+    pass ps = {&lanes, &rows, 0, self, 1, NULL, NULL, 0, 1.0f, 0, 1};
     int32_t *rank = head_ranks(X, opt->head_terms, &head, &sum_df2);
     status = rank ? index_rows(X, NULL, rank, head, 1, &rows, err)
                   : pc_fail_nomem(err, "finding related papers");

@@ -91,6 +91,9 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "the silhouette sample must be >= 0");
     if (opt->save_model && !opt->save_model[0])
         return pc_fail(err, PC_ERR_INVALID, "no model folder given");
+    if (opt->comm && strcmp(opt->input, "-") == 0)
+        return pc_fail(err, PC_ERR_INVALID, "paperclust-mpi reads files, not standard input "
+                                            "('-'): give the input as a file");
     if (opt->read.max_doc_bytes < 16)
         return pc_fail(err, PC_ERR_INVALID, "--max-doc-bytes must be at least 16");
     pc_status status = check_df(opt->vocab.min_df, "min-df", err);
@@ -547,6 +550,7 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     pc_clusters_members(s->clusters, start, order);
     free(start);
     nopt->order = order;
+    nopt->comm = opt->comm; /* the lane blocks split between the processes */
     pc_status status = pc_related_find(s->X, s->lsa, &ropt, mon, &s->neighbors, err);
     free(order);
     if (status == PC_OK)
@@ -612,6 +616,8 @@ static pc_status summarize_matrix(const pc_options *opt, run_state *s, double st
         status = pc_summary_add(m, "nonzeros", "%lld", (long long)s->X->nnz);
     if (status == PC_OK)
         status = pc_summary_add(m, "threads", "%d", pc_thread_count(opt->threads));
+    if (status == PC_OK && opt->comm)
+        status = pc_summary_add(m, "processes", "%d", opt->comm->size);
     return status;
 }
 
@@ -893,7 +899,10 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
         status = pc_fail_nomem(err, "writing the summary");
     if (status == PC_OK)
         status = summarize_scores(opt, mon, &s, err);
-    if (status == PC_OK) {
+    if (opt->comm) /* every process has done its part: rank 0 alone writes */
+        status = opt->comm->check(opt->comm, status, err);
+    int writer = pc_comm_rank(opt->comm) == 0;
+    if (status == PC_OK && writer) {
         pc_report_input in = {.corpus = s.corpus,
                               .vocab = s.vocab,
                               .clusters = s.clusters,
@@ -911,7 +920,7 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
                               .n_sweep = s.n_sweep};
         status = pc_report_write(opt->output_dir, &in, mon, err);
     }
-    if (status == PC_OK && opt->save_model)
+    if (status == PC_OK && writer && opt->save_model)
         status = save_model(opt, mon, &s, err);
     if (status == PC_OK && result && (*result = make_result(opt, &s, started)) == NULL)
         status = pc_fail_nomem(err, "summing up the run");

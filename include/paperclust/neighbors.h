@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "comm.h"
 #include "matrix.h"
 #include "status.h"
 
@@ -57,6 +58,11 @@ typedef struct pc_neighbors_options {
                              the same. */
     const pc_neighbors_dense *dense; /* default NULL: the sparse rows alone; else blended
                                         with these dense rows (borrowed) */
+    const pc_comm *comm;  /* default NULL: one process.  Else (pc_neighbors_topn only) every
+                             process of comm calls with the same X and options, takes every
+                             size-th lane block, and the lists are exchanged and merged
+                             (one allgather of n_docs × top candidates per process): every
+                             process gets the one-process result, work included */
 } pc_neighbors_options;
 
 void pc_neighbors_options_default(pc_neighbors_options *opt);

@@ -14,6 +14,7 @@
 #include "describe.h"
 #include "evaluate.h"
 #include "assign.h"
+#include "comm.h"
 #include "kmeans.h"
 #include "lsa.h"
 #include "matrix.h"
@@ -84,6 +85,13 @@ typedef struct pc_options {
     int threads;                  /* default 0: all available; copied into every stage */
     const char *save_model;       /* default NULL; else a folder: after the reports, the model
                                      is saved there (model.h) for `paperclust assign` */
+    const pc_comm *comm;          /* default NULL: one process; else the processes of
+                                     paperclust-mpi (comm.h, borrowed): each runs pc_run with
+                                     the same options, the related stage is split between
+                                     them, rank 0 writes the reports, and summary.csv gains
+                                     a `processes` row; the reports are otherwise the same
+                                     bytes.  Options the processes cannot share yet are
+                                     refused by pc_options_check (PC_ERR_INVALID) */
 } pc_options;
 
 void pc_options_default(pc_options *opt);

@@ -67,8 +67,9 @@ int pc_cli_bad_option(int c, char **argv, const char *command);
  * where the reports are. */
 void pc_display_assign_result(const pc_assign_result *result);
 
-/* `paperclust run` (vectorize 0) or `paperclust vectorize` (1); returns the exit status. */
-int pc_cli_run(int argc, char **argv, int vectorize);
+/* `paperclust run` (vectorize 0) or `paperclust vectorize` (1); returns the exit status.
+ * comm: NULL for one process, else the processes of paperclust-mpi (run only). */
+int pc_cli_run(int argc, char **argv, int vectorize, const pc_comm *comm);
 /* `paperclust evaluate`; returns the exit status. */
 int pc_cli_evaluate(int argc, char **argv);
 /* `paperclust assign`; returns the exit status. */

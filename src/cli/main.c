@@ -39,9 +39,9 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(command, "run") == 0)
-        return pc_cli_run(argc - 1, argv + 1, 0);
+        return pc_cli_run(argc - 1, argv + 1, 0, NULL);
     if (strcmp(command, "vectorize") == 0)
-        return pc_cli_run(argc - 1, argv + 1, 1);
+        return pc_cli_run(argc - 1, argv + 1, 1, NULL);
     if (strcmp(command, "assign") == 0)
         return pc_cli_assign(argc - 1, argv + 1);
     if (strcmp(command, "evaluate") == 0)

@@ -342,7 +342,7 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
     }
 }
 
-int pc_cli_run(int argc, char **argv, int vectorize)
+int pc_cli_run(int argc, char **argv, int vectorize, const pc_comm *comm)
 {
     const char *command = vectorize ? "vectorize" : "run";
     pc_options opt;
@@ -370,6 +370,7 @@ int pc_cli_run(int argc, char **argv, int vectorize)
         return EXIT_USAGE;
     }
     opt.input = argv[optind];
+    opt.comm = comm;
     if (!vectorize && opt.lsa.dims > 0 && !pc_related_needs_lsa(&opt.related) &&
         opt.cluster_on != PC_CLUSTER_ON_LSA) {
         fprintf(stderr, "paperclust: --lsa D sets the dimensions of the LSA that --similarity "

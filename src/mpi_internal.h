@@ -1,0 +1,23 @@
+/*
+ * mpi_internal.h — the Open MPI side of the pc_comm seam (src/mpi.c), for
+ * the paperclust-mpi program only: the library never links MPI.
+ */
+#ifndef PC_MPI_INTERNAL_H
+#define PC_MPI_INTERNAL_H
+
+#include "paperclust/comm.h"
+
+/*
+ * Starts MPI (MPI_Init with the program's arguments) and returns, in *out, a
+ * communicator over all its processes (MPI_COMM_WORLD), freed by
+ * pc_mpi_finish().  Test hook: the environment variable PAPERCLUST_MPI_FAIL
+ * = "RANK:N" makes rank RANK report an injected failure at its N-th
+ * collective (1-based) instead of taking part in it, as a rank whose stage
+ * failed does.  PC_ERR_NOMEM; PC_ERR_INVALID for a malformed hook.
+ */
+pc_status pc_mpi_start(int *argc, char ***argv, pc_comm **out, pc_error *err);
+
+/* Ends MPI (MPI_Finalize) and frees comm; NULL is allowed (MPI is then not ended). */
+void pc_mpi_finish(pc_comm *comm);
+
+#endif
