@@ -53,7 +53,7 @@ static pc_status agree(const pc_comm *comm, pc_status status, pc_error *err)
     }
     st->calls++;
     if (status == PC_OK && comm->rank == st->fail_rank && st->calls == st->fail_at)
-        status = pc_fail(err, PC_ERR_INVALID, "rank %d: injected failure at collective %ld "
+        status = pc_fail(err, PC_ERR_IO, "rank %d: injected failure at collective %ld "
                                               "(PAPERCLUST_MPI_FAIL)", comm->rank, st->calls);
     int mine = status != PC_OK, any = 0;
     MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);

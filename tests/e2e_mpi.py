@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""End-to-end test of paperclust-mpi: the same reports as `paperclust run`,
+for any number of processes (README, "Large corpora: several processes").
+
+usage: e2e_mpi.py PAPERCLUST PAPERCLUST_MPI MPIRUN SOURCE_DIR CASE
+CASE seed:     datasets/seed_papers.csv with the default options, run by 1, 2,
+               3 and 4 processes; its papers 7 times over (364 papers, 6 lane
+               blocks of the related stage) by 2, 3 and 4; then, by 3 processes, other options
+               (bisection, a k sweep, hybrid similarity, feedback, links and
+               the silhouette, a saved model).
+CASE classic4: ../shared/corpora/classic4.csv (-k 4 --top 10) by 1, 2, 3 and 4
+               processes; exits 77 when absent.
+CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
+               one rank fail at a chosen collective: rank 2 in the related
+               stage's exchange, rank 1 when the processes check in before
+               the reports) ends the job with exit status 1, one line on
+               stderr naming the rank, and no reports; standard input and an
+               unknown command are refused with one line and exit status 2.
+
+The reference is `paperclust run` with the default thread count; the
+processes run one thread each (the machine's cores are few).  Reports are
+compared byte for byte: summary.csv and report.html without the seconds_*,
+threads and processes rows (e2e_util.comparable).
+"""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import e2e_util
+from e2e_util import check, run, same_reports
+
+# OpenMP workers spinning while they wait slow oversubscribed ranks down badly.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+BINARY, MPI_BINARY, MPIRUN = (os.path.abspath(a) for a in sys.argv[1:4])
+SOURCE, CASE = os.path.abspath(sys.argv[4]), sys.argv[5]
+SEED_CORPUS = os.path.join(SOURCE, "datasets", "seed_papers.csv")
+CORPORA = os.path.join(SOURCE, "..", "shared", "corpora")
+DROP = ("processes",)
+
+
+def mpirun(processes, args, status=0, env=None):
+    """paperclust-mpi ARGS by `processes` processes; checks the exit status
+    and returns the CompletedProcess."""
+    command = [MPIRUN, "-q", "--oversubscribe", "-np", str(processes)]
+    if os.geteuid() == 0:
+        command.append("--allow-run-as-root")
+    command += [MPI_BINARY] + args
+    p = subprocess.run(command, capture_output=True, timeout=300,
+                       env=dict(os.environ, **(env or {})))
+    check(p.returncode == status,
+          f"exit {p.returncode}, want {status}: {' '.join(command)}\n"
+          f"{p.stderr.decode('utf-8', 'replace')}")
+    return p
+
+
+def same_as_one_process(tmp, name, corpus, options, counts, extra_reports=()):
+    """Runs `paperclust run` once and paperclust-mpi by each count of
+    processes with the same options; compares every report."""
+    base = os.path.join(tmp, name + "-paperclust")
+    run(BINARY, ["run", corpus, "-o", base, "--quiet"] + options)
+    names = e2e_util.RUN_REPORTS + [r for r in extra_reports
+                                    if os.path.exists(os.path.join(base, r))]
+    for p in counts:
+        out = os.path.join(tmp, f"{name}-np{p}")
+        mpirun(p, ["run", corpus, "-o", out, "--quiet", "--threads", "1"] + options)
+        summary = e2e_util.summary(out)
+        check(summary.get("processes") == str(p),
+              f"{name}: summary.csv's processes row is {summary.get('processes')}, want {p}")
+        same_reports(f"{name}, {p} process(es)", out, base, drop=DROP, names=names)
+        print(f"{name}: {p} process(es) compared")
+
+
+def repeated_corpus(tmp, times):
+    """The seed corpus with each paper `times` times under new ids (copy j of
+    paper X is X-j): enough papers for several lane blocks of 64, and many
+    equal similarities, whose ties the processes must break alike."""
+    header, *rows = e2e_util.read_csv(SEED_CORPUS)
+    path = os.path.join(tmp, "repeated.csv")
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for j in range(times):
+            for r in rows:
+                w.writerow([f"{r[0]}-{j}"] + r[1:])
+    return path
+
+
+def case_seed(tmp):
+    same_as_one_process(tmp, "seed", SEED_CORPUS, [], [1, 2, 3, 4])
+    same_as_one_process(tmp, "repeated", repeated_corpus(tmp, 7), ["--top", "12"], [2, 3, 4])
+    model = os.path.join(tmp, "model-one")
+    option_sets = {
+        "bisect": ["--method", "bisect", "-k", "6", "--top", "5"],
+        "sweep": ["-k", "2:6", "--top", "3"],
+        "hybrid": ["--similarity", "hybrid", "--lsa", "12", "-k", "4"],
+        "feedback": ["--feedback", "3", "--top", "4", "--silhouette"],
+        "ngrams": ["--ngrams", "2", "--stem", "english", "--min-df", "1", "--seed", "7"],
+    }
+    for name, options in option_sets.items():
+        same_as_one_process(tmp, name, SEED_CORPUS, options, [3], ["k_sweep.csv"])
+    # a saved model: rank 0 saves it, the same bytes as one process saves
+    run(BINARY, ["run", SEED_CORPUS, "-o", os.path.join(tmp, "m1"), "--quiet",
+                 "--save-model", model])
+    mpirun(3, ["run", SEED_CORPUS, "-o", os.path.join(tmp, "m3"), "--quiet", "--threads", "1",
+               "--save-model", model + "-np3"])
+    with open(os.path.join(model, "model.bin"), "rb") as a, \
+            open(os.path.join(model + "-np3", "model.bin"), "rb") as b:
+        check(a.read() == b.read(), "model.bin saved by 3 processes differs from one process's")
+
+
+def case_classic4(tmp):
+    corpus = os.path.join(CORPORA, "classic4.csv")
+    if not os.path.exists(corpus):
+        print(f"SKIP: {corpus} is absent")
+        sys.exit(77)
+    same_as_one_process(tmp, "classic4", corpus, ["-k", "4", "--top", "10", "--n-init", "1"],
+                        [1, 2, 3, 4])
+
+
+def one_line_failure(what, p, want_status, want_text):
+    """The stderr of p is one line that starts with paperclust: and holds want_text."""
+    lines = p.stderr.decode("utf-8", "replace").splitlines()
+    check(len(lines) == 1 and lines[0].startswith("paperclust") and want_text in lines[0],
+          f"{what}: stderr should be one line with {want_text!r}, got {lines!r}")
+
+
+def case_errors(tmp):
+    for rank, at, processes in [(2, 1, 3), (2, 2, 3), (1, 3, 3), (3, 3, 4)]:
+        out = os.path.join(tmp, f"fail-{rank}-{at}")
+        p = mpirun(processes, ["run", SEED_CORPUS, "-o", out, "--quiet", "--threads", "1"],
+                   status=1, env={"PAPERCLUST_MPI_FAIL": f"{rank}:{at}"})
+        one_line_failure(f"rank {rank} failing at collective {at}", p, 1,
+                         f"rank {rank}: injected failure at collective {at}")
+        left = os.listdir(out) if os.path.isdir(out) else []
+        check(left == [], f"rank {rank} failing at collective {at}: no reports should be "
+                          f"written, found {left}")
+    # an output folder that holds reports keeps them as they were
+    out = os.path.join(tmp, "kept")
+    mpirun(2, ["run", SEED_CORPUS, "-o", out, "--quiet", "--threads", "1"])
+    before = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
+    mpirun(2, ["run", SEED_CORPUS, "-o", out, "--quiet", "--threads", "1", "-k", "3"], status=1,
+           env={"PAPERCLUST_MPI_FAIL": "1:3"})
+    after = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
+    check(before == after, "a failed run changed the reports already in its output folder")
+    with open(SEED_CORPUS, "rb") as f:
+        command = [MPIRUN, "-q", "--oversubscribe", "-np", "2"] + \
+            (["--allow-run-as-root"] if os.geteuid() == 0 else []) + \
+            [MPI_BINARY, "run", "-", "-o", os.path.join(tmp, "stdin")]
+        p = subprocess.run(command, stdin=f, capture_output=True, timeout=300)
+    check(p.returncode == 2, f"standard input: exit {p.returncode}, want 2")
+    one_line_failure("standard input", p, 2, "not standard input")
+    p = mpirun(2, ["vectorize", SEED_CORPUS], status=2)
+    one_line_failure("vectorize", p, 2, "unknown command 'vectorize'")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        {"seed": case_seed, "classic4": case_classic4, "errors": case_errors}[CASE](tmp)
+    if e2e_util.failures:
+        print(f"{e2e_util.failures} check(s) failed")
+        sys.exit(1)
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()
