@@ -18,6 +18,11 @@
  * less than tol × itself, or after max_iter updates, always just after an
  * assignment step, so each document ends with its nearest final centroid;
  * n_init restarts keep the best.
+ * Several processes (opt->comm): each process computes the assignment step
+ * and the seeding's products for its range of documents, and the ranges are
+ * shared (moved, never summed); the sums (centroids, objective, D²) are taken
+ * by every process over all documents in the one-process order, so the
+ * result is the same bits for any number of processes.
  * Prediction (pc_kmeans_predict) runs the same assignment kernel over new
  * rows, the centroids in the order k-means numbered them; for bisection's
  * clusters it descends the tree, each split's two centroids (its rule, kept
@@ -48,6 +53,7 @@ void pc_kmeans_options_default(pc_kmeans_options *opt)
     opt->tol = 1e-4;
     opt->seed = 1;
     opt->threads = 0;
+    opt->comm = NULL;
 }
 
 /* The working state of one restart. */
@@ -67,6 +73,8 @@ typedef struct fit {
     int32_t scratch_width;
     double objective;
     int iterations;
+    const pc_comm *comm; /* NULL: one process; else the assignment and seeding products are
+                            split between the processes (pc_kmeans_fit only) */
 } fit;
 
 static void fit_free(fit *f)
@@ -114,19 +122,78 @@ static pc_status fit_alloc(fit *f, const pc_csr *X, int32_t k, int threads, pc_e
     return PC_OK;
 }
 
+/* The documents this process works on: all of them, or (several processes)
+ * its range of ceil(n / size) of them in document order. */
+static void my_rows(const fit *f, int32_t *lo, int32_t *hi)
+{
+    const int64_t n = f->X->n_rows, p = pc_comm_size(f->comm), r = pc_comm_rank(f->comm);
+    const int64_t each = (n + p - 1) / p, a = r * each < n ? r * each : n;
+    *lo = (int32_t)a;
+    *hi = (int32_t)(a + each < n ? a + each : n);
+}
+
+/*
+ * Several processes: each computed its range (my_rows) of a (one int32 per
+ * document, or NULL) and b (m floats per document); every process gets every
+ * range, and *count becomes the sum of the processes' counts.  The values
+ * are moved, never combined, so they are the bits one process computes.  One
+ * allgather of 8 + ceil(n / size) × (4 + 4m) bytes per process.
+ */
+static pc_status share_rows(const fit *f, int32_t *a, float *b, int32_t m, int64_t *count,
+                            pc_error *err)
+{
+    const pc_comm *comm = f->comm;
+    const size_t n = (size_t)f->X->n_rows, p = (size_t)comm->size, each = (n + p - 1) / p;
+    const size_t ints = a ? each * sizeof(int32_t) : 0, floats = each * (size_t)m * sizeof(float);
+    const size_t bytes = sizeof(int64_t) + ints + floats;
+    char *mine = pc_calloc(1, bytes), *all = pc_malloc_array(p, bytes);
+    pc_status status = comm->check(comm, mine && all ? PC_OK
+                                                     : pc_fail_nomem(err, "sharing k-means rows"),
+                                   err);
+    int32_t lo, hi;
+    my_rows(f, &lo, &hi);
+    if (status == PC_OK) {
+        memcpy(mine, count, sizeof *count);
+        if (a)
+            memcpy(mine + sizeof(int64_t), a + lo, (size_t)(hi - lo) * sizeof *a);
+        memcpy(mine + sizeof(int64_t) + ints, b + (size_t)lo * (size_t)m,
+               (size_t)(hi - lo) * (size_t)m * sizeof *b);
+        status = comm->allgather(comm, mine, bytes, all, err);
+    }
+    for (size_t r = 0; status == PC_OK && r < p; r++) {
+        const char *from = all + r * bytes;
+        const size_t first = r * each < n ? r * each : n, len = first + each < n ? each : n - first;
+        int64_t c;
+        memcpy(&c, from, sizeof c);
+        *count = r == 0 ? c : *count + c;
+        if (a)
+            memcpy(a + first, from + sizeof(int64_t), len * sizeof *a);
+        memcpy(b + first * (size_t)m, from + sizeof(int64_t) + ints,
+               len * (size_t)m * sizeof *b);
+    }
+    free(mine);
+    free(all);
+    return status;
+}
+
 /*
  * out (n_rows × m) = X · B for a dense dim × m matrix B, block by block in
- * parallel; each thread works in its own slice of scratch.
+ * parallel; each thread works in its own slice of scratch.  Several
+ * processes: each its rows (my_rows), then shared.
  */
-static void product_all(const fit *f, const float *B, int32_t m, float *out)
+static pc_status product_all(const fit *f, const float *B, int32_t m, float *out, pc_error *err)
 {
     const pc_csr *X = f->X;
-    int32_t n_blocks = (X->n_rows + BLOCK - 1) / BLOCK;
+    int32_t first, last;
+    my_rows(f, &first, &last);
+    int32_t n_blocks = (last - first + BLOCK - 1) / BLOCK;
 #pragma omp parallel for num_threads(f->threads) schedule(dynamic, 4)
     for (int32_t b = 0; b < n_blocks; b++) {
-        int32_t lo = b * BLOCK, hi = lo + BLOCK < X->n_rows ? lo + BLOCK : X->n_rows;
+        int32_t lo = first + b * BLOCK, hi = lo + BLOCK < last ? lo + BLOCK : last;
         pc_csr_times_dense(X, lo, hi, B, m, out + (size_t)lo * (size_t)m);
     }
+    int64_t none = 0;
+    return f->comm ? share_rows(f, NULL, out, m, &none, err) : PC_OK;
 }
 
 /*
@@ -153,11 +220,14 @@ static int64_t nearest_in_block(const pc_csr *X, int32_t lo, int32_t hi, const f
     return changed;
 }
 
-/* Assignment step; returns how many documents changed cluster. */
-static int64_t assign_step(fit *f)
+/* Assignment step; *moved = how many documents changed cluster.  Several
+ * processes: each assigns its rows (my_rows), then they are shared. */
+static pc_status assign_step(fit *f, int64_t *moved, pc_error *err)
 {
     const pc_csr *X = f->X;
-    int32_t n_blocks = (X->n_rows + BLOCK - 1) / BLOCK;
+    int32_t first, last;
+    my_rows(f, &first, &last);
+    int32_t n_blocks = (last - first + BLOCK - 1) / BLOCK;
     int64_t changed = 0;
 #pragma omp parallel num_threads(f->threads) reduction(+ : changed)
     {
@@ -168,11 +238,12 @@ static int64_t assign_step(fit *f)
         float *buf = f->scratch + (size_t)tid * BLOCK * (size_t)f->scratch_width;
 #pragma omp for schedule(dynamic, 4)
         for (int32_t b = 0; b < n_blocks; b++) {
-            int32_t lo = b * BLOCK, hi = lo + BLOCK < X->n_rows ? lo + BLOCK : X->n_rows;
+            int32_t lo = first + b * BLOCK, hi = lo + BLOCK < last ? lo + BLOCK : last;
             changed += nearest_in_block(X, lo, hi, f->centroid_t, f->k, buf, f->assign, f->sim);
         }
     }
-    return changed;
+    *moved = changed;
+    return f->comm ? share_rows(f, f->assign, f->sim, 1, moved, err) : PC_OK;
 }
 
 /* Cosine of row i of X to `centroid`, summed in double in the row's order:
@@ -321,7 +392,8 @@ static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_error *err)
         for (int32_t t = 0; t < m; t++)
             for (int64_t p = X->row_ptr[pick[t]]; p < X->row_ptr[pick[t] + 1]; p++)
                 cand[(size_t)X->col[p] * (size_t)m + (size_t)t] = X->val[p];
-        product_all(f, cand, m, sims);
+        if ((status = product_all(f, cand, m, sims, err)) != PC_OK)
+            goto done;
         for (int32_t t = 0; t < m; t++) /* clear for the next round */
             for (int64_t p = X->row_ptr[pick[t]]; p < X->row_ptr[pick[t] + 1]; p++)
                 cand[(size_t)X->col[p] * (size_t)m + (size_t)t] = 0.0f;
@@ -376,7 +448,9 @@ static pc_status run_once(fit *f, const pc_kmeans_options *opt, pc_rng *rng, int
     for (int it = 0;; it++) {
         if (pc_cancelled(mon))
             return pc_fail(err, PC_ERR_INTERRUPTED, "interrupted during k-means");
-        int64_t changed = assign_step(f);
+        int64_t changed = 0;
+        if ((status = assign_step(f, &changed, err)) != PC_OK)
+            return status;
         double objective = 0.0;
         for (int32_t i = 0; i < f->X->n_rows; i++)
             objective += f->sim[i];
@@ -488,6 +562,7 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
         pc_rng_free(rng);
         return status;
     }
+    best.comm = trial.comm = opt->comm;
     pc_progress progress;
     pc_progress_start(&progress, mon, "k-means", (double)opt->n_init * opt->max_iter);
     for (int init = 0; init < opt->n_init && status == PC_OK; init++) {

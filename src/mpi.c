@@ -28,6 +28,7 @@
 
 typedef struct mpi_state {
     long calls;    /* collectives entered so far */
+    long long sent; /* payload bytes this rank has given to collectives */
     int fail_rank; /* test hook: this rank fails at collective fail_at (-1: never) */
     long fail_at;
     pc_error failed; /* the failure agreed on (status PC_OK until one is) */
@@ -92,6 +93,7 @@ static pc_status mpi_allgather(const pc_comm *comm, const void *mine, size_t byt
     pc_status status = agree(comm, PC_OK, err);
     if (status != PC_OK || bytes == 0)
         return status;
+    ((mpi_state *)comm->ctx)->sent += (long long)bytes;
     const size_t p = (size_t)comm->size;
     if (bytes <= PIECE) {
         MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD);
@@ -152,6 +154,13 @@ pc_status pc_mpi_start(int *argc, char ***argv, pc_comm **out, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "PAPERCLUST_MPI_FAIL must be RANK:N (N >= 1), not "
                                             "'%s'", getenv("PAPERCLUST_MPI_FAIL"));
     return PC_OK;
+}
+
+void pc_mpi_counts(const pc_comm *comm, long *collectives, long long *bytes)
+{
+    const mpi_state *st = comm->ctx;
+    *collectives = st->calls;
+    *bytes = st->sent;
 }
 
 void pc_mpi_finish(pc_comm *comm)

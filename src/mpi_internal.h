@@ -17,6 +17,9 @@
  */
 pc_status pc_mpi_start(int *argc, char ***argv, pc_comm **out, pc_error *err);
 
+/* The collectives this rank has entered so far, and the payload bytes it gave them. */
+void pc_mpi_counts(const pc_comm *comm, long *collectives, long long *bytes);
+
 /* Ends MPI (MPI_Finalize) and frees comm; NULL is allowed (MPI is then not ended). */
 void pc_mpi_finish(pc_comm *comm);
 

@@ -253,13 +253,21 @@ static const pc_csr *cluster_rows(const run_state *s)
     return s->L ? s->L : s->X;
 }
 
+/* k-means' options as the run gives them: the run's threads and processes. */
+static pc_kmeans_options kmeans_options(const pc_options *opt)
+{
+    pc_kmeans_options kopt = opt->kmeans;
+    kopt.threads = stage_threads(kopt.threads, opt->threads);
+    kopt.comm = opt->comm;
+    return kopt;
+}
+
 /* Clusters into k (0: the default rule) by the chosen method, into s->clusters
  * (a bisection's tree comes with them: split_child). */
 static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state *s, int32_t k,
                          pc_error *err)
 {
-    pc_kmeans_options kopt = opt->kmeans;
-    kopt.threads = stage_threads(kopt.threads, opt->threads);
+    pc_kmeans_options kopt = kmeans_options(opt);
     kopt.k = k ? k : pc_default_k(s->X->n_rows);
     if (kopt.k > s->X->n_rows)
         return pc_fail(err, PC_ERR_INVALID, "-k %d is more than the %d document%s of %s",
@@ -363,8 +371,7 @@ static pc_status sweep_visit(void *ctx, pc_clusters **clusters, int32_t **merges
 static pc_status sweep_kmeans(sweep_state *w, const int32_t *ks, int32_t n_ks, pc_error *err)
 {
     run_state *s = w->s;
-    pc_kmeans_options kopt = w->opt->kmeans;
-    kopt.threads = stage_threads(kopt.threads, w->opt->threads);
+    pc_kmeans_options kopt = kmeans_options(w->opt);
     pc_monitor quiet = w->mon ? *w->mon : (pc_monitor){0};
     quiet.progress = NULL; /* the sweep shows its own */
     pc_status status = PC_OK;
@@ -400,8 +407,7 @@ static pc_status choose_k(const pc_options *opt, const pc_monitor *mon, run_stat
     for (int32_t j = 0; j < n_ks; j++)
         total += ks[j];
     if (status == PC_OK && opt->method == PC_METHOD_BISECT) {
-        pc_kmeans_options kopt = opt->kmeans;
-        kopt.threads = stage_threads(kopt.threads, opt->threads);
+        pc_kmeans_options kopt = kmeans_options(opt);
         pc_progress_start(&w.progress, NULL, "", total); /* bisection shows its own */
         status = pc_bisect_fit_each(cluster_rows(s), &kopt, ks, n_ks, mon, sweep_visit, &w,
                                     err);

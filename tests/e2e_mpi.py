@@ -11,9 +11,10 @@ CASE seed:     datasets/seed_papers.csv with the default options, run by 1, 2,
 CASE classic4: ../shared/corpora/classic4.csv (-k 4 --top 10) by 1, 2, 3 and 4
                processes; exits 77 when absent.
 CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
-               one rank fail at a chosen collective: rank 2 in the related
-               stage's exchange, rank 1 when the processes check in before
-               the reports) ends the job with exit status 1, one line on
+               one rank fail at a chosen collective: rank 2 in k-means and in
+               the related stage's exchange, ranks 1 and 3 when the
+               processes check in before the reports, the last collective,
+               counted with PAPERCLUST_MPI_TRACE) ends the job with exit status 1, one line on
                stderr naming the rank, and no reports; standard input and an
                unknown command are refused with one line and exit status 2.
 
@@ -24,6 +25,7 @@ threads and processes rows (e2e_util.comparable).
 """
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -127,8 +129,22 @@ def one_line_failure(what, p, want_status, want_text):
           f"{what}: stderr should be one line with {want_text!r}, got {lines!r}")
 
 
+def collectives(processes, args):
+    """How many collectives a run makes (PAPERCLUST_MPI_TRACE)."""
+    p = mpirun(processes, args, env={"PAPERCLUST_MPI_TRACE": "1"})
+    line = p.stderr.decode("utf-8", "replace").strip().splitlines()[-1]
+    m = re.fullmatch(r"paperclust-mpi: rank 0: (\d+) collectives, \d+ bytes sent", line)
+    check(m is not None, f"PAPERCLUST_MPI_TRACE: unexpected line {line!r}")
+    return int(m.group(1)) if m else 3
+
+
 def case_errors(tmp):
-    for rank, at, processes in [(2, 1, 3), (2, 2, 3), (1, 3, 3), (3, 3, 4)]:
+    # The last three collectives: the related stage's exchange (a check, the
+    # allgather), then every rank checking in before rank 0 writes; the first
+    # is k-means++'s first shared product.
+    last = collectives(3, ["run", SEED_CORPUS, "-o", os.path.join(tmp, "count"), "--quiet",
+                           "--threads", "1"])
+    for rank, at, processes in [(2, 1, 3), (2, last - 1, 3), (1, last, 3), (3, last, 4)]:
         out = os.path.join(tmp, f"fail-{rank}-{at}")
         p = mpirun(processes, ["run", SEED_CORPUS, "-o", out, "--quiet", "--threads", "1"],
                    status=1, env={"PAPERCLUST_MPI_FAIL": f"{rank}:{at}"})
@@ -141,8 +157,8 @@ def case_errors(tmp):
     out = os.path.join(tmp, "kept")
     mpirun(2, ["run", SEED_CORPUS, "-o", out, "--quiet", "--threads", "1"])
     before = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
-    mpirun(2, ["run", SEED_CORPUS, "-o", out, "--quiet", "--threads", "1", "-k", "3"], status=1,
-           env={"PAPERCLUST_MPI_FAIL": "1:3"})
+    mpirun(2, ["run", SEED_CORPUS, "-o", out, "--quiet", "--threads", "1", "--top", "3"],
+           status=1, env={"PAPERCLUST_MPI_FAIL": f"1:{last}"})  # the same collectives
     after = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
     check(before == after, "a failed run changed the reports already in its output folder")
     with open(SEED_CORPUS, "rb") as f:

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "comm.h"
 #include "matrix.h"
 #include "status.h"
 
@@ -33,6 +34,12 @@ typedef struct pc_kmeans_options {
     double tol;         /* default 1e-4: stop when the objective improves by less than tol × itself */
     uint64_t seed;      /* default 1 */
     int threads;        /* default 0: all available */
+    const pc_comm *comm; /* default NULL: one process.  Else (pc_kmeans_fit only; bisection
+                            ignores it) every process of comm calls with the same X and
+                            options; the assignment step and k-means++'s products are split
+                            by ranges of documents and shared (the values moved, not summed),
+                            everything else is done by every process: the result is the
+                            one-process result, bit for bit */
 } pc_kmeans_options;
 
 void pc_kmeans_options_default(pc_kmeans_options *opt);

@@ -4,11 +4,13 @@
  * communicator in pc_options.comm) and writes the same reports.  Only rank 0
  * speaks: the other ranks' standard output and error go to /dev/null, and a
  * failure on any rank reaches rank 0's one-line error through the
- * communicator.  Exit status as paperclust's (mpirun -q keeps Open MPI's own
+ * communicator.  Test hook: with PAPERCLUST_MPI_TRACE set, rank 0 ends with
+ * a line counting its collectives and the bytes it sent.  Exit status as paperclust's (mpirun -q keeps Open MPI's own
  * notices about it quiet).
  */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -64,6 +66,13 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     int code = dispatch(argc, argv, comm);
+    if (getenv("PAPERCLUST_MPI_TRACE")) { /* test hook: what the run exchanged */
+        long collectives = 0;
+        long long bytes = 0;
+        pc_mpi_counts(comm, &collectives, &bytes);
+        fprintf(stderr, "paperclust-mpi: rank %d: %ld collectives, %lld bytes sent\n",
+                comm->rank, collectives, bytes);
+    }
     pc_mpi_finish(comm);
     return code;
 }
