@@ -43,14 +43,14 @@ CORPORA = os.path.join(SOURCE, "..", "shared", "corpora")
 DROP = ("processes",)
 
 
-def mpirun(processes, args, status=0, env=None):
-    """paperclust-mpi ARGS by `processes` processes; checks the exit status
-    and returns the CompletedProcess."""
+def mpirun(processes, args, status=0, env=None, stdin=None):
+    """paperclust-mpi ARGS by `processes` processes (stdin: an open file);
+    checks the exit status and returns the CompletedProcess."""
     command = [MPIRUN, "-q", "--oversubscribe", "-np", str(processes)]
     if os.geteuid() == 0:
         command.append("--allow-run-as-root")
     command += [MPI_BINARY] + args
-    p = subprocess.run(command, capture_output=True, timeout=300,
+    p = subprocess.run(command, capture_output=True, timeout=300, stdin=stdin,
                        env=dict(os.environ, **(env or {})))
     check(p.returncode == status,
           f"exit {p.returncode}, want {status}: {' '.join(command)}\n"
@@ -162,11 +162,7 @@ def case_errors(tmp):
     after = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
     check(before == after, "a failed run changed the reports already in its output folder")
     with open(SEED_CORPUS, "rb") as f:
-        command = [MPIRUN, "-q", "--oversubscribe", "-np", "2"] + \
-            (["--allow-run-as-root"] if os.geteuid() == 0 else []) + \
-            [MPI_BINARY, "run", "-", "-o", os.path.join(tmp, "stdin")]
-        p = subprocess.run(command, stdin=f, capture_output=True, timeout=300)
-    check(p.returncode == 2, f"standard input: exit {p.returncode}, want 2")
+        p = mpirun(2, ["run", "-", "-o", os.path.join(tmp, "stdin")], status=2, stdin=f)
     one_line_failure("standard input", p, 2, "not standard input")
     p = mpirun(2, ["vectorize", SEED_CORPUS], status=2)
     one_line_failure("vectorize", p, 2, "unknown command 'vectorize'")
