@@ -18,7 +18,8 @@ CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
                stderr naming the rank, and no reports; standard input and an
                unknown command are refused with one line and exit status 2.
 
-The reference is `paperclust run` with the default thread count; the
+Under the sanitizers (PC_SANITIZED set) fewer process counts run: 1 and 3
+(the repeated corpus 4, classic4 3).  The reference is `paperclust run` with the default thread count; the
 processes run one thread each (the machine's cores are few).  Reports are
 compared byte for byte: summary.csv and report.html without the seconds_*,
 threads and processes rows (e2e_util.comparable).
@@ -41,6 +42,10 @@ SOURCE, CASE = os.path.abspath(sys.argv[4]), sys.argv[5]
 SEED_CORPUS = os.path.join(SOURCE, "datasets", "seed_papers.csv")
 CORPORA = os.path.join(SOURCE, "..", "shared", "corpora")
 DROP = ("processes",)
+# Under the sanitizers (PC_SANITIZED) each run is several times slower: fewer
+# process counts, the same code paths.
+SANITIZED = bool(os.environ.get("PC_SANITIZED"))
+ALL = [1, 3] if SANITIZED else [1, 2, 3, 4]
 
 
 def mpirun(processes, args, status=0, env=None, stdin=None):
@@ -91,8 +96,9 @@ def repeated_corpus(tmp, times):
 
 
 def case_seed(tmp):
-    same_as_one_process(tmp, "seed", SEED_CORPUS, [], [1, 2, 3, 4])
-    same_as_one_process(tmp, "repeated", repeated_corpus(tmp, 7), ["--top", "12"], [2, 3, 4])
+    same_as_one_process(tmp, "seed", SEED_CORPUS, [], ALL)
+    same_as_one_process(tmp, "repeated", repeated_corpus(tmp, 7), ["--top", "12"],
+                        [4] if SANITIZED else [2, 3, 4])
     model = os.path.join(tmp, "model-one")
     option_sets = {
         "bisect": ["--method", "bisect", "-k", "6", "--top", "5"],
@@ -119,7 +125,7 @@ def case_classic4(tmp):
         print(f"SKIP: {corpus} is absent")
         sys.exit(77)
     same_as_one_process(tmp, "classic4", corpus, ["-k", "4", "--top", "10", "--n-init", "1"],
-                        [1, 2, 3, 4])
+                        [3] if SANITIZED else ALL)
 
 
 def one_line_failure(what, p, want_status, want_text):

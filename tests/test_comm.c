@@ -1,0 +1,334 @@
+/*
+ * test_comm.c — the pc_comm seam without MPI: P threads play P processes,
+ * their collectives met at a barrier (a communicator "that behaves alike",
+ * comm.h).  k-means and the related-paper lists split between them must be
+ * the one-process result bit for bit; a rank failing at a collective must
+ * make every rank return its message; pc_run must write no report when a
+ * collective fails.  Runs in the sanitizer build with leak checks, which
+ * the Open MPI end-to-end tests cannot have.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "paperclust/paperclust.h"
+#include "test.h"
+#include "test_files.h"
+#include "test_util.h"
+
+#define MAX_RANKS 4
+
+/* What the ranks share: the barrier and the slots they post into. */
+typedef struct world {
+    int size;
+    pthread_barrier_t barrier;
+    pc_status status[MAX_RANKS];
+    char message[MAX_RANKS][PC_ERROR_MAX];
+    const void *posted[MAX_RANKS];
+    int fail_rank; /* this rank fails at its collective number fail_at (-1: none) */
+    long fail_at;
+} world;
+
+typedef struct rank_state {
+    world *w;
+    long calls;
+    pc_error failed; /* sticky, as in mpi.c */
+    pc_comm comm;
+} rank_state;
+
+/* The first step of every collective, as mpi.c's: agree on failure. */
+static pc_status agree(const pc_comm *comm, pc_status status, pc_error *err)
+{
+    rank_state *r = comm->ctx;
+    world *w = r->w;
+    if (r->failed.status != PC_OK) {
+        if (err)
+            *err = r->failed;
+        return r->failed.status;
+    }
+    r->calls++;
+    char mine[PC_ERROR_MAX] = "";
+    if (status == PC_OK && comm->rank == w->fail_rank && r->calls == w->fail_at) {
+        status = PC_ERR_IO;
+        snprintf(mine, sizeof mine, "rank %d: injected at %ld", comm->rank, r->calls);
+    } else if (status != PC_OK && err) {
+        snprintf(mine, sizeof mine, "%s", err->message);
+    }
+    w->status[comm->rank] = status;
+    memcpy(w->message[comm->rank], mine, sizeof mine);
+    pthread_barrier_wait(&w->barrier);
+    int first = -1;
+    for (int q = 0; q < w->size && first < 0; q++)
+        if (w->status[q] != PC_OK)
+            first = q;
+    if (first >= 0) {
+        r->failed.status = w->status[first];
+        memcpy(r->failed.message, w->message[first], sizeof r->failed.message);
+    }
+    pthread_barrier_wait(&w->barrier);
+    if (first < 0)
+        return PC_OK;
+    if (err)
+        *err = r->failed;
+    return r->failed.status;
+}
+
+static pc_status fake_check(const pc_comm *comm, pc_status status, pc_error *err)
+{
+    return agree(comm, status, err);
+}
+
+static pc_status fake_allgather(const pc_comm *comm, const void *mine, size_t bytes, void *all,
+                                pc_error *err)
+{
+    pc_status status = agree(comm, PC_OK, err);
+    if (status != PC_OK)
+        return status;
+    world *w = ((rank_state *)comm->ctx)->w;
+    w->posted[comm->rank] = mine;
+    pthread_barrier_wait(&w->barrier);
+    for (int q = 0; q < w->size; q++)
+        memcpy((char *)all + (size_t)q * bytes, w->posted[q], bytes);
+    pthread_barrier_wait(&w->barrier);
+    return PC_OK;
+}
+
+/* ---- P ranks running one job ---- */
+
+typedef enum job_kind { JOB_KMEANS, JOB_NEIGHBORS } job_kind;
+
+typedef struct job {
+    job_kind kind;
+    const pc_csr *X;
+    rank_state *rank;
+    pc_status status;
+    pc_error err;
+    pc_clusters *clusters;
+    pc_neighbors *neighbors;
+} job;
+
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    if (j->kind == JOB_KMEANS) {
+        pc_kmeans_options opt;
+        pc_kmeans_options_default(&opt);
+        opt.k = 5;
+        opt.n_init = 2;
+        opt.threads = 1;
+        opt.comm = &j->rank->comm;
+        j->status = pc_kmeans_fit(j->X, &opt, NULL, &j->clusters, &j->err);
+    } else {
+        pc_neighbors_options opt;
+        pc_neighbors_options_default(&opt);
+        opt.top = 7;
+        opt.threads = 1;
+        opt.comm = &j->rank->comm;
+        j->status = pc_neighbors_topn(j->X, &opt, NULL, &j->neighbors, &j->err);
+    }
+    return NULL;
+}
+
+/* Runs the job on `size` threads-as-ranks; jobs[r] holds rank r's result. */
+static void run_ranks(job_kind kind, const pc_csr *X, int size, int fail_rank, long fail_at,
+                      job *jobs)
+{
+    world w;
+    memset(&w, 0, sizeof w);
+    w.size = size;
+    w.fail_rank = fail_rank;
+    w.fail_at = fail_at;
+    pthread_barrier_init(&w.barrier, NULL, (unsigned)size);
+    rank_state ranks[MAX_RANKS];
+    pthread_t thread[MAX_RANKS];
+    for (int r = 0; r < size; r++) {
+        memset(&ranks[r], 0, sizeof ranks[r]);
+        ranks[r].w = &w;
+        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_check};
+        jobs[r] = (job){kind, X, &ranks[r], PC_OK, {PC_OK, ""}, NULL, NULL};
+        CHECK_INT(pthread_create(&thread[r], NULL, run_job, &jobs[r]), 0);
+    }
+    for (int r = 0; r < size; r++)
+        pthread_join(thread[r], NULL);
+    pthread_barrier_destroy(&w.barrier);
+}
+
+static int same_floats(const float *a, const float *b, size_t n)
+{
+    return memcmp(a, b, n * sizeof *a) == 0;
+}
+
+static void kmeans_split_is_one_process(void)
+{
+    int32_t label[700];
+    pc_csr *X = test_planted(700, 5, 30, 40, 0.6, 3, label);
+    job one[1];
+    run_ranks(JOB_KMEANS, X, 1, -1, 0, one);
+    CHECK_INT(one[0].status, PC_OK);
+    pc_kmeans_options opt;
+    pc_kmeans_options_default(&opt);
+    opt.k = 5;
+    opt.n_init = 2;
+    opt.threads = 1;
+    pc_clusters *want = NULL;
+    CHECK_INT(pc_kmeans_fit(X, &opt, NULL, &want, NULL), PC_OK);
+    for (int size = 1; size <= MAX_RANKS && want; size++) {
+        job jobs[MAX_RANKS];
+        run_ranks(JOB_KMEANS, X, size, -1, 0, jobs);
+        for (int r = 0; r < size; r++) {
+            const pc_clusters *c = jobs[r].clusters;
+            CHECK_INT(jobs[r].status, PC_OK);
+            if (!c)
+                continue;
+            CHECK(memcmp(c->assign, want->assign, 700 * sizeof *c->assign) == 0);
+            CHECK(same_floats(c->similarity, want->similarity, 700));
+            CHECK(same_floats(c->centroid, want->centroid, (size_t)5 * (size_t)X->n_cols));
+            CHECK(c->objective == want->objective);
+            CHECK_INT(c->iterations, want->iterations);
+            CHECK_INT(c->best_init, want->best_init);
+            pc_clusters_free(jobs[r].clusters);
+        }
+    }
+    pc_clusters_free(one[0].clusters);
+    pc_clusters_free(want);
+    pc_csr_free(X);
+}
+
+static void neighbor_split_is_one_process(void)
+{
+    pc_csr *X = test_random_sparse(700, 60, 6, 5); /* 11 lane blocks of 64 */
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    opt.top = 7;
+    opt.threads = 1;
+    pc_neighbors *want = NULL;
+    CHECK_INT(pc_neighbors_topn(X, &opt, NULL, &want, NULL), PC_OK);
+    for (int size = 1; size <= MAX_RANKS && want; size++) {
+        job jobs[MAX_RANKS];
+        run_ranks(JOB_NEIGHBORS, X, size, -1, 0, jobs);
+        for (int r = 0; r < size; r++) {
+            const pc_neighbors *nb = jobs[r].neighbors;
+            CHECK_INT(jobs[r].status, PC_OK);
+            if (!nb)
+                continue;
+            CHECK(memcmp(nb->id, want->id, 700 * 7 * sizeof *nb->id) == 0);
+            CHECK(same_floats(nb->similarity, want->similarity, 700 * 7));
+            CHECK(nb->work == want->work);
+            CHECK(nb->work_all == want->work_all);
+            pc_neighbors_free(jobs[r].neighbors);
+        }
+    }
+    pc_neighbors_free(want);
+    pc_csr_free(X);
+}
+
+/* A rank failing at collective `at`: every rank returns its message, nothing else. */
+static void failure_reaches_every_rank(void)
+{
+    int32_t label[300];
+    pc_csr *X = test_planted(300, 5, 30, 40, 0.6, 4, label);
+    const job_kind kinds[] = {JOB_KMEANS, JOB_NEIGHBORS, JOB_NEIGHBORS};
+    const long at[] = {3, 1, 2};
+    for (int t = 0; t < 3; t++) {
+        job jobs[3];
+        run_ranks(kinds[t], X, 3, 1, at[t], jobs);
+        char want[64];
+        snprintf(want, sizeof want, "rank 1: injected at %ld", at[t]);
+        for (int r = 0; r < 3; r++) {
+            CHECK_INT(jobs[r].status, PC_ERR_IO);
+            CHECK_STR(jobs[r].err.message, want);
+            CHECK(jobs[r].clusters == NULL && jobs[r].neighbors == NULL);
+            pc_clusters_free(jobs[r].clusters);
+            pc_neighbors_free(jobs[r].neighbors);
+        }
+    }
+    pc_csr_free(X);
+}
+
+/* ---- pc_run with one rank: every collective failing in turn ---- */
+
+static int files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0; /* temp files too */
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static pc_status run_one_rank(const char *input, const char *out, long fail_at, long *calls,
+                              pc_error *err)
+{
+    world w;
+    memset(&w, 0, sizeof w);
+    w.size = 1;
+    w.fail_rank = fail_at > 0 ? 0 : -1;
+    w.fail_at = fail_at;
+    pthread_barrier_init(&w.barrier, NULL, 1);
+    rank_state r;
+    memset(&r, 0, sizeof r);
+    r.w = &w;
+    r.comm = (pc_comm){0, 1, &r, fake_allgather, fake_check};
+    pc_options opt;
+    pc_options_default(&opt);
+    opt.input = input;
+    opt.output_dir = out;
+    opt.threads = 1;
+    opt.kmeans.k = 3;
+    opt.kmeans.n_init = 1;
+    opt.related.neighbors.top = 3;
+    opt.html = 0;
+    opt.comm = &r.comm;
+    pc_status status = pc_run(&opt, NULL, err);
+    pthread_barrier_destroy(&w.barrier);
+    *calls = r.calls;
+    return status;
+}
+
+static void run_writes_nothing_after_a_failure(void)
+{
+    char text[8192];
+    size_t used = (size_t)snprintf(text, sizeof text, "id,title,abstract\n");
+    static const char *const topic[] = {"protein folding enzyme kinetics", "galaxy redshift "
+                                        "telescope survey", "compiler register allocation"};
+    for (int i = 0; i < 30; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "p%02d,paper %d,%s %s study %d\n",
+                                 i, i, topic[i % 3], topic[(i / 3) % 3], i % 5);
+    char input[512];
+    snprintf(input, sizeof input, "%s", write_text("papers.csv", text));
+    char out[512];
+    snprintf(out, sizeof out, "%s", temp_path("out"));
+    long total = 0;
+    pc_error err = {PC_OK, ""};
+    CHECK_INT(run_one_rank(input, out, 0, &total, &err), PC_OK);
+    CHECK(total >= 3);
+    printf("     (%ld collectives in the run)\n", total);
+    CHECK(files_in(out) > 0);
+    for (long at = 1; at <= total; at++) {
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s-fail-%ld", out, at);
+        long calls = 0;
+        CHECK_INT(run_one_rank(input, dir, at, &calls, &err), PC_ERR_IO);
+        char want[64];
+        snprintf(want, sizeof want, "rank 0: injected at %ld", at);
+        CHECK_STR(err.message, want);
+        CHECK_INT(files_in(dir), 0);
+    }
+}
+
+int main(void)
+{
+    if (make_temp_dir("comm") != 0)
+        return 1;
+    RUN_TEST(kmeans_split_is_one_process);
+    RUN_TEST(neighbor_split_is_one_process);
+    RUN_TEST(failure_reaches_every_rank);
+    RUN_TEST(run_writes_nothing_after_a_failure);
+    remove_temp_dir();
+    return TEST_EXIT();
+}
