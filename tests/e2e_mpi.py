@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """End-to-end test of paperclust-mpi: the same reports as `paperclust run`,
-for any number of processes (README, "Large corpora: several processes").
+for any number of processes (README, "Several processes: paperclust-mpi").
 
 usage: e2e_mpi.py PAPERCLUST PAPERCLUST_MPI MPIRUN SOURCE_DIR CASE
 CASE seed:     datasets/seed_papers.csv with the default options, run by 1, 2,
                3 and 4 processes; its papers 7 times over (364 papers, 6 lane
-               blocks of the related stage) by 2, 3 and 4; then, by 3 processes, other options
-               (bisection, a k sweep, hybrid similarity, feedback, links and
-               the silhouette, a saved model).
-CASE classic4: ../shared/corpora/classic4.csv (-k 4 --top 10) by 1, 2, 3 and 4
-               processes; exits 77 when absent.
+               blocks of the related stage) by 2, 3 and 4; then, by 3
+               processes, other options (bisection, a k sweep, hybrid
+               similarity, feedback and the silhouette, bigrams and stems,
+               clustering on the LSA, a saved model).
+CASE classic4: ../shared/corpora/classic4.csv (-k 4 --top 10 --links
+               cisi_links.csv) by 1, 2, 3 and 4 processes; exits 77 when
+               absent.
 CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
                one rank fail at a chosen collective: rank 2 in k-means and in
                the related stage's exchange, ranks 1 and 3 when the
@@ -106,6 +108,7 @@ def case_seed(tmp):
         "hybrid": ["--similarity", "hybrid", "--lsa", "12", "-k", "4"],
         "feedback": ["--feedback", "3", "--top", "4", "--silhouette"],
         "ngrams": ["--ngrams", "2", "--stem", "english", "--min-df", "1", "--seed", "7"],
+        "cluster_on_lsa": ["--cluster-on", "lsa", "--lsa", "10", "-k", "4", "--n-init", "2"],
     }
     for name, options in option_sets.items():
         same_as_one_process(tmp, name, SEED_CORPUS, options, [3], ["k_sweep.csv"])
@@ -120,12 +123,13 @@ def case_seed(tmp):
 
 
 def case_classic4(tmp):
-    corpus = os.path.join(CORPORA, "classic4.csv")
-    if not os.path.exists(corpus):
-        print(f"SKIP: {corpus} is absent")
-        sys.exit(77)
-    same_as_one_process(tmp, "classic4", corpus, ["-k", "4", "--top", "10", "--n-init", "1"],
-                        [3] if SANITIZED else ALL)
+    corpus, links = (os.path.join(CORPORA, n) for n in ("classic4.csv", "cisi_links.csv"))
+    for path in (corpus, links):
+        if not os.path.exists(path):
+            print(f"SKIP: {path} is absent")
+            sys.exit(77)
+    same_as_one_process(tmp, "classic4", corpus, ["-k", "4", "--top", "10", "--n-init", "1",
+                                                  "--links", links], [3] if SANITIZED else ALL)
 
 
 def one_line_failure(what, p, want_status, want_text):
