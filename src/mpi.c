@@ -10,9 +10,10 @@
  * returns the lowest failing rank's, and the payload is never sent; the job
  * ends with one message, and later collectives return it at once without
  * communicating (the ranks leave by different paths).  Otherwise the payload moves: allgather is one
- * MPI_Allgather of bytes (in pieces of at most 1 GiB per rank, MPI counts
- * being ints).  Costs: two latency-bound steps per collective on top of the
- * payload, which the stages call a handful of times per run.
+ * MPI_Allgather of bytes (in pieces of at most 64 MiB per rank, MPI counts
+ * being ints, so that size × 64 MiB is the most held in flight).  Costs: two
+ * latency-bound steps per collective on top of the payload; a run makes a
+ * few per k-means iteration and a few more in all.
  */
 #include <limits.h>
 #include <mpi.h>
@@ -24,7 +25,7 @@
 #include "internal.h"
 #include "mpi_internal.h"
 
-#define PIECE ((size_t)1 << 30) /* bytes per rank per MPI_Allgather */
+#define PIECE ((size_t)1 << 26) /* bytes per rank per MPI_Allgather (64 MiB: size × that in flight) */
 
 typedef struct mpi_state {
     long calls;    /* collectives entered so far */
