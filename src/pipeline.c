@@ -2,6 +2,10 @@
  * pipeline.c — the whole run in one call: read → count → weight → cluster →
  * describe → relate → report, timing each stage into summary.csv.  The
  * command-line program only fills a pc_options and calls pc_run().
+ * Several processes (opt->comm, paperclust-mpi): every process runs this
+ * same pipeline; the stages that split their work (k-means, related papers)
+ * take the communicator, and before the reports every process checks in, so
+ * that a failure anywhere leaves no report; rank 0 alone writes.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -87,11 +87,13 @@ typedef struct pc_options {
                                      is saved there (model.h) for `paperclust assign` */
     const pc_comm *comm;          /* default NULL: one process; else the processes of
                                      paperclust-mpi (comm.h, borrowed): each runs pc_run with
-                                     the same options, the related stage is split between
-                                     them, rank 0 writes the reports, and summary.csv gains
-                                     a `processes` row; the reports are otherwise the same
-                                     bytes.  Options the processes cannot share yet are
-                                     refused by pc_options_check (PC_ERR_INVALID) */
+                                     the same options; k-means' assignment steps and the
+                                     related stage are split between them (the rest is done
+                                     by each); they check in with each other before rank 0
+                                     alone writes the reports (and the model), in which
+                                     summary.csv gains a `processes` row: the reports are
+                                     otherwise the same bytes.  input "-" is refused
+                                     (PC_ERR_INVALID) */
 } pc_options;
 
 void pc_options_default(pc_options *opt);
