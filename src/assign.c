@@ -58,11 +58,12 @@ typedef struct assign_state {
     pc_neighbors *neighbors;
     pc_summary summary;
     double clock;
-    double peak_mib; /* the highest peak memory of a stage so far */
+    pc_memory_meter meter; /* each stage's peak memory */
 } assign_state;
 
 static void assign_state_free(assign_state *s)
 {
+    pc_memory_meter_stop(&s->meter);
     pc_model_free(s->model);
     pc_corpus_free(s->corpus);
     pc_csr_free(s->X);
@@ -76,7 +77,7 @@ static void assign_state_free(assign_state *s)
 static pc_status timed(assign_state *s, const char *key, pc_status status, pc_error *err)
 {
     if (status == PC_OK &&
-        pc_summary_stage(&s->summary, key, &s->clock, &s->peak_mib) != PC_OK)
+        pc_summary_stage(&s->summary, key, &s->clock, &s->meter) != PC_OK)
         status = pc_fail_nomem(err, "writing the summary");
     return status;
 }
@@ -188,7 +189,7 @@ static pc_status summarize(const pc_assign_options *opt, assign_state *s, double
     if (status == PC_OK)                                                                   \
     status = pc_summary_add(m, key, __VA_ARGS__)
     ADD("seconds_total", "%.3f", pc_now() - started);
-    ADD("peak_rss_mib_total", "%.0f", fmax(s->peak_mib, pc_peak_memory_mib()));
+    ADD("peak_rss_mib_total", "%.0f", pc_memory_peak_mib());
     ADD("input", "%s", s->corpus->source);
     ADD("model", "%s", s->model->path);
     ADD("documents", "%d", (int)s->X->n_rows);
@@ -267,7 +268,7 @@ pc_status pc_assign(const pc_assign_options *opt, const pc_monitor *mon,
         *result = NULL;
     assign_state s;
     memset(&s, 0, sizeof s);
-    pc_peak_memory_restart();
+    pc_memory_meter_start(&s.meter);
     double started = pc_now();
     s.clock = started;
     pc_status status = pc_assign_options_check(opt, err);

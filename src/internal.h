@@ -6,6 +6,8 @@
 #ifndef PC_INTERNAL_H
 #define PC_INTERNAL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,21 +100,41 @@ pc_status pc_threads_start(int requested, pc_error *err);
 /* Wall-clock seconds from a monotonic clock. */
 double pc_now(void);
 
-/* The process's peak resident memory (MiB) since the last
- * pc_peak_memory_restart(): Linux's VmHWM, which writing 5 to
- * /proc/self/clear_refs brings down to the memory resident now.  Where that
- * cannot be done the peak is the process's peak so far. */
-void pc_peak_memory_restart(void);
-double pc_peak_memory_mib(void);
+/*
+ * The peak resident memory of each stage of a run, without touching the
+ * kernel's own record of the process's peak (VmHWM, which /usr/bin/time and
+ * a parent's wait4 report): when a stage raised VmHWM, VmHWM is the stage's
+ * peak, exactly; otherwise the stage stayed below an earlier stage's peak,
+ * and its own is the highest resident memory a sampling thread saw (every
+ * 10 ms, /proc/self/statm), or at its start or end — a lower bound that can
+ * miss a spike shorter than the sampling period.  Linux; where /proc cannot
+ * be read the figures are 0.  A meter that cannot start its thread still
+ * gives the exact figures and the resident memory at the stage's ends.
+ */
+typedef struct pc_memory_meter {
+    atomic_long stage_kib; /* the highest resident memory seen in this stage */
+    atomic_int stop;
+    long hwm_kib;          /* VmHWM when the stage began */
+    pthread_t thread;
+    int sampling;
+} pc_memory_meter;
+
+void pc_memory_meter_start(pc_memory_meter *m); /* the first stage begins */
+void pc_memory_meter_stop(pc_memory_meter *m);  /* harmless when not started */
+/* The peak (MiB) of the stage now ended; the next one begins. */
+double pc_memory_meter_lap(pc_memory_meter *m);
+/* The process's peak resident memory so far (MiB): VmHWM, else ru_maxrss. */
+double pc_memory_peak_mib(void);
 
 typedef struct pc_summary pc_summary;
 
 /*
  * Ends a stage of a run: adds `key` (seconds_<stage>) with the seconds since
- * *clock and peak_rss_mib_<stage> with the peak resident memory since the
- * stage began, raises *peak_mib to it, and begins the next stage (clock and
- * peak).  PC_ERR_NOMEM when a row cannot be added.
+ * *clock and peak_rss_mib_<stage> with the stage's peak resident memory
+ * (pc_memory_meter_lap), and begins the next stage.  PC_ERR_NOMEM when a row
+ * cannot be added.
  */
-pc_status pc_summary_stage(pc_summary *summary, const char *key, double *clock, double *peak_mib);
+pc_status pc_summary_stage(pc_summary *summary, const char *key, double *clock,
+                           pc_memory_meter *meter);
 
 #endif

@@ -133,11 +133,12 @@ typedef struct run_state {
     pc_k_sweep_row *sweep;     /* a k sweep's rows, NULL without one */
     int32_t n_sweep, chosen;
     pc_k_range range;          /* the swept range */
-    double peak_mib;           /* the highest peak memory of a stage so far */
+    pc_memory_meter meter;     /* each stage's peak memory */
 } run_state;
 
 static void run_state_free(run_state *s)
 {
+    pc_memory_meter_stop(&s->meter);
     pc_corpus_free(s->corpus);
     pc_stoplist_free(s->stoplist);
     pc_vocab_free(s->vocab);
@@ -159,7 +160,7 @@ static void run_state_free(run_state *s)
  * begins the next. */
 static pc_status lap(run_state *s, const char *key, double *clock)
 {
-    return pc_summary_stage(&s->summary, key, clock, &s->peak_mib);
+    return pc_summary_stage(&s->summary, key, clock, &s->meter);
 }
 
 static double df_documents(pc_df_bound bound, int32_t n_docs)
@@ -617,7 +618,7 @@ static pc_status summarize_matrix(const pc_options *opt, run_state *s, double st
     pc_status status = pc_summary_add(m, "seconds_total", "%.3f", pc_now() - started);
     if (status == PC_OK)
         status = pc_summary_add(m, "peak_rss_mib_total", "%.0f",
-                                fmax(s->peak_mib, pc_peak_memory_mib()));
+                                pc_memory_peak_mib());
     if (status == PC_OK)
         status = pc_summary_add(m, "input", "%s", s->corpus->source);
     if (status == PC_OK)
@@ -897,7 +898,7 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
         *result = NULL;
     run_state s;
     memset(&s, 0, sizeof s);
-    pc_peak_memory_restart();
+    pc_memory_meter_start(&s.meter);
     double started = pc_now(), clock = started;
     pc_status status = read_and_weight(opt, mon, &s, &clock, err);
     if (status == PC_OK)
@@ -950,7 +951,7 @@ pc_status pc_vectorize(const pc_options *opt, const pc_monitor *mon, pc_error *e
 {
     run_state s;
     memset(&s, 0, sizeof s);
-    pc_peak_memory_restart();
+    pc_memory_meter_start(&s.meter);
     double started = pc_now(), clock = started;
     pc_status status = read_and_weight(opt, mon, &s, &clock, err);
     if (status == PC_OK && summarize_matrix(opt, &s, started) != PC_OK)

@@ -27,18 +27,16 @@
 
 /* ---- summary rows ---- */
 
-pc_status pc_summary_stage(pc_summary *summary, const char *key, double *clock, double *peak_mib)
+pc_status pc_summary_stage(pc_summary *summary, const char *key, double *clock,
+                           pc_memory_meter *meter)
 {
-    double now = pc_now(), peak = pc_peak_memory_mib();
+    double now = pc_now(), peak = pc_memory_meter_lap(meter);
     const char *stage = strncmp(key, "seconds_", 8) == 0 ? key + 8 : key;
     char name[64];
     snprintf(name, sizeof name, "peak_rss_mib_%s", stage);
     pc_status status = pc_summary_add(summary, key, "%.3f", now - *clock);
     if (status == PC_OK)
         status = pc_summary_add(summary, name, "%.0f", peak);
-    if (peak > *peak_mib)
-        *peak_mib = peak;
-    pc_peak_memory_restart();
     *clock = pc_now();
     return status;
 }

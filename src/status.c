@@ -369,28 +369,85 @@ double pc_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void pc_peak_memory_restart(void)
-{
-    int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    if (write(fd, "5", 1) != 1) {
-        /* an older kernel: the peak stays the process's peak so far */
-    }
-    close(fd);
-}
-
-double pc_peak_memory_mib(void)
+/* A field of /proc/self/status or statm in KiB: VmHWM (the process's peak
+ * resident memory) when `hwm`, else the resident memory now; -1 when unknown. */
+static long memory_kib(int hwm)
 {
     long kib = -1;
-    FILE *f = fopen("/proc/self/status", "re");
-    if (f) {
+    if (hwm) {
+        FILE *f = fopen("/proc/self/status", "re");
+        if (!f)
+            return -1;
         char line[256];
         while (kib < 0 && fgets(line, sizeof line, f))
             if (sscanf(line, "VmHWM: %ld kB", &kib) != 1)
                 kib = -1;
         fclose(f);
+        return kib;
     }
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[128];
+    ssize_t got = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    long pages = -1, resident = -1;
+    if (got > 0) {
+        buf[got] = '\0';
+        if (sscanf(buf, "%ld %ld", &pages, &resident) != 2)
+            resident = -1;
+    }
+    return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void raise_to(atomic_long *max, long value)
+{
+    long seen = atomic_load(max);
+    while (value > seen && !atomic_compare_exchange_weak(max, &seen, value)) {
+    }
+}
+
+static void *sample(void *arg)
+{
+    pc_memory_meter *m = arg;
+    const struct timespec pause = {0, 10 * 1000 * 1000};
+    while (!atomic_load(&m->stop)) {
+        raise_to(&m->stage_kib, memory_kib(0));
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+void pc_memory_meter_start(pc_memory_meter *m)
+{
+    atomic_init(&m->stop, 0);
+    atomic_init(&m->stage_kib, memory_kib(0));
+    m->hwm_kib = memory_kib(1);
+    m->sampling = pthread_create(&m->thread, NULL, sample, m) == 0;
+}
+
+void pc_memory_meter_stop(pc_memory_meter *m)
+{
+    if (!m->sampling)
+        return;
+    atomic_store(&m->stop, 1);
+    pthread_join(m->thread, NULL);
+    m->sampling = 0;
+}
+
+double pc_memory_meter_lap(pc_memory_meter *m)
+{
+    long hwm = memory_kib(1), now = memory_kib(0);
+    raise_to(&m->stage_kib, now);
+    long peak = hwm > m->hwm_kib ? hwm : atomic_load(&m->stage_kib);
+    m->hwm_kib = hwm;
+    atomic_store(&m->stage_kib, now);
+    return peak < 0 ? 0.0 : (double)peak / 1024.0;
+}
+
+double pc_memory_peak_mib(void)
+{
+    long kib = memory_kib(1);
     if (kib < 0) {
         struct rusage usage;
         kib = getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss : 0;
