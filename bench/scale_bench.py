@@ -1,11 +1,11 @@
 """The scale curve of `paperclust run` on the realistic corpus (issue 12, section 1).
 
-usage: /usr/bin/python3 bench/scale_bench.py [--sizes 75k,300k,1m] [--related exact]
+usage: /usr/bin/python3 bench/scale_bench.py [--sizes arxiv,74722,300k,1m] [--related exact]
                                              [--probe N] [--runs 1] [--report-only]
 
-For each size, smallest first: "75k" is ../shared/corpora/arxiv.csv itself (74,722
-papers); any other size N (300k, 1m, 10m, or a plain number) is bench/realcorpus's
-corpus of N papers, seed 1, made once into --data (default /work/data) as
+For each size, smallest first: "arxiv" (or "75k") is ../shared/corpora/arxiv.csv
+itself (74,722 papers); any other size N (74722, 300k, 1m, 10m, or a plain number) is
+bench/realcorpus's corpus of N papers, seed 1, made once into --data (default /work/data) as
 realcorpus-N-s1.csv (or .csv.gz with --gzip) and reused afterwards. Each corpus is run as
 
     nice -n 5 paperclust run CORPUS --top 10 --threads 2 --seed 1 --no-html --quiet -o OUT
@@ -16,7 +16,8 @@ default and passes nothing). The harness measures the whole run's wall time and 
 RSS (os.wait4's ru_maxrss) and the load average before and after; it reads each stage's
 seconds_<stage> and, where summary.csv has them, peak_rss_mib_<stage>. Over the sizes it
 fits, per stage, the growth exponent b of time ≈ a·n^b (least squares on log time
-against log documents), and the same for the whole run and for peak RSS.
+against log documents) over the generated corpora (arxiv.csv itself is shown beside
+them, not fitted), and the same for the whole run and for peak RSS.
 
 Raw figures go to --json (default DATA/scale_bench.json, merged with earlier runs: a
 size already measured with the same options is kept unless --again); the section
@@ -34,7 +35,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from argtypes import positive_int  # noqa: E402
+from argtypes import non_negative_int, positive_int  # noqa: E402
 from results_md import git_commit, machine, write_section  # noqa: E402
 
 TITLE = "## Scale curve on the realistic corpus (issue 12)"
@@ -57,11 +58,14 @@ def size_value(text):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="scale_bench.py", description=__doc__.split("\n")[0])
-    p.add_argument("--sizes", default="75k,300k,1m",
-                   help="comma-separated: 75k (arxiv.csv itself), 300k, 1m, 10m, 250000")
+    p.add_argument("--sizes", default="arxiv,74722,300k,1m",
+                   help="comma-separated: arxiv or 75k (arxiv.csv itself), 74722, 300k, 1m, "
+                        "10m, 250000")
     p.add_argument("--related", choices=["exact", "approx"], default="exact")
     p.add_argument("--probe", type=positive_int, help="with --related approx")
-    p.add_argument("--top", type=positive_int, default=10)
+    p.add_argument("--top", type=non_negative_int, default=10,
+                   help="0 skips the related stage: such a run's related, total and "
+                        "whole-run figures are left out of its table (shown as —)")
     p.add_argument("--threads", type=positive_int, default=2)
     p.add_argument("--runs", type=positive_int, default=1, help="runs per size (median kept)")
     p.add_argument("--seed", type=int, default=1, help="generator seed (the run's is 1)")
@@ -145,6 +149,13 @@ def key(args, size):
     return f"{size}|{args.related}{probe}|top{args.top}|t{args.threads}"
 
 
+def mode_name(args):
+    """The table a run belongs to: --top 0 runs join their mode's --top 10 table."""
+    top = args.top if args.top else 10
+    return (f"{args.related}" + (f", --probe {args.probe}" if args.probe else "")
+            + f", --top {top}, --threads {args.threads}")
+
+
 def fit_exponent(points):
     """b of y ≈ a·x^b by least squares on the logs; None with fewer than 2 points."""
     pts = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y and y > 0]
@@ -178,37 +189,51 @@ def section(results):
     lines = [TITLE, ""]
     for mode in modes:
         entries = sorted((v for v in results.values() if v["mode"] == mode),
-                         key=lambda v: v["documents"])
+                         key=lambda v: (v["documents"], v["size"] != "arxiv"))
         runs = [median_run(e["runs"]) for e in entries]
         docs = [e["documents"] for e in entries]
+        names = [(f"arxiv.csv, {d:,} papers" if e["size"] == "arxiv" else f"{d:,} papers")
+                 + (" (`--top 0`)" if e.get("top") == 0 else "") for e, d in zip(entries, docs)]
+        partial = [e.get("top") == 0 for e in entries]   # no related stage
+        fitted = [e["size"] != "arxiv" for e in entries]   # generated corpora only
         rss_rows = sorted({k[len("peak_rss_mib_"):] for r in runs for k in r["summary"]
                            if k.startswith("peak_rss_mib_")},
                           key=lambda st: STAGES.index(st) if st in STAGES else 99)
         lines += [f"### {mode}", "",
                   f"Measured on {entries[0].get('machine', '?')}; commit "
-                  f"{entries[0].get('commit', '?')}. Corpora: 75k = `../shared/corpora/arxiv.csv`, "
-                  "the others `bench/realcorpus -i arxiv.csv -n N -s 1` (see bench/README.md). "
+                  f"{entries[0].get('commit', '?')}. Corpora: `../shared/corpora/arxiv.csv` "
+                  "itself, and `bench/realcorpus -i arxiv.csv -n N -s 1` (see bench/README.md) "
+                  "at each size N, the first of the same size as arxiv.csv; the exponents are "
+                  "fitted over the generated corpora only (arxiv.csv has fewer non-zeros "
+                  "per paper than its resampled copies: see the term statistics). "
                   "One run per size unless stated; the machine is a shared 2-core VM, so the "
                   "load average (1-minute, before → after each run) is given with every column.",
                   ""]
-        head = "| | " + " | ".join(f"{d:,} papers" for d in docs) + " | growth exponent b |"
+        head = "| | " + " | ".join(names) + " | growth exponent b |"
         lines += [head, "|---" * (len(docs) + 2) + "|"]
 
-        def row(name, values, digits=1):
-            b = fit_exponent(list(zip(docs, values)))
+        def row(name, values, digits=1, whole=False):
+            if whole:   # a figure that includes the related stage
+                values = [None if p else v for v, p in zip(values, partial)]
+            b = fit_exponent([(d, v) for d, v, f in zip(docs, values, fitted) if f])
             lines.append(f"| {name} | " + " | ".join(fmt(v, digits) for v in values)
                          + f" | {fmt(b, 2)} |")
 
+        late = ("related", "total")
         for st in STAGES:
-            row(f"seconds_{st}", [num(r["summary"], f"seconds_{st}") for r in runs])
-        row("whole run wall (s)", [r["wall"] for r in runs])
-        row("whole run CPU, user + system (s)", [r["user"] + r["system"] for r in runs])
+            row(f"seconds_{st}", [num(r["summary"], f"seconds_{st}") for r in runs],
+                whole=st in late)
+        row("whole run wall (s)", [r["wall"] for r in runs], whole=True)
+        row("whole run CPU, user + system (s)", [r["user"] + r["system"] for r in runs],
+            whole=True)
         for st in rss_rows:
-            row(f"peak_rss_mib_{st}", [num(r["summary"], f"peak_rss_mib_{st}") for r in runs], 0)
-        row("whole run peak RSS (MiB)", [r["max_rss_mib"] for r in runs], 0)
+            row(f"peak_rss_mib_{st}", [num(r["summary"], f"peak_rss_mib_{st}") for r in runs], 0,
+                whole=st in late)
+        row("whole run peak RSS (MiB)", [r["max_rss_mib"] for r in runs], 0, whole=True)
         row("terms", [num(r["summary"], "terms") for r in runs], 0)
         row("nonzeros", [num(r["summary"], "nonzeros") for r in runs], 0)
-        row("related_sum_df2", [num(r["summary"], "related_sum_df2") for r in runs], 0)
+        row("related_sum_df2", [num(r["summary"], "related_sum_df2") for r in runs], 0,
+            whole=True)
         row("k-means iterations", [num(r["summary"], "iterations") for r in runs], 0)
         lines.append("| load average before → after | " + " | ".join(
             f"{r['load_before'][0]:.1f} → {r['load_after'][0]:.1f}" for r in runs) + " | |")
@@ -237,8 +262,7 @@ def main(argv):
             print(f"scale_bench: {args.arxiv} is absent", file=sys.stderr)
             return 1
         os.makedirs(args.data, exist_ok=True)
-        mode = f"{args.related}" + (f", --probe {args.probe}" if args.probe else "") \
-            + f", --top {args.top}, --threads {args.threads}"
+        mode = mode_name(args)
         for size in args.sizes:
             k = key(args, size)
             if k in results and not args.again:
@@ -246,7 +270,8 @@ def main(argv):
                 continue
             m = machine()
             runs = [measure(args, size) for _ in range(args.runs)]
-            results[k] = {"mode": mode, "size": str(size), "runs": runs, "machine": m,
+            results[k] = {"mode": mode, "size": str(size), "top": args.top, "runs": runs,
+                          "machine": m,
                           "commit": git_commit(),
                           "documents": int(runs[0]["summary"]["documents"])}
             tmp = args.json + ".tmp"
