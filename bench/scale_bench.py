@@ -239,7 +239,8 @@ def section(results):
             f"{r['load_before'][0]:.1f} → {r['load_after'][0]:.1f}" for r in runs) + " | |")
         lines.append("| measured | " + " | ".join(r["when"] for r in runs) + " | |")
         lines += ["", "Commands (each under `nice -n 5`):", "", "```"]
-        lines += [r["command"] for r in runs] + ["```", ""]
+        lines += [" ".join(os.path.normpath(t) if "/" in t else t for t in r["command"].split())
+                  for r in runs] + ["```", ""]
         if not rss_rows:
             lines += ["summary.csv had no `peak_rss_mib_<stage>` rows for these runs: peak "
                       "memory is the whole run's only.", ""]
