@@ -458,10 +458,13 @@ static int write_range(const model *m, const options *o, const char *path, int64
     put(&s, "id,title,abstract,label\n", 24);
     for (int64_t g = from; g < to && !s.failed; g++) {
         write_paper(&s, m, o->seed, g, drawn);
-        if (!o->quiet && o->shards == 0 && (g & 0xffff) == 0 && now() - shown > 5.0) {
+        if (!o->quiet && o->shards == 0 && g > from && (g & 0xffff) == 0 &&
+            now() - shown > 5.0) {
             shown = now();
-            fprintf(stderr, "realcorpus: %" PRId64 " of %" PRId64 " papers, %.0f s\n", g - from,
-                    to - from, shown - started);
+            double done = (double)(g - from) / (double)(to - from);
+            fprintf(stderr, "realcorpus: %" PRId64 " of %" PRId64 " papers, %.0f s, about %.0f s"
+                    " left\n", g - from, to - from, shown - started,
+                    (shown - started) * (1.0 - done) / done);
         }
     }
     sink_flush(&s);
