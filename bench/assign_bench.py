@@ -46,7 +46,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-MARKER = "<!-- The sections below are measured by other tools; run_bench.py keeps them. -->"
+from results_md import git_commit, machine, write_section  # noqa: E402
+
 TITLE = "## Placing new papers with a saved model"
 
 
@@ -144,24 +145,6 @@ def make_sample(args):
     return len(rows)
 
 
-def git_commit():
-    try:
-        return subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True).stdout.strip() or "?"
-    except OSError:
-        return "?"
-
-
-def machine():
-    cpu = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start"
-
-
 def median(values):
     return statistics.median(values)
 
@@ -232,26 +215,6 @@ def section(args, n_corpus, model_wall, model_bytes, fit, ours, peer, started):
     return "\n".join(lines)
 
 
-def write_section(path, text):
-    try:
-        with open(path, encoding="utf-8") as f:
-            old = f.read()
-    except OSError:
-        old = ""
-    if MARKER not in old:
-        old = old.rstrip("\n") + "\n\n" + MARKER + "\n"
-    head, tail = old.split(MARKER, 1)
-    at = tail.find(TITLE)
-    if at >= 0:  # replace the earlier section, up to the next "## "
-        end = tail.find("\n## ", at + len(TITLE))
-        tail = tail[:at] + (tail[end + 1:] if end >= 0 else "")
-    tail = tail.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(head + MARKER + tail)
-    os.replace(tmp, path)
-
-
 def main(argv):
     args = parse_args(argv)
     if args.worker:
@@ -295,7 +258,7 @@ def main(argv):
     peer.wait()
     text = section(args, n_corpus, model_wall, model_bytes, fit, ours, theirs, started)
     print(text)
-    write_section(args.results, text)
+    write_section(args.results, TITLE, text)
     return 0
 
 
