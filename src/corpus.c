@@ -588,8 +588,9 @@ static pc_status append_document(ingest *c, int64_t line, pc_error *err)
     pc_corpus *k = c->corpus;
     size_t n = (size_t)k->n_docs;
     if (c->sink) {
-        pc_status status = c->sink->fn(c->sink->ctx, k->n_docs, c->id_buf.data,
-                                       c->text_buf.data, c->text_buf.len, err);
+        pc_status status = !c->sink->fn ? PC_OK
+                                        : c->sink->fn(c->sink->ctx, k->n_docs, c->id_buf.data,
+                                                      c->text_buf.data, c->text_buf.len, err);
         if (status != PC_OK || c->sink->store_nothing) {
             k->n_docs += status == PC_OK;
             return status;
@@ -629,10 +630,10 @@ static pc_status append_document(ingest *c, int64_t line, pc_error *err)
     return PC_OK;
 }
 
-/* Reports the share of the input read, every 256 records. */
-static void report_reading(ingest *c)
+/* Reports the share of the input read, every 256 records (always when `now`). */
+static void report_reading(ingest *c, int now)
 {
-    if (!c->src || (c->n_records & 255) != 0 || !c->progress.mon)
+    if (!c->src || (!now && (c->n_records & 255) != 0) || !c->progress.mon)
         return;
     double total, done = pc_source_done(c->src, &total);
     if (total > 0.0) {
@@ -667,7 +668,7 @@ static pc_status add_record(ingest *c, int64_t line, pc_error *err)
 {
     pc_status status = PC_OK;
     int inserted = 0;
-    report_reading(c);
+    report_reading(c, 0);
     if (pc_cancelled(c->mon)) {
         status = pc_fail(err, PC_ERR_INTERRUPTED, "%s:%lld: interrupted", c->name,
                          (long long)line);
@@ -764,6 +765,8 @@ static pc_status read_csv(ingest *c, const char *path, FILE *stream,
         if (status != PC_OK)
             break;
     }
+    if (status == PC_OK)
+        report_reading(c, 1); /* the file's size, also when it is short */
 fail:
     pc_csv_reader_close(r);
     return status;
@@ -1238,7 +1241,7 @@ static pc_status read_format(ingest *c, pc_format format, const char *path, FILE
 {
     pc_status status;
     if (format == PC_FORMAT_CSV) {
-        status = read_csv(c, path, stream, opt, err);
+        status = read_csv(c, path, stream, opt, err); /* reports the end itself */
     } else {
         line_reader lr;
         status = line_open(&lr, path, stream, c, err);
@@ -1246,6 +1249,8 @@ static pc_status read_format(ingest *c, pc_format format, const char *path, FILE
         if (status == PC_OK)
             status = format == PC_FORMAT_JSONL ? read_jsonl(c, &lr, opt, err)
                                                : read_text(c, &lr, opt, err);
+        if (status == PC_OK)
+            report_reading(c, 1); /* the file's size, also when it is short */
         line_close(&lr);
     }
     c->src = NULL; /* closed with its reader */
@@ -1602,6 +1607,22 @@ pc_status pc_corpus_sort(pc_corpus *corpus, pc_error *err)
     free(key);
     free(scratch);
     return PC_OK;
+}
+
+size_t pc_corpus_bytes(const pc_corpus *corpus)
+{
+    const corpus_storage *store = corpus->storage;
+    size_t cap = store ? store->capacity : 0, bytes = sizeof *corpus;
+    for (const arena_block *b = store ? store->head : NULL; b; b = b->next)
+        bytes += sizeof *b + b->size;
+    bytes += cap * (sizeof *corpus->id + sizeof *corpus->text_hash + sizeof *corpus->line);
+    bytes += corpus->text ? cap * sizeof *corpus->text : 0;
+    bytes += corpus->title ? cap * sizeof *corpus->title : 0;
+    bytes += corpus->label ? cap * sizeof *corpus->label : 0;
+    bytes += corpus->time ? cap * sizeof *corpus->time : 0;
+    bytes += corpus->title_len ? cap * sizeof *corpus->title_len : 0;
+    bytes += corpus->input_index ? (size_t)corpus->n_docs * sizeof *corpus->input_index : 0;
+    return bytes;
 }
 
 void pc_corpus_input_order(const pc_corpus *corpus, int32_t *order)

@@ -141,7 +141,7 @@ pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_op
  * len, err) as it is read — doc counts the documents from 0 in input order,
  * text is valid UTF-8 with a NUL after its len bytes, both only valid during
  * the call — and is not kept: corpus->text is NULL and corpus->title holds
- * the display titles.  fn returns PC_OK, or a status (with err filled) that
+ * the display titles (fn NULL: the texts are only dropped).  fn returns PC_OK, or a status (with err filled) that
  * stops reading and is returned.  The path or stream is remembered for
  * pc_corpus_texts: a stream must then stay open and be seekable.
  */
@@ -201,6 +201,10 @@ pc_status pc_corpus_sort(pc_corpus *corpus, pc_error *err);
  * document read p-th (the identity when the corpus was never sorted).
  */
 void pc_corpus_input_order(const pc_corpus *corpus, int32_t *order);
+
+/* The bytes the corpus holds: its string arena (whole 1 MiB blocks) and its
+ * per-document arrays (at their allocated capacity). */
+size_t pc_corpus_bytes(const pc_corpus *corpus);
 
 /* Frees a corpus; NULL is allowed. */
 void pc_corpus_free(pc_corpus *corpus);
