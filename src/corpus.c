@@ -226,6 +226,7 @@ typedef struct record_sink {
     pc_text_fn fn;
     void *ctx;
     int store_nothing;           /* 1: only count the records (reading texts again) */
+    int (*wants)(void *ctx, int32_t doc); /* NULL, or 0 for records fn need not see */
 } record_sink;
 
 typedef struct ingest {
@@ -683,6 +684,10 @@ static pc_status add_record(ingest *c, int64_t line, pc_error *err)
         goto fail;
     if (c->id_buf.len == 0) {
         count(&c->empty_id, line);
+        goto done;
+    }
+    if (c->sink && c->sink->wants && !c->sink->wants(c->sink->ctx, c->corpus->n_docs)) {
+        c->corpus->n_docs++; /* reading again: a record not asked for costs only its id */
         goto done;
     }
     if (build_text(c) != 0 || (c->has_label && build_label(c) != 0) ||
@@ -1391,7 +1396,7 @@ pc_status pc_corpus_read_each(const char *path, FILE *stream, const char *name,
                               const pc_read_options *opt, const pc_monitor *mon,
                               pc_text_fn fn, void *ctx, pc_corpus **out, pc_error *err)
 {
-    record_sink sink = {fn, ctx, 0};
+    record_sink sink = {fn, ctx, 0, NULL};
     *out = NULL;
     if (path && strcmp(path, "-") == 0) { /* read again later: keep a copy */
         FILE *spool = spool_stdin(err);
@@ -1439,6 +1444,12 @@ static pc_status changed(const pc_corpus *corpus, pc_error *err)
                                    "texts again", corpus->source);
 }
 
+static int fetch_wants(void *ctx, int32_t doc)
+{
+    const fetch *f = ctx;
+    return f->next < f->n && f->want[f->next].input == doc;
+}
+
 static pc_status fetch_text(void *ctx, int32_t doc, const char *id, const char *text,
                             size_t len, pc_error *err)
 {
@@ -1467,7 +1478,7 @@ static pc_status read_again(const pc_corpus *corpus, const pc_monitor *mon, fetc
     if (kept->stream && lseek(fileno(kept->stream), (off_t)kept->stream_start, SEEK_SET) < 0)
         return pc_fail(err, PC_ERR_IO, "%s: cannot read its texts again: the stream cannot "
                                        "seek", corpus->source);
-    record_sink sink = {fetch_text, f, 1};
+    record_sink sink = {fetch_text, f, 1, fetch_wants};
     pc_corpus *again = NULL;
     pc_status status = read_any(kept->path, kept->stream, corpus->source, &kept->opt, &quiet,
                                 &sink, &again, err);
