@@ -902,6 +902,24 @@ static pc_status fetch_chosen(context *x, int32_t n_groups, const char ***texts,
     return status;
 }
 
+typedef int (*group_step)(const context *x, int32_t g, scratch *s, pc_cluster_description *out);
+
+/* Runs `step` on every group, in parallel, each thread with its scratch; 0 or -1. */
+static int each_group(const context *x, scratch *s, int threads, pc_description *d,
+                      group_step step)
+{
+    int failed = 0;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(| : failed)
+    for (int32_t c = 0; c < d->k; c++) {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        failed |= step(x, c, &s[t], &d->cluster[c]) != 0;
+    }
+    return failed ? -1 : 0;
+}
+
 /* Describes every group, in parallel: all but the labels, the texts for
  * phrases, then the labels.  PC_OK, PC_ERR_NOMEM, or reading's errors. */
 static pc_status describe_all(context *x, int threads, pc_description *d, pc_error *err)
@@ -916,30 +934,11 @@ static pc_status describe_all(context *x, int threads, pc_description *d, pc_err
     int failed = !s || !x->chosen || !x->chosen_text || !x->n_chosen;
     for (int t = 0; !failed && t < threads; t++)
         failed = scratch_new(x, &s[t]) != 0;
-    if (!failed) {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(| : failed)
-        for (int32_t c = 0; c < d->k; c++) {
-            int t = 0;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-#endif
-            failed |= describe_one(x, c, &s[t], &d->cluster[c]) != 0;
-        }
-    }
+    failed = failed || each_group(x, s, threads, d, describe_one) != 0;
     pc_status status = failed ? pc_fail_nomem(err, "describing clusters")
                               : fetch_chosen(x, d->k, &texts, &hold, err);
-    if (status == PC_OK) {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(| : failed)
-        for (int32_t c = 0; c < d->k; c++) {
-            int t = 0;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-#endif
-            failed |= build_label(x, c, &s[t], &d->cluster[c]) != 0;
-        }
-        if (failed)
-            status = pc_fail_nomem(err, "describing clusters");
-    }
+    if (status == PC_OK && each_group(x, s, threads, d, build_label) != 0)
+        status = pc_fail_nomem(err, "describing clusters");
     pc_corpus_texts_free(texts, hold);
     for (int t = 0; s && t < threads; t++)
         scratch_free(&s[t]);
