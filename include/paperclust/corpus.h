@@ -10,7 +10,8 @@
  * (what `paperclust run` uses, for 50 papers as for 10 million) hands each
  * text to the caller as it is read and keeps none: a document then costs its
  * id, label and date, its display title (at most PC_TITLE_MAX - 1 bytes) and
- * 36 bytes of fixed fields, whatever the length of its text; pc_corpus_texts
+ * 40 to 56 bytes of arrays (pointers, hash, line, title end, input position),
+ * whatever the length of its text; pc_corpus_texts
  * reads the texts of a few chosen documents again when they are needed.
  * Reading reports progress (stage "read") as the share of the file's bytes
  * consumed (compressed bytes for a .gz file); none for a pipe.
