@@ -90,13 +90,21 @@ static int32_t termless(const pc_csr *X)
     return n;
 }
 
-/* Tokenize, count against the model's vocabulary, weight with its idf. */
+/* Read and tokenize as in a run (no text kept; the corpus in canonical order
+ * as in a run: related.csv ties by id), count against the model's
+ * vocabulary, weight with its idf. */
 static pc_status vectorize(const pc_assign_options *opt, const pc_monitor *mon, assign_state *s,
                            pc_error *err)
 {
     const pc_model *m = s->model;
-    pc_status status = pc_vocab_count(s->corpus, &m->vocab, &m->tokenize, opt->threads, mon,
+    pc_term_lists *lists = NULL;
+    pc_status status = pc_vocab_read(opt->input, &opt->read, &m->tokenize, &m->vocab,
+                                     opt->threads, 0, mon, &s->corpus, &lists, err);
+    status = timed(s, "seconds_read", status, err);
+    if (status == PC_OK)
+        status = pc_term_lists_finish(lists, s->corpus, s->corpus->input_index, NULL, mon, NULL,
                                       &s->X, &s->unknown, err);
+    pc_term_lists_free(lists);
     status = timed(s, "seconds_vocabulary", status, err);
     if (status != PC_OK)
         return status;
@@ -276,11 +284,6 @@ pc_status pc_assign(const pc_assign_options *opt, const pc_monitor *mon,
         status = pc_threads_start(opt->threads, err);
     if (status == PC_OK)
         status = timed(&s, "seconds_model", pc_model_open(opt->model, &s.model, err), err);
-    if (status == PC_OK)
-        status = timed(&s, "seconds_read",
-                       pc_corpus_read(opt->input, &opt->read, mon, &s.corpus, err), err);
-    if (status == PC_OK) /* as in a run: related.csv in canonical order, ties by id */
-        status = pc_corpus_sort(s.corpus, err);
     if (status == PC_OK)
         status = vectorize(opt, mon, &s, err);
     if (status == PC_OK)

@@ -23,22 +23,34 @@
  * source.c (zlib, which reads plain files as they are and gunzips gzip
  * content).
  *
+ * Texts: pc_corpus_read keeps every text.  pc_corpus_read_each hands each
+ * text to the caller's function instead (the counting stage tokenizes it
+ * there and then) and keeps only what the reports need: ids, labels, dates,
+ * the display title (at most PC_TITLE_MAX bytes) and a 64-bit hash of the
+ * text for the canonical order.  Reading the input again (pc_corpus_texts)
+ * fetches the texts of a few chosen documents later: the same reader, with a
+ * function that copies only the wanted records' texts and stores nothing else.
+ * Progress is the share of the file's (compressed) bytes consumed.
+ *
  * pc_corpus_sort puts the documents into a canonical order (by id, then by
- * everything else read), so that every later stage sees the same arrays
- * whatever the order of the input rows: a qsort of small key records, then
- * one gather per per-document array.  Only pointers move; the strings stay
- * where the arena has them.
+ * the text's hash and everything else read), so that every later stage sees
+ * the same arrays whatever the order of the input rows: a qsort of small key
+ * records, then one gather per per-document array.  Only pointers move; the
+ * strings stay where the arena has them.
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "csvio_internal.h"
 #include "internal.h"
 #include "paperclust/corpus.h"
+#include "progress_internal.h"
 #include "source_internal.h"
 #include "strmap_internal.h"
 
@@ -68,6 +80,13 @@ typedef struct arena_block {
 typedef struct corpus_storage {
     arena_block *head;  /* the block being filled; dedicated blocks follow it */
     size_t capacity;    /* of the corpus arrays */
+    /* how to read the input again (pc_corpus_texts): a path, or a seekable
+     * stream (borrowed) and where it started; the options, strings in the arena */
+    const char *path;
+    FILE *stream;
+    long long stream_start;
+    FILE *spool;        /* standard input copied to a temporary file (owned) */
+    pc_read_options opt;
 } corpus_storage;
 
 static char *arena_copy(corpus_storage *store, const char *s, size_t len)
@@ -99,22 +118,31 @@ static char *arena_copy(corpus_storage *store, const char *s, size_t len)
     return copy;
 }
 
+static void arena_free(corpus_storage *store)
+{
+    if (!store)
+        return;
+    arena_block *b = store->head;
+    while (b) {
+        arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    free(store);
+}
+
 void pc_corpus_free(pc_corpus *corpus)
 {
     if (!corpus)
         return;
     corpus_storage *store = corpus->storage;
-    if (store) {
-        arena_block *b = store->head;
-        while (b) {
-            arena_block *next = b->next;
-            free(b);
-            b = next;
-        }
-        free(store);
-    }
+    if (store && store->spool)
+        fclose(store->spool);
+    arena_free(store);
     free(corpus->id);
     free(corpus->text);
+    free(corpus->title);
+    free(corpus->text_hash);
     free(corpus->title_len);
     free(corpus->label);
     free(corpus->time);
@@ -193,8 +221,19 @@ typedef struct field {
     size_t len;
 } field;
 
+/* Where each record goes besides the corpus arrays (pc_corpus_read_each). */
+typedef struct record_sink {
+    pc_text_fn fn;
+    void *ctx;
+    int store_nothing;           /* 1: only count the records (reading texts again) */
+    int (*wants)(void *ctx, int32_t doc); /* NULL, or 0 for records fn need not see */
+} record_sink;
+
 typedef struct ingest {
     const char *name;            /* for messages */
+    const record_sink *sink;     /* NULL: keep the texts */
+    struct pc_source *src;       /* the bytes being read, for progress */
+    pc_progress progress;
     const char *unit;            /* "row", "line", "block" */
     const pc_monitor *mon;
     size_t max_doc_bytes;
@@ -490,10 +529,21 @@ static int grow_arrays(ingest *c)
     if (!id)
         return -1;
     k->id = id;
-    char **text = pc_realloc_array(k->text, cap, sizeof *text);
-    if (!text)
+    if (!c->sink) {
+        char **text = pc_realloc_array(k->text, cap, sizeof *text);
+        if (!text)
+            return -1;
+        k->text = text;
+    } else {
+        char **title = pc_realloc_array(k->title, cap, sizeof *title);
+        if (!title)
+            return -1;
+        k->title = title;
+    }
+    uint64_t *hash = pc_realloc_array(k->text_hash, cap, sizeof *hash);
+    if (!hash)
         return -1;
-    k->text = text;
+    k->text_hash = hash;
     int64_t *line = pc_realloc_array(k->line, cap, sizeof *line);
     if (!line)
         return -1;
@@ -520,31 +570,77 @@ static int grow_arrays(ingest *c)
     return 0;
 }
 
-static int append_document(ingest *c, int64_t line)
+/* 64-bit FNV-1a: the canonical order's stand-in for the text (see corpus.h). */
+static uint64_t text_hash(const char *s, size_t len)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static size_t make_title(const char *text, size_t len, int have_len, char *out, size_t cap);
+
+/* Stores the record; a sink sees the text first.  PC_ERR_NOMEM, or the sink's failure. */
+static pc_status append_document(ingest *c, int64_t line, pc_error *err)
 {
     pc_corpus *k = c->corpus;
     size_t n = (size_t)k->n_docs;
+    if (c->sink) {
+        pc_status status = !c->sink->fn ? PC_OK
+                                        : c->sink->fn(c->sink->ctx, k->n_docs, c->id_buf.data,
+                                                      c->text_buf.data, c->text_buf.len, err);
+        if (status != PC_OK || c->sink->store_nothing) {
+            k->n_docs += status == PC_OK;
+            return status;
+        }
+    }
     if (n == c->store->capacity && grow_arrays(c) != 0)
-        return -1;
+        return nomem(c, line, err);
     k->id[n] = arena_copy(c->store, c->id_buf.data, c->id_buf.len);
-    k->text[n] = arena_copy(c->store, c->text_buf.data, c->text_buf.len);
-    if (!k->id[n] || !k->text[n])
-        return -1;
+    if (!k->id[n])
+        return nomem(c, line, err);
+    k->text_hash[n] = text_hash(c->text_buf.data, c->text_buf.len);
+    if (!c->sink) {
+        k->text[n] = arena_copy(c->store, c->text_buf.data, c->text_buf.len);
+        if (!k->text[n])
+            return nomem(c, line, err);
+    } else {
+        char title[PC_TITLE_MAX];
+        size_t len = make_title(c->text_buf.data, c->title_first ? c->title_len : 0,
+                                c->title_first, title, sizeof title);
+        if (!(k->title[n] = arena_copy(c->store, title, len)))
+            return nomem(c, line, err);
+    }
     if (c->has_label) {
         k->label[n] = arena_copy(c->store, c->label_buf.data, c->label_buf.len);
         if (!k->label[n])
-            return -1;
+            return nomem(c, line, err);
     }
     if (c->has_time) {
         k->time[n] = arena_copy(c->store, c->time_buf.data, c->time_buf.len);
         if (!k->time[n])
-            return -1;
+            return nomem(c, line, err);
     }
     if (c->title_first)
         k->title_len[n] = (int32_t)(c->title_len < INT32_MAX ? c->title_len : INT32_MAX);
     k->line[n] = line;
     k->n_docs++;
-    return 0;
+    return PC_OK;
+}
+
+/* Reports the share of the input read, every 256 records (always when `now`). */
+static void report_reading(ingest *c, int now)
+{
+    if (!c->src || (!now && (c->n_records & 255) != 0) || !c->progress.mon)
+        return;
+    double total, done = pc_source_done(c->src, &total);
+    if (total > 0.0) {
+        c->progress.total = total;
+        pc_progress_update(&c->progress, done < total ? done : total);
+    }
 }
 
 /* The id: the id field repaired, or the record number. */
@@ -573,6 +669,7 @@ static pc_status add_record(ingest *c, int64_t line, pc_error *err)
 {
     pc_status status = PC_OK;
     int inserted = 0;
+    report_reading(c, 0);
     if (pc_cancelled(c->mon)) {
         status = pc_fail(err, PC_ERR_INTERRUPTED, "%s:%lld: interrupted", c->name,
                          (long long)line);
@@ -589,16 +686,21 @@ static pc_status add_record(ingest *c, int64_t line, pc_error *err)
         count(&c->empty_id, line);
         goto done;
     }
+    if (c->sink && c->sink->wants && !c->sink->wants(c->sink->ctx, c->corpus->n_docs)) {
+        c->corpus->n_docs++; /* reading again: a record not asked for costs only its id */
+        goto done;
+    }
     if (build_text(c) != 0 || (c->has_label && build_label(c) != 0) ||
         (c->has_time && build_time(c) != 0))
         goto fail;
-    if (pc_strmap_intern(c->ids_seen, c->id_buf.data, c->id_buf.len, &inserted) < 0)
-        goto fail;
-    if (!inserted)
-        count(&c->duplicate, line);
+    if (!c->sink || !c->sink->store_nothing) {
+        if (pc_strmap_intern(c->ids_seen, c->id_buf.data, c->id_buf.len, &inserted) < 0)
+            goto fail;
+        if (!inserted)
+            count(&c->duplicate, line);
+    }
     count_flags(c, line);
-    if (append_document(c, line) != 0)
-        goto fail;
+    status = append_document(c, line, err);
 done:
     c->flags = 0;
     return status;
@@ -647,6 +749,7 @@ static pc_status read_csv(ingest *c, const char *path, FILE *stream,
         : pc_csv_reader_open(path, c->field_bound, &r, err);
     if (status != PC_OK)
         goto fail;
+    c->src = pc_csv_reader_source(r);
     status = csv_header(c, r, opt, &n_columns, err);
     if (status != PC_OK)
         goto fail;
@@ -667,6 +770,8 @@ static pc_status read_csv(ingest *c, const char *path, FILE *stream,
         if (status != PC_OK)
             break;
     }
+    if (status == PC_OK)
+        report_reading(c, 1); /* the file's size, also when it is short */
 fail:
     pc_csv_reader_close(r);
     return status;
@@ -1139,14 +1244,21 @@ static void report_tallies(const ingest *c)
 static pc_status read_format(ingest *c, pc_format format, const char *path, FILE *stream,
                              const pc_read_options *opt, pc_error *err)
 {
-    if (format == PC_FORMAT_CSV)
-        return read_csv(c, path, stream, opt, err);
-    line_reader lr;
-    pc_status status = line_open(&lr, path, stream, c, err);
-    if (status == PC_OK)
-        status = format == PC_FORMAT_JSONL ? read_jsonl(c, &lr, opt, err)
-                                           : read_text(c, &lr, opt, err);
-    line_close(&lr);
+    pc_status status;
+    if (format == PC_FORMAT_CSV) {
+        status = read_csv(c, path, stream, opt, err); /* reports the end itself */
+    } else {
+        line_reader lr;
+        status = line_open(&lr, path, stream, c, err);
+        c->src = lr.source;
+        if (status == PC_OK)
+            status = format == PC_FORMAT_JSONL ? read_jsonl(c, &lr, opt, err)
+                                               : read_text(c, &lr, opt, err);
+        if (status == PC_OK)
+            report_reading(c, 1); /* the file's size, also when it is short */
+        line_close(&lr);
+    }
+    c->src = NULL; /* closed with its reader */
     return status;
 }
 
@@ -1172,9 +1284,31 @@ static void drop_empty_labels(pc_corpus *corpus)
     corpus->label = NULL;
 }
 
+/* Copies `s` (may be NULL) into the corpus arena; 0, or -1 when out of memory. */
+static int keep_string(corpus_storage *store, const char **s)
+{
+    return !*s || (*s = arena_copy(store, *s, strlen(*s))) ? 0 : -1;
+}
+
+/* Remembers how the input was read, for pc_corpus_texts. */
+static int remember_input(corpus_storage *store, const char *path, FILE *stream,
+                          long long start, const pc_read_options *opt)
+{
+    store->opt = *opt;
+    store->stream = stream;
+    store->stream_start = start;
+    store->path = path;
+    return keep_string(store, &store->path) || keep_string(store, &store->opt.id_col) ||
+                   keep_string(store, &store->opt.text_cols) ||
+                   keep_string(store, &store->opt.label_col) ||
+                   keep_string(store, &store->opt.time_col)
+               ? -1
+               : 0;
+}
+
 static pc_status read_any(const char *path, FILE *stream, const char *name,
-                          const pc_read_options *opt, const pc_monitor *mon, pc_corpus **out,
-                          pc_error *err)
+                          const pc_read_options *opt, const pc_monitor *mon,
+                          const record_sink *sink, pc_corpus **out, pc_error *err)
 {
     pc_read_options defaults;
     ingest c;
@@ -1182,15 +1316,25 @@ static pc_status read_any(const char *path, FILE *stream, const char *name,
         pc_read_options_default(&defaults);
         opt = &defaults;
     }
+    long long start = stream ? (long long)lseek(fileno(stream), 0, SEEK_CUR) : 0;
     pc_format format = opt->format == PC_FORMAT_AUTO ? detect_format(name) : opt->format;
     pc_status status = ingest_init(&c, name, opt, mon, err);
     if (status != PC_OK)
         goto fail;
+    c.sink = sink;
+    /* the file's size is known once it is open: progress counts its bytes */
+    pc_progress_start(&c.progress, mon, sink && sink->store_nothing ? "read texts" : "read",
+                      1.0);
+    if (remember_input(c.store, path, stream, start, opt) != 0) {
+        status = pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", name);
+        goto fail;
+    }
     status = read_format(&c, format, path, stream, opt, err);
     if (status != PC_OK)
         goto fail;
+    pc_progress_finish(&c.progress);
     report_tallies(&c);
-    if (c.corpus->n_docs == 0) {
+    if (c.corpus->n_docs == 0 && !(sink && sink->store_nothing)) {
         status = no_documents(&c, format, err);
         goto fail;
     }
@@ -1203,26 +1347,196 @@ fail:
     return status;
 }
 
+/* The progress of reading runs from 0 to 1 (the share of the file). */
+static pc_status read_path(const char *path, FILE *stream, const char *name,
+                           const pc_read_options *opt, const pc_monitor *mon,
+                           const record_sink *sink, pc_corpus **out, pc_error *err)
+{
+    *out = NULL;
+    if (path && strcmp(path, "-") == 0)
+        name = "<stdin>";
+    return read_any(path, stream, name, opt, mon, sink, out, err);
+}
+
 pc_status pc_corpus_read(const char *path, const pc_read_options *opt, const pc_monitor *mon,
                          pc_corpus **out, pc_error *err)
 {
-    *out = NULL;
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    return read_any(path, NULL, name, opt, mon, out, err);
+    return read_path(path, NULL, path, opt, mon, NULL, out, err);
 }
 
 pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_options *opt,
                                 const pc_monitor *mon, pc_corpus **out, pc_error *err)
 {
+    return read_path(NULL, stream, name ? name : "<stream>", opt, mon, NULL, out, err);
+}
+
+/* Standard input, copied as it is (gzip or not) into a temporary file that
+ * can be read again; NULL with *err filled when that fails. */
+static FILE *spool_stdin(pc_error *err)
+{
+    FILE *spool = tmpfile();
+    if (!spool) {
+        pc_fail(err, PC_ERR_IO, "<stdin>: cannot make a temporary copy: %s", strerror(errno));
+        return NULL;
+    }
+    char block[1 << 16];
+    ssize_t got;
+    while ((got = read(STDIN_FILENO, block, sizeof block)) > 0 || (got < 0 && errno == EINTR))
+        if (got > 0 && fwrite(block, 1, (size_t)got, spool) != (size_t)got)
+            break;
+    if (got != 0 || fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0) {
+        pc_fail(err, PC_ERR_IO, "<stdin>: cannot make a temporary copy: %s", strerror(errno));
+        fclose(spool);
+        return NULL;
+    }
+    return spool;
+}
+
+pc_status pc_corpus_read_each(const char *path, FILE *stream, const char *name,
+                              const pc_read_options *opt, const pc_monitor *mon,
+                              pc_text_fn fn, void *ctx, pc_corpus **out, pc_error *err)
+{
+    record_sink sink = {fn, ctx, 0, NULL};
     *out = NULL;
-    return read_any(NULL, stream, name ? name : "<stream>", opt, mon, out, err);
+    if (path && strcmp(path, "-") == 0) { /* read again later: keep a copy */
+        FILE *spool = spool_stdin(err);
+        if (!spool)
+            return PC_ERR_IO;
+        pc_status status = read_path(NULL, spool, "<stdin>", opt, mon, &sink, out, err);
+        if (status == PC_OK)
+            ((corpus_storage *)(*out)->storage)->spool = spool;
+        else
+            fclose(spool);
+        return status;
+    }
+    if (!path && !name)
+        name = "<stream>";
+    return read_path(path, stream, path ? path : name, opt, mon, &sink, out, err);
+}
+
+/* ---- reading chosen texts again ---------------------------------------- */
+
+/* A wanted document: its position in the input and its slot in the answer. */
+typedef struct wanted {
+    int32_t input;
+    int32_t slot;
+} wanted;
+
+typedef struct fetch {
+    const pc_corpus *corpus;
+    const int32_t *docs;
+    const wanted *want;   /* sorted by input position */
+    int32_t n, next;
+    const char **texts;
+    corpus_storage *store;
+} fetch;
+
+static int by_input(const void *a, const void *b)
+{
+    const wanted *x = a, *y = b;
+    return x->input != y->input ? (x->input > y->input) - (x->input < y->input)
+                                : (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+static pc_status changed(const pc_corpus *corpus, pc_error *err)
+{
+    return pc_fail(err, PC_ERR_IO, "%s: the input changed after it was read: cannot read its "
+                                   "texts again", corpus->source);
+}
+
+static int fetch_wants(void *ctx, int32_t doc)
+{
+    const fetch *f = ctx;
+    return f->next < f->n && f->want[f->next].input == doc;
+}
+
+static pc_status fetch_text(void *ctx, int32_t doc, const char *id, const char *text,
+                            size_t len, pc_error *err)
+{
+    fetch *f = ctx;
+    for (; f->next < f->n && f->want[f->next].input == doc; f->next++) {
+        int32_t slot = f->want[f->next].slot;
+        if (doc >= f->corpus->n_docs || strcmp(id, f->corpus->id[f->docs[slot]]) != 0)
+            return changed(f->corpus, err);
+        if (!(f->texts[slot] = arena_copy(f->store, text, len)))
+            return pc_fail_nomem(err, "reading texts again");
+    }
+    return PC_OK;
+}
+
+/* The monitor for reading again: cancellation only, no repeated warnings. */
+static pc_status read_again(const pc_corpus *corpus, const pc_monitor *mon, fetch *f,
+                            pc_error *err)
+{
+    const corpus_storage *kept = corpus->storage;
+    pc_monitor quiet = {0};
+    if (mon) {
+        quiet.cancel = mon->cancel;
+        quiet.progress = mon->progress;
+        quiet.ctx = mon->ctx;
+    }
+    if (kept->stream && lseek(fileno(kept->stream), (off_t)kept->stream_start, SEEK_SET) < 0)
+        return pc_fail(err, PC_ERR_IO, "%s: cannot read its texts again: the stream cannot "
+                                       "seek", corpus->source);
+    record_sink sink = {fetch_text, f, 1, fetch_wants};
+    pc_corpus *again = NULL;
+    pc_status status = read_any(kept->path, kept->stream, corpus->source, &kept->opt, &quiet,
+                                &sink, &again, err);
+    if (status == PC_OK && (again->n_docs != corpus->n_docs || f->next != f->n))
+        status = changed(corpus, err);
+    pc_corpus_free(again);
+    return status;
+}
+
+pc_status pc_corpus_texts(const pc_corpus *corpus, int32_t n, const int32_t *docs,
+                          const pc_monitor *mon, const char ***texts, void **hold,
+                          pc_error *err)
+{
+    *texts = NULL;
+    *hold = NULL;
+    const char **out = pc_calloc((size_t)n + 1, sizeof *out);
+    if (!out)
+        return pc_fail_nomem(err, "reading texts again");
+    if (corpus->text) { /* kept: nothing to read */
+        for (int32_t j = 0; j < n; j++)
+            out[j] = corpus->text[docs[j]];
+        *texts = out;
+        return PC_OK;
+    }
+    wanted *want = pc_malloc_array((size_t)n + 1, sizeof *want);
+    corpus_storage *store = pc_calloc(1, sizeof *store);
+    pc_status status = want && store ? PC_OK : pc_fail_nomem(err, "reading texts again");
+    if (status == PC_OK) {
+        for (int32_t j = 0; j < n; j++)
+            want[j] = (wanted){corpus->input_index ? corpus->input_index[docs[j]] : docs[j], j};
+        qsort(want, (size_t)n, sizeof *want, by_input);
+        fetch f = {corpus, docs, want, n, 0, out, store};
+        status = n > 0 ? read_again(corpus, mon, &f, err) : PC_OK;
+    }
+    free(want);
+    if (status != PC_OK) {
+        free(out);
+        arena_free(store);
+        return status;
+    }
+    *texts = out;
+    *hold = store;
+    return PC_OK;
+}
+
+void pc_corpus_texts_free(const char **texts, void *hold)
+{
+    free((void *)texts);
+    arena_free(hold);
 }
 
 /* ---- canonical order ------------------------------------------------- */
 
 /* What a document is compared by: everything read about it, then where it was read. */
 typedef struct sort_key {
-    const char *id, *text, *label, *time;
+    const char *id;
+    uint64_t hash;
+    const char *label, *time;
     int32_t title_len;
     int32_t input;  /* its position in the input: equal documents keep input order */
     int32_t index;  /* its position before this sort */
@@ -1238,7 +1552,7 @@ static int compare_keys(const void *a, const void *b)
     const sort_key *x = a, *y = b;
     int c = strcmp(x->id, y->id);
     if (c == 0)
-        c = strcmp(x->text, y->text);
+        c = (x->hash > y->hash) - (x->hash < y->hash);
     if (c == 0)
         c = strcmp(x->label, y->label);
     if (c == 0)
@@ -1268,7 +1582,7 @@ pc_status pc_corpus_sort(pc_corpus *corpus, pc_error *err)
         return pc_fail_nomem(err, "sorting the documents");
     int sorted = 1;
     for (int32_t i = 0; i < n; i++) {
-        key[i] = (sort_key){corpus->id[i], corpus->text[i],
+        key[i] = (sort_key){corpus->id[i], corpus->text_hash[i],
                             corpus->label ? corpus->label[i] : "",
                             corpus->time ? corpus->time[i] : "",
                             corpus->title_len ? corpus->title_len[i] : 0,
@@ -1292,6 +1606,8 @@ pc_status pc_corpus_sort(pc_corpus *corpus, pc_error *err)
     qsort(key, (size_t)n, sizeof *key, compare_keys);
     permute(corpus->id, sizeof *corpus->id, key, n, scratch);
     permute(corpus->text, sizeof *corpus->text, key, n, scratch);
+    permute(corpus->title, sizeof *corpus->title, key, n, scratch);
+    permute(corpus->text_hash, sizeof *corpus->text_hash, key, n, scratch);
     permute(corpus->label, sizeof *corpus->label, key, n, scratch);
     permute(corpus->time, sizeof *corpus->time, key, n, scratch);
     permute(corpus->title_len, sizeof *corpus->title_len, key, n, scratch);
@@ -1304,20 +1620,38 @@ pc_status pc_corpus_sort(pc_corpus *corpus, pc_error *err)
     return PC_OK;
 }
 
+size_t pc_corpus_bytes(const pc_corpus *corpus)
+{
+    const corpus_storage *store = corpus->storage;
+    size_t cap = store ? store->capacity : 0, bytes = sizeof *corpus;
+    for (const arena_block *b = store ? store->head : NULL; b; b = b->next)
+        bytes += sizeof *b + b->size;
+    bytes += cap * (sizeof *corpus->id + sizeof *corpus->text_hash + sizeof *corpus->line);
+    bytes += corpus->text ? cap * sizeof *corpus->text : 0;
+    bytes += corpus->title ? cap * sizeof *corpus->title : 0;
+    bytes += corpus->label ? cap * sizeof *corpus->label : 0;
+    bytes += corpus->time ? cap * sizeof *corpus->time : 0;
+    bytes += corpus->title_len ? cap * sizeof *corpus->title_len : 0;
+    bytes += corpus->input_index ? (size_t)corpus->n_docs * sizeof *corpus->input_index : 0;
+    return bytes;
+}
+
 void pc_corpus_input_order(const pc_corpus *corpus, int32_t *order)
 {
     for (int32_t i = 0; i < corpus->n_docs; i++)
         order[corpus->input_index ? corpus->input_index[i] : i] = i;
 }
 
-size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap)
+/* The display title of a text whose title is its first title_len bytes
+ * (have_len), else its first line (see pc_corpus_title). */
+static size_t make_title(const char *text, size_t len, int have_len, char *out, size_t cap)
 {
-    const char *text = corpus->text[i];
-    size_t len = corpus->title_len ? (size_t)corpus->title_len[i] : strcspn(text, "\n");
     size_t n = 0;
     int space = 0;
     if (cap == 0)
         return 0;
+    if (!have_len)
+        len = strcspn(text, "\n");
     if (len == 0) { /* no title: the text's beginning, at most a line's worth */
         len = strlen(text);
         if (cap > 121)
@@ -1350,4 +1684,14 @@ size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap
         n--;
     out[n] = '\0';
     return n;
+}
+
+size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap)
+{
+    if (corpus->text)
+        return make_title(corpus->text[i], corpus->title_len ? (size_t)corpus->title_len[i] : 0,
+                          corpus->title_len != NULL, out, cap);
+    /* kept already made: making it again only cuts it to cap */
+    const char *title = corpus->title[i];
+    return make_title(title, strlen(title), 1, out, cap);
 }

@@ -303,6 +303,11 @@ pc_status pc_csv_read_row(pc_csv_reader *reader, char ***fields, size_t **length
     return PC_OK;
 }
 
+struct pc_source *pc_csv_reader_source(pc_csv_reader *reader)
+{
+    return reader->source;
+}
+
 void pc_csv_reader_close(pc_csv_reader *reader)
 {
     if (!reader)

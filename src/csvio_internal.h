@@ -36,6 +36,9 @@ pc_status pc_csv_reader_open_stream(FILE *stream, const char *name, size_t max_f
 pc_status pc_csv_read_row(pc_csv_reader *reader, char ***fields, size_t **lengths,
                           size_t *n_fields, int64_t *line, pc_error *err);
 
+/* The byte source the reader parses (for progress: pc_source_done). */
+struct pc_source *pc_csv_reader_source(pc_csv_reader *reader);
+
 void pc_csv_reader_close(pc_csv_reader *reader);
 
 /* Writes one field with RFC 4180 quoting (quoted only when it holds a comma,

@@ -10,10 +10,13 @@
  *     terms it touched by the log-odds z-score of Monroe et al. (2008)
  *     against the rest of the corpus: O(non-zeros of the cluster), then the
  *     counter is cleared term by term, never wholesale;
- *   - reads its phrase_docs most central papers again through a tokenizer
- *     without stop words (so that "learning of graphs" is not the phrase
- *     "learning graphs"), counting which of its top terms follow which, and
- *     builds its label from the terms and phrases.
+ *   - chooses its phrase_docs most central papers.
+ * Then the texts of every chosen paper are fetched at once (pc_corpus_texts:
+ * from memory, or by reading the input again when the corpus keeps no
+ * texts), and each group, on its own thread, reads its papers through a
+ * tokenizer without stop words (so that "learning of graphs" is not the
+ * phrase "learning graphs"), counting which of its top terms follow which,
+ * and builds its label from the terms and phrases.
  * Last, the quality figures: bit sets over the papers (or a sample) of every
  * top term of every cluster, one pass over their non-zeros, and NPMI per pair
  * of a cluster's top terms from popcounts of the bit sets' intersections.
@@ -84,6 +87,9 @@ typedef struct context {
     const int32_t *df;        /* V: documents holding each term */
     double total;             /* Σ df: the prior's α0 */
     const unsigned char *boilerplate; /* V: 1 for terms that never rank as distinctive */
+    int32_t *chosen;          /* n_groups × phrase_docs: each group's papers read for phrases */
+    int32_t *n_chosen;        /* n_groups */
+    const char **chosen_text; /* aligned with chosen */
 } context;
 
 /* What one thread reuses from cluster to cluster. */
@@ -280,14 +286,35 @@ static int count_text(phrase_stats *f, const pc_tokens *tokens, const pc_stoplis
     return 0;
 }
 
-/* Reads the cluster's most central papers into f.  0, or -1 when out of memory. */
-static int count_phrases(const context *x, const group *g, scratch *s,
+/* The number of top terms phrases may join in description d. */
+static int32_t phrase_terms(const context *x, const pc_cluster_description *d)
+{
+    int32_t n = d->n_distinctive < x->opt->n_quality ? d->n_distinctive : x->opt->n_quality;
+    return n > MAX_TOP ? MAX_TOP : n;
+}
+
+/* Group gi's papers chosen for phrases: its phrase_docs most central. */
+static void choose_papers(const context *x, int32_t gi, const group *g, scratch *s,
+                          const pc_cluster_description *d)
+{
+    int32_t n_docs = 0;
+    x->n_chosen[gi] = 0;
+    if (!s->tokenizer || phrase_terms(x, d) == 0)
+        return;
+    for (int64_t m = 0; m < g->n; m++)
+        keep_best(s->phrase_doc, s->phrase_sim, &n_docs, x->opt->phrase_docs, g->members[m],
+                  g->sim[m]);
+    memcpy(x->chosen + (size_t)gi * (size_t)x->opt->phrase_docs, s->phrase_doc,
+           (size_t)n_docs * sizeof *s->phrase_doc);
+    x->n_chosen[gi] = n_docs;
+}
+
+/* Reads group gi's chosen papers into f.  0, or -1 when out of memory. */
+static int count_phrases(const context *x, int32_t gi, scratch *s,
                          const pc_cluster_description *d, phrase_stats *f)
 {
     const pc_stoplist *stop = x->in->tokenize ? x->in->tokenize->stoplist : NULL;
-    f->n = d->n_distinctive < x->opt->n_quality ? d->n_distinctive : x->opt->n_quality;
-    if (f->n > MAX_TOP)
-        f->n = MAX_TOP;
+    f->n = phrase_terms(x, d);
     for (int32_t j = 0; j < f->n; j++) {
         f->top[j] = x->in->vocab->term[d->distinctive[j]];
         f->top_len[j] = strlen(f->top[j]);
@@ -296,12 +323,9 @@ static int count_phrases(const context *x, const group *g, scratch *s,
         return 0;
     if (!(f->words = pc_strmap_new()))
         return -1;
-    int32_t n_docs = 0;
-    for (int64_t m = 0; m < g->n; m++)
-        keep_best(s->phrase_doc, s->phrase_sim, &n_docs, x->opt->phrase_docs, g->members[m],
-                  g->sim[m]);
-    for (int32_t k = 0; k < n_docs; k++) {
-        const char *text = x->in->corpus->text[s->phrase_doc[k]];
+    size_t first = (size_t)gi * (size_t)x->opt->phrase_docs;
+    for (int32_t k = 0; k < x->n_chosen[gi]; k++) {
+        const char *text = x->chosen_text[first + (size_t)k];
         pc_tokens tokens;
         if (pc_tokenize(s->tokenizer, text, strlen(text), &tokens, NULL) != PC_OK)
             return -1;
@@ -499,7 +523,7 @@ static int repeats(const phrase_stats *f, const label_item *items, int32_t n_ite
  * one only by a plural "s".  Without distinctive terms, the best centroid
  * terms.  Items are joined by ", ".
  */
-static int build_label(const context *x, const group *g, scratch *s, pc_cluster_description *d)
+static int build_label(const context *x, int32_t gi, scratch *s, pc_cluster_description *d)
 {
     const pc_vocab *vocab = x->in->vocab;
     size_t len = 0;
@@ -517,7 +541,7 @@ static int build_label(const context *x, const group *g, scratch *s, pc_cluster_
     label_item items[MAX_TOP];
     unsigned char used[MAX_TOP] = {0};
     int32_t n_items = 0;
-    int failed = !f || count_phrases(x, g, s, d, f) != 0;
+    int failed = !f || count_phrases(x, gi, s, d, f) != 0;
     for (int32_t j = 0; !failed && j < f->n && n_items < x->opt->n_label; j++)
         if (!used[j] && !repeats(f, items, n_items, j))
             items[n_items++] = grow_item(f, used, j);
@@ -585,7 +609,8 @@ static int describe_one(const context *x, int32_t g, scratch *s, pc_cluster_desc
         return -1;
     if (x->in->X && x->in->vocab && distinctive_terms(x, &grp, s, out) != 0)
         return -1;
-    return build_label(x, &grp, s, out);
+    choose_papers(x, g, &grp, s, out);
+    return 0;
 }
 
 /* ---- quality: coherence and exclusivity ---- */
@@ -840,27 +865,88 @@ static void scratch_free(scratch *s)
     free(s->sim);
 }
 
-/* Describes every group, in parallel; 0 or -1 (out of memory). */
-static int describe_all(const context *x, int threads, pc_description *d)
+static int compare_docs(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The texts of every group's chosen papers, each distinct paper fetched once
+ * (pc_corpus_texts); *hold and *texts for pc_corpus_texts_free. */
+static pc_status fetch_chosen(context *x, int32_t n_groups, const char ***texts, void **hold,
+                              pc_error *err)
+{
+    size_t per = (size_t)x->opt->phrase_docs, n = 0;
+    int32_t *docs = pc_malloc_array((size_t)n_groups * per + 1, sizeof *docs);
+    if (!docs)
+        return pc_fail_nomem(err, "describing clusters");
+    for (int32_t g = 0; g < n_groups; g++)
+        for (int32_t k = 0; k < x->n_chosen[g]; k++)
+            docs[n++] = x->chosen[(size_t)g * per + (size_t)k];
+    qsort(docs, n, sizeof *docs, compare_docs);
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++)
+        if (distinct == 0 || docs[i] != docs[distinct - 1])
+            docs[distinct++] = docs[i];
+    pc_status status = distinct == 0 ? PC_OK /* no phrases: nothing to read */
+                                     : pc_corpus_texts(x->in->corpus, (int32_t)distinct, docs,
+                                                       x->in->monitor, texts, hold, err);
+    for (int32_t g = 0; status == PC_OK && g < n_groups; g++)
+        for (int32_t k = 0; k < x->n_chosen[g]; k++) {
+            size_t at = (size_t)g * per + (size_t)k;
+            const int32_t *found = bsearch(&x->chosen[at], docs, distinct, sizeof *docs,
+                                           compare_docs);
+            x->chosen_text[at] = (*texts)[found - docs];
+        }
+    free(docs);
+    return status;
+}
+
+typedef int (*group_step)(const context *x, int32_t g, scratch *s, pc_cluster_description *out);
+
+/* Runs `step` on every group, in parallel, each thread with its scratch; 0 or -1. */
+static int each_group(const context *x, scratch *s, int threads, pc_description *d,
+                      group_step step)
+{
+    int failed = 0;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(| : failed)
+    for (int32_t c = 0; c < d->k; c++) {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        failed |= step(x, c, &s[t], &d->cluster[c]) != 0;
+    }
+    return failed ? -1 : 0;
+}
+
+/* Describes every group, in parallel: all but the labels, the texts for
+ * phrases, then the labels.  PC_OK, PC_ERR_NOMEM, or reading's errors. */
+static pc_status describe_all(context *x, int threads, pc_description *d, pc_error *err)
 {
     scratch *s = pc_calloc((size_t)threads, sizeof *s);
-    int failed = !s;
+    size_t per = (size_t)x->opt->phrase_docs * (size_t)d->k;
+    x->chosen = pc_malloc_array(per + 1, sizeof *x->chosen);
+    x->chosen_text = pc_malloc_array(per + 1, sizeof *x->chosen_text);
+    x->n_chosen = pc_calloc((size_t)d->k + 1, sizeof *x->n_chosen);
+    const char **texts = NULL;
+    void *hold = NULL;
+    int failed = !s || !x->chosen || !x->chosen_text || !x->n_chosen;
     for (int t = 0; !failed && t < threads; t++)
         failed = scratch_new(x, &s[t]) != 0;
-    if (!failed) {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(| : failed)
-        for (int32_t c = 0; c < d->k; c++) {
-            int t = 0;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-#endif
-            failed |= describe_one(x, c, &s[t], &d->cluster[c]) != 0;
-        }
-    }
+    failed = failed || each_group(x, s, threads, d, describe_one) != 0;
+    pc_status status = failed ? pc_fail_nomem(err, "describing clusters")
+                              : fetch_chosen(x, d->k, &texts, &hold, err);
+    if (status == PC_OK && each_group(x, s, threads, d, build_label) != 0)
+        status = pc_fail_nomem(err, "describing clusters");
+    pc_corpus_texts_free(texts, hold);
     for (int t = 0; s && t < threads; t++)
         scratch_free(&s[t]);
     free(s);
-    return failed ? -1 : 0;
+    free(x->chosen);
+    free(x->chosen_text);
+    free(x->n_chosen);
+    return status;
 }
 
 /* What every group's description reads: document frequencies and the
@@ -913,13 +999,15 @@ static pc_status describe_groups(context *x, int32_t n, int quality, pc_descript
                                                 sizeof *d->cluster));
     if (d)
         d->k = n;
-    failed = prepare(x->in, x, &sh) != 0 || failed ||
-             describe_all(x, pc_thread_count(x->opt->threads), d) != 0 ||
-             (quality && x->in->X && score_quality(x, d) != 0);
+    pc_status status = prepare(x->in, x, &sh) != 0 || failed
+                           ? pc_fail_nomem(err, "describing clusters")
+                           : describe_all(x, pc_thread_count(x->opt->threads), d, err);
+    if (status == PC_OK && quality && x->in->X && score_quality(x, d) != 0)
+        status = pc_fail_nomem(err, "describing clusters");
     shared_free(&sh);
-    if (failed) {
+    if (status != PC_OK) {
         pc_description_free(d);
-        return pc_fail_nomem(err, "describing clusters");
+        return status;
     }
     *out = d;
     return PC_OK;
@@ -943,7 +1031,8 @@ pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *op
         pc_clusters_members(clusters, start, members);
         for (int32_t m = 0; m < n; m++)
             member_sim[m] = clusters->similarity[members[m]];
-        context x = {in, opt, members, start, start + 1, member_sim, NULL, 0.0, NULL};
+        context x = {in, opt, members, start, start + 1, member_sim, NULL, 0.0, NULL,
+                     NULL, NULL, NULL};
         status = describe_groups(&x, k, 1, out, err);
     }
     free(start);
@@ -971,7 +1060,7 @@ pc_status pc_describe_groups(const pc_describe_input *in, const pc_describe_opti
                 return pc_fail(err, PC_ERR_INVALID, "describe: group %d holds document %d, "
                                "outside [0, %d)", (int)g, (int)members[m], (int)in->X->n_rows);
     }
-    context x = {in, opt, members, begin, end, NULL, NULL, 0.0, NULL};
+    context x = {in, opt, members, begin, end, NULL, NULL, 0.0, NULL, NULL, NULL, NULL};
     return describe_groups(&x, n_groups, 0, out, err);
 }
 

@@ -358,7 +358,9 @@ pc_status pc_evaluate(const pc_evaluate_options *opt, const pc_monitor *mon,
     int64_t n_links = 0;
     if (!opt->labels)
         return pc_fail(err, PC_ERR_INVALID, "evaluate needs --labels (the corpus)");
-    pc_status status = pc_corpus_read(opt->labels, &opt->read, mon, &corpus, err);
+    /* ids and labels only: the texts are dropped as they are read */
+    pc_status status = pc_corpus_read_each(opt->labels, NULL, NULL, &opt->read, mon, NULL, NULL,
+                                           &corpus, err);
     if (status == PC_OK)
         status = pc_id_index_new(corpus->n_docs, corpus->id, &ids, err);
     if (status == PC_OK && opt->assignments) {

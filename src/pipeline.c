@@ -192,19 +192,40 @@ static void relax_default_bounds(pc_vocab_options *vopt, const pc_corpus *corpus
             corpus->source, (int)corpus->n_docs, corpus->n_docs == 1 ? "" : "s");
 }
 
-static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, run_state *s,
-                                  double *clock, pc_error *err)
+/*
+ * Reading tokenizes as it goes (pc_vocab_read: no text is kept), so
+ * seconds_read covers tokenizing too; seconds_vocabulary is the pruning and
+ * the building of the count matrix.
+ */
+static pc_status read_and_count(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                                double *clock, pc_error *err)
 {
     pc_vocab_options vopt = opt->vocab;
+    pc_term_lists *lists = NULL;
     pc_status status = pc_stoplist_load(opt->stopwords, &s->stoplist, err);
     if (status != PC_OK)
         return status;
     vopt.tokenize.stoplist = s->stoplist;
     vopt.threads = stage_threads(vopt.threads, opt->threads);
-    relax_default_bounds(&vopt, s->corpus, mon);
-    status = pc_vocab_build(s->corpus, &vopt, mon, &s->vocab, &s->X, err);
+    status = pc_vocab_read(opt->input, &opt->read, &vopt.tokenize, NULL, vopt.threads,
+                           vopt.batch_docs, mon, &s->corpus, &lists, err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_read", clock);
+    if (status == PC_OK) {
+        relax_default_bounds(&vopt, s->corpus, mon);
+        status = pc_term_lists_finish(lists, s->corpus, s->corpus->input_index, &vopt, mon,
+                                      &s->vocab, &s->X, NULL, err);
+    }
+    pc_term_lists_free(lists);
     if (status == PC_OK)
         status = lap(s, "seconds_vocabulary", clock);
+    return status;
+}
+
+static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                                  double *clock, pc_error *err)
+{
+    pc_status status = read_and_count(opt, mon, s, clock, err);
     if (status != PC_OK)
         return status;
     pc_tfidf_options topt = opt->tfidf;
@@ -500,7 +521,8 @@ static pc_status summarize_choice(const pc_options *opt, const run_state *s)
 }
 
 /* Cluster descriptions: terms, labels, central papers, quality figures. */
-static pc_status describe(const pc_options *opt, run_state *s, pc_error *err)
+static pc_status describe(const pc_options *opt, const pc_monitor *mon, run_state *s,
+                          pc_error *err)
 {
     pc_stoplist *boilerplate = NULL;
     pc_status status = PC_OK;
@@ -513,7 +535,7 @@ static pc_status describe(const pc_options *opt, run_state *s, pc_error *err)
     pc_describe_options dopt = opt->describe;
     dopt.threads = stage_threads(dopt.threads, opt->threads);
     dopt.seed = opt->kmeans.seed;
-    pc_describe_input in = {s->clusters, s->X, s->vocab, s->corpus, &topt, boilerplate};
+    pc_describe_input in = {s->clusters, s->X, s->vocab, s->corpus, &topt, boilerplate, mon};
     status = pc_describe(&in, &dopt, &s->description, err);
     if (status == PC_OK && s->tree)
         status = describe_tree(s, &in, &dopt, err);
@@ -535,7 +557,7 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
     if (status == PC_OK)
         status = build_tree(opt, s, err);
     if (status == PC_OK)
-        status = describe(opt, s, err);
+        status = describe(opt, mon, s, err);
     if (status == PC_OK)
         status = lap(s, "seconds_describe", clock);
     return status;
@@ -796,12 +818,6 @@ static pc_status read_and_weight(const pc_options *opt, const pc_monitor *mon, r
     pc_status status = pc_options_check(opt, err);
     if (status == PC_OK)
         status = pc_threads_start(opt->threads, err);
-    if (status == PC_OK)
-        status = pc_corpus_read(opt->input, &opt->read, mon, &s->corpus, err);
-    if (status == PC_OK) /* every stage works in canonical order: reports ignore row order */
-        status = pc_corpus_sort(s->corpus, err);
-    if (status == PC_OK)
-        status = lap(s, "seconds_read", clock);
     if (status == PC_OK)
         status = count_and_weight(opt, mon, s, clock, err);
     if (status == PC_OK)

@@ -9,6 +9,10 @@
  * buffer (and zlib's own buffers, sized to match with gzbuffer), so memory
  * does not grow with the input.
  *
+ * Progress: a regular file's size is taken when it is opened, and zlib's
+ * gzoffset() tells how many of its (compressed) bytes have been consumed, so
+ * readers can show progress through plain and gzip files alike.
+ *
  * Errors: gzread reports a truncated gzip stream only when it returns 0, so
  * end of input also asks gzerror() whether the stream ended cleanly.  zlib's
  * messages start with its own "path: " prefix; the reason after the last
@@ -19,6 +23,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -30,6 +35,7 @@
 struct pc_source {
     gzFile gz;
     char *name;            /* for messages */
+    double size;           /* bytes of the file (compressed), 0 when unknown (a pipe) */
     unsigned char *chunk;  /* CHUNK_BYTES, handed out by pc_source_read */
 };
 
@@ -56,17 +62,32 @@ fail:
     return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while opening", name);
 }
 
+/* The size of a regular file, 0 for anything else (a pipe, a terminal). */
+static double regular_size(const struct stat *st)
+{
+    return S_ISREG(st->st_mode) ? (double)st->st_size : 0.0;
+}
+
 /* Wraps a descriptor we own (a dup) in zlib; closes it on failure. */
 static pc_status open_descriptor(int fd, const char *name, pc_source **out, pc_error *err)
 {
     if (fd < 0)
         return pc_fail(err, PC_ERR_IO, "%s: cannot open: %s", name, strerror(errno));
+    struct stat st;
+    double size = fstat(fd, &st) == 0 ? regular_size(&st) : 0.0;
+    /* a stream need not be at its start: count from where it stands */
+    off_t at = size > 0.0 ? lseek(fd, 0, SEEK_CUR) : 0;
+    if (at > 0)
+        size -= (double)at;
     gzFile gz = gzdopen(fd, "rb");
     if (!gz) {
         close(fd);
         return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while opening", name);
     }
-    return source_new(gz, name, out, err);
+    pc_status status = source_new(gz, name, out, err);
+    if (status == PC_OK)
+        (*out)->size = size;
+    return status;
 }
 
 pc_status pc_source_open(const char *path, pc_source **out, pc_error *err)
@@ -79,7 +100,11 @@ pc_status pc_source_open(const char *path, pc_source **out, pc_error *err)
     if (!gz)
         return pc_fail(err, PC_ERR_IO, "%s: cannot open: %s", path,
                        errno ? strerror(errno) : "out of memory");
-    return source_new(gz, path, out, err);
+    pc_status status = source_new(gz, path, out, err);
+    struct stat st;
+    if (status == PC_OK && stat(path, &st) == 0)
+        (*out)->size = regular_size(&st);
+    return status;
 }
 
 pc_status pc_source_open_stream(FILE *stream, const char *name, pc_source **out,
@@ -123,6 +148,13 @@ pc_status pc_source_read(pc_source *source, int64_t line, const unsigned char **
     *bytes = source->chunk;
     *len = (size_t)n;
     return PC_OK;
+}
+
+double pc_source_done(const pc_source *source, double *total)
+{
+    *total = source->size;
+    z_off_t done = gzoffset(source->gz);
+    return done > 0 ? (double)done : 0.0;
 }
 
 void pc_source_close(pc_source *source)

@@ -47,6 +47,13 @@ const char *pc_source_name(const pc_source *source);
 pc_status pc_source_read(pc_source *source, int64_t line, const unsigned char **bytes,
                          size_t *len, pc_error *err);
 
+/*
+ * Progress: the bytes of the file consumed so far (compressed bytes for a
+ * gzip file, read ahead by up to a chunk), and in *total the file's size from
+ * where reading began, 0 when unknown (a pipe).
+ */
+double pc_source_done(const pc_source *source, double *total);
+
 /* Closes the file (or the duplicated descriptor) and frees the source; NULL-safe. */
 void pc_source_close(pc_source *source);
 

@@ -1,22 +1,30 @@
 /*
- * vocab.c — tokenize every document, count terms, prune, build raw counts.
+ * vocab.c — count terms as the texts arrive, prune, build raw counts.
  *
- * Phase 1 (parallel): the documents are cut into one contiguous slice per
- * thread.  Each thread tokenizes its slice with its own tokenizer and numbers
- * terms in a thread-local table; per document it records (local term, count)
- * pairs, counting repeats in O(1) with a "last document seen" stamp per term.
+ * Texts arrive one by one (pc_term_lists_add: from the reader as it reads,
+ * pc_vocab_read, or from a corpus that kept its texts) and wait in a batch
+ * (BATCH_DOCS documents or BATCH_BYTES bytes of text).  A full batch is cut
+ * into one contiguous slice per thread; each thread tokenizes its slice with
+ * its own tokenizer and numbers terms in its own table, kept from batch to
+ * batch, recording per document (local term, count) pairs, repeats counted in
+ * O(1) with a "last document seen" stamp per term.  Then, serially and in
+ * document order, each thread's new local terms get global ids (the growing
+ * vocabulary, or a fixed one's ids), each pair is appended to the global
+ * lists as (global term, count) and the global document frequencies and
+ * corpus counts grow.  The batch's texts are then dropped.  Nothing here
+ * depends on the thread count or the batch size but the global ids, which
+ * pc_term_lists_finish replaces by the byte order of the kept terms.
  *
- * Phase 2 (serial, over distinct terms only): the local tables meet in one
- * table; document frequencies and corpus counts are summed from the pairs;
- * terms are pruned by min_df / max_df and then max_features exactly as
- * scikit-learn's CountVectorizer does; the survivors are sorted by byte order,
- * which fixes their ids whatever the thread count.
+ * Finishing: terms are pruned by min_df / max_df and then max_features
+ * exactly as scikit-learn's CountVectorizer does; the survivors, sorted by
+ * byte order, get their final ids; the pairs become the CSR.  When the rows
+ * are wanted in the order they were added, the pair arrays become the CSR's
+ * column and value arrays in place (8 bytes per non-zero in all); otherwise
+ * (the corpus was sorted) the rows are gathered into a new matrix, one copy
+ * (16 bytes per non-zero at the peak), and the pairs are freed.
  *
- * Phase 3 (parallel): each thread writes its documents' rows of the count
- * matrix, translating local ids to final ones and sorting each row by column.
- *
- * Memory: the pairs (8 bytes per distinct term per document) plus the CSR
- * result, both proportional to the non-zeros.
+ * Memory: 8 bytes per (document, distinct term) pair, 4 per document, the
+ * terms' strings (once globally, once per thread) and one batch of text.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +39,9 @@
 #include "progress_internal.h"
 #include "strmap_internal.h"
 
+#define BATCH_DOCS 4096
+#define BATCH_BYTES ((size_t)32 << 20)
+
 void pc_vocab_options_default(pc_vocab_options *opt)
 {
     memset(opt, 0, sizeof *opt);
@@ -40,170 +51,354 @@ void pc_vocab_options_default(pc_vocab_options *opt)
     opt->max_features = 0;
     opt->relax_bounds = 0;
     opt->threads = 0;
+    opt->batch_docs = 0;
 }
 
-/* What one thread learns about its slice of documents. */
-typedef struct slice {
-    int32_t doc_begin, doc_end;
+/* What one thread keeps from batch to batch. */
+typedef struct worker {
+    pc_tokenizer *tokenizer;
     pc_strmap *terms;       /* local term → local id */
     int32_t *last_doc;      /* per local term: last document it was seen in */
     int32_t *pair_of;       /* per local term: index of its pair in that document */
+    int32_t *to_global;     /* per local term: global id (-1: not in a fixed vocabulary) */
     size_t terms_cap;
-    int32_t *pair_term;     /* (local term, count) pairs, document after document */
+    int32_t n_mapped;       /* local terms given a global id so far */
+    int32_t *pair_term;     /* this batch's (local term, count) pairs, document after document */
     int32_t *pair_count;
     size_t n_pairs, pairs_cap;
-    int32_t *to_global;     /* local id → id in the merged table, then final id (or -1) */
-    int64_t unknown;        /* tokens not in a fixed vocabulary (pc_vocab_count) */
+    int32_t doc_begin, doc_end; /* its slice of the batch */
     pc_status status;
     pc_error err;
-} slice;
+} worker;
 
-static void slice_free(slice *s)
+struct pc_term_lists {
+    const pc_tokenize_options *topt;
+    int n_workers;
+    worker *workers;
+    int32_t batch_docs;
+    pc_strmap *known;          /* a fixed vocabulary's terms → its ids, or NULL */
+    int32_t known_terms;
+    pc_strmap *all;            /* without it: every term seen, by global id */
+    int32_t *df;               /* per global id */
+    int64_t *count;
+    size_t all_cap;
+
+    int32_t n_docs;
+    int32_t *doc_terms;        /* per document added: its pairs */
+    size_t docs_cap;
+    int32_t *term;             /* the pairs, document after document: global id, count */
+    int32_t *tf;
+    int64_t n_pairs;
+    size_t pairs_cap;
+    int64_t unknown;           /* tokens outside the fixed vocabulary */
+
+    char *text;                /* the batch: its texts, each NUL-terminated */
+    size_t text_len, text_cap, peak_text;
+    size_t *offset;            /* per batch document: start in text */
+    int32_t n_batch;
+};
+
+static void worker_free(worker *w)
 {
-    pc_strmap_free(s->terms);
-    free(s->last_doc);
-    free(s->pair_of);
-    free(s->pair_term);
-    free(s->pair_count);
-    free(s->to_global);
+    pc_tokenizer_free(w->tokenizer);
+    pc_strmap_free(w->terms);
+    free(w->last_doc);
+    free(w->pair_of);
+    free(w->to_global);
+    free(w->pair_term);
+    free(w->pair_count);
 }
 
-static int grow_terms(slice *s, size_t need)
+void pc_term_lists_free(pc_term_lists *lists)
 {
-    if (need <= s->terms_cap)
+    if (!lists)
+        return;
+    for (int t = 0; lists->workers && t < lists->n_workers; t++)
+        worker_free(&lists->workers[t]);
+    free(lists->workers);
+    pc_strmap_free(lists->all);
+    pc_strmap_free(lists->known);
+    free(lists->df);
+    free(lists->count);
+    free(lists->doc_terms);
+    free(lists->term);
+    free(lists->tf);
+    free(lists->text);
+    free(lists->offset);
+    free(lists);
+}
+
+/* The fixed vocabulary's map; its terms must be distinct. */
+static pc_status know(pc_term_lists *l, const pc_vocab *vocab, pc_error *err)
+{
+    if (!(l->known = pc_strmap_new()))
+        return pc_fail_nomem(err, "counting terms");
+    l->known_terms = vocab->n_terms;
+    for (int32_t t = 0; t < vocab->n_terms; t++) {
+        int32_t id = pc_strmap_intern(l->known, vocab->term[t], strlen(vocab->term[t]), NULL);
+        if (id != t)
+            return id < 0 ? pc_fail_nomem(err, "counting terms")
+                          : pc_fail(err, PC_ERR_INVALID, "the vocabulary repeats a term");
+    }
+    return PC_OK;
+}
+
+pc_status pc_term_lists_new(const pc_tokenize_options *topt, const pc_vocab *known,
+                            int threads, int32_t batch_docs, pc_term_lists **out, pc_error *err)
+{
+    *out = NULL;
+    pc_term_lists *l = pc_calloc(1, sizeof *l);
+    if (!l)
+        return pc_fail_nomem(err, "counting terms");
+    l->topt = topt;
+    l->n_workers = pc_thread_count(threads);
+    l->batch_docs = batch_docs > 0 ? batch_docs : BATCH_DOCS;
+    l->workers = pc_calloc((size_t)l->n_workers, sizeof *l->workers);
+    l->offset = pc_malloc_array((size_t)l->batch_docs + 1, sizeof *l->offset);
+    l->all = pc_strmap_new();
+    pc_status status = l->workers && l->offset && l->all ? PC_OK
+                                                        : pc_fail_nomem(err, "counting terms");
+    if (status == PC_OK && known)
+        status = know(l, known, err);
+    for (int t = 0; status == PC_OK && t < l->n_workers; t++) {
+        worker *w = &l->workers[t];
+        status = pc_tokenizer_new(topt, &w->tokenizer, err);
+        if (status == PC_OK && !(w->terms = pc_strmap_new()))
+            status = pc_fail_nomem(err, "counting terms");
+    }
+    if (status != PC_OK) {
+        pc_term_lists_free(l);
+        return status;
+    }
+    *out = l;
+    return PC_OK;
+}
+
+static int grow_terms(worker *w, size_t need)
+{
+    if (need <= w->terms_cap)
         return 0;
-    size_t cap = s->terms_cap ? s->terms_cap * 2 : 4096;
+    size_t cap = w->terms_cap ? w->terms_cap * 2 : 4096;
     while (cap < need)
         cap *= 2;
-    int32_t *last = pc_realloc_array(s->last_doc, cap, sizeof *last);
+    int32_t *last = pc_realloc_array(w->last_doc, cap, sizeof *last);
     if (!last)
         return -1;
-    for (size_t i = s->terms_cap; i < cap; i++)
-        last[i] = -1; /* no document yet (read before any write with a fixed vocabulary) */
-    s->last_doc = last;
-    int32_t *pair = pc_realloc_array(s->pair_of, cap, sizeof *pair);
+    for (size_t i = w->terms_cap; i < cap; i++)
+        last[i] = -1;
+    w->last_doc = last;
+    int32_t *pair = pc_realloc_array(w->pair_of, cap, sizeof *pair);
     if (!pair)
         return -1;
-    s->pair_of = pair;
-    s->terms_cap = cap;
+    w->pair_of = pair;
+    int32_t *global = pc_realloc_array(w->to_global, cap, sizeof *global);
+    if (!global)
+        return -1;
+    w->to_global = global;
+    w->terms_cap = cap;
     return 0;
 }
 
-static int grow_pairs(slice *s, size_t need)
+/* Room for `need` pairs in two parallel int32 arrays (*cap counts pairs). */
+static int grow_pairs(int32_t **a, int32_t **b, size_t *cap, size_t need, size_t first)
 {
-    if (need <= s->pairs_cap)
+    if (need <= *cap)
         return 0;
-    size_t cap = s->pairs_cap ? s->pairs_cap * 2 : 65536;
-    while (cap < need)
-        cap *= 2;
-    int32_t *term = pc_realloc_array(s->pair_term, cap, sizeof *term);
-    if (!term)
+    size_t c = *cap ? *cap * 2 : first;
+    while (c < need)
+        c *= 2;
+    int32_t *x = pc_realloc_array(*a, c, sizeof *x);
+    if (!x)
         return -1;
-    s->pair_term = term;
-    int32_t *count = pc_realloc_array(s->pair_count, cap, sizeof *count);
-    if (!count)
+    *a = x;
+    int32_t *y = pc_realloc_array(*b, c, sizeof *y);
+    if (!y)
         return -1;
-    s->pair_count = count;
-    s->pairs_cap = cap;
+    *b = y;
+    *cap = c;
     return 0;
 }
 
-/*
- * Adds one document's tokens to the slice; *distinct receives its distinct
- * terms.  Without `known` every term is numbered in the slice's own table;
- * with it (a fixed vocabulary, read-only) terms take its ids and the others
- * are dropped, counted in s->unknown.
- */
-static pc_status count_document(slice *s, const pc_strmap *known, int32_t doc,
-                                const pc_tokens *tokens, int32_t *distinct)
+/* Adds one document's tokens to the worker's pairs; *distinct receives its
+ * distinct terms.  doc is the document's number over all batches. */
+static pc_status count_document(worker *w, int32_t doc, const pc_tokens *tokens,
+                                int32_t *distinct)
 {
-    size_t first_pair = s->n_pairs;
-    if (grow_pairs(s, s->n_pairs + tokens->count) != 0)
+    size_t first_pair = w->n_pairs;
+    if (grow_pairs(&w->pair_term, &w->pair_count, &w->pairs_cap, w->n_pairs + tokens->count,
+                   65536) != 0)
         return PC_ERR_NOMEM;
     for (size_t t = 0; t < tokens->count; t++) {
         int inserted = 0;
-        int32_t id;
-        if (known) {
-            if ((id = pc_strmap_find(known, tokens->term[t], tokens->length[t])) < 0) {
-                s->unknown++;
+        int32_t id = pc_strmap_intern(w->terms, tokens->term[t], tokens->length[t], &inserted);
+        if (id < 0 || grow_terms(w, (size_t)id + 1) != 0)
+            return PC_ERR_NOMEM;
+        if (inserted || w->last_doc[id] != doc) {
+            w->last_doc[id] = doc;
+            w->pair_of[id] = (int32_t)(w->n_pairs - first_pair);
+            w->pair_term[w->n_pairs] = id;
+            w->pair_count[w->n_pairs] = 1;
+            w->n_pairs++;
+        } else {
+            w->pair_count[first_pair + (size_t)w->pair_of[id]]++;
+        }
+    }
+    *distinct = (int32_t)(w->n_pairs - first_pair);
+    return PC_OK;
+}
+
+/* One thread's slice of the batch: tokenize and count. */
+static void count_slice(pc_term_lists *l, worker *w, int32_t first_doc,
+                        const pc_monitor *mon, volatile int *stop)
+{
+    w->n_pairs = 0;
+    for (int32_t d = w->doc_begin; d < w->doc_end && w->status == PC_OK && !*stop; d++) {
+        pc_tokens tokens;
+        const char *text = l->text + l->offset[d];
+        size_t len = l->offset[d + 1] - l->offset[d] - 1;
+        w->status = pc_tokenize(w->tokenizer, text, len, &tokens, &w->err);
+        if (w->status == PC_OK &&
+            count_document(w, first_doc + d, &tokens, &l->doc_terms[first_doc + d]) != PC_OK)
+            w->status = pc_fail_nomem(&w->err, "counting terms");
+        if ((d & 255) == 255 && pc_cancelled(mon))
+            w->status = pc_fail(&w->err, PC_ERR_INTERRUPTED, "interrupted while tokenizing");
+    }
+    if (w->status != PC_OK)
+        *stop = 1;
+}
+
+/* Global ids for the worker's local terms numbered since the last batch. */
+static pc_status map_new_terms(pc_term_lists *l, worker *w, pc_error *err)
+{
+    int32_t n = pc_strmap_count(w->terms);
+    for (int32_t id = w->n_mapped; id < n; id++) {
+        size_t len;
+        const char *key = pc_strmap_key(w->terms, id, &len);
+        int32_t g;
+        if (l->known) {
+            g = pc_strmap_find(l->known, key, len);
+        } else {
+            g = pc_strmap_intern(l->all, key, len, NULL);
+            if (g >= 0 && (size_t)g >= l->all_cap) {
+                size_t cap = l->all_cap ? 2 * l->all_cap : 65536;
+                int32_t *df = pc_realloc_array(l->df, cap, sizeof *df);
+                if (df)
+                    l->df = df;
+                int64_t *count = df ? pc_realloc_array(l->count, cap, sizeof *count) : NULL;
+                if (!count)
+                    return pc_fail_nomem(err, "counting terms");
+                l->count = count;
+                memset(l->df + l->all_cap, 0, (cap - l->all_cap) * sizeof *l->df);
+                memset(l->count + l->all_cap, 0, (cap - l->all_cap) * sizeof *l->count);
+                l->all_cap = cap;
+            }
+            if (g < 0)
+                return pc_fail_nomem(err, "counting terms");
+        }
+        w->to_global[id] = g;
+    }
+    w->n_mapped = n;
+    return PC_OK;
+}
+
+/* Appends the worker's pairs to the global lists, in document order. */
+static pc_status append_pairs(pc_term_lists *l, worker *w, int32_t first_doc, pc_error *err)
+{
+    if (grow_pairs(&l->term, &l->tf, &l->pairs_cap, (size_t)l->n_pairs + w->n_pairs,
+                   (size_t)1 << 20) != 0)
+        return pc_fail_nomem(err, "counting terms");
+    size_t p = 0;
+    for (int32_t d = w->doc_begin; d < w->doc_end; d++) {
+        int32_t kept = 0, distinct = l->doc_terms[first_doc + d];
+        for (int32_t j = 0; j < distinct; j++, p++) {
+            int32_t g = w->to_global[w->pair_term[p]], tf = w->pair_count[p];
+            if (g < 0) {
+                l->unknown += tf;
                 continue;
             }
-        } else {
-            id = pc_strmap_intern(s->terms, tokens->term[t], tokens->length[t], &inserted);
+            if (!l->known) {
+                l->df[g]++;
+                l->count[g] += tf;
+            }
+            l->term[l->n_pairs] = g;
+            l->tf[l->n_pairs] = tf;
+            l->n_pairs++;
+            kept++;
         }
-        if (id < 0 || grow_terms(s, (size_t)id + 1) != 0)
-            return PC_ERR_NOMEM;
-        if (inserted || s->last_doc[id] != doc) {
-            s->last_doc[id] = doc;
-            s->pair_of[id] = (int32_t)(s->n_pairs - first_pair);
-            s->pair_term[s->n_pairs] = id;
-            s->pair_count[s->n_pairs] = 1;
-            s->n_pairs++;
-        } else {
-            s->pair_count[first_pair + (size_t)s->pair_of[id]]++;
-        }
+        l->doc_terms[first_doc + d] = kept;
     }
-    *distinct = (int32_t)(s->n_pairs - first_pair);
     return PC_OK;
 }
 
-/* Phase 1 for one thread (known: see count_document). */
-static void count_slice(const pc_corpus *corpus, const pc_tokenize_options *topt,
-                        const pc_strmap *known, int32_t *doc_terms, slice *s,
-                        pc_progress *progress, int n_threads, const pc_monitor *mon,
-                        volatile int *stop)
+/* Tokenizes and counts the waiting batch, then drops its texts. */
+static pc_status flush_batch(pc_term_lists *l, const pc_monitor *mon, pc_error *err)
 {
-    pc_tokenizer *tokenizer = NULL;
-    s->terms = pc_strmap_new();
-    if (!s->terms) {
-        s->status = pc_fail_nomem(&s->err, "counting terms");
-        *stop = 1;
-        return;
+    int32_t n = l->n_batch, first_doc = l->n_docs - n;
+    if (n == 0)
+        return PC_OK;
+    int n_workers = l->n_workers < n ? l->n_workers : n;
+    for (int t = 0; t < n_workers; t++) {
+        worker *w = &l->workers[t];
+        w->doc_begin = (int32_t)((int64_t)n * t / n_workers);
+        w->doc_end = (int32_t)((int64_t)n * (t + 1) / n_workers);
+        w->status = PC_OK;
     }
-    s->status = pc_tokenizer_new(topt, &tokenizer, &s->err);
-    for (int32_t d = s->doc_begin; d < s->doc_end && s->status == PC_OK && !*stop; d++) {
-        pc_tokens tokens;
-        const char *text = corpus->text[d];
-        s->status = pc_tokenize(tokenizer, text, strlen(text), &tokens, &s->err);
-        if (s->status == PC_OK && count_document(s, known, d, &tokens, &doc_terms[d]) != PC_OK)
-            s->status = pc_fail_nomem(&s->err, "counting terms");
-        if (((d - s->doc_begin) & 255) == 255) {
-            if (pc_cancelled(mon))
-                s->status = pc_fail(&s->err, PC_ERR_INTERRUPTED, "interrupted while tokenizing");
-            if (progress)
-                pc_progress_update(progress, (double)(d - s->doc_begin) * n_threads);
-        }
+    volatile int stop = 0;
+#pragma omp parallel for num_threads(n_workers) schedule(static, 1)
+    for (int t = 0; t < n_workers; t++)
+        count_slice(l, &l->workers[t], first_doc, mon, &stop);
+    pc_status status = PC_OK;
+    for (int t = 0; t < n_workers && status == PC_OK; t++) {
+        worker *w = &l->workers[t];
+        if ((status = w->status) != PC_OK && err)
+            *err = w->err;
+        if (status == PC_OK)
+            status = map_new_terms(l, w, err);
+        if (status == PC_OK)
+            status = append_pairs(l, w, first_doc, err);
     }
-    if (s->status != PC_OK)
-        *stop = 1;
-    pc_tokenizer_free(tokenizer);
+    if (l->text_len > l->peak_text)
+        l->peak_text = l->text_len;
+    l->n_batch = 0;
+    l->text_len = 0;
+    return status;
 }
 
-/* Phase 2a: merges the local tables; fills each slice's to_global. */
-static pc_status merge_tables(slice *slices, int n_slices, pc_strmap **merged, pc_error *err)
+pc_status pc_term_lists_add(pc_term_lists *lists, const char *text, size_t len,
+                            const pc_monitor *mon, pc_error *err)
 {
-    pc_strmap *all = pc_strmap_new();
-    if (!all)
-        return pc_fail_nomem(err, "merging term tables");
-    for (int t = 0; t < n_slices; t++) {
-        int32_t n = pc_strmap_count(slices[t].terms);
-        slices[t].to_global = pc_malloc_array((size_t)n, sizeof(int32_t));
-        if (!slices[t].to_global)
-            goto nomem;
-        for (int32_t l = 0; l < n; l++) {
-            size_t len;
-            const char *key = pc_strmap_key(slices[t].terms, l, &len);
-            int32_t g = pc_strmap_intern(all, key, len, NULL);
-            if (g < 0)
-                goto nomem;
-            slices[t].to_global[l] = g;
-        }
+    pc_term_lists *l = lists;
+    if (l->n_docs == INT32_MAX)
+        return pc_fail(err, PC_ERR_INVALID, "more than %ld documents", (long)INT32_MAX);
+    if ((size_t)l->n_docs == l->docs_cap) {
+        size_t cap = l->docs_cap ? 2 * l->docs_cap : 4096;
+        int32_t *doc_terms = pc_realloc_array(l->doc_terms, cap, sizeof *doc_terms);
+        if (!doc_terms)
+            return pc_fail_nomem(err, "counting terms");
+        l->doc_terms = doc_terms;
+        l->docs_cap = cap;
     }
-    *merged = all;
+    if (pc_reserve_bytes(&l->text, &l->text_cap, l->text_len, len + 1) != 0)
+        return pc_fail_nomem(err, "counting terms");
+    l->offset[l->n_batch] = l->text_len;
+    memcpy(l->text + l->text_len, text, len);
+    l->text[l->text_len + len] = '\0';
+    l->text_len += len + 1;
+    l->offset[++l->n_batch] = l->text_len;
+    l->doc_terms[l->n_docs++] = 0;
+    if (l->n_batch == l->batch_docs || l->text_len >= BATCH_BYTES)
+        return flush_batch(l, mon, err);
     return PC_OK;
-nomem:
-    pc_strmap_free(all);
-    return pc_fail_nomem(err, "merging term tables");
+}
+
+int64_t pc_term_lists_pairs(const pc_term_lists *lists)
+{
+    return lists->n_pairs;
+}
+
+size_t pc_term_lists_peak_text(const pc_term_lists *lists)
+{
+    return lists->peak_text > lists->text_len ? lists->peak_text : lists->text_len;
 }
 
 typedef struct term_rank {
@@ -373,165 +568,182 @@ static void sort_row(int32_t *col, float *val, int64_t len)
     }
 }
 
-/* Phase 3 for one slice: writes its rows of the count matrix (to_global
- * gives final ids, -1 for pruned terms; NULL: the pairs hold final ids). */
-static void fill_rows(const slice *s, const int32_t *doc_terms, pc_csr *m)
+/* The kept pairs of each added document (final ids; -1 dropped). */
+static int64_t kept_pairs(const pc_term_lists *l, const int32_t *final_id, int32_t *kept)
 {
-    size_t pair = 0;
-    for (int32_t d = s->doc_begin; d < s->doc_end; d++) {
-        int64_t out = m->row_ptr[d];
-        for (int32_t j = 0; j < doc_terms[d]; j++, pair++) {
-            int32_t f = s->to_global ? s->to_global[s->pair_term[pair]] : s->pair_term[pair];
-            if (f >= 0) {
-                m->col[out] = f;
-                m->val[out] = (float)s->pair_count[pair];
-                out++;
-            }
-        }
-        sort_row(m->col + m->row_ptr[d], m->val + m->row_ptr[d], out - m->row_ptr[d]);
+    int64_t p = 0, nnz = 0;
+    for (int32_t d = 0; d < l->n_docs; d++) {
+        kept[d] = 0;
+        for (int32_t j = 0; j < l->doc_terms[d]; j++, p++)
+            kept[d] += !final_id || final_id[l->term[p]] >= 0;
+        nnz += kept[d];
     }
+    return nnz;
 }
 
-/* Phase 3: the n_docs × n_cols count matrix of the slices' pairs. */
-static pc_status make_counts(int32_t n_docs, int32_t n_cols, slice *slices, int n_slices,
-                             const int32_t *doc_terms, pc_csr **counts, pc_error *err)
+static void sort_rows(pc_csr *m, int threads)
 {
-    int32_t *kept_len = pc_malloc_array((size_t)n_docs, sizeof *kept_len);
-    if (!kept_len)
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1024)
+    for (int32_t i = 0; i < m->n_rows; i++)
+        sort_row(m->col + m->row_ptr[i], m->val + m->row_ptr[i],
+                 m->row_ptr[i + 1] - m->row_ptr[i]);
+}
+
+/* Rows in the order the documents were added: the pair arrays become the
+ * matrix's columns and values, in place. */
+static pc_status rows_in_place(pc_term_lists *l, const int32_t *final_id, int32_t n_cols,
+                               pc_csr **out, pc_error *err)
+{
+    pc_csr *m = pc_calloc(1, sizeof *m);
+    int64_t *row_ptr = pc_calloc((size_t)l->n_docs + 1, sizeof *row_ptr);
+    if (!m || !row_ptr) {
+        free(m);
+        free(row_ptr);
         return pc_fail_nomem(err, "building the count matrix");
-    int64_t nnz = 0;
-    for (int t = 0; t < n_slices; t++) {
-        const slice *s = &slices[t];
-        size_t pair = 0;
-        for (int32_t d = s->doc_begin; d < s->doc_end; d++) {
-            kept_len[d] = 0;
-            for (int32_t j = 0; j < doc_terms[d]; j++, pair++)
-                kept_len[d] += !s->to_global || s->to_global[s->pair_term[pair]] >= 0;
-            nnz += kept_len[d];
-        }
     }
-    pc_csr *m = NULL;
-    pc_status status = pc_csr_new(n_docs, n_cols, nnz, &m, err);
-    if (status == PC_OK)
-        for (int32_t d = 0; d < n_docs; d++)
-            m->row_ptr[d + 1] = m->row_ptr[d] + kept_len[d];
-    free(kept_len);
-    if (status != PC_OK)
-        return status;
-#pragma omp parallel for num_threads(n_slices) schedule(static, 1)
-    for (int t = 0; t < n_slices; t++)
-        fill_rows(&slices[t], doc_terms, m);
-    *counts = m;
+    int64_t in = 0, nnz = 0;
+    for (int32_t d = 0; d < l->n_docs; d++) {
+        for (int32_t j = 0; j < l->doc_terms[d]; j++, in++) {
+            int32_t f = final_id ? final_id[l->term[in]] : l->term[in];
+            float v = (float)l->tf[in];
+            if (f < 0)
+                continue;
+            l->term[nnz] = f;
+            memcpy(&l->tf[nnz], &v, sizeof v); /* the count's slot now holds its float */
+            nnz++;
+        }
+        row_ptr[d + 1] = nnz;
+    }
+    m->n_rows = l->n_docs;
+    m->n_cols = n_cols;
+    m->nnz = nnz;
+    m->row_ptr = row_ptr;
+    m->col = l->term;
+    m->val = (float *)(void *)l->tf;
+    l->term = NULL;
+    l->tf = NULL;
+    l->pairs_cap = 0;
+    if (nnz > 0) { /* give back what pruning freed */
+        int32_t *col = pc_realloc_array(m->col, (size_t)nnz, sizeof *col);
+        if (col)
+            m->col = col;
+        float *val = pc_realloc_array(m->val, (size_t)nnz, sizeof *val);
+        if (val)
+            m->val = val;
+    }
+    *out = m;
     return PC_OK;
 }
 
-/* Phases 2 and 3: from the slices to the vocabulary and the count matrix. */
-static pc_status build_outputs(const pc_corpus *corpus, const pc_vocab_options *opt,
-                               const pc_monitor *mon, slice *slices, int n_slices,
-                               int32_t *doc_terms, pc_vocab **vocab, pc_csr **counts,
-                               pc_error *err)
+/* Rows in another order (row i = the order[i]-th document added): one copy. */
+static pc_status rows_gathered(pc_term_lists *l, const int32_t *final_id, int32_t n_cols,
+                               const int32_t *order, pc_csr **out, pc_error *err)
 {
-    pc_strmap *all = NULL;
-    int32_t *df = NULL, *final_id = NULL;
-    int64_t *count = NULL;
+    int32_t n = l->n_docs;
+    int32_t *kept = pc_malloc_array((size_t)n + 1, sizeof *kept);
+    int64_t *start = pc_malloc_array((size_t)n + 1, sizeof *start);
+    pc_csr *m = NULL;
+    pc_status status = kept && start ? PC_OK : pc_fail_nomem(err, "building the count matrix");
+    if (status == PC_OK)
+        status = pc_csr_new(n, n_cols, kept_pairs(l, final_id, kept), &m, err);
+    if (status == PC_OK) {
+        start[0] = 0;
+        for (int32_t d = 0; d < n; d++)
+            start[d + 1] = start[d] + l->doc_terms[d];
+        for (int32_t i = 0; i < n; i++)
+            m->row_ptr[i + 1] = m->row_ptr[i] + kept[order[i]];
+#pragma omp parallel for num_threads(l->n_workers) schedule(dynamic, 1024)
+        for (int32_t i = 0; i < n; i++) {
+            int64_t o = m->row_ptr[i];
+            for (int64_t p = start[order[i]]; p < start[order[i] + 1]; p++) {
+                int32_t f = final_id ? final_id[l->term[p]] : l->term[p];
+                if (f >= 0) {
+                    m->col[o] = f;
+                    m->val[o++] = (float)l->tf[p];
+                }
+            }
+        }
+        free(l->term);
+        free(l->tf);
+        l->term = l->tf = NULL;
+        l->pairs_cap = 0;
+        *out = m;
+    }
+    free(kept);
+    free(start);
+    return status;
+}
+
+/* 1 when order is NULL or the identity. */
+static int in_order(const int32_t *order, int32_t n)
+{
+    for (int32_t i = 0; order && i < n; i++)
+        if (order[i] != i)
+            return 0;
+    return 1;
+}
+
+pc_status pc_term_lists_finish(pc_term_lists *lists, const pc_corpus *corpus,
+                               const int32_t *order, const pc_vocab_options *opt,
+                               const pc_monitor *mon, pc_vocab **vocab, pc_csr **counts,
+                               int64_t *unknown, pc_error *err)
+{
+    pc_term_lists *l = lists;
+    int32_t *final_id = NULL;
     term_rank *kept = NULL;
-    int32_t n_kept = 0;
-    pc_status status = merge_tables(slices, n_slices, &all, err);
+    int32_t n_cols = l->known ? l->known_terms : 0;
+    *counts = NULL;
+    if (vocab)
+        *vocab = NULL;
+    pc_status status = flush_batch(l, mon, err);
     if (status != PC_OK)
         return status;
-    int32_t n = pc_strmap_count(all);
-    df = pc_calloc((size_t)n, sizeof *df);
-    count = pc_calloc((size_t)n, sizeof *count);
-    final_id = pc_malloc_array((size_t)n, sizeof *final_id);
-    if (!df || !count || !final_id) {
-        status = pc_fail_nomem(err, "counting document frequencies");
-        goto done;
+    if (corpus->n_docs != l->n_docs)
+        return pc_fail(err, PC_ERR_INVALID, "%s: %d documents but %d texts counted",
+                       corpus->source, (int)corpus->n_docs, (int)l->n_docs);
+    if (l->n_docs <= 0)
+        return pc_fail(err, PC_ERR_EMPTY, "no documents to count");
+    if (!l->known) {
+        int32_t n = pc_strmap_count(l->all);
+        final_id = pc_malloc_array((size_t)n + 1, sizeof *final_id);
+        if (!final_id)
+            return pc_fail_nomem(err, "pruning the vocabulary");
+        status = prune_terms(l->all, l->df, l->count, corpus, opt, mon, &kept, &n_cols,
+                             final_id, err);
+        if (status == PC_OK)
+            status = make_vocab(kept, n_cols, corpus->n_docs, n, l->df, l->count, vocab, err);
     }
-    for (int t = 0; t < n_slices; t++) {
-        for (size_t p = 0; p < slices[t].n_pairs; p++) {
-            int32_t g = slices[t].to_global[slices[t].pair_term[p]];
-            df[g]++;
-            count[g] += slices[t].pair_count[p];
-        }
-    }
-    status = prune_terms(all, df, count, corpus, opt, mon, &kept, &n_kept, final_id, err);
-    if (status != PC_OK)
-        goto done;
-    status = make_vocab(kept, n_kept, corpus->n_docs, n, df, count, vocab, err);
-    if (status != PC_OK)
-        goto done;
-
-    /* Local ids straight to final ones, then the rows. */
-    for (int t = 0; t < n_slices; t++)
-        for (int32_t l = 0; l < pc_strmap_count(slices[t].terms); l++)
-            slices[t].to_global[l] = final_id[slices[t].to_global[l]];
-    status = make_counts(corpus->n_docs, n_kept, slices, n_slices, doc_terms, counts, err);
-done:
-    if (status != PC_OK && *vocab) {
+    if (status == PC_OK)
+        status = in_order(order, l->n_docs)
+                     ? rows_in_place(l, final_id, n_cols, counts, err)
+                     : rows_gathered(l, final_id, n_cols, order, counts, err);
+    if (status == PC_OK)
+        sort_rows(*counts, l->n_workers);
+    if (status != PC_OK && vocab && *vocab) {
         pc_vocab_free(*vocab);
         *vocab = NULL;
     }
-    pc_strmap_free(all);
-    free(df);
-    free(count);
+    if (unknown)
+        *unknown = l->unknown;
     free(final_id);
     free(kept);
     return status;
 }
 
-/*
- * Phase 1 over the whole corpus: *slices (n_slices of them, freed by the
- * caller with slice_free and free) and *doc_terms (each document's distinct
- * terms) on PC_OK.  known: see count_document.
- */
-static pc_status count_all(const pc_corpus *corpus, const pc_tokenize_options *topt,
-                           const pc_strmap *known, int threads, const pc_monitor *mon,
-                           slice **slices_out, int *n_slices_out, int32_t **doc_terms_out,
-                           pc_error *err)
+/* The texts of an in-memory corpus, in its order, with progress "tokenize". */
+static pc_status add_corpus(pc_term_lists *l, const pc_corpus *corpus, const pc_monitor *mon,
+                            pc_error *err)
 {
-    int n_slices = pc_thread_count(threads);
-    if (n_slices > corpus->n_docs)
-        n_slices = corpus->n_docs;
-    slice *slices = pc_calloc((size_t)n_slices, sizeof *slices);
-    int32_t *doc_terms = pc_calloc((size_t)corpus->n_docs, sizeof *doc_terms);
-    if (!slices || !doc_terms) {
-        free(slices);
-        free(doc_terms);
-        return pc_fail_nomem(err, "counting terms");
-    }
-    for (int t = 0; t < n_slices; t++) {
-        slices[t].doc_begin = (int32_t)((int64_t)corpus->n_docs * t / n_slices);
-        slices[t].doc_end = (int32_t)((int64_t)corpus->n_docs * (t + 1) / n_slices);
-    }
     pc_progress progress;
     pc_progress_start(&progress, mon, "tokenize", corpus->n_docs);
-    volatile int stop = 0;
-#pragma omp parallel for num_threads(n_slices) schedule(static, 1)
-    for (int t = 0; t < n_slices; t++)
-        count_slice(corpus, topt, known, doc_terms, &slices[t], t == 0 ? &progress : NULL,
-                    n_slices, mon, &stop);
     pc_status status = PC_OK;
-    for (int t = 0; t < n_slices && status == PC_OK; t++) {
-        if (slices[t].status != PC_OK) {
-            status = slices[t].status;
-            if (err)
-                *err = slices[t].err;
-        }
+    for (int32_t i = 0; i < corpus->n_docs && status == PC_OK; i++) {
+        status = pc_term_lists_add(l, corpus->text[i], strlen(corpus->text[i]), mon, err);
+        pc_progress_update(&progress, i);
     }
     if (status == PC_OK)
         pc_progress_finish(&progress);
-    *slices_out = slices;
-    *n_slices_out = n_slices;
-    *doc_terms_out = doc_terms;
     return status;
-}
-
-static void slices_free(slice *slices, int n_slices, int32_t *doc_terms)
-{
-    for (int t = 0; slices && t < n_slices; t++)
-        slice_free(&slices[t]);
-    free(slices);
-    free(doc_terms);
 }
 
 pc_status pc_vocab_build(const pc_corpus *corpus, const pc_vocab_options *opt,
@@ -542,15 +754,14 @@ pc_status pc_vocab_build(const pc_corpus *corpus, const pc_vocab_options *opt,
     *counts = NULL;
     if (corpus->n_docs <= 0)
         return pc_fail(err, PC_ERR_EMPTY, "no documents to count");
-    slice *slices = NULL;
-    int n_slices = 0;
-    int32_t *doc_terms = NULL;
-    pc_status status = count_all(corpus, &opt->tokenize, NULL, opt->threads, mon, &slices,
-                                 &n_slices, &doc_terms, err);
+    pc_term_lists *l = NULL;
+    pc_status status = pc_term_lists_new(&opt->tokenize, NULL, opt->threads, opt->batch_docs,
+                                         &l, err);
     if (status == PC_OK)
-        status = build_outputs(corpus, opt, mon, slices, n_slices, doc_terms, vocab, counts,
-                               err);
-    slices_free(slices, n_slices, doc_terms);
+        status = add_corpus(l, corpus, mon, err);
+    if (status == PC_OK)
+        status = pc_term_lists_finish(l, corpus, NULL, opt, mon, vocab, counts, NULL, err);
+    pc_term_lists_free(l);
     return status;
 }
 
@@ -562,31 +773,55 @@ pc_status pc_vocab_count(const pc_corpus *corpus, const pc_vocab *vocab,
     *counts = NULL;
     if (corpus->n_docs <= 0)
         return pc_fail(err, PC_ERR_EMPTY, "no documents to count");
-    pc_strmap *known = pc_strmap_new();
-    pc_status status = known ? PC_OK : pc_fail_nomem(err, "counting terms");
-    for (int32_t t = 0; status == PC_OK && t < vocab->n_terms; t++) {
-        int32_t id = pc_strmap_intern(known, vocab->term[t], strlen(vocab->term[t]), NULL);
-        if (id != t)
-            status = id < 0 ? pc_fail_nomem(err, "counting terms")
-                            : pc_fail(err, PC_ERR_INVALID, "the vocabulary repeats a term");
-    }
-    slice *slices = NULL;
-    int n_slices = 0;
-    int32_t *doc_terms = NULL;
+    pc_term_lists *l = NULL;
+    pc_status status = pc_term_lists_new(tokenize, vocab, threads, 0, &l, err);
     if (status == PC_OK)
-        status = count_all(corpus, tokenize, known, threads, mon, &slices, &n_slices,
-                           &doc_terms, err);
+        status = add_corpus(l, corpus, mon, err);
     if (status == PC_OK)
-        status = make_counts(corpus->n_docs, vocab->n_terms, slices, n_slices, doc_terms,
-                             counts, err);
-    if (status == PC_OK && unknown) {
-        *unknown = 0;
-        for (int t = 0; t < n_slices; t++)
-            *unknown += slices[t].unknown;
-    }
-    slices_free(slices, n_slices, doc_terms);
-    pc_strmap_free(known);
+        status = pc_term_lists_finish(l, corpus, NULL, NULL, mon, NULL, counts, unknown, err);
+    pc_term_lists_free(l);
     return status;
+}
+
+/* pc_vocab_read's text function: each text goes straight to the lists. */
+typedef struct reading {
+    pc_term_lists *lists;
+    const pc_monitor *mon;
+} reading;
+
+static pc_status count_text(void *ctx, int32_t doc, const char *id, const char *text,
+                            size_t len, pc_error *err)
+{
+    (void)doc;
+    (void)id;
+    reading *r = ctx;
+    return pc_term_lists_add(r->lists, text, len, r->mon, err);
+}
+
+pc_status pc_vocab_read(const char *path, const pc_read_options *ropt,
+                        const pc_tokenize_options *topt, const pc_vocab *known, int threads,
+                        int32_t batch_docs, const pc_monitor *mon, pc_corpus **corpus,
+                        pc_term_lists **lists, pc_error *err)
+{
+    *corpus = NULL;
+    *lists = NULL;
+    pc_term_lists *l = NULL;
+    pc_status status = pc_term_lists_new(topt, known, threads, batch_docs, &l, err);
+    reading r = {l, mon};
+    if (status == PC_OK)
+        status = pc_corpus_read_each(path, NULL, NULL, ropt, mon, count_text, &r, corpus, err);
+    if (status == PC_OK)
+        status = flush_batch(l, mon, err);
+    if (status == PC_OK) /* every stage works in canonical order: reports ignore row order */
+        status = pc_corpus_sort(*corpus, err);
+    if (status != PC_OK) {
+        pc_term_lists_free(l);
+        pc_corpus_free(*corpus);
+        *corpus = NULL;
+        return status;
+    }
+    *lists = l;
+    return PC_OK;
 }
 
 int32_t pc_vocab_lookup(const pc_vocab *vocab, const char *term)

@@ -116,7 +116,7 @@ static pc_status describe_built(built *b, const pc_tokenize_options *topt,
     pc_describe_options opt;
     pc_describe_options_default(&opt);
     opt.threads = threads;
-    pc_describe_input in = {&b->clusters, b->X, b->vocab, &b->corpus, topt, boilerplate};
+    pc_describe_input in = {&b->clusters, b->X, b->vocab, &b->corpus, topt, boilerplate, NULL};
     return pc_describe(&in, &opt, d, NULL);
 }
 
@@ -274,7 +274,7 @@ static void describes_groups_of_clusters(void)
     CHECK_INT(build(&b, texts, ids, 6, assign, 2, NULL), 0);
     pc_describe_options opt;
     pc_describe_options_default(&opt);
-    pc_describe_input in = {&b.clusters, b.X, b.vocab, &b.corpus, NULL, NULL};
+    pc_describe_input in = {&b.clusters, b.X, b.vocab, &b.corpus, NULL, NULL, NULL};
     int32_t members[] = {5, 0, 1, 2, 3, 4, 5};
     int64_t begin[] = {1, 1}, end[] = {4, 7};
     pc_description *d = NULL;

@@ -6,6 +6,16 @@
  * gzip-compressed (".gz", detected by content), and the path "-" reads
  * standard input.
  *
+ * Texts: pc_corpus_read keeps every text in memory.  pc_corpus_read_each
+ * (what `paperclust run` uses, for 50 papers as for 10 million) hands each
+ * text to the caller as it is read and keeps none: a document then costs its
+ * id, label and date, its display title (at most PC_TITLE_MAX - 1 bytes) and
+ * 40 to 56 bytes of arrays (pointers, hash, line, title end, input position),
+ * whatever the length of its text; pc_corpus_texts
+ * reads the texts of a few chosen documents again when they are needed.
+ * Reading reports progress (stage "read") as the share of the file's bytes
+ * consumed (compressed bytes for a .gz file); none for a pipe.
+ *
  *   CSV        RFC 4180 (libcsv): header row; quoted, multi-line and CRLF
  *              fields; a UTF-8 BOM is skipped.  Columns are found by name.
  *   JSON Lines one JSON object per line with the same field names (the arXiv
@@ -86,10 +96,17 @@ typedef struct pc_read_options {
 /* Fills *opt with the documented defaults. */
 void pc_read_options_default(pc_read_options *opt);
 
+/* The longest display title kept, with its NUL (see pc_corpus_title). */
+#define PC_TITLE_MAX 512
+
 typedef struct pc_corpus {
     int32_t n_docs;
     char **id;       /* n_docs NUL-terminated strings */
-    char **text;     /* n_docs NUL-terminated strings (valid UTF-8) */
+    char **text;     /* n_docs NUL-terminated strings (valid UTF-8); NULL when the texts
+                        were not kept (pc_corpus_read_each) */
+    char **title;    /* without texts: n_docs display titles (pc_corpus_title with cap
+                        PC_TITLE_MAX); NULL when the texts are kept */
+    uint64_t *text_hash; /* n_docs: 64-bit FNV-1a of each text's bytes (see pc_corpus_sort) */
     char **label;    /* n_docs strings, or NULL when the corpus has no labels */
     char **time;     /* n_docs date strings as written, or NULL without a time_col */
     int32_t *title_len; /* n_docs: the title is text[i][0 .. title_len[i]) — the first text
@@ -120,6 +137,36 @@ pc_status pc_corpus_read_stream(FILE *stream, const char *name, const pc_read_op
                                 const pc_monitor *mon, pc_corpus **out, pc_error *err);
 
 /*
+ * As pc_corpus_read (path given) or pc_corpus_read_stream (path NULL, stream
+ * and name given), but each document's text goes to fn(ctx, doc, id, text,
+ * len, err) as it is read — doc counts the documents from 0 in input order,
+ * text is valid UTF-8 with a NUL after its len bytes, both only valid during
+ * the call — and is not kept: corpus->text is NULL and corpus->title holds
+ * the display titles (fn NULL: the texts are only dropped).  fn returns PC_OK, or a status (with err filled) that
+ * stops reading and is returned.  The path or stream is remembered for
+ * pc_corpus_texts: a stream must then stay open and be seekable.
+ */
+typedef pc_status (*pc_text_fn)(void *ctx, int32_t doc, const char *id, const char *text,
+                                size_t len, pc_error *err);
+pc_status pc_corpus_read_each(const char *path, FILE *stream, const char *name,
+                              const pc_read_options *opt, const pc_monitor *mon,
+                              pc_text_fn fn, void *ctx, pc_corpus **out, pc_error *err);
+
+/*
+ * The texts of documents docs[0 .. n) (indexes in the corpus' current order):
+ * *texts is a new array of n pointers, freed with pc_corpus_texts_free(*texts,
+ * *hold).  With texts kept they point into the corpus; otherwise the input is
+ * read again (progress stage "read texts"; one pass over the file, keeping
+ * only the wanted texts) and each record is checked against the corpus' id:
+ * PC_ERR_IO "FILE: the input changed after it was read ..." when it differs,
+ * or when a stream cannot seek back; PC_ERR_NOMEM; PC_ERR_INTERRUPTED.
+ */
+pc_status pc_corpus_texts(const pc_corpus *corpus, int32_t n, const int32_t *docs,
+                          const pc_monitor *mon, const char ***texts, void **hold,
+                          pc_error *err);
+void pc_corpus_texts_free(const char **texts, void *hold);
+
+/*
  * Document i's title, for display: the title (see title_len) or, without
  * one, the first line of the text; when that is empty, the first 120 bytes
  * of the text.  Runs of white space become one space.
@@ -130,11 +177,18 @@ size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap
 
 /*
  * Puts the documents into canonical order, the same for every order of the
- * same records: by id, then text, then label, then date, then title length
- * (strings compared byte by byte as unsigned, like strcmp).  Documents equal
- * in all of these are interchangeable for every computation on the corpus;
+ * same records: by id, then the 64-bit hash of the text (text_hash, as an
+ * unsigned number), then label, then date, then title length (strings
+ * compared byte by byte as unsigned, like strcmp).  The hash stands in for
+ * the text, which pc_corpus_read_each does not keep: documents with the same
+ * id and different texts are ordered by their hashes, not by their texts.
+ * Two different texts of one id collide with probability about 2^-64 (FNV-1a
+ * is not cryptographic: texts made on purpose can collide); colliding
+ * documents equal in every other key keep their input order, so only then
+ * could the result depend on the order of the input rows.  Documents equal
+ * in all keys are interchangeable for every computation on the corpus;
  * among them the input order is kept.  Every per-document array (id, text,
- * label, time, title_len, line) is permuted alike, and input_index says where
+ * title, text_hash, label, time, title_len, line) is permuted alike, and input_index says where
  * each document came from, so a caller can still list documents in input
  * order (pc_corpus_input_order).  Sorting again is harmless.  Costs one
  * comparison sort of n_docs records (ids usually decide) and 60 bytes per
@@ -148,6 +202,10 @@ pc_status pc_corpus_sort(pc_corpus *corpus, pc_error *err);
  * document read p-th (the identity when the corpus was never sorted).
  */
 void pc_corpus_input_order(const pc_corpus *corpus, int32_t *order);
+
+/* The bytes the corpus holds: its string arena (whole 1 MiB blocks) and its
+ * per-document arrays (at their allocated capacity). */
+size_t pc_corpus_bytes(const pc_corpus *corpus);
 
 /* Frees a corpus; NULL is allowed. */
 void pc_corpus_free(pc_corpus *corpus);

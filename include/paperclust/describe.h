@@ -80,10 +80,13 @@ typedef struct pc_describe_input {
     const pc_clusters *clusters;
     const pc_csr *X;                     /* the rows that were clustered */
     const pc_vocab *vocab;               /* their terms */
-    const pc_corpus *corpus;             /* the texts, for phrases */
+    const pc_corpus *corpus;             /* the texts, for phrases (pc_corpus_texts: read
+                                            again when the corpus keeps none) */
     const pc_tokenize_options *tokenize; /* how the texts were tokenized (its stop list is
                                             not used for phrases; NULL: the defaults) */
     const pc_stoplist *boilerplate;      /* words never distinctive (NULL: none) */
+    const pc_monitor *monitor;           /* progress and cancellation while texts are
+                                            read again (NULL: none) */
 } pc_describe_input;
 
 typedef struct pc_cluster_description {
@@ -112,7 +115,8 @@ typedef struct pc_description {
 /*
  * Describes every cluster of in->clusters (see above).  *out is new and freed
  * with pc_description_free().  PC_ERR_INVALID for negative counts or a
- * matrix that does not match the clusters; PC_ERR_NOMEM.
+ * matrix that does not match the clusters; PC_ERR_NOMEM; when the corpus
+ * keeps no texts, the errors of pc_corpus_texts (the input is read again).
  */
 pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *opt,
                       pc_description **out, pc_error *err);

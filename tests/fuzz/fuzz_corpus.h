@@ -19,9 +19,15 @@
  * message, error or warning, must be one line of valid UTF-8 (status.h),
  * whatever bytes of the input it quotes.
  * Then pc_corpus_sort: the documents must come out in canonical order (id,
- * text, label, date, title length, each compared as unsigned bytes), with
- * input_index a permutation under which the line numbers increase again, and
- * a second sort must change nothing.
+ * the text's 64-bit FNV-1a hash — checked against the text here —, label,
+ * date, title length, each compared as unsigned), with input_index a
+ * permutation under which the line numbers increase again, and a second sort
+ * must change nothing.
+ * Last, the same bytes read again without keeping the texts
+ * (pc_corpus_read_each): the same documents, each text handed over once in
+ * input order, the titles pc_corpus_title gives for the kept texts, and after
+ * sorting, the texts pc_corpus_texts reads again (seeking back in the
+ * stream) equal to the kept ones.
  */
 #ifndef PC_FUZZ_CORPUS_H
 #define PC_FUZZ_CORPUS_H
@@ -73,12 +79,23 @@ static inline void fuzz_check_corpus(const pc_corpus *corpus,
     FUZZ_CHECK(corpus->source && strcmp(corpus->source, "fuzz") == 0, "source is not the name");
 }
 
+/* 64-bit FNV-1a, written again from its definition. */
+static inline uint64_t fuzz_fnv1a(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h;
+}
+
 /* -1, 0 or 1 as document a sorts before, with or after b (corpus.h's order, written again). */
 static inline int fuzz_compare_docs(const pc_corpus *c, int32_t a, int32_t b)
 {
     int d = strcmp(c->id[a], c->id[b]);
+    FUZZ_CHECK(c->text_hash[a] == fuzz_fnv1a(c->text[a]), "document %d: wrong text hash",
+               (int)a);
     if (d == 0)
-        d = strcmp(c->text[a], c->text[b]);
+        d = (c->text_hash[a] > c->text_hash[b]) - (c->text_hash[a] < c->text_hash[b]);
     if (d == 0 && c->label)
         d = strcmp(c->label[a], c->label[b]);
     if (d == 0 && c->time)
@@ -115,6 +132,66 @@ static inline void fuzz_check_sort(pc_corpus *corpus)
                "a second sort changed the corpus");
     free(order);
     free(seen);
+}
+
+typedef struct fuzz_handed {
+    const pc_corpus *kept;
+    int32_t next;
+} fuzz_handed;
+
+static inline pc_status fuzz_on_text(void *ctx, int32_t doc, const char *id, const char *text,
+                                     size_t len, pc_error *err)
+{
+    (void)err;
+    fuzz_handed *h = ctx;
+    FUZZ_CHECK(doc == h->next++, "text %d handed over out of order", (int)doc);
+    FUZZ_CHECK(doc < h->kept->n_docs && strcmp(id, h->kept->id[doc]) == 0 &&
+                   len == strlen(h->kept->text[doc]) && text[len] == '\0' &&
+                   memcmp(text, h->kept->text[doc], len) == 0,
+               "text %d differs from the kept one", (int)doc);
+    return PC_OK;
+}
+
+/* The same input again, texts not kept; `kept` is the sorted corpus read with them. */
+static inline void fuzz_check_streamed(const uint8_t *data, size_t size,
+                                       const pc_read_options *opt, const pc_corpus *kept)
+{
+    FILE *stream = fuzz_memory_stream(data, size);
+    pc_corpus *c = NULL;
+    pc_error err = {PC_OK, ""};
+    fuzz_handed h = {NULL, 0};
+    pc_corpus *input = NULL; /* the kept corpus in input order, for the handed texts */
+    pc_status status = pc_corpus_read_stream(stream, "fuzz", opt, NULL, &input, &err);
+    FUZZ_CHECK(status == PC_OK, "a second read failed: %s", err.message);
+    h.kept = input;
+    stream = fuzz_memory_stream(data, size);
+    status = pc_corpus_read_each(NULL, stream, "fuzz", opt, NULL, fuzz_on_text, &h, &c, &err);
+    FUZZ_CHECK(status == PC_OK && c && !c->text && c->title && h.next == kept->n_docs,
+               "reading without texts failed: %s", err.message);
+    FUZZ_CHECK(pc_corpus_sort(c, &err) == PC_OK, "sort failed: %s", err.message);
+    int32_t n = c->n_docs;
+    int32_t *docs = malloc((size_t)n * sizeof *docs);
+    FUZZ_CHECK(docs != NULL, "out of memory");
+    for (int32_t i = 0; i < n; i++) {
+        char a[PC_TITLE_MAX], b[PC_TITLE_MAX];
+        pc_corpus_title(kept, i, a, sizeof a);
+        pc_corpus_title(c, i, b, sizeof b);
+        FUZZ_CHECK(strcmp(kept->id[i], c->id[i]) == 0 && kept->line[i] == c->line[i] &&
+                       kept->text_hash[i] == c->text_hash[i] && strcmp(a, b) == 0,
+                   "document %d differs without texts", (int)i);
+        docs[i] = n - 1 - i;
+    }
+    const char **texts = NULL;
+    void *hold = NULL;
+    status = pc_corpus_texts(c, n, docs, NULL, &texts, &hold, &err);
+    FUZZ_CHECK(status == PC_OK, "reading texts again failed: %s", err.message);
+    for (int32_t j = 0; j < n; j++)
+        FUZZ_CHECK(strcmp(texts[j], kept->text[docs[j]]) == 0, "text %d read again differs",
+                   (int)docs[j]);
+    pc_corpus_texts_free(texts, hold);
+    free(docs);
+    pc_corpus_free(c);
+    pc_corpus_free(input);
 }
 
 /* Reads data[0..size) as `format` with each option set and checks the result. */
@@ -154,6 +231,7 @@ static inline void fuzz_read_corpus(const uint8_t *data, size_t size, pc_format 
                 FUZZ_CHECK(i < corpus->n_docs, "optional labels kept though all are empty");
             }
             fuzz_check_sort(corpus);
+            fuzz_check_streamed(data, size, &opts[k], corpus);
         } else {
             FUZZ_CHECK(corpus == NULL, "status %d but *out is set", (int)status);
             FUZZ_CHECK(err.status == status && err.message[0],
