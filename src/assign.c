@@ -14,6 +14,7 @@
  * very numbers its run reported.  Memory: the model is mapped, not copied;
  * the new papers cost their non-zeros and top related papers each.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,7 @@ typedef struct assign_state {
     pc_neighbors *neighbors;
     pc_summary summary;
     double clock;
+    double peak_mib; /* the highest peak memory of a stage so far */
 } assign_state;
 
 static void assign_state_free(assign_state *s)
@@ -70,13 +72,12 @@ static void assign_state_free(assign_state *s)
     pc_summary_clear(&s->summary);
 }
 
-/* Records the seconds of the stage just done under `key`. */
+/* Records the seconds and peak memory of the stage just done under `key`. */
 static pc_status timed(assign_state *s, const char *key, pc_status status, pc_error *err)
 {
-    double now = pc_now();
-    if (status == PC_OK && pc_summary_add(&s->summary, key, "%.3f", now - s->clock) != PC_OK)
+    if (status == PC_OK &&
+        pc_summary_stage(&s->summary, key, &s->clock, &s->peak_mib) != PC_OK)
         status = pc_fail_nomem(err, "writing the summary");
-    s->clock = now;
     return status;
 }
 
@@ -187,6 +188,7 @@ static pc_status summarize(const pc_assign_options *opt, assign_state *s, double
     if (status == PC_OK)                                                                   \
     status = pc_summary_add(m, key, __VA_ARGS__)
     ADD("seconds_total", "%.3f", pc_now() - started);
+    ADD("peak_rss_mib_total", "%.0f", fmax(s->peak_mib, pc_peak_memory_mib()));
     ADD("input", "%s", s->corpus->source);
     ADD("model", "%s", s->model->path);
     ADD("documents", "%d", (int)s->X->n_rows);
@@ -265,6 +267,7 @@ pc_status pc_assign(const pc_assign_options *opt, const pc_monitor *mon,
         *result = NULL;
     assign_state s;
     memset(&s, 0, sizeof s);
+    pc_peak_memory_restart();
     double started = pc_now();
     s.clock = started;
     pc_status status = pc_assign_options_check(opt, err);

@@ -98,4 +98,21 @@ pc_status pc_threads_start(int requested, pc_error *err);
 /* Wall-clock seconds from a monotonic clock. */
 double pc_now(void);
 
+/* The process's peak resident memory (MiB) since the last
+ * pc_peak_memory_restart(): Linux's VmHWM, which writing 5 to
+ * /proc/self/clear_refs brings down to the memory resident now.  Where that
+ * cannot be done the peak is the process's peak so far. */
+void pc_peak_memory_restart(void);
+double pc_peak_memory_mib(void);
+
+typedef struct pc_summary pc_summary;
+
+/*
+ * Ends a stage of a run: adds `key` (seconds_<stage>) with the seconds since
+ * *clock and peak_rss_mib_<stage> with the peak resident memory since the
+ * stage began, raises *peak_mib to it, and begins the next stage (clock and
+ * peak).  PC_ERR_NOMEM when a row cannot be added.
+ */
+pc_status pc_summary_stage(pc_summary *summary, const char *key, double *clock, double *peak_mib);
+
 #endif

@@ -138,6 +138,7 @@ typedef struct run_state {
     pc_k_sweep_row *sweep;     /* a k sweep's rows, NULL without one */
     int32_t n_sweep, chosen;
     pc_k_range range;          /* the swept range */
+    double peak_mib;           /* the highest peak memory of a stage so far */
 } run_state;
 
 static void run_state_free(run_state *s)
@@ -159,13 +160,11 @@ static void run_state_free(run_state *s)
     free(s->sweep);
 }
 
-/* Records the seconds since *clock under key, and restarts the clock. */
+/* Records the seconds and peak memory of the stage ended under key, and
+ * begins the next. */
 static pc_status lap(run_state *s, const char *key, double *clock)
 {
-    double now = pc_now();
-    pc_status status = pc_summary_add(&s->summary, key, "%.3f", now - *clock);
-    *clock = now;
-    return status;
+    return pc_summary_stage(&s->summary, key, clock, &s->peak_mib);
 }
 
 static double df_documents(pc_df_bound bound, int32_t n_docs)
@@ -616,6 +615,9 @@ static pc_status summarize_matrix(const pc_options *opt, run_state *s, double st
     pc_summary *m = &s->summary;
     pc_status status = pc_summary_add(m, "seconds_total", "%.3f", pc_now() - started);
     if (status == PC_OK)
+        status = pc_summary_add(m, "peak_rss_mib_total", "%.0f",
+                                fmax(s->peak_mib, pc_peak_memory_mib()));
+    if (status == PC_OK)
         status = pc_summary_add(m, "input", "%s", s->corpus->source);
     if (status == PC_OK)
         status = pc_summary_add(m, "documents", "%d", (int)s->X->n_rows);
@@ -902,6 +904,7 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
         *result = NULL;
     run_state s;
     memset(&s, 0, sizeof s);
+    pc_peak_memory_restart();
     double started = pc_now(), clock = started;
     pc_status status = read_and_weight(opt, mon, &s, &clock, err);
     if (status == PC_OK)
@@ -951,6 +954,7 @@ pc_status pc_vectorize(const pc_options *opt, const pc_monitor *mon, pc_error *e
 {
     run_state s;
     memset(&s, 0, sizeof s);
+    pc_peak_memory_restart();
     double started = pc_now(), clock = started;
     pc_status status = read_and_weight(opt, mon, &s, &clock, err);
     if (status == PC_OK && summarize_matrix(opt, &s, started) != PC_OK)

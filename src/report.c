@@ -27,6 +27,22 @@
 
 /* ---- summary rows ---- */
 
+pc_status pc_summary_stage(pc_summary *summary, const char *key, double *clock, double *peak_mib)
+{
+    double now = pc_now(), peak = pc_peak_memory_mib();
+    const char *stage = strncmp(key, "seconds_", 8) == 0 ? key + 8 : key;
+    char name[64];
+    snprintf(name, sizeof name, "peak_rss_mib_%s", stage);
+    pc_status status = pc_summary_add(summary, key, "%.3f", now - *clock);
+    if (status == PC_OK)
+        status = pc_summary_add(summary, name, "%.0f", peak);
+    if (peak > *peak_mib)
+        *peak_mib = peak;
+    pc_peak_memory_restart();
+    *clock = pc_now();
+    return status;
+}
+
 pc_status pc_summary_add(pc_summary *summary, const char *key, const char *format, ...)
 {
     if (summary->count == summary->capacity) {

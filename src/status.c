@@ -28,6 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -363,4 +367,33 @@ double pc_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void pc_peak_memory_restart(void)
+{
+    int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (write(fd, "5", 1) != 1) {
+        /* an older kernel: the peak stays the process's peak so far */
+    }
+    close(fd);
+}
+
+double pc_peak_memory_mib(void)
+{
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "re");
+    if (f) {
+        char line[256];
+        while (kib < 0 && fgets(line, sizeof line, f))
+            if (sscanf(line, "VmHWM: %ld kB", &kib) != 1)
+                kib = -1;
+        fclose(f);
+    }
+    if (kib < 0) {
+        struct rusage usage;
+        kib = getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss : 0;
+    }
+    return (double)kib / 1024.0;
 }

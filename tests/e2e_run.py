@@ -121,19 +121,6 @@ def related_counters(summary, df, where):
     return values["related_multiply_adds"]
 
 
-def comparable(outdir):
-    """Every report's bytes, with summary.csv's timing and thread rows left out."""
-    got = {}
-    for name in REPORTS:
-        with open(os.path.join(outdir, name), "rb") as f:
-            data = f.read()
-        if name == "summary.csv":
-            data = b"\n".join(l for l in data.split(b"\n")
-                              if not l.startswith(b"seconds_") and not l.startswith(b"threads,"))
-        got[name] = data
-    return got
-
-
 def case_seed(binary, source):
     corpus = os.path.join(source, "datasets", "seed_papers.csv")
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,6 +159,11 @@ def case_seed(binary, source):
                     "seconds_read", "seconds_vocabulary", "seconds_tfidf", "seconds_kmeans",
                     "seconds_related"]:
             check(key in summary, f"summary.csv has {key}")
+        for key in [k for k in summary if k.startswith("seconds_")]:
+            peak = summary.get("peak_rss_mib_" + key[len("seconds_"):], "")
+            check(peak.isdigit() and 0 < int(peak) <= int(summary["peak_rss_mib_total"]),
+                  f"summary.csv: peak_rss_mib for {key} is {peak!r}, want 1 MiB to the total's "
+                  f"{summary.get('peak_rss_mib_total')}")
         check(summary.get("documents") == "52", f"summary documents {summary.get('documents')}, "
               f"want 52")
         # 52 papers are one block of 64, and with under 2048 terms every term is
@@ -185,12 +177,12 @@ def case_seed(binary, source):
 
         # Same input + seed: identical reports, with 1 or 3 threads (the first
         # run used all cores), run after run.
-        first = comparable(out)
+        first = e2e_util.comparable(out, REPORTS)
         for threads in ["1", "3"]:
             again = os.path.join(tmp, "again" + threads)
             run(binary, ["run", corpus, "-k", "5", "--top", "10", "-o", again, "--quiet",
                          "--threads", threads])
-            second = comparable(again)
+            second = e2e_util.comparable(again, REPORTS)
             for name in REPORTS:
                 check(first[name] == second[name], f"{name} identical with {threads} thread(s)")
 

@@ -55,7 +55,7 @@ def run(binary, args, stdin=None, cwd=None, status=0):
 
 
 def comparable(outdir, names=RUN_REPORTS, drop=()):
-    """Every report's bytes, with summary.csv's seconds_* and threads rows
+    """Every report's bytes, with summary.csv's seconds_*, peak_rss_mib_* and threads rows
     (and any row whose key is in `drop`, e.g. "input") and k_sweep.csv's
     seconds column left out."""
     got = {}
@@ -65,13 +65,13 @@ def comparable(outdir, names=RUN_REPORTS, drop=()):
         if name == "summary.csv":
             keys = [k.encode() + b"," for k in ("threads",) + tuple(drop)]
             data = b"\n".join(l for l in data.split(b"\n")
-                              if not l.startswith(b"seconds_")
+                              if not l.startswith((b"seconds_", b"peak_rss_mib_"))
                               and not any(l.startswith(k) for k in keys))
         if name == "k_sweep.csv":
             data = b"\n".join(b",".join(c for i, c in enumerate(l.split(b",")) if i != 5)
                               for l in data.split(b"\n"))
         if name == "report.html":  # the page shows the same summary rows
-            for key in ("seconds_[a-z_]+", "threads") + tuple(drop):
+            for key in ("seconds_[a-z_]+", "peak_rss_mib_[a-z_]+", "threads") + tuple(drop):
                 data = re.sub(rb'\["' + key.encode() + rb'","[^"]*"\],?', b"", data)
             data = data.replace(b'"],]', b'"]]')  # the summary's last row was one of them
             if "input" in drop:  # and names the input in its title and figures

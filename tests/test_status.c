@@ -1,15 +1,19 @@
 /*
  * test_status.c — the shared helpers of status.c: messages made one line of
  * valid UTF-8 (pc_message_text, and pc_fail / pc_warn which pass every
- * message through it), the UTF-8 sequence rule, and byte-array growth.
+ * message through it), the UTF-8 sequence rule, byte-array growth, and the
+ * per-stage peak memory of summary.csv (pc_peak_memory_*, pc_summary_stage).
  * Expected strings are written out by hand from the rules in internal.h.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
+#include "paperclust/report.h"
 #include "test.h"
 
 /* pc_message_text over a literal of `len` bytes (NULs included). */
@@ -158,6 +162,47 @@ static void test_reserve_bytes(void)
     free(data);
 }
 
+/* 96 MiB mapped and touched (mmap, so that neither malloc nor a sanitizer
+ * keeps it after it is given back), then unmapped. */
+static void touch_and_release(void)
+{
+    size_t bytes = (size_t)96 << 20;
+    char *block = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(block != MAP_FAILED);
+    if (block == MAP_FAILED)
+        return;
+    for (size_t i = 0; i < bytes; i += 4096)
+        block[i] = 1;
+    munmap(block, bytes);
+}
+
+static void test_peak_memory(void)
+{
+    pc_peak_memory_restart();
+    double base = pc_peak_memory_mib();
+    CHECK(base > 0.0);
+    touch_and_release();
+    CHECK(pc_peak_memory_mib() >= base + 90.0); /* the peak outlives the memory */
+    pc_peak_memory_restart();
+    CHECK(pc_peak_memory_mib() < base + 48.0); /* and a restart forgets it */
+    /* one stage with the block, one without: each row has its own peak */
+    pc_summary summary = {0};
+    double clock = pc_now() - 1.0, peak = 0.0;
+    touch_and_release();
+    CHECK_INT(pc_summary_stage(&summary, "seconds_big", &clock, &peak), PC_OK);
+    CHECK_INT(pc_summary_stage(&summary, "seconds_small", &clock, &peak), PC_OK);
+    const char *big = pc_summary_get(&summary, "peak_rss_mib_big");
+    const char *small = pc_summary_get(&summary, "peak_rss_mib_small");
+    const char *seconds = pc_summary_get(&summary, "seconds_big");
+    CHECK(big && small && seconds);
+    if (big && small && seconds) {
+        CHECK(atof(big) >= base + 90.0 && atof(small) < base + 48.0);
+        CHECK(atof(seconds) >= 1.0); /* from the clock given */
+        CHECK(peak >= atof(big) - 0.5 && peak < atof(big) + 0.5); /* the higher one */
+    }
+    pc_summary_clear(&summary);
+}
+
 int main(void)
 {
     RUN_TEST(test_controls_escaped);
@@ -168,5 +213,6 @@ int main(void)
     RUN_TEST(test_warn_one_line);
     RUN_TEST(test_utf8_sequence);
     RUN_TEST(test_reserve_bytes);
+    RUN_TEST(test_peak_memory);
     return TEST_EXIT();
 }
