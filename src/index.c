@@ -35,7 +35,7 @@ void pc_partitions_options_default(pc_partitions_options *opt)
 {
     opt->partitions = 0;
     opt->probe = 1;
-    opt->max_iter = 20;
+    opt->max_iter = 10;
     opt->seed = 1;
     opt->threads = 0;
 }

@@ -11,8 +11,8 @@
  * quantizers; on TF-IDF rows, whose cosine neighbourhoods are far less
  * compact, √n measured the best rows-scanned-for-recall on arXiv, see
  * README "Large corpora"), at most n.  k-means is trained on a seeded
- * sample of PC_PARTITION_TRAIN documents per partition (FAISS' default is
- * 256; below 39 it warns), one restart of at most max_iter iterations, then
+ * sample of PC_PARTITION_TRAIN documents per partition (FAISS accepts 39 to
+ * 256 and warns below 39), one restart of at most max_iter iterations, then
  * every document's products with all centroids are computed with the
  * assignment kernel of k-means (nnz × partitions multiply-adds, CSR × Cᵀ):
  * each document belongs to its nearest partition (its own) and probes its
@@ -33,13 +33,13 @@
 extern "C" {
 #endif
 
-#define PC_PARTITION_TRAIN 64 /* training documents per partition */
+#define PC_PARTITION_TRAIN 40 /* training documents per partition */
 
 typedef struct pc_partitions_options {
     int32_t partitions; /* default 0: automatic, pc_partitions_default_count(n) */
     int32_t probe;      /* default 1: nearest partitions listed per document (capped at
                            the number of partitions) */
-    int max_iter;       /* default 20: k-means iterations */
+    int max_iter;       /* default 10: k-means iterations (FAISS' IVF trains 10) */
     uint64_t seed;      /* default 1: the training sample and k-means' seeding */
     int threads;        /* default 0: all available */
 } pc_partitions_options;
