@@ -300,6 +300,33 @@ static void recall_counts_ties_and_empty_lists(void)
     pc_csr_free(m);
 }
 
+/* Lists shorter than top: rows 0 = (1, 0) and 1 = (0.6, 0.8) are each
+ * other's only neighbour, row 2 = (0, 0, 1) has none; top 2.  The exact
+ * lists found again have recall 1: a list counts against its own length,
+ * (1/1 + 1/1 + 1) / 3, not against top ((1/2 + 1/2 + 1) / 3). */
+static void recall_of_short_lists(void)
+{
+    pc_csr *m = NULL;
+    CHECK_INT(pc_csr_new(3, 3, 4, &m, NULL), PC_OK);
+    const int64_t ptr[] = {0, 1, 3, 4};
+    const int32_t col[] = {0, 0, 1, 2};
+    const float val[] = {1.0f, 0.6f, 0.8f, 1.0f};
+    memcpy(m->row_ptr, ptr, sizeof ptr);
+    memcpy(m->col, col, sizeof col);
+    memcpy(m->val, val, sizeof val);
+    pc_neighbors *found = exact_lists(m, 2, -1);
+    CHECK_INT(found->id[1], -1); /* row 0's second place is empty */
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    double recall = 0.0;
+    int32_t sampled = 0;
+    CHECK_INT(pc_related_recall(m, found, 10, 1, &opt, NULL, &recall, &sampled, NULL), PC_OK);
+    CHECK_INT(sampled, 3);
+    CHECK_NEAR(recall, 1.0, 1e-12);
+    pc_neighbors_free(found);
+    pc_csr_free(m);
+}
+
 /* A sample of 300 of 700 rows: the recall of the probed lists on exactly
  * those rows (drawn as the library draws them), recomputed here from
  * pc_neighbors_topn's lists. */
@@ -449,6 +476,7 @@ int main(void)
     RUN_TEST(partitions_same_for_any_thread_count);
     RUN_TEST(default_count_is_square_root);
     RUN_TEST(recall_counts_ties_and_empty_lists);
+    RUN_TEST(recall_of_short_lists);
     RUN_TEST(recall_on_a_sample);
     RUN_TEST(bad_options_fail);
     RUN_TEST(related_find_approx);

@@ -86,7 +86,7 @@ static const char run_help_more[] =
     "  --related M         exact (every pair, the default) or approx (probe an\n"
     "                      inverted-file index of fine partitions; tfidf score,\n"
     "                      no feedback; recall on 1000 papers in summary.csv)\n"
-    "  --probe N           approx: partitions searched per paper (default 8)\n"
+    "  --probe N           approx: partitions searched per paper (default 128)\n"
     "  --partitions P      approx: partitions of the index (default sqrt(papers))\n"
     "Evaluation (added to summary.csv):\n"
     "                      with labels: nmi, ari, homogeneity, completeness,\n"
