@@ -637,28 +637,6 @@ typedef struct bisect_state {
     const pc_monitor *mon;
 } bisect_state;
 
-/* The rows order[lo .. hi) of X as a matrix of their own. */
-static pc_status sub_matrix(const pc_csr *X, const int32_t *rows, int64_t n, pc_csr **out,
-                            pc_error *err)
-{
-    int64_t nnz = 0;
-    for (int64_t r = 0; r < n; r++)
-        nnz += X->row_ptr[rows[r] + 1] - X->row_ptr[rows[r]];
-    pc_status status = pc_csr_new((int32_t)n, X->n_cols, nnz, out, err);
-    if (status != PC_OK)
-        return status;
-    pc_csr *S = *out;
-    int64_t at = 0;
-    for (int64_t r = 0; r < n; r++) {
-        int64_t from = X->row_ptr[rows[r]], len = X->row_ptr[rows[r] + 1] - from;
-        memcpy(S->col + at, X->col + from, (size_t)len * sizeof *S->col);
-        memcpy(S->val + at, X->val + from, (size_t)len * sizeof *S->val);
-        at += len;
-        S->row_ptr[r + 1] = at;
-    }
-    return PC_OK;
-}
-
 /* Keeps the centroids of 2-means restart f (transposed, as its last
  * assignment step used them) as node's rule, sparse. */
 static pc_status keep_rule(bisect_node *node, const fit *f, pc_error *err)
@@ -699,7 +677,7 @@ static pc_status best_split(bisect_state *b, int32_t v, pc_error *err)
         return PC_OK;
     pc_csr *S = NULL;
     fit best, trial;
-    pc_status status = sub_matrix(b->X, rows, n, &S, err);
+    pc_status status = pc_csr_rows(b->X, rows, n, &S, err);
     if (status != PC_OK)
         return status;
     pc_progress quiet; /* restarts are not shown one by one */

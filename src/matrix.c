@@ -70,3 +70,24 @@ pc_status pc_csr_transpose(const pc_csr *matrix, pc_csr **out, pc_error *err)
     *out = t;
     return PC_OK;
 }
+
+pc_status pc_csr_rows(const pc_csr *X, const int32_t *rows, int64_t n, pc_csr **out,
+                      pc_error *err)
+{
+    int64_t nnz = 0;
+    for (int64_t r = 0; r < n; r++)
+        nnz += X->row_ptr[rows[r] + 1] - X->row_ptr[rows[r]];
+    pc_status status = pc_csr_new((int32_t)n, X->n_cols, nnz, out, err);
+    if (status != PC_OK)
+        return status;
+    pc_csr *S = *out;
+    int64_t at = 0;
+    for (int64_t r = 0; r < n; r++) {
+        int64_t from = X->row_ptr[rows[r]], len = X->row_ptr[rows[r] + 1] - from;
+        memcpy(S->col + at, X->col + from, (size_t)len * sizeof *S->col);
+        memcpy(S->val + at, X->val + from, (size_t)len * sizeof *S->val);
+        at += len;
+        S->row_ptr[r + 1] = at;
+    }
+    return PC_OK;
+}

@@ -420,32 +420,6 @@ fail:
 
 /* ------------------------------------------------------------ silhouette */
 
-/* Draws `m` distinct rows of `n` (partial Fisher-Yates), sorted for locality. */
-static pc_status draw_sample(int32_t n, int32_t m, uint64_t seed, int32_t *chosen, pc_error *err)
-{
-    pc_status status = PC_OK;
-    int32_t *perm = pc_malloc_array((size_t)n, sizeof *perm);
-    pc_rng *rng = pc_rng_new(seed);
-    if (!perm || !rng) {
-        status = pc_fail_nomem(err, "drawing a silhouette sample");
-        goto fail;
-    }
-    for (int32_t i = 0; i < n; i++)
-        perm[i] = i;
-    for (int32_t t = 0; t < m; t++) {
-        int32_t j = t + (int32_t)pc_rng_below(rng, (uint64_t)(n - t));
-        int32_t swap = perm[t];
-        perm[t] = perm[j];
-        perm[j] = swap;
-    }
-    memcpy(chosen, perm, (size_t)m * sizeof *chosen);
-    qsort(chosen, (size_t)m, sizeof *chosen, compare_i32);
-fail:
-    free(perm);
-    pc_rng_free(rng);
-    return status;
-}
-
 /* s(x) of row x given its dots with the k cluster sums. */
 static double silhouette_of(const pc_csr *X, int32_t x, int32_t own, int32_t k,
                             const int64_t *size, const double *sums, double *dots)
@@ -515,7 +489,9 @@ pc_status pc_silhouette_sample(int32_t n, int32_t sample, uint64_t seed, int32_t
         for (int32_t i = 0; i < n; i++)
             chosen[i] = i;
     } else {
-        pc_status status = draw_sample(n, m, seed, chosen, err);
+        pc_status status = pc_rng_sample(n, m, seed, chosen) == 0
+                                ? PC_OK
+                                : pc_fail_nomem(err, "drawing a silhouette sample");
         if (status != PC_OK) {
             free(chosen);
             return status;

@@ -48,6 +48,7 @@
  * skipped.  Each pair is still met once, in a tile whose shape depends only
  * on the blocks, so the lists do not depend on the thread count.
  */
+#include <math.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -451,7 +452,9 @@ typedef struct workspace {
     float *tile;         /* DOC_BLOCK × LANES partial sums, zero between row blocks */
     int64_t *cursor;     /* per claim (a lane's tail term, in row order): its next posting, */
     int64_t *claim_end;  /* the end of the term's postings, */
-    float *claim_weight; /* and the lane's weight */
+    float *claim_weight; /* and the lane's weight; probing: cursor is the claim's lane and */
+    int64_t *term_claim; /* claim_end the previous claim on its term, term_claim[t] the last
+                            (-1: none), NULL unless probing */
     int64_t claim_start[LANES + 1];
     heap lane[LANES];
     float lane_floor[LANES];
@@ -468,15 +471,21 @@ static void workspace_free(workspace *w)
     free(w->cursor);
     free(w->claim_end);
     free(w->claim_weight);
+    free(w->term_claim);
     for (int b = 0; b < LANES; b++) {
         free(w->lane[b].id);
         free(w->lane[b].sim);
     }
 }
 
-static int workspace_alloc(workspace *w, const related_index *ri, int32_t top)
+static int workspace_alloc(workspace *w, const related_index *ri, int32_t top, int probing)
 {
     memset(w, 0, sizeof *w);
+    if (probing && !(w->term_claim = pc_malloc_array((size_t)ri->n_terms + 1,
+                                                     sizeof *w->term_claim)))
+        return -1;
+    for (int32_t t = 0; probing && t < ri->n_terms; t++)
+        w->term_claim[t] = -1;
     const size_t claims = (size_t)LANES * (size_t)ri->max_tail + 1;
     w->table = pc_aligned_array(64, (size_t)ri->head * LANES + LANES, sizeof *w->table);
     w->tile = pc_aligned_array(64, (size_t)DOC_BLOCK * LANES, sizeof *w->tile);
@@ -490,8 +499,10 @@ static int workspace_alloc(workspace *w, const related_index *ri, int32_t top)
         w->lane[b].sim = pc_malloc_array((size_t)top, sizeof *w->lane[b].sim);
         ok = ok && w->lane[b].id && w->lane[b].sim;
     }
-    if (ok)
+    if (ok) {
         memset(w->tile, 0, (size_t)DOC_BLOCK * LANES * sizeof *w->tile);
+        memset(w->table, 0, (size_t)ri->head * LANES * sizeof *w->table);
+    }
     return ok ? 0 : -1;
 }
 
@@ -513,9 +524,20 @@ typedef struct pass {
     const float *dense_rows;  /* ... and the rows' (rows->n × dims) */
     int32_t dims;
     float alpha;            /* the sparse part's weight when blended */
+    const int32_t *lane_at; /* NULL: lane i is position i of `lanes`; else its position */
+    int32_t row_begin;      /* probing (lane_at): the rows met are row_begin .. row_end-1, */
+    int32_t row_end;        /* their tail met from their side; else 0 and 0: every row
+                               (queries), every row up to the block's end (self) */
+    int keep;               /* 1: each lane's heap starts from its list in `out` */
     int part, parts;        /* this process runs the lane blocks b (b = lo / LANES) with
                                b % parts == part; parts 0 or 1: every block */
 } pass;
+
+/* The position of lane lo + b. */
+static int32_t lane_position(const pass *ps, int32_t lane)
+{
+    return ps->lane_at ? ps->lane_at[lane] : lane;
+}
 
 /* 1 when this process runs the lane block starting at position lo. */
 static int block_is_mine(const pass *ps, int32_t lo)
@@ -524,25 +546,34 @@ static int block_is_mine(const pass *ps, int32_t lo)
 }
 
 /*
- * Loads the lane block lo .. lo+nl-1: the head table, and each lane's
+ * Loads the lane block lo .. lo+nl-1: the head table (zero outside the
+ * lanes' terms: unload_lanes clears what this wrote), and each lane's
  * claims on its tail terms, their cursors at the terms' first postings
- * among the rows.
+ * (probing: chained by term instead, for the rows to find); with ps->keep,
+ * each heap starts from the lane's list in `out`.
  */
-static void load_lanes(const pass *ps, int32_t lo, int32_t nl, workspace *w)
+static void load_lanes(const pass *ps, int32_t lo, int32_t nl, workspace *w,
+                       const pc_neighbors *out)
 {
     const related_index *ri = ps->lanes;
     const pc_csr *postings = ps->rows->postings;
-    memset(w->table, 0, (size_t)ri->head * LANES * sizeof *w->table);
     int64_t c = 0;
     for (int32_t b = 0; b < nl; b++) {
-        const int32_t i = lo + b;
+        const int32_t i = lane_position(ps, lo + b);
         for (int64_t p = ri->head_ptr[i]; p < ri->head_ptr[i + 1]; p++)
             w->table[(size_t)ri->head_rank[p] * LANES + (size_t)b] = ri->head_val[p];
         w->claim_start[b] = c;
         for (int64_t p = ri->tail->row_ptr[i]; p < ri->tail->row_ptr[i + 1]; p++, c++) {
-            w->cursor[c] = postings->row_ptr[ri->tail->col[p]];
-            w->claim_end[c] = postings->row_ptr[ri->tail->col[p] + 1];
+            const int32_t t = ri->tail->col[p];
             w->claim_weight[c] = ri->tail->val[p];
+            if (ps->lane_at) {
+                w->cursor[c] = b;
+                w->claim_end[c] = w->term_claim[t];
+                w->term_claim[t] = c;
+            } else {
+                w->cursor[c] = postings->row_ptr[t];
+                w->claim_end[c] = postings->row_ptr[t + 1];
+            }
         }
     }
     for (int32_t b = nl; b <= LANES; b++)
@@ -551,10 +582,30 @@ static void load_lanes(const pass *ps, int32_t lo, int32_t nl, workspace *w)
         w->lane[b].size = 0;
         w->lane_floor[b] = 0.0f;
         w->skip[b] = -1;
-        if (b < nl && ps->self)
-            w->skip[b] = lo + b; /* a document is not its own neighbour */
-        else if (b < nl && ps->skip)
-            w->skip[b] = ps->skip[ri->doc[lo + b]];
+        if (b >= nl)
+            continue;
+        const int32_t i = lane_position(ps, lo + b);
+        if (ps->lanes == ps->rows)
+            w->skip[b] = i; /* a document is not its own neighbour */
+        else if (ps->skip)
+            w->skip[b] = ps->skip[ri->doc[i]];
+        const size_t row = (size_t)ri->doc[i] * (size_t)out->top;
+        for (int32_t r = 0; ps->keep && r < out->top && out->id[row + r] >= 0; r++)
+            heap_push(&w->lane[b], out->similarity[row + r], out->id[row + r]);
+        w->lane_floor[b] = heap_floor(&w->lane[b]);
+    }
+}
+
+/* Clears the head table's cells (and the chains by term) load_lanes set for lanes lo .. lo+nl-1. */
+static void unload_lanes(const pass *ps, int32_t lo, int32_t nl, workspace *w)
+{
+    const related_index *ri = ps->lanes;
+    for (int32_t b = 0; b < nl; b++) {
+        const int32_t i = lane_position(ps, lo + b);
+        for (int64_t p = ri->head_ptr[i]; p < ri->head_ptr[i + 1]; p++)
+            w->table[(size_t)ri->head_rank[p] * LANES + (size_t)b] = 0.0f;
+        for (int64_t p = ri->tail->row_ptr[i]; ps->lane_at && p < ri->tail->row_ptr[i + 1]; p++)
+            w->term_claim[ri->tail->col[p]] = -1;
     }
 }
 
@@ -579,6 +630,26 @@ static void add_tail(const related_index *rows, int32_t nl, int32_t j0, int32_t 
             w->cursor[c] = s;
             w->work += s - start;
         }
+    }
+}
+
+/*
+ * The same tail part, met from the rows' side (probing: few rows, so a
+ * search of every lane's postings for them would cost more than the sums):
+ * each row's tail terms, by id, add into the cells of the lanes that claim
+ * them.  A cell still adds its pair's shared tail terms by term id, lane
+ * weight times row weight, so the sums are those add_tail forms.
+ */
+static void add_tail_by_rows(const related_index *rows, int32_t j0, int32_t j1, workspace *w)
+{
+    const pc_csr *tail = rows->tail;
+    for (int32_t j = j0; j < j1; j++) {
+        float *restrict cell = w->tile + (size_t)(j - j0) * LANES;
+        for (int64_t p = tail->row_ptr[j]; p < tail->row_ptr[j + 1]; p++)
+            for (int64_t c = w->term_claim[tail->col[p]]; c >= 0; c = w->claim_end[c]) {
+                cell[w->cursor[c]] += w->claim_weight[c] * tail->val[p];
+                w->work++;
+            }
     }
 }
 
@@ -642,18 +713,22 @@ static void collect(const pass *ps, int32_t lo, int32_t nl, int32_t j0, int32_t 
 
 /*
  * Lane block lo .. lo+nl-1 against the rows (itself: every document up to
- * its end; queries: every row), row block by row block; the lanes' lists go
- * to their rows of `out` (merged later when comparing with themselves).
+ * its end; queries: every row; or ps->row_begin .. ps->row_end-1), row block
+ * by row block; the lanes' lists go to their rows of `out` (merged later
+ * when comparing with themselves).
  */
 static void lane_block(const pass *ps, int32_t lo, int32_t nl, workspace *w, pc_neighbors *out)
 {
     const related_index *rows = ps->rows;
-    load_lanes(ps, lo, nl, w);
-    const int32_t end = ps->self ? lo + nl : rows->n;
-    for (int32_t j0 = 0; j0 < end; j0 += DOC_BLOCK) {
+    load_lanes(ps, lo, nl, w, out);
+    const int32_t end = ps->row_end > 0 ? ps->row_end : ps->self ? lo + nl : rows->n;
+    for (int32_t j0 = ps->row_begin; j0 < end; j0 += DOC_BLOCK) {
         const int32_t j1 = j0 + DOC_BLOCK < end ? j0 + DOC_BLOCK : end;
         if (ps->sparse) {
-            add_tail(rows, nl, j0, j1, w);
+            if (ps->lane_at)
+                add_tail_by_rows(rows, j0, j1, w);
+            else
+                add_tail(rows, nl, j0, j1, w);
             pc_rows_times_lanes(rows->head_ptr, rows->head_rank, rows->head_val, j0, j1,
                                 w->table, w->tile);
             w->work += (rows->head_ptr[j1] - rows->head_ptr[j0]) * LANES;
@@ -667,8 +742,9 @@ static void lane_block(const pass *ps, int32_t lo, int32_t nl, workspace *w, pc_
         }
         collect(ps, lo, nl, j0, j1, out->top, w);
     }
+    unload_lanes(ps, lo, nl, w);
     for (int32_t b = 0; b < nl; b++) {
-        const size_t row = (size_t)ps->lanes->doc[lo + b] * (size_t)out->top;
+        const size_t row = (size_t)ps->lanes->doc[lane_position(ps, lo + b)] * (size_t)out->top;
         heap_drain(&w->lane[b], out->id + row, out->similarity + row);
     }
 }
@@ -697,6 +773,7 @@ static pc_status neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_
         return pc_fail_nomem(err, "allocating related papers");
     nb->n_docs = n;
     nb->top = top;
+    nb->recall = NAN;
     nb->id = pc_malloc_array((size_t)n * (size_t)top, sizeof *nb->id);
     nb->similarity = pc_malloc_array((size_t)n * (size_t)top, sizeof *nb->similarity);
     if (!nb->id || !nb->similarity) {
@@ -791,7 +868,7 @@ static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists 
          r++)
         nb->id[r] = -1; /* the lane lists of other processes' blocks stay empty */
     for (int t = 0; t < threads && status == PC_OK; t++) {
-        if (workspace_alloc(&ws[t], ps->lanes, top) != 0)
+        if (workspace_alloc(&ws[t], ps->lanes, top, 0) != 0)
             status = pc_fail_nomem(err, "finding related papers");
         ws[t].later = later;
     }
@@ -930,7 +1007,7 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     int64_t sum_df2 = 0;
     later_lists *later = NULL;
     float *ordered = NULL;
-    pass ps = {&ri, &ri, 1, NULL, 1, NULL, NULL, 0, 1.0f, pc_comm_rank(opt->comm),
+    pass ps = {&ri, &ri, 1, NULL, 1, NULL, NULL, 0, 1.0f, NULL, 0, 0, 0, pc_comm_rank(opt->comm),
                pc_comm_size(opt->comm)};
     status = related_index_build(X, opt, &ri, &sum_df2, err);
     if (status == PC_OK && !(later = later_lists_new(X->n_rows, opt->top)))
@@ -1004,7 +1081,7 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
     int32_t head = 0;
     int64_t sum_df2 = 0;
     float *ordered = NULL;
-    pass ps = {&lanes, &rows, 0, self, 1, NULL, NULL, 0, 1.0f, 0, 1};
+    pass ps = {&lanes, &rows, 0, self, 1, NULL, NULL, 0, 1.0f, NULL, 0, 0, 0, 0, 1};
     int32_t *rank = head_ranks(X, opt->head_terms, &head, &sum_df2);
     status = rank ? index_rows(X, NULL, rank, head, 1, &rows, err)
                   : pc_fail_nomem(err, "finding related papers");
@@ -1028,6 +1105,144 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
     free(ordered);
     related_index_free(&rows);
     related_index_free(&lanes);
+    return status;
+}
+
+/*
+ * The probe plan: for each partition, the positions of the documents that
+ * probe it (ascending), lanes[lane_start[p] .. lane_start[p+1]); NULL when
+ * out of memory.  The positions are the documents' places in
+ * parts->member, so partition p's rows are positions start[p] ..
+ * start[p+1]-1.
+ */
+static int32_t *probe_plan(const pc_partitions *parts, int64_t *lane_start)
+{
+    const int32_t n = parts->n_docs, P = parts->n_partitions, probe = parts->probe;
+    int32_t *lanes = pc_malloc_array((size_t)n * (size_t)probe + 1, sizeof *lanes);
+    if (!lanes)
+        return NULL;
+    memset(lane_start, 0, ((size_t)P + 1) * sizeof *lane_start);
+    for (int64_t e = 0; e < (int64_t)n * probe; e++)
+        lane_start[parts->nearest[e] + 1]++;
+    for (int32_t p = 0; p < P; p++)
+        lane_start[p + 1] += lane_start[p];
+    for (int32_t i = 0; i < n; i++) { /* positions in order, so each list ascends */
+        const int32_t *near = parts->nearest + (size_t)parts->member[i] * (size_t)probe;
+        for (int32_t r = 0; r < probe; r++)
+            lanes[lane_start[near[r]]++] = i;
+    }
+    for (int32_t p = P; p > 0; p--)
+        lane_start[p] = lane_start[p - 1];
+    lane_start[0] = 0;
+    return lanes;
+}
+
+/*
+ * Every partition in turn: the documents that probe it fill the lanes, 64
+ * at a time in parallel, against the partition's rows, each lane's heap
+ * starting from what its earlier partitions gave (a document is in one
+ * lane block per partition, so no two threads hold its list at once).
+ * 0, or 1 when cancelled.
+ */
+static int run_probe(const related_index *ri, const pc_partitions *parts, const int32_t *lanes,
+                     const int64_t *lane_start, workspace *ws, int threads,
+                     const pc_monitor *mon, pc_neighbors *nb)
+{
+    double total = 0.0; /* lane blocks × the rows they meet */
+    for (int32_t p = 0; p < parts->n_partitions; p++)
+        total += (double)((lane_start[p + 1] - lane_start[p] + LANES - 1) / LANES) *
+                 (double)(parts->start[p + 1] - parts->start[p]);
+    pc_progress progress;
+    pc_progress_start(&progress, mon, "related (probing)", total);
+    double done = 0.0;
+    volatile int stop = 0;
+#pragma omp parallel num_threads(threads)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        for (int32_t p = 0; p < parts->n_partitions; p++) {
+            const int32_t n_lanes = (int32_t)(lane_start[p + 1] - lane_start[p]);
+            const pass ps = {ri, ri, 0, NULL, 1, NULL, NULL, 0, 1.0f, lanes + lane_start[p],
+                             (int32_t)parts->start[p], (int32_t)parts->start[p + 1], 1};
+            if (ps.row_end == ps.row_begin) /* an empty partition: nothing to meet */
+                continue;
+#pragma omp for schedule(dynamic, 1)
+            for (int32_t lo = 0; lo < n_lanes; lo += LANES) {
+                if (stop)
+                    continue;
+                lane_block(&ps, lo, n_lanes - lo < LANES ? n_lanes - lo : LANES, &ws[tid], nb);
+#pragma omp atomic
+                done += ps.row_end - ps.row_begin;
+                if (tid == 0) {
+                    double so_far;
+#pragma omp atomic read
+                    so_far = done;
+                    if (pc_cancelled(mon))
+                        stop = 1;
+                    pc_progress_update(&progress, so_far);
+                }
+            }
+        }
+    }
+    if (stop)
+        return 1;
+    pc_progress_finish(&progress);
+    return 0;
+}
+
+pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
+                             const pc_neighbors_options *opt, const pc_monitor *mon,
+                             pc_neighbors **out, pc_error *err)
+{
+    *out = NULL;
+    if (opt->top < 1)
+        return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
+    if (parts->n_docs != X->n_rows || parts->probe < 1)
+        return pc_fail(err, PC_ERR_INVALID, "related papers: partitions of %d documents for %d",
+                       (int)parts->n_docs, (int)X->n_rows);
+    if (opt->dense)
+        return pc_fail(err, PC_ERR_INVALID,
+                       "related papers: probing compares the TF-IDF rows only, not dense rows");
+    const int threads = pc_thread_count(opt->threads);
+    pc_neighbors_options iopt = *opt;
+    iopt.order = parts->member; /* positions: the documents by partition */
+    related_index ri;
+    int64_t sum_df2 = 0;
+    pc_neighbors *nb = NULL;
+    int64_t *lane_start = pc_malloc_array((size_t)parts->n_partitions + 1, sizeof *lane_start);
+    int32_t *lanes = lane_start ? probe_plan(parts, lane_start) : NULL;
+    workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
+    pc_status status = related_index_build(X, &iopt, &ri, &sum_df2, err);
+    if (status == PC_OK && (!lanes || !ws))
+        status = pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK)
+        status = neighbors_alloc(X->n_rows, opt->top, &nb, err);
+    for (int64_t e = 0; status == PC_OK && e < (int64_t)X->n_rows * opt->top; e++) {
+        nb->id[e] = -1;
+        nb->similarity[e] = 0.0f;
+    }
+    for (int t = 0; t < threads && status == PC_OK; t++)
+        if (workspace_alloc(&ws[t], &ri, opt->top, 1) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK && run_probe(&ri, parts, lanes, lane_start, ws, threads, mon, nb) != 0)
+        status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+    if (status == PC_OK) {
+        nb->work = 0;
+        for (int t = 0; t < threads; t++)
+            nb->work += ws[t].work;
+        nb->work_all = sum_df2;
+        *out = nb;
+        nb = NULL;
+    }
+    for (int t = 0; ws && t < threads; t++)
+        workspace_free(&ws[t]);
+    free(ws);
+    free(lanes);
+    free(lane_start);
+    pc_neighbors_free(nb);
+    related_index_free(&ri);
     return status;
 }
 

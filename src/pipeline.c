@@ -72,6 +72,18 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "--hybrid-weight must be from 0 to 1");
     if (rel->feedback < 0 || !(rel->feedback_weight >= 0.0f) || isinf(rel->feedback_weight))
         return pc_fail(err, PC_ERR_INVALID, "--feedback must be >= 0 (its weight too)");
+    if (rel->search != PC_RELATED_EXACT && rel->search != PC_RELATED_APPROX)
+        return pc_fail(err, PC_ERR_INVALID, "unknown related-paper search %d", (int)rel->search);
+    if (rel->probe < 0 || rel->partitions < 0)
+        return pc_fail(err, PC_ERR_INVALID, "--probe and --partitions must be at least 1");
+    if (rel->search == PC_RELATED_EXACT && (rel->probe > 0 || rel->partitions > 0))
+        return pc_fail(err, PC_ERR_INVALID, "--probe and --partitions need --related approx");
+    if (rel->search == PC_RELATED_APPROX && rel->similarity != PC_SIMILARITY_TFIDF)
+        return pc_fail(err, PC_ERR_INVALID, "--related approx scores by the TF-IDF cosine only, "
+                                            "not --similarity %s",
+                       pc_similarity_name(rel->similarity));
+    if (rel->search == PC_RELATED_APPROX && rel->feedback > 0)
+        return pc_fail(err, PC_ERR_INVALID, "--related approx cannot be combined with --feedback");
     if (opt->lsa.dims < 0)
         return pc_fail(err, PC_ERR_INVALID, "--lsa must be at least 1");
     if (opt->cluster_on != PC_CLUSTER_ON_TFIDF && opt->cluster_on != PC_CLUSTER_ON_LSA)
@@ -583,6 +595,7 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     free(start);
     nopt->order = order;
     nopt->comm = opt->comm; /* the lane blocks split between the processes */
+    ropt.seed = opt->kmeans.seed;
     pc_status status = pc_related_find(s->X, s->lsa, &ropt, mon, &s->neighbors, err);
     free(order);
     if (status == PC_OK)
@@ -679,6 +692,16 @@ static pc_status summarize_clusters(const pc_options *opt, run_state *s)
     ADD("feedback", "%d", (int)rel->feedback);
     if (rel->feedback > 0)
         ADD("feedback_weight", "%g", (double)rel->feedback_weight);
+    ADD("related", "%s", pc_related_search_name(rel->search));
+    if (s->neighbors && s->neighbors->partitions > 0) { /* approximate: the index, its recall */
+        ADD("partitions", "%d", (int)s->neighbors->partitions);
+        ADD("probe", "%d", (int)s->neighbors->probe);
+        ADD("seconds_related_partitions", "%.3f", s->neighbors->seconds_partitions);
+        ADD("seconds_related_recall", "%.3f", s->neighbors->seconds_recall);
+        ADD("related_recall_sample", "%d", (int)s->neighbors->recall_sample);
+        if (s->neighbors->recall_sample > 0)
+            ADD("related_recall_estimate", "%.6f", s->neighbors->recall);
+    }
     double sums[4] = {0}; /* coherence and exclusivity: distinctive, then centroid */
     int32_t counted[4] = {0};
     for (int32_t j = 0; j < s->description->k; j++) {

@@ -14,6 +14,13 @@
  * of papers at a time (each slice about nnz(X) non-zeros).  Every sum is
  * taken in an order fixed by the documents (the row, then its neighbours
  * best first), so the result does not depend on the thread count.
+ *
+ * Approximate search builds the partitions (index.c), probes them
+ * (pc_neighbors_probe) and measures its recall on a seeded sample: the
+ * sample's rows are the queries of one pc_neighbors_query against the whole
+ * corpus, itself excluded, so their exact lists come from the same kernels
+ * as a full exact run (|sample| × n pairs, about 2·|sample| / n of the exact
+ * stage's work).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -21,6 +28,7 @@
 
 #include "internal.h"
 #include "linalg_internal.h"
+#include "rng_internal.h"
 #include "paperclust/related.h"
 
 void pc_related_options_default(pc_related_options *opt)
@@ -31,6 +39,29 @@ void pc_related_options_default(pc_related_options *opt)
     opt->feedback = 0;
     opt->feedback_weight = PC_FEEDBACK_WEIGHT;
     pc_neighbors_options_default(&opt->neighbors);
+    opt->search = PC_RELATED_EXACT;
+    opt->probe = 0;
+    opt->partitions = 0;
+    opt->recall_sample = PC_RECALL_SAMPLE;
+    opt->seed = 1;
+}
+
+static const char *const search_names[] = {"exact", "approx"};
+
+const char *pc_related_search_name(pc_related_search search)
+{
+    return search == PC_RELATED_EXACT || search == PC_RELATED_APPROX ? search_names[search]
+                                                                      : "unknown";
+}
+
+pc_status pc_related_search_parse(const char *text, pc_related_search *out, pc_error *err)
+{
+    for (int s = PC_RELATED_EXACT; s <= PC_RELATED_APPROX; s++)
+        if (strcmp(text, search_names[s]) == 0) {
+            *out = (pc_related_search)s;
+            return PC_OK;
+        }
+    return pc_fail(err, PC_ERR_INVALID, "--related must be exact or approx, not '%s'", text);
 }
 
 static const char *const similarity_names[] = {"tfidf", "lsa", "hybrid"};
@@ -291,10 +322,114 @@ static pc_status rank_expanded(const scoring *sc, const pc_related_options *opt,
     return status;
 }
 
+/* Row q's recall: the share of its exact list's length that `found` reaches (see related.h). */
+static double list_recall(const pc_neighbors *found, int32_t i, const pc_neighbors *exact,
+                          int32_t q)
+{
+    const int32_t top = exact->top;
+    const int32_t *eid = exact->id + (size_t)q * (size_t)top;
+    const float *esim = exact->similarity + (size_t)q * (size_t)top;
+    int32_t listed_exact = 0;
+    while (listed_exact < top && eid[listed_exact] >= 0)
+        listed_exact++;
+    if (listed_exact == 0)
+        return 1.0;
+    const float least = esim[listed_exact - 1];
+    const int32_t *fid = found->id + (size_t)i * (size_t)found->top;
+    const float *fsim = found->similarity + (size_t)i * (size_t)found->top;
+    int32_t hits = 0;
+    for (int32_t r = 0; r < found->top && fid[r] >= 0; r++)
+        hits += fsim[r] >= least;
+    return (double)hits / listed_exact;
+}
+
+pc_status pc_related_recall(const pc_csr *X, const pc_neighbors *found, int32_t sample,
+                            uint64_t seed, const pc_neighbors_options *opt,
+                            const pc_monitor *mon, double *recall, int32_t *sampled,
+                            pc_error *err)
+{
+    *recall = NAN;
+    *sampled = 0;
+    if (found->n_docs != X->n_rows || found->top < 1 || sample < 0)
+        return pc_fail(err, PC_ERR_INVALID, "recall: lists of %d rows for %d (sample %d)",
+                       (int)found->n_docs, (int)X->n_rows, (int)sample);
+    const int32_t m = sample < X->n_rows ? sample : X->n_rows;
+    if (m == 0)
+        return PC_OK;
+    int32_t *chosen = pc_malloc_array((size_t)m, sizeof *chosen);
+    pc_csr *Q = NULL;
+    pc_neighbors *exact = NULL;
+    pc_status status = chosen && pc_rng_sample(X->n_rows, m, seed, chosen) == 0
+                           ? PC_OK
+                           : pc_fail_nomem(err, "measuring the recall");
+    if (status == PC_OK)
+        status = pc_csr_rows(X, chosen, m, &Q, err);
+    pc_neighbors_options qopt = *opt;
+    qopt.top = found->top;
+    qopt.order = NULL;
+    qopt.dense = NULL;
+    if (status == PC_OK)
+        status = pc_neighbors_query(X, Q, chosen, &qopt, mon, &exact, err);
+    if (status == PC_OK) {
+        double sum = 0.0; /* in sample order: the same whatever the threads */
+        for (int32_t q = 0; q < m; q++)
+            sum += list_recall(found, chosen[q], exact, q);
+        *recall = sum / m;
+        *sampled = m;
+    }
+    pc_neighbors_free(exact);
+    pc_csr_free(Q);
+    free(chosen);
+    return status;
+}
+
+/* The approximate lists: partitions, probing, then the recall on a sample. */
+static pc_status find_approx(const pc_csr *X, const pc_related_options *opt,
+                             const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+{
+    pc_partitions_options popt;
+    pc_partitions_options_default(&popt);
+    popt.partitions = opt->partitions;
+    popt.probe = opt->probe > 0 ? opt->probe : PC_DEFAULT_PROBE;
+    popt.seed = opt->seed;
+    popt.threads = opt->neighbors.threads;
+    pc_partitions *parts = NULL;
+    const double started = pc_now();
+    pc_status status = pc_partitions_build(X, &popt, mon, &parts, err);
+    const double built = pc_now();
+    if (status == PC_OK)
+        status = pc_neighbors_probe(X, parts, &opt->neighbors, mon, out, err);
+    const double probed = pc_now();
+    if (status == PC_OK) {
+        (*out)->partitions = parts->n_partitions;
+        (*out)->probe = parts->probe;
+        (*out)->seconds_partitions = built - started;
+        status = pc_related_recall(X, *out, opt->recall_sample, opt->seed, &opt->neighbors, mon,
+                                   &(*out)->recall, &(*out)->recall_sample, err);
+    }
+    if (status == PC_OK)
+        (*out)->seconds_recall = pc_now() - probed;
+    if (status != PC_OK) {
+        pc_neighbors_free(*out);
+        *out = NULL;
+    }
+    pc_partitions_free(parts);
+    return status;
+}
+
 pc_status pc_related_find(const pc_csr *X, const pc_lsa *lsa, const pc_related_options *opt,
                           const pc_monitor *mon, pc_neighbors **out, pc_error *err)
 {
     *out = NULL;
+    if (opt->search == PC_RELATED_APPROX &&
+        (opt->similarity != PC_SIMILARITY_TFIDF || opt->feedback > 0 || opt->probe < 0 ||
+         opt->partitions < 0 || opt->recall_sample < 0))
+        return pc_fail(err, PC_ERR_INVALID, "related papers: approximate search needs the tfidf "
+                                            "score without feedback, probe >= 0 (probe %d, "
+                                            "partitions %d)",
+                       (int)opt->probe, (int)opt->partitions);
+    if (opt->search == PC_RELATED_APPROX && opt->neighbors.top >= 1)
+        return find_approx(X, opt, mon, out, err);
     if (opt->neighbors.top < 1 || opt->feedback < 0 || !(opt->hybrid_weight >= 0.0f) ||
         opt->hybrid_weight > 1.0f || !(opt->feedback_weight >= 0.0f) ||
         opt->similarity < PC_SIMILARITY_TFIDF || opt->similarity > PC_SIMILARITY_HYBRID)

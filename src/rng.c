@@ -6,6 +6,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "rng_internal.h"
@@ -67,4 +68,32 @@ size_t pc_rng_weighted(pc_rng *rng, const double *cumulative, size_t n)
             lo = mid + 1;
     }
     return lo;
+}
+
+static int compare_int32(const void *a, const void *b)
+{
+    const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int pc_rng_sample(int32_t n, int32_t m, uint64_t seed, int32_t *chosen)
+{
+    int32_t *perm = pc_malloc_array((size_t)n + 1, sizeof *perm);
+    pc_rng *rng = pc_rng_new(seed);
+    int ok = perm && rng;
+    if (ok) {
+        for (int32_t i = 0; i < n; i++)
+            perm[i] = i;
+        for (int32_t t = 0; t < m; t++) {
+            int32_t j = t + (int32_t)pc_rng_below(rng, (uint64_t)(n - t));
+            int32_t swap = perm[t];
+            perm[t] = perm[j];
+            perm[j] = swap;
+        }
+        memcpy(chosen, perm, (size_t)m * sizeof *chosen);
+        qsort(chosen, (size_t)m, sizeof *chosen, compare_int32);
+    }
+    free(perm);
+    pc_rng_free(rng);
+    return ok ? 0 : -1;
 }

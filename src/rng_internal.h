@@ -27,4 +27,9 @@ double pc_rng_gaussian(pc_rng *rng);
  * prefix sums cumulative[0..n) (cumulative[n-1] > 0). */
 size_t pc_rng_weighted(pc_rng *rng, const double *cumulative, size_t n);
 
+/* Draws m distinct integers of [0, n) (partial Fisher-Yates, a generator
+ * seeded with `seed`) into chosen[0 .. m), sorted ascending; 0, or -1 when
+ * out of memory.  m <= n. */
+int pc_rng_sample(int32_t n, int32_t m, uint64_t seed, int32_t *chosen);
+
 #endif

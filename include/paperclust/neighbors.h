@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "comm.h"
+#include "index.h"
 #include "matrix.h"
 #include "status.h"
 
@@ -77,6 +78,13 @@ typedef struct pc_neighbors {
     int64_t work_all; /* Σ_t df_t²: the multiply-adds of the sparse product X·Xᵀ */
     int64_t dense_work; /* multiply-adds of the dense part: dims per pair compared (0
                            without dense rows) */
+    /* Approximate lists only (pc_related_find with PC_RELATED_APPROX; 0 / NaN otherwise): */
+    int32_t partitions;    /* partitions of the index */
+    int32_t probe;         /* partitions probed per document */
+    int32_t recall_sample; /* documents whose exact lists the recall was measured on */
+    double recall;         /* mean recall@top on them (related.h), NaN when not measured */
+    double seconds_partitions; /* wall time building the partitions, */
+    double seconds_recall;     /* and measuring the recall (the rest: probing) */
 } pc_neighbors;
 
 /*
@@ -106,6 +114,28 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
  * dense rows; PC_ERR_NOMEM; PC_ERR_INTERRUPTED.
  */
 pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *self,
+                             const pc_neighbors_options *opt, const pc_monitor *mon,
+                             pc_neighbors **out, pc_error *err);
+
+/*
+ * Approximate top-N by probing (FAISS' IVF search): each row's `top` most
+ * similar other rows among the rows of the partitions it probes
+ * (parts->nearest, its parts->probe nearest; index.h), by dot product.
+ * The same lane blocks and kernels as pc_neighbors_topn, head terms chosen
+ * on X with opt->head_terms: each partition in turn is met by the rows
+ * that probe it, 64 at a time, so a pair's sum is formed exactly as there
+ * and every similarity listed is the exact one, bit for bit; ties go to the
+ * lower document index.  A row's list is the exact top-N of a smaller set,
+ * so probing every partition gives pc_neighbors_topn's lists.  The result
+ * depends neither on the thread count nor on the order of the rows.  Cost
+ * Σ_p ⌈lanes_p / 64⌉ × (nnz_head of p's rows × 64 + tail postings), about
+ * probe / partitions of the all-pairs product, done once from each side;
+ * memory O(nnz + n × (top + probe)).  opt->order is not read (the rows go
+ * by partition); dense rows are refused.  work_all is Σ_t df_t² as in
+ * pc_neighbors_topn.  PC_ERR_INVALID for top < 1, partitions of other
+ * rows or opt->dense; PC_ERR_NOMEM; PC_ERR_INTERRUPTED.
+ */
+pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
                              const pc_neighbors_options *opt, const pc_monitor *mon,
                              pc_neighbors **out, pc_error *err);
 

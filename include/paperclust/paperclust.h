@@ -13,6 +13,7 @@
 #include "corpus.h"
 #include "describe.h"
 #include "evaluate.h"
+#include "index.h"
 #include "assign.h"
 #include "comm.h"
 #include "kmeans.h"

@@ -22,6 +22,15 @@
  * (N + 1) times a row's non-zeros; they are built and ranked a slice of
  * papers at a time, each slice holding about as many non-zeros as the
  * whole TF-IDF matrix, so memory stays O(nnz + n × (N + dims)).
+ *
+ * Approximate search (PC_RELATED_APPROX, TF-IDF score without feedback
+ * only): an inverted-file index over fine k-means partitions (index.h),
+ * each paper compared with the papers of its `probe` nearest partitions
+ * only (pc_neighbors_probe: the exact kernels, so every similarity listed
+ * is the exact one).  Then the exact lists of a seeded random sample of
+ * min(recall_sample, n) papers are found against the whole corpus
+ * (pc_neighbors_query) and the mean recall@N over the sample is reported
+ * (pc_related_recall).
  */
 #ifndef PAPERCLUST_RELATED_H
 #define PAPERCLUST_RELATED_H
@@ -46,6 +55,12 @@ typedef enum pc_similarity {
 #define PC_HYBRID_WEIGHT 0.5f   /* α's default: see README, "Related papers" */
 #define PC_FEEDBACK_WEIGHT 0.5f /* β's default */
 
+/* Exact top-N over all pairs, or probing an inverted-file index. */
+typedef enum pc_related_search { PC_RELATED_EXACT = 0, PC_RELATED_APPROX = 1 } pc_related_search;
+
+#define PC_DEFAULT_PROBE 128      /* --probe's default: recall 0.9665 on arXiv (README, "Large corpora") */
+#define PC_RECALL_SAMPLE 1000     /* papers whose exact lists measure the recall */
+
 typedef struct pc_related_options {
     pc_similarity similarity;       /* default PC_SIMILARITY_TFIDF */
     float hybrid_weight;            /* default PC_HYBRID_WEIGHT: α, TF-IDF's share */
@@ -53,9 +68,20 @@ typedef struct pc_related_options {
                                        each query */
     float feedback_weight;          /* default PC_FEEDBACK_WEIGHT: β */
     pc_neighbors_options neighbors; /* top, threads, order, head terms (dense: set here) */
+    pc_related_search search;       /* default PC_RELATED_EXACT */
+    int32_t probe;                  /* default 0: PC_DEFAULT_PROBE partitions probed (approx) */
+    int32_t partitions;             /* default 0: automatic (index.h) */
+    int32_t recall_sample;          /* default PC_RECALL_SAMPLE (0: no recall estimate) */
+    uint64_t seed;                  /* default 1: the partitions' training and the sample */
 } pc_related_options;
 
 void pc_related_options_default(pc_related_options *opt);
+
+/* "exact" or "approx". */
+const char *pc_related_search_name(pc_related_search search);
+
+/* Parses a name of pc_related_search_name(); PC_ERR_INVALID naming the choices otherwise. */
+pc_status pc_related_search_parse(const char *text, pc_related_search *out, pc_error *err);
 
 /* "tfidf", "lsa" or "hybrid". */
 const char *pc_similarity_name(pc_similarity similarity);
@@ -71,11 +97,32 @@ int pc_related_needs_lsa(const pc_related_options *opt);
  * rows) by the chosen score.  lsa (borrowed; its rows are X's) is needed
  * when pc_related_needs_lsa(opt), else ignored (may be NULL).  *out is new,
  * freed with pc_neighbors_free(); its work counts add up every pass.
- * PC_ERR_INVALID for bad options or an LSA of other rows; PC_ERR_NOMEM;
+ * Approximate search fills its partitions, probe, recall_sample and recall
+ * (progress: k-means, "partitions", "related (probing)", "related").
+ * PC_ERR_INVALID for bad options (approx with another score than tfidf or
+ * with feedback, probe < 0) or an LSA of other rows; PC_ERR_NOMEM;
  * PC_ERR_INTERRUPTED.
  */
 pc_status pc_related_find(const pc_csr *X, const pc_lsa *lsa, const pc_related_options *opt,
                           const pc_monitor *mon, pc_neighbors **out, pc_error *err);
+
+/*
+ * The recall of lists `found` (found->top per row of X, e.g. approximate)
+ * measured on min(sample, n) rows drawn with `seed` (distinct, uniform): for
+ * each, its exact top-N (N = found->top) against every row of X by
+ * pc_neighbors_query with opt's head terms (the same sums, so a pair has
+ * the same similarity in both lists), and
+ *     recall_i = |{ j in found_i : sim(i, j) >= s_i }| / |exact_i|,
+ * s_i the lowest similarity of the exact list: a neighbour tied with the
+ * exact N-th counts as found (another exact list could hold it).  A row
+ * with an empty exact list (nothing similar) has recall 1.  *recall is the
+ * mean over the sample (NaN when it is empty), *sampled its size.
+ * PC_ERR_INVALID for lists of other rows; PC_ERR_NOMEM; PC_ERR_INTERRUPTED.
+ */
+pc_status pc_related_recall(const pc_csr *X, const pc_neighbors *found, int32_t sample,
+                            uint64_t seed, const pc_neighbors_options *opt,
+                            const pc_monitor *mon, double *recall, int32_t *sampled,
+                            pc_error *err);
 
 #ifdef __cplusplus
 }
