@@ -1165,7 +1165,7 @@ static int run_probe(const related_index *ri, const pc_partitions *parts, const 
         for (int32_t p = 0; p < parts->n_partitions; p++) {
             const int32_t n_lanes = (int32_t)(lane_start[p + 1] - lane_start[p]);
             const pass ps = {ri, ri, 0, NULL, 1, NULL, NULL, 0, 1.0f, lanes + lane_start[p],
-                             (int32_t)parts->start[p], (int32_t)parts->start[p + 1], 1};
+                             (int32_t)parts->start[p], (int32_t)parts->start[p + 1], 1, 0, 1};
             if (ps.row_end == ps.row_begin) /* an empty partition: nothing to meet */
                 continue;
 #pragma omp for schedule(dynamic, 1)
