@@ -291,9 +291,17 @@ int pc_qr_r(float *A, int64_t rows, int32_t cols, int64_t ld, float *R)
     return 0;
 }
 
+/*
+ * Called from several threads at once (the related stage's tiles).  Debian's
+ * serial OpenBLAS (0.3.21, "SINGLE_THREADED") is built without USE_LOCKING,
+ * and concurrent sgemm calls then share its buffers: unit_neighbors' thread
+ * check failed about once in 100 runs.  One call at a time, until the dense
+ * tiles get a kernel or a BLAS that is safe to call from threads.
+ */
 void pc_gemm_nt_blend(int32_t m, int32_t n, int32_t kk, float alpha, const float *A,
                       const float *B, float beta, float *C, int64_t ldc)
 {
+#pragma omp critical(pc_blas)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, kk, alpha, A, kk, B, kk, beta, C,
                 (blasint)ldc);
 }
