@@ -136,16 +136,7 @@ static int probe_lists(const pc_csr *X, const float *centroid_t, int threads, fl
             for (int32_t i = lo; i < hi; i++)
                 nearest_of(buf + (size_t)(i - lo) * (size_t)P, P, pt->probe,
                            pt->nearest + (size_t)i * (size_t)pt->probe);
-#pragma omp atomic
-            done += hi - lo;
-            if (tid == 0) {
-                double so_far;
-#pragma omp atomic read
-                so_far = done;
-                if (pc_cancelled(mon))
-                    stop = 1;
-                pc_progress_update(&progress, so_far);
-            }
+            pc_progress_parallel(&progress, &done, hi - lo, tid, &stop);
         }
     }
     if (stop)

@@ -829,16 +829,8 @@ static int run_blocks(const pass *ps, workspace *ws, int threads, const pc_monit
             if (!block_is_mine(ps, lo))
                 continue;
             lane_block(ps, lo, nl, &ws[tid], nb);
-#pragma omp atomic
-            rows_done += ps->self ? lo + nl : ps->rows->n;
-            if (tid == 0) {
-                double so_far;
-#pragma omp atomic read
-                so_far = rows_done;
-                if (pc_cancelled(mon))
-                    stop = 1;
-                pc_progress_update(&progress, so_far);
-            }
+            pc_progress_parallel(&progress, &rows_done, ps->self ? lo + nl : ps->rows->n, tid,
+                                 &stop);
         }
         /* the loop's implicit barrier: every block is done before any list is merged */
         if (!stop && ps->self) {
@@ -1173,16 +1165,7 @@ static int run_probe(const related_index *ri, const pc_partitions *parts, const 
                 if (stop)
                     continue;
                 lane_block(&ps, lo, n_lanes - lo < LANES ? n_lanes - lo : LANES, &ws[tid], nb);
-#pragma omp atomic
-                done += ps.row_end - ps.row_begin;
-                if (tid == 0) {
-                    double so_far;
-#pragma omp atomic read
-                    so_far = done;
-                    if (pc_cancelled(mon))
-                        stop = 1;
-                    pc_progress_update(&progress, so_far);
-                }
+                pc_progress_parallel(&progress, &done, ps.row_end - ps.row_begin, tid, &stop);
             }
         }
     }

@@ -40,3 +40,18 @@ void pc_progress_finish(pc_progress *progress)
         progress->mon->progress(progress->mon->ctx, progress->stage, progress->total,
                                 progress->total);
 }
+
+void pc_progress_parallel(pc_progress *progress, double *done, double amount, int tid,
+                          volatile int *stop)
+{
+#pragma omp atomic
+    *done += amount;
+    if (tid != 0)
+        return;
+    double so_far;
+#pragma omp atomic read
+    so_far = *done;
+    if (pc_cancelled(progress->mon))
+        *stop = 1;
+    pc_progress_update(progress, so_far);
+}
