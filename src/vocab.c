@@ -585,8 +585,9 @@ static void sort_rows(pc_csr *m, int threads)
 {
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1024)
     for (int32_t i = 0; i < m->n_rows; i++)
-        sort_row(m->col + m->row_ptr[i], m->val + m->row_ptr[i],
-                 m->row_ptr[i + 1] - m->row_ptr[i]);
+        if (m->row_ptr[i + 1] > m->row_ptr[i]) /* an empty matrix may have no arrays */
+            sort_row(m->col + m->row_ptr[i], m->val + m->row_ptr[i],
+                     m->row_ptr[i + 1] - m->row_ptr[i]);
 }
 
 /* Rows in the order the documents were added: the pair arrays become the
