@@ -2,7 +2,8 @@
 """Related papers by every --similarity mode, measured (issue 14, part 3).
 
 usage: bench/related_modes.py PAPERCLUST [--corpora DIR] [--runs N] [--threads T]
-                              [--only tune|normalise|modes|gemm] [--json OUT]
+                              [--only tune|normalise|modes|cluster|gemm|kernel]
+                              [--baseline PAPERCLUST] [--json OUT]
 
 tune       the hybrid weight α, chosen on classic4's labels only (label
            precision@10 of `run classic4.csv --similarity hybrid --hybrid-weight
@@ -26,6 +27,13 @@ cluster    --cluster-on lsa (LSA 100) against the default --cluster-on tfidf: NM
 gemm       the dense related-paper kernel's rate: `--similarity lsa` on arxiv
            (LSA 100 and 200), 2·related_dense_multiply_adds / seconds_related,
            against bench/sgemm_peak (one core) × threads.
+kernel     the dense tiles across thread counts: `--similarity lsa` and `hybrid`
+           (D = 100) on arxiv with --threads 1 and 2: the related stage's
+           seconds (summary.csv's seconds_related) and the dense part's GFLOP/s
+           (2·related_dense_multiply_adds / seconds_related; for hybrid the
+           stage's sparse work is in the seconds too), median of N runs; with
+           --baseline (another build, e.g. main's), each run alternates with
+           the baseline's.  bench/sgemm_peak (one core) runs before each round.
 Quality figures do not depend on the run (same seed, same lists); times do, on
 this shared machine: medians.
 """
@@ -236,19 +244,61 @@ def gemm(args, tmp):
     return rows
 
 
+def kernel(args, tmp):
+    builds = [("this", args.paperclust)] + ([("baseline", args.baseline)] if args.baseline else [])
+    peak = os.path.join(os.path.dirname(args.paperclust), "bench", "sgemm_peak")
+    cases = [(mode, threads) for mode in ("lsa", "hybrid") for threads in (1, 2)]
+    rows = {f"{b}|{m}|{t}": [] for b, _ in builds for m, t in cases}
+    peaks = []
+    for run in range(args.runs):
+        done = subprocess.run([peak, "-r", "3"], capture_output=True, text=True)
+        peaks.append(float(dict(f.split("=") for f in done.stdout.split())["gflops"]))
+        print(f"kernel: round {run + 1}: sgemm peak {peaks[-1]:.1f} GFLOP/s, "
+              f"{os.getloadavg()[0]:.2f} load", flush=True)
+        for mode, threads in cases:
+            for name, binary in builds:
+                out = os.path.join(tmp, "kernel")
+                one = argparse.Namespace(**{**vars(args), "threads": threads})
+                paperclust(binary, run_args(one, "arxiv", out, [
+                    "--similarity", mode, "--lsa", "100"]))
+                m = summary(out)
+                seconds = float(m["seconds_related"])
+                gflops = 2 * int(m["related_dense_multiply_adds"]) / seconds / 1e9
+                rows[f"{name}|{mode}|{threads}"].append({"seconds": seconds, "gflops": gflops})
+                print(f"kernel: {name} {mode} --threads {threads}: related {seconds:.2f} s, "
+                      f"dense {gflops:.1f} GFLOP/s", flush=True)
+    print(f"\nsgemm peak, one core (runs): {', '.join(f'{p:.1f}' for p in peaks)}")
+    print("\n| mode (D = 100) | threads | " +
+          " | ".join(f"{b}: related s (runs) | {b}: median s, GFLOP/s" for b, _ in builds) + " |")
+    print("|---|---:|" + "---|---:|" * len(builds))
+    for mode, threads in cases:
+        cells = []
+        for b, _ in builds:
+            r = rows[f"{b}|{mode}|{threads}"]
+            s = [x["seconds"] for x in r]
+            cells += [", ".join(f"{x:.2f}" for x in s),
+                      f"**{statistics.median(s):.2f}**, "
+                      f"{statistics.median(x['gflops'] for x in r):.1f}"]
+        print(f"| {mode} | {threads} | " + " | ".join(cells) + " |")
+    return {"rows": rows, "sgemm_peak": peaks}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("paperclust")
     p.add_argument("--corpora", default=os.path.join(REPO, "..", "shared", "corpora"))
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--only", choices=["tune", "normalise", "modes", "cluster", "gemm"])
+    p.add_argument("--only", choices=["tune", "normalise", "modes", "cluster", "gemm", "kernel"])
+    p.add_argument("--baseline", help="kernel: another paperclust build to alternate with")
     p.add_argument("--json")
     args = p.parse_args()
     args.paperclust = os.path.abspath(args.paperclust)
+    if args.baseline:
+        args.baseline = os.path.abspath(args.baseline)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for part in ("tune", "normalise", "modes", "cluster", "gemm"):
+        for part in ("tune", "normalise", "modes", "cluster", "gemm", "kernel"):
             if args.only in (None, part):
                 results[part] = globals()[part](args, tmp)
     if args.json:

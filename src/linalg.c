@@ -11,7 +11,9 @@
  * floats, written with the compiler's vector types (the widest the target
  * has) so that the 64 sums of a row stay in registers while the row's
  * non-zeros stream by: the related-paper stage's head terms.
- * Dense work (norms, scaling, dot products, matrix products) goes to BLAS.
+ * Dense work (norms, scaling, dot products, matrix products) goes to BLAS,
+ * except the related stage's tiles, which threads call at once: our own
+ * register-blocked kernel (pc_gemm_nt_blend, below).
  */
 #include <cblas.h>
 #include <lapacke.h>
@@ -292,16 +294,120 @@ int pc_qr_r(float *A, int64_t rows, int32_t cols, int64_t ld, float *R)
 }
 
 /*
- * Called from several threads at once (the related stage's tiles).  Debian's
- * serial OpenBLAS (0.3.21, "SINGLE_THREADED") is built without USE_LOCKING,
- * and concurrent sgemm calls then share its buffers: unit_neighbors' thread
- * check failed about once in 100 runs.  One call at a time, until the dense
- * tiles get a kernel or a BLAS that is safe to call from threads.
+ * The related stage's dense tiles, C = alpha·A·Bᵀ + beta·C, A m × kk and B
+ * n × kk row-major: our own kernel, not sgemm, because it is called from
+ * several threads at once and Debian's serial OpenBLAS (0.3.21, built
+ * without USE_LOCKING) shares its buffers between concurrent calls.  The
+ * method is GotoBLAS's (Goto & van de Geijn 2008) in its smallest form: B
+ * is packed once a call into panels of GEMM_NR columns, k-major (one
+ * panel's kk rows of GEMM_NR floats), A a block of GEMM_MR rows at a time,
+ * k-major too, into the caller's buffer (one per thread), zeros padding
+ * both; the micro-kernel keeps the GEMM_MR × GEMM_NR sums in vector
+ * registers (24 of AVX-512's 32, 12 of AVX's or SSE's 16) and adds, for
+ * each k, a broadcast of A's GEMM_MR values times B's GEMM_NV vectors:
+ * 2·MR·NV multiply-adds for NV loads and MR broadcasts.  The block of A
+ * stays in L1 while it meets every panel of B (L2: 64 × 300 floats =
+ * 75 KiB at most), and A streams through once.
+ *
+ * Every element's sum is formed the same way wherever it sits in the tile
+ * and whatever the tile's shape: one accumulator, k = 0, 1, ..., kk−1 in
+ * turn (a fused multiply-add each where the target has one); a block at a
+ * ragged edge is computed whole on the zero padding and blended through a
+ * copy by the same code.  So a pair's score depends only on its two rows,
+ * and is the same whichever of them is the lane (multiplication commutes).
  */
-void pc_gemm_nt_blend(int32_t m, int32_t n, int32_t kk, float alpha, const float *A,
-                      const float *B, float beta, float *C, int64_t ldc)
+#if VEC_BYTES == 64
+#define GEMM_MR 12
+#else
+#define GEMM_MR 6
+#endif
+#define GEMM_NV 2 /* vectors across a panel */
+#define GEMM_NR (GEMM_NV * VEC_FLOATS)
+
+size_t pc_gemm_nt_blend_scratch(int32_t n, int32_t kk)
 {
-#pragma omp critical(pc_blas)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, kk, alpha, A, kk, B, kk, beta, C,
-                (blasint)ldc);
+    size_t panels = ((size_t)n + GEMM_NR - 1) / GEMM_NR;
+    size_t floats = (panels * GEMM_NR + GEMM_MR) * (size_t)kk;
+    return (floats + 15) / 16 * 16; /* whole 64-byte lines: scratches side by side stay aligned */
+}
+
+/* dst[k][0..width) = rows r0 .. r0+count-1 of the `ld`-float rows of src
+ * at column k, zeros for r >= count: `width` rows made k-major. */
+static void pack_rows(const float *src, int64_t ld, int32_t count, int32_t width, int32_t kk,
+                      float *restrict dst)
+{
+    for (int32_t k = 0; k < kk; k++) {
+        float *d = dst + (size_t)k * (size_t)width;
+        for (int32_t r = 0; r < count; r++)
+            d[r] = src[(size_t)r * (size_t)ld + (size_t)k];
+        for (int32_t r = count; r < width; r++)
+            d[r] = 0.0f;
+    }
+}
+
+/* C's GEMM_MR × GEMM_NR block at c (rows ldc floats apart) = alpha · sum +
+ * beta · itself (beta 0: not read).  The one place a tile's value is made. */
+static inline __attribute__((always_inline)) void
+blend_block(vecf sum[GEMM_MR][GEMM_NV], float alpha, float beta, float *c, int64_t ldc)
+{
+    for (int r = 0; r < GEMM_MR; r++)
+        for (int v = 0; v < GEMM_NV; v++) {
+            float *at = c + (size_t)r * (size_t)ldc + (size_t)v * VEC_FLOATS;
+            vecf old = {0};
+            if (beta != 0.0f)
+                memcpy(&old, at, sizeof old);
+            vecf value = beta != 0.0f ? alpha * sum[r][v] + beta * old : alpha * sum[r][v];
+            memcpy(at, &value, sizeof value);
+        }
+}
+
+/* The micro-kernel: GEMM_MR rows of packed A (a) times one panel of packed
+ * B (b), blended into C's rows × cols block at c (rows, cols at most
+ * GEMM_MR, GEMM_NR).  2 · GEMM_MR · GEMM_NR · kk flops in registers. */
+static void micro_tile(int32_t kk, const float *restrict a, const vecf *restrict b, float alpha,
+                       float beta, float *c, int64_t ldc, int32_t rows, int32_t cols)
+{
+    vecf sum[GEMM_MR][GEMM_NV];
+    for (int r = 0; r < GEMM_MR; r++)
+        for (int v = 0; v < GEMM_NV; v++)
+            sum[r][v] = (vecf){0};
+    for (int32_t k = 0; k < kk; k++) {
+        const float *ak = a + (size_t)k * GEMM_MR;
+        const vecf *bk = b + (size_t)k * GEMM_NV;
+        for (int r = 0; r < GEMM_MR; r++)
+            for (int v = 0; v < GEMM_NV; v++)
+                sum[r][v] += ak[r] * bk[v];
+    }
+    if (rows == GEMM_MR && cols == GEMM_NR) {
+        blend_block(sum, alpha, beta, c, ldc);
+        return;
+    }
+    float edge[GEMM_MR * GEMM_NR] = {0}; /* a ragged block: through a whole copy */
+    for (int32_t r = 0; r < rows && beta != 0.0f; r++)
+        memcpy(edge + r * GEMM_NR, c + (size_t)r * (size_t)ldc, (size_t)cols * sizeof *edge);
+    blend_block(sum, alpha, beta, edge, GEMM_NR);
+    for (int32_t r = 0; r < rows; r++)
+        memcpy(c + (size_t)r * (size_t)ldc, edge + r * GEMM_NR, (size_t)cols * sizeof *edge);
+}
+
+void pc_gemm_nt_blend(int32_t m, int32_t n, int32_t kk, float alpha, const float *A,
+                      const float *B, float beta, float *C, int64_t ldc, float *scratch)
+{
+    const int32_t panels = (n + GEMM_NR - 1) / GEMM_NR;
+    float *b_packed = scratch, *a_packed = scratch + (size_t)panels * GEMM_NR * (size_t)kk;
+    for (int32_t p = 0; p < panels; p++) {
+        const int32_t j0 = p * GEMM_NR;
+        pack_rows(B + (size_t)j0 * (size_t)kk, kk, n - j0 < GEMM_NR ? n - j0 : GEMM_NR, GEMM_NR,
+                  kk, b_packed + (size_t)j0 * (size_t)kk);
+    }
+    for (int32_t i0 = 0; i0 < m; i0 += GEMM_MR) {
+        const int32_t rows = m - i0 < GEMM_MR ? m - i0 : GEMM_MR;
+        pack_rows(A + (size_t)i0 * (size_t)kk, kk, rows, GEMM_MR, kk, a_packed);
+        for (int32_t p = 0; p < panels; p++) {
+            const int32_t j0 = p * GEMM_NR;
+            micro_tile(kk, a_packed, (const vecf *)(b_packed + (size_t)j0 * (size_t)kk), alpha,
+                       beta, C + (size_t)i0 * (size_t)ldc + (size_t)j0, ldc, rows,
+                       n - j0 < GEMM_NR ? n - j0 : GEMM_NR);
+        }
+    }
 }

@@ -5,6 +5,7 @@
 #ifndef PC_LINALG_INTERNAL_H
 #define PC_LINALG_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "paperclust/matrix.h"
@@ -103,11 +104,19 @@ int pc_svd_square(float *A, int32_t n, float *s, float *U, float *Vt);
 
 /*
  * C (m × n, rows ldc floats apart) = alpha · A (m × kk) · Bᵀ (n × kk) +
- * beta · C, A and B row-major and packed (cblas_sgemm; beta 0: C is not
- * read).  The related-paper stage's dense tiles: rows × lanes.
+ * beta · C, A and B row-major and packed (beta 0: C is not read).  The
+ * related-paper stage's dense tiles, rows × lanes: our own kernel (linalg.c),
+ * safe to call from several threads at once, each with its own `scratch`
+ * (64-byte aligned, pc_gemm_nt_blend_scratch(n, kk) floats, a multiple of 16).  Each element
+ * is one sum over k = 0 .. kk−1 in order, so it depends only on its two
+ * rows, never on m, n, its place in C or the thread; it differs from
+ * sgemm's in the last bits.  2·m·n·kk flops.
  */
 void pc_gemm_nt_blend(int32_t m, int32_t n, int32_t kk, float alpha, const float *A,
-                      const float *B, float beta, float *C, int64_t ldc);
+                      const float *B, float beta, float *C, int64_t ldc, float *scratch);
+
+/* The floats of scratch pc_gemm_nt_blend needs for n rows of B of kk floats. */
+size_t pc_gemm_nt_blend_scratch(int32_t n, int32_t kk);
 
 /* Sets the BLAS library's own thread count. */
 void pc_blas_threads(int threads);

@@ -41,12 +41,14 @@
  *
  * Dense rows (pc_neighbors_dense: LSA coordinates) blend into the same
  * tiles: after the sparse kernels have filled a tile of DOC_BLOCK rows × 64
- * lanes, one sgemm adds (1 − α)·Z_rows·Z_lanesᵀ to α times it (the tile is
+ * lanes, one product adds (1 − α)·Z_rows·Z_lanesᵀ to α times it (the tile is
  * row-major rows × lanes, which is what C = A·Bᵀ with A the rows' dense
- * vectors gives), 2·rows·lanes·dims flops in BLAS's best kernel, and the
- * tile then meets the heaps as before.  With α = 0 the sparse kernels are
- * skipped.  Each pair is still met once, in a tile whose shape depends only
- * on the blocks, so the lists do not depend on the thread count.
+ * vectors gives), 2·rows·lanes·dims flops in a register-blocked kernel of
+ * our own (pc_gemm_nt_blend, linalg.c: the serial OpenBLAS's sgemm is not
+ * safe from several threads at once), and the tile then meets the heaps as
+ * before.  With α = 0 the sparse kernels are skipped.  Each pair's dense
+ * sum is one sum over the dimensions in order, whatever the tile, so the
+ * lists do not depend on the thread count.
  */
 #include <math.h>
 #include <stdatomic.h>
@@ -450,6 +452,7 @@ static void offer_later(later_lists *l, const related_index *ri, int32_t j, int3
 typedef struct workspace {
     float *table;        /* head × LANES: lane b's head weights in column b */
     float *tile;         /* DOC_BLOCK × LANES partial sums, zero between row blocks */
+    float *dense_scratch; /* dense rows only: pc_gemm_nt_blend's packed panels */
     int64_t *cursor;     /* per claim (a lane's tail term, in row order): its next posting, */
     int64_t *claim_end;  /* the end of the term's postings, */
     float *claim_weight; /* and the lane's weight; probing: cursor is the claim's lane and */
@@ -468,6 +471,7 @@ static void workspace_free(workspace *w)
 {
     free(w->table);
     free(w->tile);
+    free(w->dense_scratch);
     free(w->cursor);
     free(w->claim_end);
     free(w->claim_weight);
@@ -737,7 +741,7 @@ static void lane_block(const pass *ps, int32_t lo, int32_t nl, workspace *w, pc_
             const size_t d = (size_t)ps->dims;
             pc_gemm_nt_blend(j1 - j0, nl, ps->dims, 1.0f - ps->alpha, ps->dense_rows + j0 * d,
                              ps->dense_lanes + lo * d, ps->sparse ? ps->alpha : 0.0f, w->tile,
-                             LANES);
+                             LANES, w->dense_scratch);
             w->dense_work += (int64_t)(j1 - j0) * nl * ps->dims;
         }
         collect(ps, lo, nl, j0, j1, out->top, w);
@@ -860,7 +864,10 @@ static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists 
          r++)
         nb->id[r] = -1; /* the lane lists of other processes' blocks stay empty */
     for (int t = 0; t < threads && status == PC_OK; t++) {
-        if (workspace_alloc(&ws[t], ps->lanes, top, 0) != 0)
+        if (workspace_alloc(&ws[t], ps->lanes, top, 0) != 0 ||
+            (ps->dense_rows &&
+             !(ws[t].dense_scratch = pc_aligned_array(
+                   64, pc_gemm_nt_blend_scratch(LANES, ps->dims), sizeof(float)))))
             status = pc_fail_nomem(err, "finding related papers");
         ws[t].later = later;
     }

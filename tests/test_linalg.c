@@ -1,8 +1,14 @@
 /* Tests of linalg.c: the 2-D map of the centroids (classical MDS through LAPACKE), the
- * sparse × table product against a plain double loop, and the QR of padded blocks. */
+ * sparse × table product against a plain double loop, the QR of padded blocks, and the
+ * dense tile kernel against double sums, cell by cell and from several threads. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 
 #include "internal.h"
 #include "linalg_internal.h"
@@ -189,6 +195,135 @@ static void qr_of_padded_blocks(void)
     }
 }
 
+/* n × kk floats in [-1, 1) from a fixed LCG. */
+static float *random_floats(size_t count, uint64_t state)
+{
+    float *v = malloc(count * sizeof *v + 1);
+    for (size_t i = 0; v && i < count; i++) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        v[i] = (float)(state >> 40) / 8388608.0f - 1.0f;
+    }
+    return v;
+}
+
+/* pc_gemm_nt_blend's C (m × n in a wider tile) against α·Σ_k A_ik·B_jk + β·C in double. */
+static double blend_error(int32_t m, int32_t n, int32_t kk, float alpha, float beta,
+                          const float *A, const float *B, const float *before, const float *C,
+                          int64_t ldc)
+{
+    double worst = 0.0;
+    for (int32_t i = 0; i < m; i++)
+        for (int32_t j = 0; j < n; j++) {
+            double dot = 0.0;
+            for (int32_t k = 0; k < kk; k++)
+                dot += (double)A[(size_t)i * kk + k] * B[(size_t)j * kk + k];
+            double want = alpha * dot + (beta != 0.0f ? beta * before[(size_t)i * ldc + j] : 0.0);
+            double error = fabs(C[(size_t)i * ldc + j] - want);
+            if (isnan(error))
+                return INFINITY;
+            worst = fmax(worst, error);
+        }
+    return worst;
+}
+
+/*
+ * The dense tile kernel: C = α·A·Bᵀ + β·C equals the double sums for shapes
+ * with ragged row blocks and panels (m = 29, n = 1, 37, 64; kk = 1, 7, 100),
+ * β = 0 reads nothing (C starts as NaN), and the tile's columns past n are
+ * untouched.  Each cell is the same bits as the 1 × 1 product of its two rows
+ * and as the transposed product's cell: it depends on the rows alone, not on
+ * the tile's shape or its place in it.
+ */
+static void tile_kernel_equals_plain_sums(void)
+{
+    enum { M = 29, LDC = 64 };
+    const int32_t ns[3] = {1, 37, 64}, kks[3] = {1, 7, 100};
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++)
+            for (int with_beta = 0; with_beta < 2; with_beta++) {
+                const int32_t n = ns[a], kk = kks[b];
+                const float alpha = 0.7f, beta = with_beta ? 0.3f : 0.0f;
+                float *A = random_floats((size_t)M * kk, 5 + (uint64_t)kk);
+                float *B = random_floats((size_t)n * kk, 9 + (uint64_t)n);
+                float *before = random_floats((size_t)M * LDC, 13);
+                float *C = pc_aligned_array(64, (size_t)M * LDC, sizeof *C);
+                float *CT = pc_aligned_array(64, (size_t)LDC * LDC, sizeof *CT);
+                float *scratch = pc_aligned_array(64, pc_gemm_nt_blend_scratch(LDC, kk),
+                                                  sizeof *scratch);
+                if (!A || !B || !before || !C || !CT || !scratch) {
+                    CHECK(0);
+                    return;
+                }
+                for (size_t c = 0; c < (size_t)M * LDC; c++)
+                    C[c] = with_beta ? before[c] : NAN;
+                for (int32_t i = 0; i < M; i++)
+                    for (int32_t j = n; j < LDC; j++)
+                        C[(size_t)i * LDC + j] = 5.0f;
+                pc_gemm_nt_blend(M, n, kk, alpha, A, B, beta, C, LDC, scratch);
+                CHECK(blend_error(M, n, kk, alpha, beta, A, B, before, C, LDC) <
+                      1e-6 * (kk + 1));
+                int untouched = 1, same_alone = 1, same_transposed = 1;
+                for (int32_t i = 0; i < M; i++)
+                    for (int32_t j = n; j < LDC; j++)
+                        untouched &= C[(size_t)i * LDC + j] == 5.0f;
+                pc_gemm_nt_blend(n, M, kk, alpha, B, A, 0.0f, CT, LDC, scratch);
+                for (int32_t i = 0; i < M; i++)
+                    for (int32_t j = 0; j < n; j++) {
+                        float alone = with_beta ? before[(size_t)i * LDC + j] : NAN;
+                        pc_gemm_nt_blend(1, 1, kk, alpha, A + (size_t)i * kk, B + (size_t)j * kk,
+                                         beta, &alone, 1, scratch);
+                        same_alone &= alone == C[(size_t)i * LDC + j];
+                        if (!with_beta)
+                            same_transposed &= CT[(size_t)j * LDC + i] == C[(size_t)i * LDC + j];
+                    }
+                CHECK(untouched);
+                CHECK(same_alone);
+                CHECK(same_transposed);
+                free(A);
+                free(B);
+                free(before);
+                free(C);
+                free(CT);
+                free(scratch);
+            }
+}
+
+/* Tiles computed by two threads at once, each with its own scratch, are the
+ * bits one thread computes (the kernel shares no state: the reason it replaced
+ * the serial OpenBLAS's sgemm, which does). */
+static void tile_kernel_from_threads(void)
+{
+    enum { M = 40, N = 64, KK = 50, TILES = 400 };
+    float *A = random_floats((size_t)TILES * M * KK, 21);
+    float *B = random_floats((size_t)TILES * N * KK, 23);
+    float *one = pc_aligned_array(64, (size_t)TILES * M * N, sizeof *one);
+    float *many = pc_aligned_array(64, (size_t)TILES * M * N, sizeof *many);
+    const size_t floats = pc_gemm_nt_blend_scratch(N, KK);
+    float *scratch = pc_aligned_array(64, 2 * floats, sizeof *scratch);
+    if (!A || !B || !one || !many || !scratch) {
+        CHECK(0);
+        return;
+    }
+    for (int t = 0; t < TILES; t++)
+        pc_gemm_nt_blend(M, N, KK, 1.0f, A + (size_t)t * M * KK, B + (size_t)t * N * KK, 0.0f,
+                         one + (size_t)t * M * N, N, scratch);
+#pragma omp parallel for num_threads(2) schedule(dynamic, 1)
+    for (int t = 0; t < TILES; t++) {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        pc_gemm_nt_blend(M, N, KK, 1.0f, A + (size_t)t * M * KK, B + (size_t)t * N * KK, 0.0f,
+                         many + (size_t)t * M * N, N, scratch + (size_t)tid * floats);
+    }
+    CHECK(memcmp(one, many, (size_t)TILES * M * N * sizeof *one) == 0);
+    free(A);
+    free(B);
+    free(one);
+    free(many);
+    free(scratch);
+}
+
 int main(void)
 {
     RUN_TEST(planar_points_keep_their_distances);
@@ -196,5 +331,7 @@ int main(void)
     RUN_TEST(fixed_signs_and_small_cases);
     RUN_TEST(table_product_equals_plain_sums);
     RUN_TEST(qr_of_padded_blocks);
+    RUN_TEST(tile_kernel_equals_plain_sums);
+    RUN_TEST(tile_kernel_from_threads);
     return TEST_EXIT();
 }

@@ -11,8 +11,9 @@
  * A dense second representation of the same documents (their LSA
  * coordinates, say) may be mixed into the score (pc_neighbors_dense): each
  * tile of pairs the sparse kernels fill is then blended with the dense
- * rows' dot products, one cblas_sgemm per tile (C = (1 − α)·Z_rows·Z_laneᵀ +
- * α·C), before the tile meets the heaps.  The top-N stays exact over every
+ * rows' dot products, one dense product per tile (C = (1 − α)·Z_rows·Z_laneᵀ +
+ * α·C, a register-blocked kernel that threads run at once), before the tile
+ * meets the heaps.  The top-N stays exact over every
  * pair — a dense score is non-zero for nearly all of them — and memory
  * stays O(nnz + n_docs × (N + dims)).
  */
@@ -35,9 +36,9 @@ extern "C" {
  *     score(i, j) = α · Σ_t X_it·X_jt + (1 − α) · Σ_c Z_ic·Z_jc,
  * α = sparse_weight (cosines when both kinds of rows have unit length).
  * α = 0: the dense part alone, the sparse rows' values are not read (X still
- * gives the number of rows).  Each pair's dense sum comes from one sgemm
- * call whose shape depends only on the blocks, so results do not depend on
- * the thread count (paperclust links the serial OpenBLAS).
+ * gives the number of rows).  Each pair's dense sum is one sum over the
+ * dimensions in order, whichever tile it falls in, so results do not depend
+ * on the thread count or the order.
  */
 typedef struct pc_neighbors_dense {
     int32_t dims;          /* at least 1 */

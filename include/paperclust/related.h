@@ -8,7 +8,7 @@
  *           reduced space);
  *   hybrid  α · cos_tfidf + (1 − α) · cos_lsa, α = hybrid_weight.
  * Every mode is an exact top-N over all pairs (neighbors.h: the dense part
- * through cblas_sgemm tiles, the sparse part through the lanes and the
+ * through dense tile products, the sparse part through the lanes and the
  * inverted index, blended tile by tile), ties broken by the lower document
  * index, the same whatever the thread count.
  *
