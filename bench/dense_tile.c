@@ -21,9 +21,6 @@
 #include <time.h>
 
 #include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "linalg_internal.h"
@@ -59,10 +56,7 @@ static double round_of(int way, int threads, long tiles, long d, const float *A,
     double start = now_seconds();
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (long t = 0; t < tiles; t++) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = pc_thread_id();
         float *c = C + (size_t)tid * ROWS * LANES;
         if (way == 0)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ROWS, LANES, (int)d, 1.0f,

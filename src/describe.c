@@ -30,9 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "linalg_internal.h"
@@ -911,10 +908,7 @@ static int each_group(const context *x, scratch *s, int threads, pc_description 
     int failed = 0;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(| : failed)
     for (int32_t c = 0; c < d->k; c++) {
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-#endif
+        const int t = pc_thread_id();
         failed |= step(x, c, &s[t], &d->cluster[c]) != 0;
     }
     return failed ? -1 : 0;

@@ -122,10 +122,7 @@ static int probe_lists(const pc_csr *X, const float *centroid_t, int threads, fl
     volatile int stop = 0;
 #pragma omp parallel num_threads(threads)
     {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = pc_thread_id();
         float *buf = scratch + (size_t)tid * BLOCK * (size_t)P;
 #pragma omp for schedule(dynamic, 1)
         for (int32_t b = 0; b < n_blocks; b++) {

@@ -92,6 +92,10 @@ int pc_cancelled(const pc_monitor *mon);
 /* The number of threads to use: `requested` when > 0, else all available. */
 int pc_thread_count(int requested);
 
+/* This thread's number in its OpenMP team, 0 .. team size − 1 (0 outside a
+ * parallel region and without OpenMP): the index of its per-thread buffers. */
+int pc_thread_id(void);
+
 /* Starts the OpenMP worker threads for `requested` (as pc_thread_count) now,
  * while a failure can still be reported: PC_ERR_NOMEM "out of memory while
  * starting N threads" instead of libgomp's own exit later on. */

@@ -33,9 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "linalg_internal.h"
@@ -231,10 +228,7 @@ static pc_status assign_step(fit *f, int64_t *moved, pc_error *err)
     int64_t changed = 0;
 #pragma omp parallel num_threads(f->threads) reduction(+ : changed)
     {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = pc_thread_id();
         float *buf = f->scratch + (size_t)tid * BLOCK * (size_t)f->scratch_width;
 #pragma omp for schedule(dynamic, 4)
         for (int32_t b = 0; b < n_blocks; b++) {
@@ -1139,10 +1133,7 @@ pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int th
     const int32_t n_blocks = (X->n_rows + BLOCK - 1) / BLOCK;
 #pragma omp parallel num_threads(threads)
     {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = pc_thread_id();
         float *buf = scratch + (size_t)tid * BLOCK * (size_t)k;
 #pragma omp for schedule(dynamic, 4)
         for (int32_t b = 0; b < n_blocks; b++) {

@@ -40,9 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "internal.h"
 #include "paperclust/metrics.h"
@@ -547,10 +544,7 @@ pc_status pc_silhouette_cosine_rows(const pc_csr *X, const int32_t *cluster, int
 
 #pragma omp parallel for schedule(dynamic, 64) num_threads(nthreads)
     for (int32_t t = 0; t < m; t++) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = pc_thread_id();
         int32_t x = rows[t];
         value[t] = silhouette_of(X, x, cluster[x], k, size, sums, dots + (size_t)tid * (size_t)k);
     }

@@ -821,10 +821,7 @@ static int run_blocks(const pass *ps, workspace *ws, int threads, const pc_monit
     volatile int stop = 0;
 #pragma omp parallel num_threads(threads)
     {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = pc_thread_id();
 #pragma omp for schedule(dynamic, 1)
         for (int32_t k = 0; k < n_blocks; k++) {
             if (stop)
@@ -1157,10 +1154,7 @@ static int run_probe(const related_index *ri, const pc_partitions *parts, const 
     volatile int stop = 0;
 #pragma omp parallel num_threads(threads)
     {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = pc_thread_id();
         for (int32_t p = 0; p < parts->n_partitions; p++) {
             const int32_t n_lanes = (int32_t)(lane_start[p + 1] - lane_start[p]);
             const pass ps = {ri, ri, 0, NULL, 1, NULL, NULL, 0, 1.0f, lanes + lane_start[p],

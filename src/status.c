@@ -327,6 +327,15 @@ int pc_thread_count(int requested)
 #endif
 }
 
+int pc_thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 static void *idle(void *arg)
 {
     return arg;

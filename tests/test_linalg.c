@@ -5,10 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 
 #include "internal.h"
 #include "linalg_internal.h"
@@ -309,10 +305,7 @@ static void tile_kernel_from_threads(void)
                          one + (size_t)t * M * N, N, scratch);
 #pragma omp parallel for num_threads(2) schedule(dynamic, 1)
     for (int t = 0; t < TILES; t++) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        const int tid = pc_thread_id();
         pc_gemm_nt_blend(M, N, KK, 1.0f, A + (size_t)t * M * KK, B + (size_t)t * N * KK, 0.0f,
                          many + (size_t)t * M * N, N, scratch + (size_t)tid * floats);
     }
