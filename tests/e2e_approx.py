@@ -133,10 +133,7 @@ def classic4(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"seed": seed, "classic4": classic4}[CASE](tmp)
-    if e2e_util.failures:
-        print(f"{e2e_util.failures} check(s) failed")
-        sys.exit(1)
-    print("ok")
+    e2e_util.finish()
 
 
 if __name__ == "__main__":

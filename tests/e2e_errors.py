@@ -642,5 +642,4 @@ if __name__ == "__main__":
     group = sys.argv[3] if len(sys.argv) > 3 else "errors"
     {"errors": errors_group, "disk_full": disk_full_group,
      "out_of_memory": out_of_memory_group, "interrupt": interrupt_group}[group]()
-    print("failures:", e2e_util.failures)
-    sys.exit(1 if e2e_util.failures else 0)
+    e2e_util.finish()

@@ -318,5 +318,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    print("failures:", e2e_util.failures)
-    sys.exit(1 if e2e_util.failures else 0)
+    e2e_util.finish()

@@ -630,5 +630,4 @@ if __name__ == "__main__":
     group = sys.argv[3]
     with tempfile.TemporaryDirectory() as tmp:
         GROUPS[group](tmp)
-    print("failures:", e2e_util.failures)
-    sys.exit(1 if e2e_util.failures else 0)
+    e2e_util.finish()

@@ -238,5 +238,4 @@ CASES = {"seed": case_seed, "classic4": case_classic4, "duplicates": case_duplic
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         CASES[sys.argv[3]](tmp)
-    print("failures:", e2e_util.failures)
-    sys.exit(1 if e2e_util.failures else 0)
+    e2e_util.finish()

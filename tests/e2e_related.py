@@ -301,10 +301,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"seed": seed, "classic4": classic4, "sklearn": sklearn,
          "cluster_on": cluster_on}[group](binary, src, tmp)
-    if e2e_util.failures:
-        print(f"{e2e_util.failures} check(s) failed")
-        sys.exit(1)
-    print("ok")
+    e2e_util.finish()
 
 
 if __name__ == "__main__":

@@ -327,8 +327,7 @@ def classic4_group(binary, source):
 def main():
     binary, source, group = sys.argv[1:4]
     {"sweep": sweep_group, "bisect": bisect_group, "classic4": classic4_group}[group](binary, source)
-    print("failures:", e2e_util.failures)
-    sys.exit(1 if e2e_util.failures else 0)
+    e2e_util.finish()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import csv
 import os
 import re
 import subprocess
+import sys
 
 failures = 0
 
@@ -14,6 +15,16 @@ def check(cond, what):
     if not cond:
         failures += 1
         print("FAIL:", what)
+
+
+def finish():
+    """Ends a script: with failed checks, says how many and exits 1; else prints "ok" and
+    exits 0."""
+    if failures:
+        print(f"{failures} check(s) failed")
+        sys.exit(1)
+    print("ok")
+    sys.exit(0)
 
 
 # ---- helpers more than one e2e script needs ------------------------------
