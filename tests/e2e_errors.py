@@ -566,7 +566,8 @@ def interrupt_at(name, args, stage, sig, out, timeout=120):
     """Runs the binary with stderr on a pseudo-terminal, so that it draws its
     progress lines; sends `sig` as soon as a line of `stage` appears.  Checks
     that the run stopped in that stage (no later stage drawn), exit 1, one
-    line saying "interrupted", the earlier reports kept, no temporary file."""
+    line saying "interrupted", the earlier reports kept, no temporary file.
+    Returns the stages drawn, in order, each once."""
     before = snapshot(out)
     master, slave = os.openpty()
     p = subprocess.Popen([BINARY] + args + ["-o", out], stdin=subprocess.DEVNULL,
@@ -602,7 +603,7 @@ def interrupt_at(name, args, stage, sig, out, timeout=120):
     check(sent_at is not None, f"{name}: no {stage!r} progress line within {timeout} s; "
           f"stages drawn {sorted(set(stages))}, exit {status}, lines {lines}")
     if sent_at is None:
-        return
+        return list(dict.fromkeys(stages))
     later = sorted(set(stderr_parts(raw[sent_at:])[0]) - {stage})
     check(not later, f"{name}: the run went on to {later} after the signal")
     check(status == 1, f"{name}: exit {status}, want 1; stderr lines {lines}")
@@ -611,11 +612,13 @@ def interrupt_at(name, args, stage, sig, out, timeout=120):
     check(snapshot(out) == before, f"{name}: earlier reports changed: "
           f"{sorted(n for n in set(before) | set(snapshot(out)) if before.get(n) != snapshot(out).get(n))}")
     check(not leftovers(out), f"{name}: temporary files left: {leftovers(out)}")
+    return list(dict.fromkeys(stages))
 
 
 def interrupt_group():
     """SIGINT and SIGTERM in k-means, in the related-paper stage, and while
-    the reports are written.  The corpus is made so that each of these
+    the reports are written; each run first draws the read, vocabulary and
+    k-means lines in that order.  The corpus is made so that each of these
     stages lasts a good part of a second or more in both builds: 40,000
     papers in groups of 64 sharing a 20-word vocabulary (10,000 under the
     sanitizers, which are slower), and --top 50, for a related.csv of 2
@@ -635,7 +638,11 @@ def interrupt_group():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 out = os.path.join(tmp, f"out-{stage}-{sig.name}".replace(" ", "-"))
                 good_run(out)
-                interrupt_at(f"{sig.name} in {stage}", args, stage, sig, out)
+                drawn = interrupt_at(f"{sig.name} in {stage}", args, stage, sig, out)
+                # every stage before it showed its line, the vocabulary's too
+                check(drawn[:3] == ["read", "vocabulary", "k-means"],
+                      f"{sig.name} in {stage}: stages drawn {drawn}, want read, vocabulary, "
+                      "k-means first")
 
 
 if __name__ == "__main__":

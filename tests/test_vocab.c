@@ -1,4 +1,5 @@
 /* Tests of vocab.c and tfidf.c: counting, pruning by df, weights by hand. */
+#include <signal.h>
 #include <stdlib.h>
 
 #include "paperclust/tfidf.h"
@@ -215,6 +216,86 @@ static void same_counts_for_any_thread_count(void)
     pc_csr_free(m2);
 }
 
+/* What the "vocabulary" stage reported: how often, the first and last done
+ * and the total; `cancel_at_start` raises the cancel flag at the stage's
+ * first report. */
+typedef struct stage_log {
+    int reports, cancel_at_start;
+    double first, last, total;
+    volatile sig_atomic_t cancel;
+} stage_log;
+
+static void log_vocabulary(void *ctx, const char *stage, double done, double total)
+{
+    stage_log *s = ctx;
+    if (strcmp(stage, "vocabulary") != 0)
+        return;
+    if (s->reports++ == 0) {
+        s->first = done;
+        s->total = total;
+        s->cancel = s->cancel_at_start;
+    }
+    s->last = done;
+}
+
+/*
+ * The vocabulary stage (pruning, the rows, their sorting) reports progress
+ * from 0 to its total (reports in between come at most five times a second:
+ * none here), both when the rows keep the order
+ * the texts came in (pc_vocab_build) and when they are gathered in another
+ * (pc_term_lists_finish with an order), with 2,500 documents (three steps of
+ * rows); and a cancel raised as it starts ends it: PC_ERR_INTERRUPTED, no
+ * vocabulary, no matrix.
+ */
+static void vocabulary_stage_reports_progress(void)
+{
+    enum { N = 2500 };
+    static char text_store[N][48];
+    static char *many[N];
+    static int32_t reverse[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(text_store[i], sizeof text_store[i], "aa%d bb%d cc%d dd%d", i % 97, i % 89,
+                 (i * 7) % 101, i % 13);
+        many[i] = text_store[i];
+        reverse[i] = N - 1 - i;
+    }
+    pc_corpus c = small_corpus();
+    c.n_docs = N;
+    c.text = many;
+    c.id = many;
+    pc_vocab_options opt = keep_all();
+    for (int gathered = 0; gathered < 2; gathered++)
+        for (int cancel = 0; cancel < 2; cancel++) {
+            stage_log s = {0, cancel, -1, 0, 0, 0};
+            pc_monitor mon = {NULL, log_vocabulary, &s, &s.cancel};
+            pc_vocab *v = NULL;
+            pc_csr *m = NULL;
+            pc_status status;
+            if (!gathered) {
+                status = pc_vocab_build(&c, &opt, &mon, &v, &m, NULL);
+            } else {
+                pc_term_lists *l = NULL;
+                status = pc_term_lists_new(&opt.tokenize, NULL, 2, 0, &l, NULL);
+                for (int i = 0; i < N && status == PC_OK; i++)
+                    status = pc_term_lists_add(l, many[i], strlen(many[i]), NULL, NULL);
+                if (status == PC_OK)
+                    status = pc_term_lists_finish(l, &c, reverse, &opt, &mon, &v, &m, NULL,
+                                                  NULL);
+                pc_term_lists_free(l);
+            }
+            if (cancel) {
+                CHECK_INT(status, PC_ERR_INTERRUPTED);
+                CHECK(v == NULL && m == NULL);
+            } else {
+                CHECK_INT(status, PC_OK);
+                CHECK(s.reports >= 2 && s.first == 0.0 && s.total > 0.0 && s.last == s.total);
+                CHECK(m && m->nnz == (int64_t)N * 4);
+            }
+            pc_vocab_free(v);
+            pc_csr_free(m);
+        }
+}
+
 /*
  * Row 0 is apple ×2 (df 1), banana ×1 (df 3), n = 4.  By hand:
  *   idf(apple)  = ln(5/2) + 1 = 1.916290731874155
@@ -337,6 +418,7 @@ int main(void)
     RUN_TEST(impossible_bounds);
     RUN_TEST(relaxed_bounds);
     RUN_TEST(same_counts_for_any_thread_count);
+    RUN_TEST(vocabulary_stage_reports_progress);
     RUN_TEST(tfidf_by_hand);
     RUN_TEST(counts_with_a_fixed_vocabulary);
     RUN_TEST(weight_with_given_idf);

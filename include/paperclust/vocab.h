@@ -68,8 +68,10 @@ typedef struct pc_vocab {
 /*
  * Tokenizes and counts `corpus`.  On success *vocab is the vocabulary and
  * *counts the n_docs × n_terms matrix of raw term counts (val holds counts);
- * the caller frees both.  PC_ERR_EMPTY when no term survives, PC_ERR_INVALID
- * for bounds that exclude everything (min_df above max_df).
+ * the caller frees both.  Progress: "tokenize" (the texts), then
+ * "vocabulary" (pruning, the rows, sorting each row).  PC_ERR_EMPTY when no
+ * term survives, PC_ERR_INVALID for bounds that exclude everything (min_df
+ * above max_df), PC_ERR_NOMEM, PC_ERR_INTERRUPTED (mon's cancel flag).
  */
 pc_status pc_vocab_build(const pc_corpus *corpus, const pc_vocab_options *opt,
                          const pc_monitor *mon, pc_vocab **vocab, pc_csr **counts,
@@ -119,7 +121,9 @@ size_t pc_term_lists_peak_text(const pc_term_lists *lists);
  * NULL with one): row i is the order[i]-th text added (order NULL: the i-th),
  * as pc_corpus_sort's input_index gives.  corpus gives the number of
  * documents (it must match the texts added) and the name for messages.  The
- * pairs are used up: call once.  Errors as pc_vocab_build.
+ * pairs are used up: call once.  Progress "vocabulary", in pairs handled
+ * (each twice: into rows, then sorted; a distinct term counts as ten).
+ * Errors as pc_vocab_build.
  */
 pc_status pc_term_lists_finish(pc_term_lists *lists, const pc_corpus *corpus,
                                const int32_t *order, const pc_vocab_options *opt,
