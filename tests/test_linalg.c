@@ -138,15 +138,22 @@ static void table_product_equals_plain_sums(void)
     pc_csr_free(X);
 }
 
+/* Σ x[i·stride]·y[i·stride] over i < n, in double. */
+static double dot_in_double(const float *x, const float *y, int32_t n, size_t stride)
+{
+    double s = 0.0;
+    for (int32_t i = 0; i < n; i++)
+        s += (double)x[(size_t)i * stride] * y[(size_t)i * stride];
+    return s;
+}
+
 /* Columns of A (rows ld floats apart) orthonormal to `tolerance`. */
 static double orthonormality_error(const float *A, int32_t rows, int32_t cols, int32_t ld)
 {
     double worst = 0.0;
     for (int32_t a = 0; a < cols; a++)
         for (int32_t b = 0; b < cols; b++) {
-            double s = 0.0;
-            for (int32_t i = 0; i < rows; i++)
-                s += (double)A[(size_t)i * ld + a] * A[(size_t)i * ld + b];
+            double s = dot_in_double(A + a, A + b, rows, (size_t)ld);
             worst = fmax(worst, fabs(s - (a == b)));
         }
     return worst;
@@ -210,9 +217,7 @@ static double blend_error(int32_t m, int32_t n, int32_t kk, float alpha, float b
     double worst = 0.0;
     for (int32_t i = 0; i < m; i++)
         for (int32_t j = 0; j < n; j++) {
-            double dot = 0.0;
-            for (int32_t k = 0; k < kk; k++)
-                dot += (double)A[(size_t)i * kk + k] * B[(size_t)j * kk + k];
+            double dot = dot_in_double(A + (size_t)i * kk, B + (size_t)j * kk, kk, 1);
             double want = alpha * dot + (beta != 0.0f ? beta * before[(size_t)i * ldc + j] : 0.0);
             double error = fabs(C[(size_t)i * ldc + j] - want);
             if (isnan(error))
