@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "paperclust/paperclust.h"
 #include "progress_internal.h"
+#include "share_internal.h"
 
 void pc_options_default(pc_options *opt)
 {
@@ -192,16 +193,45 @@ static int stage_threads(int own, int common)
  * warning.  Larger corpora whose terms all fall outside the bounds are
  * relaxed step by step by pc_vocab_build (see relax_bounds in vocab.h).
  */
-static void relax_default_bounds(pc_vocab_options *vopt, const pc_corpus *corpus,
+static void relax_default_bounds(pc_vocab_options *vopt, int32_t n_docs, const char *source,
                                  const pc_monitor *mon)
 {
     if (!vopt->relax_bounds ||
-        df_documents(vopt->max_df, corpus->n_docs) >= df_documents(vopt->min_df, corpus->n_docs))
+        df_documents(vopt->max_df, n_docs) >= df_documents(vopt->min_df, n_docs))
         return;
     vopt->min_df = (pc_df_bound){1.0, 0};
     vopt->max_df = (pc_df_bound){1.0, 1};
-    pc_warn(mon, "%s: only %d document%s: keeping every term (min-df 1, max-df 1.0)",
-            corpus->source, (int)corpus->n_docs, corpus->n_docs == 1 ? "" : "s");
+    pc_warn(mon, "%s: only %d document%s: keeping every term (min-df 1, max-df 1.0)", source,
+            (int)n_docs, n_docs == 1 ? "" : "s");
+}
+
+/*
+ * Several processes: each reads and tokenizes its share, then the shares are
+ * merged (src/share.c) into the corpus, vocabulary and counts one process
+ * would have.
+ */
+static pc_status read_and_count_shared(const pc_options *opt, pc_vocab_options *vopt,
+                                       const pc_monitor *mon, run_state *s, double *clock,
+                                       pc_error *err)
+{
+    pc_corpus *share = NULL;
+    pc_term_lists *lists = NULL;
+    int32_t n_docs = 0;
+    pc_status status = pc_share_read(opt->input, &opt->read, &vopt->tokenize, vopt->threads,
+                                     vopt->batch_docs, opt->comm, mon, &share, &lists, &n_docs,
+                                     err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_read", clock);
+    if (status == PC_OK) {
+        relax_default_bounds(vopt, n_docs, share->source, mon);
+        status = pc_share_finish(lists, share, n_docs, vopt, opt->comm, mon, &s->corpus,
+                                 &s->vocab, &s->X, err);
+    }
+    pc_term_lists_free(lists);
+    pc_corpus_free(share);
+    if (status == PC_OK)
+        status = lap(s, "seconds_vocabulary", clock);
+    return status;
 }
 
 /*
@@ -219,12 +249,14 @@ static pc_status read_and_count(const pc_options *opt, const pc_monitor *mon, ru
         return status;
     vopt.tokenize.stoplist = s->stoplist;
     vopt.threads = stage_threads(vopt.threads, opt->threads);
+    if (opt->comm)
+        return read_and_count_shared(opt, &vopt, mon, s, clock, err);
     status = pc_vocab_read(opt->input, &opt->read, &vopt.tokenize, NULL, vopt.threads,
                            vopt.batch_docs, mon, &s->corpus, &lists, err);
     if (status == PC_OK)
         status = lap(s, "seconds_read", clock);
     if (status == PC_OK) {
-        relax_default_bounds(&vopt, s->corpus, mon);
+        relax_default_bounds(&vopt, s->corpus->n_docs, s->corpus->source, mon);
         status = pc_term_lists_finish(lists, s->corpus, s->corpus->input_index, &vopt, mon,
                                       &s->vocab, &s->X, NULL, err);
     }
