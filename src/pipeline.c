@@ -207,8 +207,9 @@ static void relax_default_bounds(pc_vocab_options *vopt, int32_t n_docs, const c
 
 /*
  * Several processes: each reads and tokenizes its share, then the shares are
- * merged (src/share.c) into the corpus, vocabulary and counts one process
- * would have.
+ * merged (src/share.c) into the corpus and vocabulary one process would have,
+ * and s->X holds, until weight_shared, the count rows of this process's range
+ * of the canonical order.
  */
 static pc_status read_and_count_shared(const pc_options *opt, pc_vocab_options *vopt,
                                        const pc_monitor *mon, run_state *s, double *clock,
@@ -266,6 +267,25 @@ static pc_status read_and_count(const pc_options *opt, const pc_monitor *mon, ru
     return status;
 }
 
+/*
+ * Several processes: each weights its range of rows; then, until the later
+ * stages work on ranges, every process gathers the whole matrix.
+ */
+static pc_status weight_shared(const pc_comm *comm, const pc_tfidf_options *topt, run_state *s,
+                               pc_error *err)
+{
+    pc_csr *whole = NULL;
+    pc_status status = pc_tfidf_apply_part(s->X, s->vocab, s->vocab->n_docs, topt, &s->idf, err);
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_share_gather_rows(s->X, s->vocab->n_docs, comm, &whole, err);
+    if (status == PC_OK) {
+        pc_csr_free(s->X);
+        s->X = whole;
+    }
+    return status;
+}
+
 static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, run_state *s,
                                   double *clock, pc_error *err)
 {
@@ -274,7 +294,8 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
         return status;
     pc_tfidf_options topt = opt->tfidf;
     topt.threads = stage_threads(topt.threads, opt->threads);
-    status = pc_tfidf_apply(s->X, s->vocab, &topt, &s->idf, err);
+    status = opt->comm ? weight_shared(opt->comm, &topt, s, err)
+                       : pc_tfidf_apply(s->X, s->vocab, &topt, &s->idf, err);
     if (status == PC_OK)
         status = lap(s, "seconds_tfidf", clock);
     int32_t empty = 0;

@@ -206,127 +206,235 @@ static pc_status merge_vocab(const pc_term_lists *lists, int32_t n_docs, const c
     return status;
 }
 
-/* One document as sent: input number, record length and record, then its row. */
-static pc_status pack_documents(const pc_corpus *share, const pc_csr *rows, char **buf,
-                                size_t *len, pc_error *err)
+void pc_share_range(int32_t n_docs, const pc_comm *comm, int32_t *first, int32_t *end)
 {
-    size_t cap = 0, most = 0;
+    const int64_t n = n_docs, p = pc_comm_size(comm), r = pc_comm_rank(comm);
+    const int64_t each = (n + p - 1) / p;
+    *first = (int32_t)(r * each < n ? r * each : n);
+    *end = (int32_t)((r + 1) * each < n ? (r + 1) * each : n);
+}
+
+/* Every document of this share as sent: record length and record. */
+static pc_status pack_documents(const pc_corpus *share, char **buf, size_t *len, pc_error *err)
+{
+    size_t cap = 0;
     *buf = NULL;
     *len = 0;
     for (int32_t i = 0; i < share->n_docs; i++) {
-        size_t n = pc_corpus_pack(share, i, NULL);
-        most = n > most ? n : most;
-    }
-    char *record = pc_malloc(most);
-    for (int32_t i = 0; record && i < share->n_docs; i++) {
-        uint32_t n = (uint32_t)pc_corpus_pack(share, i, record);
-        int32_t nnz = (int32_t)(rows->row_ptr[i + 1] - rows->row_ptr[i]);
-        const int64_t first = rows->row_ptr[i];
-        if (put(buf, len, &cap, &share->input_index[i], sizeof(int32_t)) ||
-            put(buf, len, &cap, &n, sizeof n) || put(buf, len, &cap, record, n) ||
-            put(buf, len, &cap, &nnz, sizeof nnz) ||
-            (nnz && (put(buf, len, &cap, rows->col + first, (size_t)nnz * sizeof(int32_t)) ||
-                     put(buf, len, &cap, rows->val + first, (size_t)nnz * sizeof(float))))) {
-            free(record);
+        uint32_t n = (uint32_t)pc_corpus_pack(share, i, NULL);
+        if (put(buf, len, &cap, &n, sizeof n) || pc_reserve_bytes(buf, &cap, *len, n) != 0)
             return pc_fail_nomem(err, "gathering the documents");
-        }
-    }
-    free(record);
-    return record || share->n_docs == 0 ? PC_OK : pc_fail_nomem(err, "gathering the documents");
-}
-
-/* Where each gathered document's record and row begin (by input number). */
-static pc_status locate_documents(const char *all, size_t bytes, int32_t n_docs,
-                                  const char **record, const char **row, int64_t *nnz,
-                                  const char *source, pc_error *err)
-{
-    int32_t seen = 0;
-    *nnz = 0;
-    for (size_t p = 0; p < bytes; seen++) {
-        int32_t input, n_row;
-        uint32_t n;
-        memcpy(&input, all + p, sizeof input);
-        memcpy(&n, all + p + sizeof input, sizeof n);
-        if (input < 0 || input >= n_docs || seen == n_docs)
-            break;
-        record[seen] = all + p + sizeof input + sizeof n;
-        row[input] = record[seen] + n;
-        memcpy(&n_row, row[input], sizeof n_row);
-        *nnz += n_row;
-        p += sizeof input + sizeof n + n + sizeof n_row + (size_t)n_row * 8;
-    }
-    return seen == n_docs ? PC_OK
-                          : pc_fail(err, PC_ERR_INVALID, "%s: the processes read %d documents, "
-                                                         "not %d", source, (int)seen,
-                                    (int)n_docs);
-}
-
-/* The count matrix of the gathered rows, in the corpus' (canonical) order. */
-static pc_status gathered_rows(const pc_corpus *corpus, const char *const *row, int64_t nnz,
-                               int32_t n_cols, pc_csr **out, pc_error *err)
-{
-    pc_status status = pc_csr_new(corpus->n_docs, n_cols, nnz, out, err);
-    if (status != PC_OK)
-        return status;
-    pc_csr *m = *out;
-    for (int32_t i = 0; i < corpus->n_docs; i++) {
-        const char *r = row[corpus->input_index ? corpus->input_index[i] : i];
-        int32_t n;
-        memcpy(&n, r, sizeof n);
-        int64_t o = m->row_ptr[i];
-        memcpy(m->col + o, r + sizeof n, (size_t)n * sizeof(int32_t));
-        memcpy(m->val + o, r + sizeof n + (size_t)n * sizeof(int32_t), (size_t)n * sizeof(float));
-        m->row_ptr[i + 1] = o + n;
+        pc_corpus_pack(share, i, *buf + *len);
+        *len += n;
     }
     return PC_OK;
+}
+
+/* Every process's documents, gathered into the whole corpus in canonical order. */
+static pc_status gather_documents(const pc_corpus *share, int32_t n_docs, const pc_comm *comm,
+                                  pc_corpus **corpus, pc_error *err)
+{
+    char *mine = NULL, *all = NULL;
+    size_t len = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    const char **record = pc_malloc_array((size_t)n_docs + 1, sizeof *record);
+    pc_status status = at && record ? pack_documents(share, &mine, &len, err)
+                                    : pc_fail_nomem(err, "gathering the documents");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, mine, len, &all, at, err);
+    free(mine);
+    int32_t seen = 0;
+    for (size_t p = 0; status == PC_OK && p < at[comm->size] && seen < n_docs; seen++) {
+        uint32_t n;
+        memcpy(&n, all + p, sizeof n);
+        record[seen] = all + p + sizeof n;
+        p += sizeof n + n;
+    }
+    if (status == PC_OK && seen != n_docs)
+        status = pc_fail(err, PC_ERR_INVALID, "%s: the processes read %d documents, not %d",
+                         share->source, (int)seen, (int)n_docs);
+    if (status == PC_OK)
+        status = pc_corpus_gathered(share, n_docs, record, corpus, err);
+    free(all);
+    free(at);
+    free(record);
+    return status;
+}
+
+/* Rows as sent: position in the canonical order, length, columns, values. */
+static int put_row(char **buf, size_t *len, size_t *cap, int32_t pos, const pc_csr *rows,
+                   int32_t i)
+{
+    const int64_t first = rows->row_ptr[i];
+    const int32_t nnz = (int32_t)(rows->row_ptr[i + 1] - first);
+    return put(buf, len, cap, &pos, sizeof pos) || put(buf, len, cap, &nnz, sizeof nnz) ||
+           (nnz && (put(buf, len, cap, rows->col + first, (size_t)nnz * sizeof(int32_t)) ||
+                    put(buf, len, cap, rows->val + first, (size_t)nnz * sizeof(float))));
+}
+
+/* The rows for each process, by where their documents fall in the canonical order. */
+static pc_status pack_rows(const pc_corpus *share, const pc_csr *rows, const int32_t *pos,
+                           int32_t n_docs, const pc_comm *comm, char **buf, size_t *len,
+                           pc_error *err)
+{
+    int32_t each = (int32_t)(((int64_t)n_docs + comm->size - 1) / comm->size);
+    for (int q = 0; q < comm->size; q++) {
+        size_t cap = 0;
+        for (int32_t i = 0; i < share->n_docs; i++) {
+            int32_t at = pos[share->input_index[i]];
+            if (at / each == q && put_row(&buf[q], &len[q], &cap, at, rows, i) != 0)
+                return pc_fail_nomem(err, "sending the rows");
+        }
+    }
+    return PC_OK;
+}
+
+/* The rows received (from every process, bufs[q] of len[q] bytes) as the CSR of
+ * canonical documents [first, end). */
+static pc_status unpack_rows(char *const *buf, const size_t *len, int size, int32_t first,
+                             int32_t end, int32_t n_cols, pc_csr **out, pc_error *err)
+{
+    const char **row = pc_calloc((size_t)(end - first) + 1, sizeof *row);
+    if (!row)
+        return pc_fail_nomem(err, "receiving the rows");
+    int64_t nnz = 0;
+    int32_t got = 0;
+    for (int q = 0; q < size; q++)
+        for (size_t p = 0; p < len[q]; got++) {
+            int32_t at, n;
+            memcpy(&at, buf[q] + p, sizeof at);
+            memcpy(&n, buf[q] + p + sizeof at, sizeof n);
+            if (at >= first && at < end && !row[at - first])
+                row[at - first] = buf[q] + p + sizeof at;
+            nnz += n;
+            p += sizeof at + sizeof n + (size_t)n * 8;
+        }
+    pc_status status = got == end - first ? pc_csr_new(end - first, n_cols, nnz, out, err)
+                                          : pc_fail(err, PC_ERR_INVALID, "%d rows received "
+                                                    "for %d documents", (int)got,
+                                                    (int)(end - first));
+    for (int32_t i = 0; status == PC_OK && i < end - first; i++) {
+        int32_t n;
+        memcpy(&n, row[i], sizeof n);
+        int64_t o = (*out)->row_ptr[i];
+        memcpy((*out)->col + o, row[i] + sizeof n, (size_t)n * sizeof(int32_t));
+        memcpy((*out)->val + o, row[i] + sizeof n + (size_t)n * sizeof(int32_t),
+               (size_t)n * sizeof(float));
+        (*out)->row_ptr[i + 1] = o + n;
+    }
+    free(row);
+    return status;
+}
+
+/*
+ * Sends each of this share's rows to the process whose range of the
+ * canonical order holds its document (P - 1 ring steps, each a sendrecv of
+ * the sizes then of the rows) and returns this process's range.
+ */
+static pc_status redistribute(const pc_corpus *share, const pc_csr *rows,
+                              const pc_corpus *corpus, const pc_comm *comm, pc_csr **range,
+                              pc_error *err)
+{
+    const int size = comm->size, n = corpus->n_docs;
+    int32_t *pos = pc_malloc_array((size_t)n + 1, sizeof *pos);
+    char **out = pc_calloc((size_t)size, sizeof *out), **in = pc_calloc((size_t)size, sizeof *in);
+    size_t *out_len = pc_calloc((size_t)size, sizeof *out_len);
+    size_t *in_len = pc_calloc((size_t)size, sizeof *in_len);
+    pc_status status = pos && out && in && out_len && in_len
+                           ? PC_OK
+                           : pc_fail_nomem(err, "sending the rows");
+    for (int32_t i = 0; status == PC_OK && i < n; i++)
+        pos[corpus->input_index ? corpus->input_index[i] : i] = i;
+    if (status == PC_OK)
+        status = pack_rows(share, rows, pos, n, comm, out, out_len, err);
+    for (int s = 0; s < size; s++) {
+        int to = (comm->rank + s) % size, from = (comm->rank - s + size) % size;
+        uint64_t send = out_len ? out_len[to] : 0, recv = 0;
+        status = comm->check(comm, status, err);
+        if (status == PC_OK)
+            status = comm->sendrecv(comm, to, &send, sizeof send, from, &recv, sizeof recv,
+                                    err);
+        if (status == PC_OK && !(in[from] = pc_malloc((size_t)recv)))
+            status = pc_fail_nomem(err, "receiving the rows");
+        status = comm->check(comm, status, err);
+        if (status == PC_OK)
+            status = comm->sendrecv(comm, to, out[to], (size_t)send, from, in[from],
+                                    (size_t)recv, err);
+        if (status == PC_OK)
+            in_len[from] = (size_t)recv;
+    }
+    int32_t first, end;
+    pc_share_range(n, comm, &first, &end);
+    if (status == PC_OK)
+        status = unpack_rows(in, in_len, size, first, end, rows->n_cols, range, err);
+    for (int q = 0; out && in && q < size; q++) {
+        free(out[q]);
+        free(in[q]);
+    }
+    free(pos);
+    free(out);
+    free(in);
+    free(out_len);
+    free(in_len);
+    return status;
 }
 
 pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share, int32_t n_docs,
                           const pc_vocab_options *vopt, const pc_comm *comm,
                           const pc_monitor *mon, pc_corpus **corpus, pc_vocab **vocab,
-                          pc_csr **counts, pc_error *err)
+                          pc_csr **range, pc_error *err)
 {
     *corpus = NULL;
     *vocab = NULL;
-    *counts = NULL;
+    *range = NULL;
     pc_csr *rows = NULL;
-    char *mine = NULL, *all = NULL;
-    size_t len = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
     int32_t *order = pc_malloc_array((size_t)share->n_docs + 1, sizeof *order);
-    const char **record = pc_malloc_array((size_t)n_docs + 1, sizeof *record);
-    const char **row = pc_calloc((size_t)n_docs + 1, sizeof *row);
-    int64_t nnz = 0;
     pc_status status = merge_vocab(lists, n_docs, share->source, vopt, comm, mon, vocab, err);
-    if (status == PC_OK && !(at && order && record && row))
-        status = pc_fail_nomem(err, "gathering the documents");
+    if (status == PC_OK && !order)
+        status = pc_fail_nomem(err, "counting the share");
     for (int32_t i = 0; status == PC_OK && i < share->n_docs; i++)
         order[i] = share->input_index[i] / comm->size; /* the i-th kept, as added */
     if (status == PC_OK)
         status = pc_term_lists_rows(lists, *vocab, order, &rows, err);
-    if (status == PC_OK)
-        status = pack_documents(share, rows, &mine, &len, err);
-    pc_csr_free(rows);
+    free(order);
     status = comm->check(comm, status, err);
     if (status == PC_OK)
-        status = pc_comm_allgatherv(comm, mine, len, &all, at, err);
-    free(mine);
+        status = gather_documents(share, n_docs, comm, corpus, err);
+    status = comm->check(comm, status, err);
     if (status == PC_OK)
-        status = locate_documents(all, at[comm->size], n_docs, record, row, &nnz,
-                                  share->source, err);
-    if (status == PC_OK)
-        status = pc_corpus_gathered(share, n_docs, record, corpus, err);
-    if (status == PC_OK)
-        status = gathered_rows(*corpus, row, nnz, (*vocab)->n_terms, counts, err);
-    free(all);
-    free(at);
-    free(order);
-    free(record);
-    free(row);
+        status = redistribute(share, rows, *corpus, comm, range, err);
+    pc_csr_free(rows);
     if (status != PC_OK) {
         pc_corpus_free(*corpus);
         pc_vocab_free(*vocab);
         *corpus = NULL;
         *vocab = NULL;
     }
+    return status;
+}
+
+pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_comm *comm,
+                               pc_csr **out, pc_error *err)
+{
+    *out = NULL;
+    size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    char *mine = NULL, *all = NULL;
+    int fail = !at;
+    int32_t first, end;
+    pc_share_range(n_docs, comm, &first, &end);
+    for (int32_t i = 0; !fail && i < range->n_rows; i++)
+        fail = put_row(&mine, &len, &cap, first + i, range, i);
+    pc_status status = comm->check(comm, fail ? pc_fail_nomem(err, "gathering the rows") : PC_OK,
+                                   err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, mine, len, &all, at, err);
+    free(mine);
+    if (status == PC_OK) {
+        char *whole[1] = {all};
+        size_t whole_len[1] = {at[comm->size]};
+        status = unpack_rows(whole, whole_len, 1, 0, n_docs, range->n_cols, out, err);
+    }
+    free(all);
+    free(at);
     return status;
 }

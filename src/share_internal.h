@@ -101,17 +101,32 @@ pc_status pc_share_read(const char *path, const pc_read_options *ropt,
                         const pc_comm *comm, const pc_monitor *mon, pc_corpus **share,
                         pc_term_lists **lists, int32_t *n_docs, pc_error *err);
 
+/* The range [*first, *end) of the canonical order that process `comm`'s rank
+ * holds: ceil(n_docs / size) documents each, the last ranks fewer (k-means'
+ * ranges too). */
+void pc_share_range(int32_t n_docs, const pc_comm *comm, int32_t *first, int32_t *end);
+
 /*
  * Merges the shares: the vocabulary over every process's terms and document
- * frequencies (pruned with vopt over all n_docs documents), then every
- * process's documents and count rows, into *corpus (canonical order, as
- * pc_vocab_read gives it), *vocab and *counts (its rows), the same on every
- * process and the same as one process counting the whole input.  The lists
+ * frequencies (pruned with vopt over all n_docs documents) into *vocab; every
+ * process's documents into *corpus (all of them, canonical order, as
+ * pc_vocab_read gives it to one process); and each share's count rows sent
+ * to the process whose range (pc_share_range) holds them, so that *range
+ * holds the count rows of this process's range, the rows one process would
+ * have there.  The same vocabulary and corpus on every process.  The lists
  * are used up; share may be freed afterwards.
  */
 pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share, int32_t n_docs,
                           const pc_vocab_options *vopt, const pc_comm *comm,
                           const pc_monitor *mon, pc_corpus **corpus, pc_vocab **vocab,
-                          pc_csr **counts, pc_error *err);
+                          pc_csr **range, pc_error *err);
+
+/*
+ * Every process's range of rows (pc_share_range) gathered into the whole
+ * matrix of n_docs rows, on every process: what the stages not yet split
+ * between the processes need.
+ */
+pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_comm *comm,
+                               pc_csr **out, pc_error *err);
 
 #endif

@@ -28,6 +28,8 @@ typedef struct world {
     pc_status status[MAX_RANKS];
     char message[MAX_RANKS][PC_ERROR_MAX];
     const void *posted[MAX_RANKS];
+    int sent_to[MAX_RANKS];      /* sendrecv: each rank's partner and bytes */
+    size_t sent_bytes[MAX_RANKS];
     int fail_rank; /* this rank fails at its collective number fail_at (-1: none) */
     long fail_at;
 } world;
@@ -96,6 +98,27 @@ static pc_status fake_allgather(const pc_comm *comm, const void *mine, size_t by
     return PC_OK;
 }
 
+/* Each rank posts what it sends; after the barrier each copies what its
+ * `from` posted for it. */
+static pc_status fake_sendrecv(const pc_comm *comm, int to, const void *send, size_t send_bytes,
+                               int from, void *recv, size_t recv_bytes, pc_error *err)
+{
+    pc_status status = agree(comm, PC_OK, err);
+    if (status != PC_OK)
+        return status;
+    world *w = ((rank_state *)comm->ctx)->w;
+    w->posted[comm->rank] = send;
+    w->sent_to[comm->rank] = to;
+    w->sent_bytes[comm->rank] = send_bytes;
+    pthread_barrier_wait(&w->barrier);
+    if (w->sent_to[from] != comm->rank || w->sent_bytes[from] != recv_bytes)
+        abort(); /* a caller's mistake: the partners do not match */
+    if (recv_bytes)
+        memcpy(recv, w->posted[from], recv_bytes);
+    pthread_barrier_wait(&w->barrier);
+    return PC_OK;
+}
+
 /* ---- P ranks running one job ---- */
 
 typedef enum job_kind { JOB_KMEANS, JOB_NEIGHBORS } job_kind;
@@ -155,7 +178,7 @@ static void run_ranks(job_kind kind, const pc_csr *X, int size, int fail_rank, l
     for (int r = 0; r < size; r++) {
         memset(&ranks[r], 0, sizeof ranks[r]);
         ranks[r].w = &w;
-        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_check};
+        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check};
         jobs[r] = (job){kind, X, &ranks[r].comm, PC_OK, {PC_OK, ""}, NULL, NULL};
         CHECK_INT(pthread_create(&thread[r], NULL, run_job, &jobs[r]), 0);
     }
@@ -262,36 +285,66 @@ static int files_in(const char *dir)
     return n;
 }
 
-static pc_status run_one_rank(const char *input, const char *out, long fail_at, long *calls,
-                              pc_error *err)
+typedef struct pipeline_job {
+    const char *input, *out;
+    const pc_comm *comm;
+    pc_status status;
+    pc_error err;
+} pipeline_job;
+
+static void *run_rank(void *arg)
 {
-    world w;
-    memset(&w, 0, sizeof w);
-    w.size = 1;
-    w.fail_rank = fail_at > 0 ? 0 : -1;
-    w.fail_at = fail_at;
-    pthread_barrier_init(&w.barrier, NULL, 1);
-    rank_state r;
-    memset(&r, 0, sizeof r);
-    r.w = &w;
-    r.comm = (pc_comm){0, 1, &r, fake_allgather, fake_check};
+    pipeline_job *j = arg;
     pc_options opt;
     pc_options_default(&opt);
-    opt.input = input;
-    opt.output_dir = out;
+    opt.input = j->input;
+    opt.output_dir = j->out;
     opt.threads = 1;
     opt.kmeans.k = 3;
     opt.kmeans.n_init = 1;
     opt.related.neighbors.top = 3;
     opt.html = 0;
-    opt.comm = &r.comm;
-    pc_status status = pc_run(&opt, NULL, err);
-    pthread_barrier_destroy(&w.barrier);
-    *calls = r.calls;
-    return status;
+    opt.comm = j->comm;
+    j->status = pc_run(&opt, NULL, &j->err);
+    return NULL;
 }
 
-static void run_writes_nothing_after_a_failure(void)
+/* pc_run by `size` threads-as-ranks, rank fail_rank failing at its collective
+ * fail_at (0: none); rank 0's status and message, and its collectives. */
+static pc_status run_ranks_run(const char *input, const char *out, int size, int fail_rank,
+                               long fail_at, long *calls, pc_error *err)
+{
+    world w;
+    memset(&w, 0, sizeof w);
+    w.size = size;
+    w.fail_rank = fail_at > 0 ? fail_rank : -1;
+    w.fail_at = fail_at;
+    pthread_barrier_init(&w.barrier, NULL, (unsigned)size);
+    rank_state ranks[MAX_RANKS];
+    pipeline_job jobs[MAX_RANKS];
+    pthread_t thread[MAX_RANKS];
+    for (int r = 0; r < size; r++) {
+        memset(&ranks[r], 0, sizeof ranks[r]);
+        ranks[r].w = &w;
+        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check};
+        jobs[r] = (pipeline_job){input, out, &ranks[r].comm, PC_OK, {PC_OK, ""}};
+        CHECK_INT(pthread_create(&thread[r], NULL, run_rank, &jobs[r]), 0);
+    }
+    for (int r = 0; r < size; r++)
+        pthread_join(thread[r], NULL);
+    pthread_barrier_destroy(&w.barrier);
+    for (int r = 1; r < size; r++) { /* every rank ends alike */
+        CHECK_INT(jobs[r].status, jobs[0].status);
+        CHECK_STR(jobs[r].err.message, jobs[0].err.message);
+    }
+    *calls = ranks[0].calls;
+    *err = jobs[0].err;
+    return jobs[0].status;
+}
+
+/* pc_run by `size` ranks, once whole, then with rank fail_rank failing at each
+ * collective in turn: every rank returns its message, and no report is written. */
+static void run_writes_nothing_after_a_failure_of(int size, int fail_rank)
 {
     char text[8192];
     size_t used = (size_t)snprintf(text, sizeof text, "id,title,abstract\n");
@@ -299,27 +352,35 @@ static void run_writes_nothing_after_a_failure(void)
                                         "telescope survey", "compiler register allocation"};
     for (int i = 0; i < 30; i++)
         used += (size_t)snprintf(text + used, sizeof text - used, "p%02d,paper %d,%s %s study %d\n",
-                                 i, i, topic[i % 3], topic[(i / 3) % 3], i % 5);
+                                 (i * 7) % 30, i, topic[i % 3], topic[(i / 3) % 3], i % 5);
     char input[512];
     snprintf(input, sizeof input, "%s", write_text("papers.csv", text));
-    char out[512];
-    snprintf(out, sizeof out, "%s", temp_path("out"));
+    char out[600];
+    snprintf(out, sizeof out, "%.500s-%d", temp_path("out"), size);
     long total = 0;
     pc_error err = {PC_OK, ""};
-    CHECK_INT(run_one_rank(input, out, 0, &total, &err), PC_OK);
+    CHECK_INT(run_ranks_run(input, out, size, -1, 0, &total, &err), PC_OK);
     CHECK(total >= 3);
-    printf("     (%ld collectives in the run)\n", total);
+    printf("     (%d rank(s): %ld collectives in the run)\n", size, total);
     CHECK(files_in(out) > 0);
     for (long at = 1; at <= total; at++) {
-        char dir[600];
+        char dir[700];
         snprintf(dir, sizeof dir, "%s-fail-%ld", out, at);
         long calls = 0;
-        CHECK_INT(run_one_rank(input, dir, at, &calls, &err), PC_ERR_IO);
+        CHECK_INT(run_ranks_run(input, dir, size, fail_rank, at, &calls, &err), PC_ERR_IO);
         char want[64];
-        snprintf(want, sizeof want, "rank 0: injected at %ld", at);
+        snprintf(want, sizeof want, "rank %d: injected at %ld", fail_rank, at);
         CHECK_STR(err.message, want);
         CHECK_INT(files_in(dir), 0);
     }
+}
+
+/* One rank; and three, rank 2 failing (its share is read, sent and received
+ * like the others'). */
+static void run_writes_nothing_after_a_failure(void)
+{
+    run_writes_nothing_after_a_failure_of(1, 0);
+    run_writes_nothing_after_a_failure_of(3, 2);
 }
 
 int main(void)

@@ -47,6 +47,15 @@ struct pc_comm {
     pc_status (*allgather)(const pc_comm *comm, const void *mine, size_t bytes, void *all,
                            pc_error *err);
     /*
+     * Every rank calls it at once, each with its own partners: this rank
+     * sends send_bytes bytes at `send` to rank `to` and receives recv_bytes
+     * bytes into `recv` from rank `from` (who sends exactly that many to
+     * it; `to` and `from` may be this rank).  A ring step, a redistribution
+     * step.  Failures as allgather.
+     */
+    pc_status (*sendrecv)(const pc_comm *comm, int to, const void *send, size_t send_bytes,
+                          int from, void *recv, size_t recv_bytes, pc_error *err);
+    /*
      * Every rank says how it is doing: status PC_OK (waits for the others,
      * returns PC_OK when none failed) or its failure, described by *err
      * (returned, with the lowest failing rank's message).
