@@ -139,6 +139,8 @@ typedef struct run_state {
     pc_timeline *timeline;
     pc_lsa *lsa;
     pc_csr *L;                 /* --cluster-on lsa: the unit LSA rows the clusters are fit on */
+    pc_csr *rows;              /* several processes: this one's range of the TF-IDF rows
+                                  (pc_share_range), k-means' rows */
     float *idf;
     pc_summary summary;
     pc_tree *tree;
@@ -162,6 +164,7 @@ static void run_state_free(run_state *s)
     pc_timeline_free(s->timeline);
     pc_lsa_free(s->lsa);
     pc_csr_free(s->L);
+    pc_csr_free(s->rows);
     free(s->idf);
     pc_summary_clear(&s->summary);
     pc_tree_free(s->tree);
@@ -268,8 +271,9 @@ static pc_status read_and_count(const pc_options *opt, const pc_monitor *mon, ru
 }
 
 /*
- * Several processes: each weights its range of rows; then, until the later
- * stages work on ranges, every process gathers the whole matrix.
+ * Several processes: each weights its range of rows (kept in s->rows for
+ * k-means); then, until the other stages work on ranges, every process
+ * gathers the whole matrix.
  */
 static pc_status weight_shared(const pc_comm *comm, const pc_tfidf_options *topt, run_state *s,
                                pc_error *err)
@@ -280,7 +284,7 @@ static pc_status weight_shared(const pc_comm *comm, const pc_tfidf_options *topt
     if (status == PC_OK)
         status = pc_share_gather_rows(s->X, s->vocab->n_docs, comm, &whole, err);
     if (status == PC_OK) {
-        pc_csr_free(s->X);
+        s->rows = s->X;
         s->X = whole;
     }
     return status;
@@ -368,7 +372,9 @@ static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state
     s->clusters = NULL;
     if (opt->method == PC_METHOD_BISECT)
         return pc_bisect_fit(cluster_rows(s), &kopt, mon, &s->clusters, NULL, err);
-    return pc_kmeans_fit(cluster_rows(s), &kopt, mon, &s->clusters, err);
+    kopt.ranges = s->rows && !s->L; /* each process its range of the TF-IDF rows */
+    return pc_kmeans_fit(kopt.ranges ? s->rows : cluster_rows(s), &kopt, mon, &s->clusters,
+                         err);
 }
 
 /* The ks of the sweep (pc_k_range_values); those of a given range above the

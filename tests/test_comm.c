@@ -111,7 +111,7 @@ static pc_status fake_sendrecv(const pc_comm *comm, int to, const void *send, si
     w->sent_to[comm->rank] = to;
     w->sent_bytes[comm->rank] = send_bytes;
     pthread_barrier_wait(&w->barrier);
-    if (w->sent_to[from] != comm->rank || w->sent_bytes[from] != recv_bytes)
+    if (recv_bytes && (w->sent_to[from] != comm->rank || w->sent_bytes[from] != recv_bytes))
         abort(); /* a caller's mistake: the partners do not match */
     if (recv_bytes)
         memcpy(recv, w->posted[from], recv_bytes);
@@ -121,7 +121,27 @@ static pc_status fake_sendrecv(const pc_comm *comm, int to, const void *send, si
 
 /* ---- P ranks running one job ---- */
 
-typedef enum job_kind { JOB_KMEANS, JOB_NEIGHBORS } job_kind;
+typedef enum job_kind { JOB_KMEANS, JOB_NEIGHBORS, JOB_KMEANS_RANGES } job_kind;
+
+/* Rows [first, end) of X, the range of `rank` of `size` (ceil(n / size) each). */
+static pc_csr *range_of(const pc_csr *X, int rank, int size)
+{
+    int32_t each = (X->n_rows + size - 1) / size;
+    int32_t first = rank * each < X->n_rows ? rank * each : X->n_rows;
+    int32_t end = first + each < X->n_rows ? first + each : X->n_rows;
+    int64_t from = X->row_ptr[first], nnz = X->row_ptr[end] - from;
+    pc_csr *R = NULL;
+    pc_error err;
+    if (pc_csr_new(end - first, X->n_cols, nnz, &R, &err) != PC_OK)
+        return NULL;
+    for (int32_t i = first; i <= end; i++)
+        R->row_ptr[i - first] = X->row_ptr[i] - from;
+    if (nnz) {
+        memcpy(R->col, X->col + from, (size_t)nnz * sizeof *R->col);
+        memcpy(R->val, X->val + from, (size_t)nnz * sizeof *R->val);
+    }
+    return R;
+}
 
 typedef struct job {
     job_kind kind;
@@ -137,7 +157,7 @@ typedef struct job {
 static void *run_job(void *arg)
 {
     job *j = arg;
-    if (j->kind == JOB_KMEANS) {
+    if (j->kind == JOB_KMEANS || j->kind == JOB_KMEANS_RANGES) {
         pc_kmeans_options opt;
         pc_kmeans_options_default(&opt);
         opt.k = 5;
@@ -145,7 +165,10 @@ static void *run_job(void *arg)
         opt.tol = 0.0; /* iterations stop when no document moves: the count all ranks add */
         opt.threads = 1;
         opt.comm = j->comm;
-        j->status = pc_kmeans_fit(j->X, &opt, NULL, &j->clusters, &j->err);
+        opt.ranges = j->kind == JOB_KMEANS_RANGES && j->comm;
+        pc_csr *R = opt.ranges ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
+        j->status = pc_kmeans_fit(R ? R : j->X, &opt, NULL, &j->clusters, &j->err);
+        pc_csr_free(R);
     } else {
         pc_neighbors_options opt;
         pc_neighbors_options_default(&opt);
@@ -240,6 +263,29 @@ static void kmeans_split_is_one_process(void)
      * the sum of every rank's count */
     pc_csr *X = test_planted(700, 5, 30, 40, 0.3, 3, label);
     split_is_one_process(JOB_KMEANS, X);
+    pc_csr_free(X);
+}
+
+/* Each rank holding only its range of the rows (a few documents without
+ * terms among them, and enough rows for several seeding rounds' picks on
+ * every rank). */
+static void kmeans_ranges_are_one_process(void)
+{
+    int32_t label[700];
+    pc_csr *P = test_planted(700, 5, 30, 40, 0.3, 3, label), *X = NULL;
+    pc_error err;
+    CHECK_INT(pc_csr_new(700, P->n_cols, P->nnz, &X, &err), PC_OK);
+    for (int32_t i = 0; i < 700; i++) { /* every 97th row emptied */
+        int64_t o = X->row_ptr[i];
+        for (int64_t p = P->row_ptr[i]; i % 97 != 0 && p < P->row_ptr[i + 1]; p++, o++) {
+            X->col[o] = P->col[p];
+            X->val[o] = P->val[p];
+        }
+        X->row_ptr[i + 1] = o;
+    }
+    X->nnz = X->row_ptr[700];
+    split_is_one_process(JOB_KMEANS_RANGES, X);
+    pc_csr_free(P);
     pc_csr_free(X);
 }
 
@@ -388,6 +434,7 @@ int main(void)
     if (make_temp_dir("comm") != 0)
         return 1;
     RUN_TEST(kmeans_split_is_one_process);
+    RUN_TEST(kmeans_ranges_are_one_process);
     RUN_TEST(neighbor_split_is_one_process);
     RUN_TEST(failure_reaches_every_rank);
     RUN_TEST(run_writes_nothing_after_a_failure);

@@ -50,8 +50,9 @@ struct pc_comm {
      * Every rank calls it at once, each with its own partners: this rank
      * sends send_bytes bytes at `send` to rank `to` and receives recv_bytes
      * bytes into `recv` from rank `from` (who sends exactly that many to
-     * it; `to` and `from` may be this rank).  A ring step, a redistribution
-     * step.  Failures as allgather.
+     * it; `to` and `from` may be this rank; 0 bytes is no message at all).
+     * A ring step, a redistribution step, a chain step.  Failures as
+     * allgather.
      */
     pc_status (*sendrecv)(const pc_comm *comm, int to, const void *send, size_t send_bytes,
                           int from, void *recv, size_t recv_bytes, pc_error *err);
