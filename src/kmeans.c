@@ -22,7 +22,13 @@
  * and the seeding's products for its range of documents, and the ranges are
  * shared (moved, never summed); the sums (centroids, objective, D²) are taken
  * by every process over all documents in the one-process order, so the
- * result is the same bits for any number of processes.
+ * result is the same bits for any number of processes.  With opt->ranges a
+ * process holds only its range's rows: the centroid sums then pass from rank
+ * to rank in document order (chain_sums: each adds its members to what the
+ * rank before sent, as one process would go on adding), the similarities to
+ * the final centroids are computed by their rows' holders and shared, and
+ * the seeding's picked rows are sent by their holders; the per-document
+ * arrays (assignments, similarities, D²) stay whole on every process.
  * Prediction (pc_kmeans_predict) runs the same assignment kernel over new
  * rows, the centroids in the order k-means numbered them; for bisection's
  * clusters it descends the tree, each split's two centroids (its rule, kept

@@ -3,9 +3,14 @@
  * describe → relate → report, timing each stage into summary.csv.  The
  * command-line program only fills a pc_options and calls pc_run().
  * Several processes (opt->comm, paperclust-mpi): every process runs this
- * same pipeline; the stages that split their work (k-means, related papers)
- * take the communicator, and before the reports every process checks in, so
- * that a failure anywhere leaves no report; rank 0 alone writes.
+ * same pipeline; each reads and tokenizes its share of the input, the shares
+ * are merged (src/share.c: one vocabulary, the canonical order over all
+ * papers), each weights and clusters its range of the rows (k-means), and,
+ * until the other stages work on ranges, every process gathers the whole
+ * matrix for them; the stages that split their work (k-means, related
+ * papers) take the communicator, and before the reports every process
+ * checks in, so that a failure anywhere leaves no report; rank 0 alone
+ * writes.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -9,7 +9,8 @@
  * could fill one with anything that behaves alike.
  *
  * Every rank runs the same pipeline on the same options and calls the same
- * collectives in the same order.  Results must not depend on the number of
+ * collectives in the same order (sendrecv too: every rank calls it at once,
+ * each with its own partners, possibly none).  Results must not depend on the number of
  * processes: a stage splits work between the ranks only where each piece's
  * result is formed in an order that does not depend on who computes it, and
  * it combines the pieces in a fixed order (integers, or floats that were
