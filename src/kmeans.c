@@ -459,45 +459,16 @@ static pc_status picked_rows(const fit *f, const int32_t *pick, int32_t m, const
     char *mine = NULL, *all = NULL;
     size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
     int fail = !at;
-    for (int32_t t = 0; !fail && t < m; t++) {
-        int32_t i = pick[t] - f->base;
-        if (i < 0 || i >= X->n_rows)
-            continue;
-        int32_t nnz = (int32_t)(X->row_ptr[i + 1] - X->row_ptr[i]);
-        fail = pc_reserve_bytes(&mine, &cap, len, 8 + (size_t)nnz * 8) != 0;
-        if (!fail) {
-            memcpy(mine + len, &t, 4);
-            memcpy(mine + len + 4, &nnz, 4);
-            memcpy(mine + len + 8, X->col + X->row_ptr[i], (size_t)nnz * 4);
-            memcpy(mine + len + 8 + (size_t)nnz * 4, X->val + X->row_ptr[i], (size_t)nnz * 4);
-            len += 8 + (size_t)nnz * 8;
-        }
-    }
+    for (int32_t t = 0; !fail && t < m; t++)
+        if (pick[t] >= f->base && pick[t] < f->base + X->n_rows)
+            fail = pc_rows_put(&mine, &len, &cap, t, X, pick[t] - f->base);
     pc_status status = comm->check(comm, fail ? pc_fail_nomem(err, "seeding k-means") : PC_OK,
                                    err);
     if (status == PC_OK)
         status = pc_comm_allgatherv(comm, mine, len, &all, at, err);
     free(mine);
-    const char *row[64] = {NULL}; /* m is 2 + ln k: fewer than 64 */
-    int64_t nnz = 0;
-    for (size_t q = 0; status == PC_OK && q < at[comm->size];) {
-        int32_t t, n;
-        memcpy(&t, all + q, 4);
-        memcpy(&n, all + q + 4, 4);
-        row[t] = all + q + 4;
-        nnz += n;
-        q += 8 + (size_t)n * 8;
-    }
     if (status == PC_OK)
-        status = pc_csr_new(m, X->n_cols, nnz, fetched, err);
-    for (int32_t t = 0; status == PC_OK && t < m; t++) {
-        int32_t n;
-        memcpy(&n, row[t], 4);
-        int64_t o = (*fetched)->row_ptr[t];
-        memcpy((*fetched)->col + o, row[t] + 4, (size_t)n * 4);
-        memcpy((*fetched)->val + o, row[t] + 4 + (size_t)n * 4, (size_t)n * 4);
-        (*fetched)->row_ptr[t + 1] = o + n;
-    }
+        status = pc_rows_take(&all, &at[comm->size], 1, 0, m, X->n_cols, fetched, err);
     free(all);
     free(at);
     *rows = *fetched;
@@ -510,7 +481,7 @@ static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_error *err)
     int32_t n = f->n, k = f->k, trials = n_trials(k), dim = f->dim;
     const pc_csr *P = NULL; /* the picked rows */
     pc_csr *fetched = NULL;
-    int32_t index[64];
+    int32_t index[64]; /* trials = 2 + ln k < 24 */
     pc_status status = PC_OK;
     double *d2 = pc_malloc_array((size_t)n, sizeof *d2);
     double *cum = pc_malloc_array((size_t)n, sizeof *cum);

@@ -261,9 +261,8 @@ static pc_status gather_documents(const pc_corpus *share, int32_t n_docs, const 
     return status;
 }
 
-/* Rows as sent: position in the canonical order, length, columns, values. */
-static int put_row(char **buf, size_t *len, size_t *cap, int32_t pos, const pc_csr *rows,
-                   int32_t i)
+int pc_rows_put(char **buf, size_t *len, size_t *cap, int32_t pos, const pc_csr *rows,
+                int32_t i)
 {
     const int64_t first = rows->row_ptr[i];
     const int32_t nnz = (int32_t)(rows->row_ptr[i + 1] - first);
@@ -282,17 +281,15 @@ static pc_status pack_rows(const pc_corpus *share, const pc_csr *rows, const int
         size_t cap = 0;
         for (int32_t i = 0; i < share->n_docs; i++) {
             int32_t at = pos[share->input_index[i]];
-            if (at / each == q && put_row(&buf[q], &len[q], &cap, at, rows, i) != 0)
+            if (at / each == q && pc_rows_put(&buf[q], &len[q], &cap, at, rows, i) != 0)
                 return pc_fail_nomem(err, "sending the rows");
         }
     }
     return PC_OK;
 }
 
-/* The rows received (from every process, bufs[q] of len[q] bytes) as the CSR of
- * canonical documents [first, end). */
-static pc_status unpack_rows(char *const *buf, const size_t *len, int size, int32_t first,
-                             int32_t end, int32_t n_cols, pc_csr **out, pc_error *err)
+pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t first,
+                       int32_t end, int32_t n_cols, pc_csr **out, pc_error *err)
 {
     const char **row = pc_calloc((size_t)(end - first) + 1, sizeof *row);
     if (!row)
@@ -366,7 +363,7 @@ static pc_status redistribute(const pc_corpus *share, const pc_csr *rows,
     int32_t first, end;
     pc_share_range(n, comm, &first, &end);
     if (status == PC_OK)
-        status = unpack_rows(in, in_len, size, first, end, rows->n_cols, range, err);
+        status = pc_rows_take(in, in_len, size, first, end, rows->n_cols, range, err);
     for (int q = 0; out && in && q < size; q++) {
         free(out[q]);
         free(in[q]);
@@ -423,7 +420,7 @@ pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_com
     int32_t first, end;
     pc_share_range(n_docs, comm, &first, &end);
     for (int32_t i = 0; !fail && i < range->n_rows; i++)
-        fail = put_row(&mine, &len, &cap, first + i, range, i);
+        fail = pc_rows_put(&mine, &len, &cap, first + i, range, i);
     pc_status status = comm->check(comm, fail ? pc_fail_nomem(err, "gathering the rows") : PC_OK,
                                    err);
     if (status == PC_OK)
@@ -432,7 +429,7 @@ pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_com
     if (status == PC_OK) {
         char *whole[1] = {all};
         size_t whole_len[1] = {at[comm->size]};
-        status = unpack_rows(whole, whole_len, 1, 0, n_docs, range->n_cols, out, err);
+        status = pc_rows_take(whole, whole_len, 1, 0, n_docs, range->n_cols, out, err);
     }
     free(all);
     free(at);

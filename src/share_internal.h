@@ -80,6 +80,18 @@ pc_status pc_term_lists_rows(pc_term_lists *lists, const pc_vocab *vocab,
 
 /* ---- share.c ---- */
 
+/* Appends row i of rows to *buf (growing it: *len used, *cap allocated) as
+ * sent between processes: pos (its place, e.g. in the canonical order), its
+ * length, columns and values.  0, or -1 when out of memory. */
+int pc_rows_put(char **buf, size_t *len, size_t *cap, int32_t pos, const pc_csr *rows,
+                int32_t i);
+
+/* The rows in buf[0 .. size) (len[q] bytes each, pc_rows_put's) whose places
+ * are first .. end - 1, once each, as a new CSR of end - first rows (n_cols
+ * columns); PC_ERR_INVALID when some place is missing, PC_ERR_NOMEM. */
+pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t first,
+                       int32_t end, int32_t n_cols, pc_csr **out, pc_error *err);
+
 /*
  * Every process gives `bytes` bytes at `mine` (any number, its own); *all (a
  * new buffer, freed with free()) receives them all, rank 0's first, on every
