@@ -36,30 +36,34 @@
 
 #define PIECE ((size_t)16 << 20) /* bytes per process per allgather */
 
-pc_status pc_comm_allgatherv(const pc_comm *comm, const void *mine, size_t bytes, char **all,
-                             size_t *at, pc_error *err)
+/* Every process's byte count: at (size + 1 offsets) and *most, the largest. */
+static pc_status gather_sizes(const pc_comm *comm, size_t bytes, size_t *at, size_t *most,
+                              pc_error *err)
 {
     const size_t p = (size_t)comm->size;
-    *all = NULL;
     uint64_t own = bytes, *sizes = pc_malloc_array(p, sizeof *sizes);
     pc_status status = comm->check(comm, sizes ? PC_OK : pc_fail_nomem(err, "gathering"), err);
     if (status == PC_OK)
         status = comm->allgather(comm, &own, sizeof own, sizes, err);
-    if (status != PC_OK) {
-        free(sizes);
-        return status;
-    }
-    size_t most = 0;
+    *most = 0;
     at[0] = 0;
-    for (size_t r = 0; r < p; r++) {
+    for (size_t r = 0; status == PC_OK && r < p; r++) {
         at[r + 1] = at[r] + (size_t)sizes[r];
-        most = sizes[r] > most ? (size_t)sizes[r] : most;
+        *most = sizes[r] > *most ? (size_t)sizes[r] : *most;
     }
     free(sizes);
-    size_t piece = most < PIECE ? most : PIECE;
-    char *out = pc_malloc(at[p]), *send = pc_malloc(piece), *got = pc_malloc_array(p, piece);
-    status = comm->check(comm, out && send && got ? PC_OK : pc_fail_nomem(err, "gathering"),
-                         err);
+    return status;
+}
+
+/* The bytes themselves, into out (at[size] bytes), in pieces of at most PIECE. */
+static pc_status gather_pieces(const pc_comm *comm, const void *mine, size_t bytes,
+                               const size_t *at, size_t most, char *out, pc_error *err)
+{
+    const size_t p = (size_t)comm->size, piece = most < PIECE ? most : PIECE;
+    char *send = pc_malloc(piece), *got = pc_malloc_array(p, piece);
+    pc_status status = comm->check(comm, out && send && got ? PC_OK
+                                                            : pc_fail_nomem(err, "gathering"),
+                                   err);
     for (size_t from = 0; status == PC_OK && from < most; from += piece) {
         size_t len = from < bytes ? (bytes - from < piece ? bytes - from : piece) : 0;
         memset(send, 0, piece);
@@ -75,6 +79,19 @@ pc_status pc_comm_allgatherv(const pc_comm *comm, const void *mine, size_t bytes
     }
     free(send);
     free(got);
+    return status;
+}
+
+pc_status pc_comm_allgatherv(const pc_comm *comm, const void *mine, size_t bytes, char **all,
+                             size_t *at, pc_error *err)
+{
+    size_t most = 0;
+    *all = NULL;
+    pc_status status = gather_sizes(comm, bytes, at, &most, err);
+    if (status != PC_OK)
+        return status;
+    char *out = pc_malloc(at[comm->size]);
+    status = gather_pieces(comm, mine, bytes, at, most, out, err);
     if (status != PC_OK) {
         free(out);
         return status;
@@ -325,12 +342,14 @@ pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t fi
 
 /*
  * Sends each of this share's rows to the process whose range of the
- * canonical order holds its document (P - 1 ring steps, each a sendrecv of
- * the sizes then of the rows) and returns this process's range.
+ * canonical order holds its document (P ring steps, this process first, each
+ * a sendrecv of the sizes then of the rows) and returns this process's range.
+ * Memory: *rows is freed once packed, and each packed part once sent, so that
+ * at most the rows as received and the range are held, 16 bytes per
+ * non-zero of the range.
  */
-static pc_status redistribute(const pc_corpus *share, const pc_csr *rows,
-                              const pc_corpus *corpus, const pc_comm *comm, pc_csr **range,
-                              pc_error *err)
+static pc_status redistribute(const pc_corpus *share, pc_csr **rows, const pc_corpus *corpus,
+                              const pc_comm *comm, pc_csr **range, pc_error *err)
 {
     const int size = comm->size, n = corpus->n_docs;
     int32_t *pos = pc_malloc_array((size_t)n + 1, sizeof *pos);
@@ -342,8 +361,11 @@ static pc_status redistribute(const pc_corpus *share, const pc_csr *rows,
                            : pc_fail_nomem(err, "sending the rows");
     for (int32_t i = 0; status == PC_OK && i < n; i++)
         pos[corpus->input_index ? corpus->input_index[i] : i] = i;
+    const int32_t n_cols = (*rows)->n_cols;
     if (status == PC_OK)
-        status = pack_rows(share, rows, pos, n, comm, out, out_len, err);
+        status = pack_rows(share, *rows, pos, n, comm, out, out_len, err);
+    pc_csr_free(*rows);
+    *rows = NULL;
     for (int s = 0; s < size; s++) {
         int to = (comm->rank + s) % size, from = (comm->rank - s + size) % size;
         uint64_t send = out_len ? out_len[to] : 0, recv = 0;
@@ -359,11 +381,15 @@ static pc_status redistribute(const pc_corpus *share, const pc_csr *rows,
                                     (size_t)recv, err);
         if (status == PC_OK)
             in_len[from] = (size_t)recv;
+        if (out) {
+            free(out[to]);
+            out[to] = NULL;
+        }
     }
     int32_t first, end;
     pc_share_range(n, comm, &first, &end);
     if (status == PC_OK)
-        status = pc_rows_take(in, in_len, size, first, end, rows->n_cols, range, err);
+        status = pc_rows_take(in, in_len, size, first, end, n_cols, range, err);
     for (int q = 0; out && in && q < size; q++) {
         free(out[q]);
         free(in[q]);
@@ -399,7 +425,7 @@ pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share, int32_t 
         status = gather_documents(share, n_docs, comm, corpus, err);
     status = comm->check(comm, status, err);
     if (status == PC_OK)
-        status = redistribute(share, rows, *corpus, comm, range, err);
+        status = redistribute(share, &rows, *corpus, comm, range, err);
     pc_csr_free(rows);
     if (status != PC_OK) {
         pc_corpus_free(*corpus);
@@ -414,24 +440,43 @@ pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_com
                                pc_csr **out, pc_error *err)
 {
     *out = NULL;
-    size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
-    char *mine = NULL, *all = NULL;
-    int fail = !at;
-    int32_t first, end;
-    pc_share_range(n_docs, comm, &first, &end);
-    for (int32_t i = 0; !fail && i < range->n_rows; i++)
-        fail = pc_rows_put(&mine, &len, &cap, first + i, range, i);
-    pc_status status = comm->check(comm, fail ? pc_fail_nomem(err, "gathering the rows") : PC_OK,
+    size_t most = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    int32_t *len = pc_malloc_array((size_t)range->n_rows + 1, sizeof *len);
+    char *lengths = NULL;
+    pc_status status = comm->check(comm, at && len ? PC_OK
+                                                   : pc_fail_nomem(err, "gathering the rows"),
                                    err);
+    for (int32_t i = 0; status == PC_OK && i < range->n_rows; i++)
+        len[i] = (int32_t)(range->row_ptr[i + 1] - range->row_ptr[i]);
+    if (status == PC_OK) /* the rows' lengths, then their columns and values in place */
+        status = pc_comm_allgatherv(comm, len, (size_t)range->n_rows * sizeof *len, &lengths,
+                                    at, err);
+    free(len);
+    if (status == PC_OK && at[comm->size] != (size_t)n_docs * sizeof *len)
+        status = pc_fail(err, PC_ERR_INVALID, "the processes hold %d rows, not %d",
+                         (int)(at[comm->size] / sizeof *len), (int)n_docs);
+    const size_t bytes = (size_t)range->nnz * sizeof(float);
     if (status == PC_OK)
-        status = pc_comm_allgatherv(comm, mine, len, &all, at, err);
-    free(mine);
-    if (status == PC_OK) {
-        char *whole[1] = {all};
-        size_t whole_len[1] = {at[comm->size]};
-        status = pc_rows_take(whole, whole_len, 1, 0, n_docs, range->n_cols, out, err);
+        status = gather_sizes(comm, bytes, at, &most, err);
+    pc_status made = status == PC_OK ? pc_csr_new(n_docs, range->n_cols,
+                                                  (int64_t)(at[comm->size] / sizeof(float)), out,
+                                                  err)
+                                     : status;
+    if (status == PC_OK) /* a failure to allocate reaches the others in gather_pieces */
+        status = gather_pieces(comm, range->col, bytes, at, most,
+                               made == PC_OK ? (char *)(*out)->col : NULL, err);
+    if (status == PC_OK)
+        status = gather_pieces(comm, range->val, bytes, at, most, (char *)(*out)->val, err);
+    for (int32_t i = 0; status == PC_OK && i < n_docs; i++) {
+        int32_t n;
+        memcpy(&n, lengths + (size_t)i * sizeof n, sizeof n);
+        (*out)->row_ptr[i + 1] = (*out)->row_ptr[i] + n;
     }
-    free(all);
+    free(lengths);
     free(at);
+    if (status != PC_OK) {
+        pc_csr_free(*out);
+        *out = NULL;
+    }
     return status;
 }
