@@ -624,6 +624,8 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
 {
     pc_status status = sweeping(opt) ? choose_k(opt, mon, s, err)
                                      : fit_one(opt, mon, s, opt->kmeans.k, err);
+    pc_csr_free(s->rows); /* k-means' rows: the later stages take the whole matrix */
+    s->rows = NULL;
     if (status == PC_OK && s->L) /* described, mapped and reported by their TF-IDF centroids */
         status = pc_clusters_recenter(s->clusters, s->X, opt->threads, err);
     if (status == PC_OK)
