@@ -34,7 +34,7 @@
 #include "internal.h"
 #include "share_internal.h"
 
-#define PIECE ((size_t)16 << 20) /* bytes per process per allgather */
+#define PIECE ((size_t)4 << 20) /* bytes per process per allgather: size × that in flight */
 
 /* Every process's byte count: at (size + 1 offsets) and *most, the largest. */
 static pc_status gather_sizes(const pc_comm *comm, size_t bytes, size_t *at, size_t *most,

@@ -96,7 +96,7 @@ pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t fi
  * Every process gives `bytes` bytes at `mine` (any number, its own); *all (a
  * new buffer, freed with free()) receives them all, rank 0's first, on every
  * process, process r's at (*all)[at[r] .. at[r + 1]) (at: size + 1 offsets).
- * Sent in pieces of at most 16 MiB per process; a process with fewer bytes
+ * Sent in pieces of at most 4 MiB per process; a process with fewer bytes
  * pads its pieces.  Failures as the communicator's.
  */
 pc_status pc_comm_allgatherv(const pc_comm *comm, const void *mine, size_t bytes, char **all,
