@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "paperclust/paperclust.h"
+#include "share_internal.h"
 #include "test.h"
 #include "test_files.h"
 #include "test_util.h"
@@ -121,7 +122,20 @@ static pc_status fake_sendrecv(const pc_comm *comm, int to, const void *send, si
 
 /* ---- P ranks running one job ---- */
 
-typedef enum job_kind { JOB_KMEANS, JOB_NEIGHBORS, JOB_KMEANS_RANGES } job_kind;
+typedef enum job_kind { JOB_KMEANS, JOB_NEIGHBORS, JOB_KMEANS_RANGES, JOB_GATHER } job_kind;
+
+/* Rank r's bytes for JOB_GATHER: byte i of rank r is (r * 7 + i * 13) mod 251;
+ * rank 0 sends more than two 4 MiB pieces, rank 1 none, rank 2 one piece and
+ * a bit. */
+static size_t gather_bytes(int rank)
+{
+    return rank == 0 ? ((size_t)9 << 20) + 5 : rank == 1 ? 0 : ((size_t)4 << 20) + 3;
+}
+
+static unsigned char gather_byte(int rank, size_t i)
+{
+    return (unsigned char)(((size_t)rank * 7 + i * 13) % 251);
+}
 
 /* Rows [first, end) of X, the range of `rank` of `size` (ceil(n / size) each). */
 static pc_csr *range_of(const pc_csr *X, int rank, int size)
@@ -147,6 +161,7 @@ typedef struct job {
     job_kind kind;
     const pc_csr *X;
     const pc_comm *comm; /* NULL: one process, the reference */
+    int gathered_right;  /* JOB_GATHER: every rank's bytes arrived, in place */
     pc_status status;
     pc_error err;
     pc_clusters *clusters;
@@ -157,7 +172,22 @@ typedef struct job {
 static void *run_job(void *arg)
 {
     job *j = arg;
-    if (j->kind == JOB_KMEANS || j->kind == JOB_KMEANS_RANGES) {
+    if (j->kind == JOB_GATHER) {
+        size_t n = gather_bytes(j->comm->rank), at[MAX_RANKS + 1];
+        unsigned char *mine = malloc(n + 1);
+        char *all = NULL;
+        for (size_t i = 0; mine && i < n; i++)
+            mine[i] = gather_byte(j->comm->rank, i);
+        j->status = pc_comm_allgatherv(j->comm, mine, n, &all, at, &j->err);
+        j->gathered_right = mine && j->status == PC_OK;
+        for (int r = 0; j->gathered_right && r < j->comm->size; r++) {
+            j->gathered_right = at[r + 1] - at[r] == gather_bytes(r);
+            for (size_t i = 0; j->gathered_right && i < gather_bytes(r); i++)
+                j->gathered_right = (unsigned char)all[at[r] + i] == gather_byte(r, i);
+        }
+        free(mine);
+        free(all);
+    } else if (j->kind == JOB_KMEANS || j->kind == JOB_KMEANS_RANGES) {
         pc_kmeans_options opt;
         pc_kmeans_options_default(&opt);
         opt.k = 5;
@@ -202,7 +232,7 @@ static void run_ranks(job_kind kind, const pc_csr *X, int size, int fail_rank, l
         memset(&ranks[r], 0, sizeof ranks[r]);
         ranks[r].w = &w;
         ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check};
-        jobs[r] = (job){kind, X, &ranks[r].comm, PC_OK, {PC_OK, ""}, NULL, NULL};
+        jobs[r] = (job){kind, X, &ranks[r].comm, 0, PC_OK, {PC_OK, ""}, NULL, NULL};
         CHECK_INT(pthread_create(&thread[r], NULL, run_job, &jobs[r]), 0);
     }
     for (int r = 0; r < size; r++)
@@ -242,7 +272,7 @@ static void same_result(const job *got, const job *want)
 /* The job by 1 to 4 ranks against the job without a communicator. */
 static void split_is_one_process(job_kind kind, const pc_csr *X)
 {
-    job want = {kind, X, NULL, PC_OK, {PC_OK, ""}, NULL, NULL};
+    job want = {kind, X, NULL, 0, PC_OK, {PC_OK, ""}, NULL, NULL};
     run_job(&want);
     CHECK_INT(want.status, PC_OK);
     for (int size = 1; size <= MAX_RANKS; size++) {
@@ -287,6 +317,17 @@ static void kmeans_ranges_are_one_process(void)
     split_is_one_process(JOB_KMEANS_RANGES, X);
     pc_csr_free(P);
     pc_csr_free(X);
+}
+
+/* Variable gathers in several pieces, some ranks sending none. */
+static void allgatherv_in_pieces(void)
+{
+    job jobs[3];
+    run_ranks(JOB_GATHER, NULL, 3, -1, 0, jobs);
+    for (int r = 0; r < 3; r++) {
+        CHECK_INT(jobs[r].status, PC_OK);
+        CHECK(jobs[r].gathered_right);
+    }
 }
 
 static void neighbor_split_is_one_process(void)
@@ -435,6 +476,7 @@ int main(void)
         return 1;
     RUN_TEST(kmeans_split_is_one_process);
     RUN_TEST(kmeans_ranges_are_one_process);
+    RUN_TEST(allgatherv_in_pieces);
     RUN_TEST(neighbor_split_is_one_process);
     RUN_TEST(failure_reaches_every_rank);
     RUN_TEST(run_writes_nothing_after_a_failure);
