@@ -41,6 +41,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,10 @@ typedef struct corpus_storage {
     long long stream_start;
     FILE *spool;        /* standard input copied to a temporary file (owned) */
     pc_read_options opt;
+    /* read as a share (pc_corpus_read_share): every process's documents, and
+     * what the input's schema has, whether or not this share has documents */
+    int32_t n_read;
+    int has_label, has_time, title_first;
 } corpus_storage;
 
 static char *arena_copy(corpus_storage *store, const char *s, size_t len)
@@ -227,6 +232,10 @@ typedef struct record_sink {
     void *ctx;
     int store_nothing;           /* 1: only count the records (reading texts again) */
     int (*wants)(void *ctx, int32_t doc); /* NULL, or 0 for records fn need not see */
+    int shares;    /* 0: keep every document; else keep those whose number is share modulo
+                      shares (pc_corpus_read_share) */
+    int share;
+    int check_all; /* with shares: check every document (warnings as for the whole input) */
 } record_sink;
 
 typedef struct ingest {
@@ -258,6 +267,8 @@ typedef struct ingest {
     buffer id_buf, text_buf, label_buf, time_buf, line_buf, json_buf;
     buffer *column_buf;          /* n_text + 3 scratch buffers for JSON values */
     int title_first;             /* the first text column is "title": record its length */
+    int32_t n_read;              /* with a share: documents read, every share's counted */
+    int32_t doc;                 /* with a share: the number of the document being added */
     size_t title_len;            /* of the record being added */
 
     pc_strmap *ids_seen;
@@ -566,6 +577,12 @@ static int grow_arrays(ingest *c)
             return -1;
         k->title_len = title_len;
     }
+    if (c->sink && c->sink->shares) {
+        int32_t *input = pc_realloc_array(k->input_index, cap, sizeof *input);
+        if (!input)
+            return -1;
+        k->input_index = input;
+    }
     c->store->capacity = cap;
     return 0;
 }
@@ -627,6 +644,8 @@ static pc_status append_document(ingest *c, int64_t line, pc_error *err)
     if (c->title_first)
         k->title_len[n] = (int32_t)(c->title_len < INT32_MAX ? c->title_len : INT32_MAX);
     k->line[n] = line;
+    if (c->sink && c->sink->shares)
+        k->input_index[n] = c->doc;
     k->n_docs++;
     return PC_OK;
 }
@@ -668,14 +687,15 @@ static void count_flags(ingest *c, int64_t line)
 static pc_status add_record(ingest *c, int64_t line, pc_error *err)
 {
     pc_status status = PC_OK;
-    int inserted = 0;
+    int inserted = 0, skip = 0;
+    const record_sink *sink = c->sink;
     report_reading(c, 0);
     if (pc_cancelled(c->mon)) {
         status = pc_fail(err, PC_ERR_INTERRUPTED, "%s:%lld: interrupted", c->name,
                          (long long)line);
         goto done;
     }
-    if (c->corpus->n_docs == INT32_MAX) {
+    if ((sink && sink->shares ? c->n_read : c->corpus->n_docs) == INT32_MAX) {
         status = pc_fail(err, PC_ERR_INVALID, "%s:%lld: more than %ld documents", c->name,
                          (long long)line, (long)INT32_MAX);
         goto done;
@@ -686,9 +706,15 @@ static pc_status add_record(ingest *c, int64_t line, pc_error *err)
         count(&c->empty_id, line);
         goto done;
     }
-    if (c->sink && c->sink->wants && !c->sink->wants(c->sink->ctx, c->corpus->n_docs)) {
+    if (sink && sink->wants && !sink->wants(sink->ctx, c->corpus->n_docs)) {
         c->corpus->n_docs++; /* reading again: a record not asked for costs only its id */
         goto done;
+    }
+    if (sink && sink->shares) { /* another share's document costs only its id */
+        c->doc = c->n_read++;
+        skip = c->doc % sink->shares != sink->share;
+        if (skip && !sink->check_all)
+            goto done;
     }
     if (build_text(c) != 0 || (c->has_label && build_label(c) != 0) ||
         (c->has_time && build_time(c) != 0))
@@ -700,7 +726,7 @@ static pc_status add_record(ingest *c, int64_t line, pc_error *err)
             count(&c->duplicate, line);
     }
     count_flags(c, line);
-    status = append_document(c, line, err);
+    status = skip ? PC_OK : append_document(c, line, err);
 done:
     c->flags = 0;
     return status;
@@ -1334,12 +1360,17 @@ static pc_status read_any(const char *path, FILE *stream, const char *name,
         goto fail;
     pc_progress_finish(&c.progress);
     report_tallies(&c);
-    if (c.corpus->n_docs == 0 && !(sink && sink->store_nothing)) {
+    int shared = sink && sink->shares;
+    if ((shared ? c.n_read : c.corpus->n_docs) == 0 && !(sink && sink->store_nothing)) {
         status = no_documents(&c, format, err);
         goto fail;
     }
-    if (opt->label_optional)
+    if (opt->label_optional && !shared) /* a share cannot tell: see pc_corpus_gathered */
         drop_empty_labels(c.corpus);
+    c.store->n_read = c.n_read;
+    c.store->has_label = c.has_label;
+    c.store->has_time = c.has_time;
+    c.store->title_first = c.title_first;
     *out = c.corpus;
     c.corpus = NULL;
 fail:
@@ -1396,7 +1427,7 @@ pc_status pc_corpus_read_each(const char *path, FILE *stream, const char *name,
                               const pc_read_options *opt, const pc_monitor *mon,
                               pc_text_fn fn, void *ctx, pc_corpus **out, pc_error *err)
 {
-    record_sink sink = {fn, ctx, 0, NULL};
+    record_sink sink = {fn, ctx, 0, NULL, 0, 0, 0};
     *out = NULL;
     if (path && strcmp(path, "-") == 0) { /* read again later: keep a copy */
         FILE *spool = spool_stdin(err);
@@ -1478,7 +1509,7 @@ static pc_status read_again(const pc_corpus *corpus, const pc_monitor *mon, fetc
     if (kept->stream && lseek(fileno(kept->stream), (off_t)kept->stream_start, SEEK_SET) < 0)
         return pc_fail(err, PC_ERR_IO, "%s: cannot read its texts again: the stream cannot "
                                        "seek", corpus->source);
-    record_sink sink = {fetch_text, f, 1, fetch_wants};
+    record_sink sink = {fetch_text, f, 1, fetch_wants, 0, 0, 0};
     pc_corpus *again = NULL;
     pc_status status = read_any(kept->path, kept->stream, corpus->source, &kept->opt, &quiet,
                                 &sink, &again, err);
@@ -1694,4 +1725,144 @@ size_t pc_corpus_title(const pc_corpus *corpus, int32_t i, char *out, size_t cap
     /* kept already made: making it again only cuts it to cap */
     const char *title = corpus->title[i];
     return make_title(title, strlen(title), 1, out, cap);
+}
+
+/* ---- a share of the input, for several processes ------------------------ */
+
+pc_status pc_corpus_read_share(const char *path, const pc_read_options *opt,
+                               const pc_monitor *mon, pc_text_fn fn, void *ctx, int share,
+                               int shares, int check_all, pc_corpus **out, int32_t *n_read,
+                               pc_error *err)
+{
+    record_sink sink = {fn, ctx, 0, NULL, shares, share, check_all};
+    *n_read = 0;
+    pc_status status = read_path(path, NULL, path, opt, mon, &sink, out, err);
+    if (status == PC_OK)
+        *n_read = ((const corpus_storage *)(*out)->storage)->n_read;
+    return status;
+}
+
+/* The record's strings, then its numbers (unaligned: copied byte by byte). */
+typedef struct record_numbers {
+    uint64_t hash;
+    int64_t line;
+    int32_t title_len, input;
+} record_numbers;
+
+static const char *or_empty(char **strings, int32_t i)
+{
+    return strings ? strings[i] : "";
+}
+
+size_t pc_corpus_pack(const pc_corpus *corpus, int32_t i, char *out)
+{
+    const char *s[4] = {corpus->id[i], or_empty(corpus->title, i), or_empty(corpus->label, i),
+                        or_empty(corpus->time, i)};
+    size_t at = 0;
+    for (int j = 0; j < 4; j++) {
+        size_t len = strlen(s[j]) + 1;
+        if (out)
+            memcpy(out + at, s[j], len);
+        at += len;
+    }
+    record_numbers num = {corpus->text_hash[i], corpus->line[i],
+                          corpus->title_len ? corpus->title_len[i] : 0,
+                          corpus->input_index ? corpus->input_index[i] : i};
+    if (out)
+        memcpy(out + at, &num, sizeof num);
+    return at + sizeof num;
+}
+
+/* The per-document arrays for n documents, as `like`'s input has them. */
+static int gathered_arrays(pc_corpus *k, const corpus_storage *like, size_t n)
+{
+    n = n ? n : 1;
+    k->id = pc_malloc_array(n, sizeof *k->id);
+    k->title = pc_malloc_array(n, sizeof *k->title);
+    k->text_hash = pc_malloc_array(n, sizeof *k->text_hash);
+    k->line = pc_malloc_array(n, sizeof *k->line);
+    k->label = like->has_label ? pc_malloc_array(n, sizeof *k->label) : NULL;
+    k->time = like->has_time ? pc_malloc_array(n, sizeof *k->time) : NULL;
+    k->title_len = like->title_first ? pc_malloc_array(n, sizeof *k->title_len) : NULL;
+    return k->id && k->title && k->text_hash && k->line && (k->label || !like->has_label) &&
+                   (k->time || !like->has_time) && (k->title_len || !like->title_first)
+               ? 0
+               : -1;
+}
+
+/* Stores one packed record at its place in the input (its input number). */
+static int unpack_record(pc_corpus *k, corpus_storage *store, const char *record)
+{
+    const char *s[4];
+    size_t at = 0;
+    for (int j = 0; j < 4; j++) {
+        s[j] = record + at;
+        at += strlen(s[j]) + 1;
+    }
+    record_numbers num;
+    memcpy(&num, record + at, sizeof num);
+    int32_t i = num.input; /* checked by the caller */
+    if (!(k->id[i] = arena_copy(store, s[0], strlen(s[0]))) ||
+        !(k->title[i] = arena_copy(store, s[1], strlen(s[1]))) ||
+        (k->label && !(k->label[i] = arena_copy(store, s[2], strlen(s[2])))) ||
+        (k->time && !(k->time[i] = arena_copy(store, s[3], strlen(s[3])))))
+        return -2;
+    k->text_hash[i] = num.hash;
+    k->line[i] = num.line;
+    if (k->title_len)
+        k->title_len[i] = num.title_len;
+    return 0;
+}
+
+pc_status pc_corpus_gathered(const pc_corpus *like, int32_t n, const char *const *records,
+                             pc_corpus **out, pc_error *err)
+{
+    const corpus_storage *kept = like->storage;
+    *out = NULL;
+    pc_corpus *k = pc_calloc(1, sizeof *k);
+    corpus_storage *store = pc_calloc(1, sizeof *store);
+    if (k)
+        k->storage = store;
+    if (!k || !store || gathered_arrays(k, kept, (size_t)n) != 0 ||
+        !(k->source = arena_copy(store, like->source, strlen(like->source))) ||
+        remember_input(store, kept->path, kept->stream, kept->stream_start, &kept->opt) != 0) {
+        pc_corpus_free(k);
+        return pc_fail_nomem(err, "gathering the documents");
+    }
+    store->capacity = (size_t)n;
+    store->n_read = n;
+    store->has_label = kept->has_label;
+    store->has_time = kept->has_time;
+    store->title_first = kept->title_first;
+    k->n_docs = n;
+    k->n_skipped = like->n_skipped;
+    char *seen = pc_calloc((size_t)n + 1, 1);
+    int bad = seen ? 0 : -2; /* -2: out of memory; -1: a number missing or repeated */
+    for (int32_t r = 0; r < n && bad == 0; r++) {
+        int32_t input;
+        size_t at = 0;
+        for (int j = 0; j < 4; j++)
+            at += strlen(records[r] + at) + 1;
+        memcpy(&input, records[r] + at + offsetof(record_numbers, input), sizeof input);
+        bad = input < 0 || input >= n || seen[input] ? -1 : unpack_record(k, store, records[r]);
+        if (bad == 0)
+            seen[input] = 1;
+    }
+    free(seen);
+    if (bad != 0) {
+        pc_corpus_free(k);
+        return bad == -2 ? pc_fail_nomem(err, "gathering the documents")
+                         : pc_fail(err, PC_ERR_INVALID, "%s: the processes' documents do not "
+                                                        "number 0 to %d once each",
+                                   like->source, (int)n - 1);
+    }
+    if (kept->opt.label_optional)
+        drop_empty_labels(k);
+    pc_status status = pc_corpus_sort(k, err);
+    if (status != PC_OK) {
+        pc_corpus_free(k);
+        return status;
+    }
+    *out = k;
+    return PC_OK;
 }

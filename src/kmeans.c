@@ -22,7 +22,13 @@
  * and the seeding's products for its range of documents, and the ranges are
  * shared (moved, never summed); the sums (centroids, objective, D²) are taken
  * by every process over all documents in the one-process order, so the
- * result is the same bits for any number of processes.
+ * result is the same bits for any number of processes.  With opt->ranges a
+ * process holds only its range's rows: the centroid sums then pass from rank
+ * to rank in document order (chain_sums: each adds its members to what the
+ * rank before sent, as one process would go on adding), the similarities to
+ * the final centroids are computed by their rows' holders and shared, and
+ * the seeding's picked rows are sent by their holders; the per-document
+ * arrays (assignments, similarities, D²) stay whole on every process.
  * Prediction (pc_kmeans_predict) runs the same assignment kernel over new
  * rows, the centroids in the order k-means numbered them; for bisection's
  * clusters it descends the tree, each split's two centroids (its rule, kept
@@ -39,6 +45,7 @@
 #include "paperclust/kmeans.h"
 #include "progress_internal.h"
 #include "rng_internal.h"
+#include "share_internal.h"
 
 #define BLOCK 256 /* documents per assignment task */
 
@@ -51,11 +58,15 @@ void pc_kmeans_options_default(pc_kmeans_options *opt)
     opt->seed = 1;
     opt->threads = 0;
     opt->comm = NULL;
+    opt->ranges = 0;
 }
 
 /* The working state of one restart. */
 typedef struct fit {
-    const pc_csr *X;
+    const pc_csr *X;   /* the rows this process holds: all, or (ranges) documents base .. */
+    int32_t n;         /* the documents in all */
+    int32_t base;      /* the document of X's row 0 */
+    const uint8_t *empty; /* ranges: per document, 1 when it has no terms; else NULL */
     int32_t k;
     int32_t dim;
     int threads;
@@ -91,10 +102,13 @@ static int32_t n_trials(int32_t k)
     return 2 + (int32_t)log((double)k);
 }
 
-static pc_status fit_alloc(fit *f, const pc_csr *X, int32_t k, int threads, pc_error *err)
+/* n: the documents in all (X->n_rows, or more when X holds a range). */
+static pc_status fit_alloc(fit *f, const pc_csr *X, int32_t n, int32_t k, int threads,
+                           pc_error *err)
 {
     memset(f, 0, sizeof *f);
     f->X = X;
+    f->n = n;
     f->k = k;
     f->dim = X->n_cols;
     f->threads = threads;
@@ -104,10 +118,10 @@ static pc_status fit_alloc(fit *f, const pc_csr *X, int32_t k, int threads, pc_e
         return pc_fail_nomem(err, "allocating centroids");
     f->centroid = pc_malloc_array(cells, sizeof(float));
     f->centroid_t = pc_malloc_array(cells, sizeof(float));
-    f->assign = pc_malloc_array((size_t)X->n_rows, sizeof(int32_t));
-    f->sim = pc_malloc_array((size_t)X->n_rows, sizeof(float));
+    f->assign = pc_malloc_array((size_t)f->n, sizeof(int32_t));
+    f->sim = pc_malloc_array((size_t)f->n, sizeof(float));
     f->size = pc_malloc_array((size_t)k, sizeof(int64_t));
-    f->order = pc_malloc_array((size_t)X->n_rows, sizeof(int32_t));
+    f->order = pc_malloc_array((size_t)f->n, sizeof(int32_t));
     f->start = pc_malloc_array((size_t)k + 1, sizeof(int64_t));
     f->scratch = pc_malloc_array((size_t)threads * BLOCK * (size_t)f->scratch_width,
                                  sizeof(float));
@@ -123,7 +137,7 @@ static pc_status fit_alloc(fit *f, const pc_csr *X, int32_t k, int threads, pc_e
  * its range of ceil(n / size) of them in document order. */
 static void my_rows(const fit *f, int32_t *lo, int32_t *hi)
 {
-    const int64_t n = f->X->n_rows, p = pc_comm_size(f->comm), r = pc_comm_rank(f->comm);
+    const int64_t n = f->n, p = pc_comm_size(f->comm), r = pc_comm_rank(f->comm);
     const int64_t each = (n + p - 1) / p, a = r * each < n ? r * each : n;
     *lo = (int32_t)a;
     *hi = (int32_t)(a + each < n ? a + each : n);
@@ -140,7 +154,7 @@ static pc_status share_rows(const fit *f, int32_t *a, float *b, int32_t m, int64
                             pc_error *err)
 {
     const pc_comm *comm = f->comm;
-    const size_t n = (size_t)f->X->n_rows, p = (size_t)comm->size, each = (n + p - 1) / p;
+    const size_t n = (size_t)f->n, p = (size_t)comm->size, each = (n + p - 1) / p;
     const size_t ints = a ? each * sizeof(int32_t) : 0, floats = each * (size_t)m * sizeof(float);
     const size_t bytes = sizeof(int64_t) + ints + floats;
     char *mine = pc_calloc(1, bytes), *all = pc_malloc_array(p, bytes);
@@ -187,7 +201,7 @@ static pc_status product_all(const fit *f, const float *B, int32_t m, float *out
 #pragma omp parallel for num_threads(f->threads) schedule(dynamic, 4)
     for (int32_t b = 0; b < n_blocks; b++) {
         int32_t lo = first + b * BLOCK, hi = lo + BLOCK < last ? lo + BLOCK : last;
-        pc_csr_times_dense(X, lo, hi, B, m, out + (size_t)lo * (size_t)m);
+        pc_csr_times_dense(X, lo - f->base, hi - f->base, B, m, out + (size_t)lo * (size_t)m);
     }
     int64_t none = 0;
     return f->comm ? share_rows(f, NULL, out, m, &none, err) : PC_OK;
@@ -199,11 +213,12 @@ static pc_status product_all(const fit *f, const float *B, int32_t m, float *out
  * the product into sim[i]; buf holds BLOCK × k floats.  Returns how many
  * rows changed column.  Cost (nnz of the rows) × k multiply-adds.
  */
-static int64_t nearest_in_block(const pc_csr *X, int32_t lo, int32_t hi, const float *centroid_t,
-                                int32_t k, float *buf, int32_t *assign, float *sim)
+static int64_t nearest_in_block(const pc_csr *X, int32_t base, int32_t lo, int32_t hi,
+                                const float *centroid_t, int32_t k, float *buf, int32_t *assign,
+                                float *sim)
 {
     int64_t changed = 0;
-    pc_csr_times_dense(X, lo, hi, centroid_t, k, buf);
+    pc_csr_times_dense(X, lo - base, hi - base, centroid_t, k, buf);
     for (int32_t i = lo; i < hi; i++) {
         const float *s = buf + (size_t)(i - lo) * (size_t)k;
         int32_t best = 0;
@@ -233,7 +248,8 @@ static pc_status assign_step(fit *f, int64_t *moved, pc_error *err)
 #pragma omp for schedule(dynamic, 4)
         for (int32_t b = 0; b < n_blocks; b++) {
             int32_t lo = first + b * BLOCK, hi = lo + BLOCK < last ? lo + BLOCK : last;
-            changed += nearest_in_block(X, lo, hi, f->centroid_t, f->k, buf, f->assign, f->sim);
+            changed += nearest_in_block(X, f->base, lo, hi, f->centroid_t, f->k, buf, f->assign,
+                                        f->sim);
         }
     }
     *moved = changed;
@@ -250,36 +266,45 @@ static float row_similarity(const pc_csr *X, int32_t i, const float *centroid)
     return (float)s;
 }
 
-/* Cosine of every document to its own centroid; returns their sum. */
-static double score_step(fit *f)
+/* Cosine of every document to its own centroid into f->sim; *total their
+ * sum.  Ranges: each process its rows, then shared. */
+static pc_status score_step(fit *f, double *total, pc_error *err)
 {
     const pc_csr *X = f->X;
 #pragma omp parallel for num_threads(f->threads) schedule(dynamic, 1024)
     for (int32_t i = 0; i < X->n_rows; i++)
-        f->sim[i] = row_similarity(X, i, f->centroid + (size_t)f->assign[i] * (size_t)f->dim);
-    double total = 0.0;
-    for (int32_t i = 0; i < X->n_rows; i++)
-        total += f->sim[i];
-    return total;
+        f->sim[f->base + i] = row_similarity(X, i, f->centroid + (size_t)f->assign[f->base + i] *
+                                                                    (size_t)f->dim);
+    int64_t none = 0;
+    pc_status status = f->empty ? share_rows(f, NULL, f->sim, 1, &none, err) : PC_OK;
+    *total = 0.0;
+    for (int32_t i = 0; i < f->n; i++)
+        *total += f->sim[i];
+    return status;
+}
+
+/* 1 when document i has no terms. */
+static int row_empty(const fit *f, int32_t i)
+{
+    return f->empty ? f->empty[i] : f->X->row_ptr[i] == f->X->row_ptr[i + 1];
 }
 
 static void count_sizes(fit *f)
 {
     memset(f->size, 0, (size_t)f->k * sizeof *f->size);
-    for (int32_t i = 0; i < f->X->n_rows; i++)
+    for (int32_t i = 0; i < f->n; i++)
         f->size[f->assign[i]]++;
 }
 
 /* Moves the worst-fitting documents into empty clusters (they seed them). */
 static void reseed_empty(fit *f)
 {
-    const pc_csr *X = f->X;
     for (int32_t c = 0; c < f->k; c++) {
         if (f->size[c] != 0)
             continue;
         int32_t worst = -1;
-        for (int32_t i = 0; i < X->n_rows; i++) {
-            if (X->row_ptr[i] == X->row_ptr[i + 1] || f->size[f->assign[i]] <= 1)
+        for (int32_t i = 0; i < f->n; i++) {
+            if (row_empty(f, i) || f->size[f->assign[i]] <= 1)
                 continue;
             if (worst < 0 || f->sim[i] < f->sim[worst])
                 worst = i;
@@ -293,6 +318,65 @@ static void reseed_empty(fit *f)
     }
 }
 
+static void transpose_centroids(fit *f);
+
+/*
+ * Ranges: the centroid sums in document order, as one process adds them.
+ * Each process's documents follow those of the processes before it, so the
+ * sums pass from rank to rank (P - 1 sendrecv steps): rank r adds its
+ * members, cluster by cluster in document order, to the sums rank r - 1
+ * sent, and sends them on; the last rank's sums are the one-process sums, bit
+ * for bit, and go round the ring to every process (P - 1 more steps).  Each
+ * step moves k × dim floats.  The normalising is every process's, alike.
+ */
+/* Adds this process's rows to their clusters' sums, in document order. */
+static void add_members(fit *f)
+{
+    const pc_csr *X = f->X;
+    for (int32_t i = 0; i < X->n_rows; i++) {
+        float *row = f->centroid + (size_t)f->assign[f->base + i] * (size_t)f->dim;
+        for (int64_t q = X->row_ptr[i]; q < X->row_ptr[i + 1]; q++)
+            row[X->col[q]] += X->val[q];
+    }
+}
+
+static pc_status chain_sums(fit *f, pc_error *err)
+{
+    const pc_comm *comm = f->comm;
+    const int p = comm->size, r = comm->rank;
+    const size_t cells = (size_t)f->k * (size_t)f->dim, bytes = cells * sizeof(float);
+    float *got = pc_malloc_array(cells, sizeof *got);
+    pc_status status = comm->check(comm, got ? PC_OK : pc_fail_nomem(err, "summing centroids"),
+                                   err);
+    if (status == PC_OK)
+        memset(f->centroid, 0, bytes);
+    for (int step = 1; status == PC_OK && step < p; step++) { /* rank step - 1 → rank step */
+        if (r == step - 1)
+            add_members(f);
+        status = comm->sendrecv(comm, r == step - 1 ? step : r, f->centroid,
+                                r == step - 1 ? bytes : 0, r == step ? step - 1 : r, got,
+                                r == step ? bytes : 0, err);
+        if (status == PC_OK && r == step)
+            memcpy(f->centroid, got, bytes);
+    }
+    if (status == PC_OK && r == p - 1)
+        add_members(f);
+    for (int step = 0; status == PC_OK && step < p - 1; step++) { /* the last rank's, round */
+        int holder = (p - 1 + step) % p, next = (holder + 1) % p; /* next has not got them */
+        status = comm->sendrecv(comm, r == holder ? next : r, f->centroid,
+                                r == holder ? bytes : 0, r == next ? holder : r, got,
+                                r == next ? bytes : 0, err);
+        if (status == PC_OK && r == next)
+            memcpy(f->centroid, got, bytes);
+    }
+    free(got);
+    if (status == PC_OK) {
+        pc_normalize_rows(f->centroid, f->k, f->dim);
+        transpose_centroids(f);
+    }
+    return status;
+}
+
 static void transpose_centroids(fit *f)
 {
     for (int32_t c = 0; c < f->k; c++)
@@ -302,10 +386,12 @@ static void transpose_centroids(fit *f)
 }
 
 /* Centroids = normalised sums of their members (f->size counted), in
- * document order. */
-static void centroid_step(fit *f)
+ * document order.  Ranges: see chain_sums. */
+static pc_status centroid_step(fit *f, pc_error *err)
 {
     const pc_csr *X = f->X;
+    if (f->empty)
+        return chain_sums(f, err);
     f->start[0] = 0;
     for (int32_t c = 0; c < f->k; c++)
         f->start[c + 1] = f->start[c] + f->size[c];
@@ -328,14 +414,15 @@ static void centroid_step(fit *f)
     }
     pc_normalize_rows(f->centroid, f->k, f->dim);
     transpose_centroids(f);
+    return PC_OK;
 }
 
 /* Update step: empty clusters re-seeded, then the centroids of the members. */
-static void update_step(fit *f)
+static pc_status update_step(fit *f, pc_error *err)
 {
     count_sizes(f);
     reseed_empty(f);
-    centroid_step(f);
+    return centroid_step(f, err);
 }
 
 /* Dense copy of document i into row `out` (length dim). */
@@ -346,11 +433,49 @@ static void copy_row(const pc_csr *X, int32_t i, float *out, int32_t dim)
         out[X->col[p]] = X->val[p];
 }
 
+/*
+ * The rows of documents pick[0 .. m): *rows and, for pick t, its row
+ * index[t] there.  One process: X itself.  Ranges: each process sends the
+ * picked rows it holds (one variable allgather) into a new m-row matrix,
+ * freed by the caller.
+ */
+static pc_status picked_rows(const fit *f, const int32_t *pick, int32_t m, const pc_csr **rows,
+                             pc_csr **fetched, int32_t *index, pc_error *err)
+{
+    *fetched = NULL;
+    for (int32_t t = 0; t < m; t++)
+        index[t] = f->empty ? t : pick[t];
+    *rows = f->X;
+    if (!f->empty)
+        return PC_OK;
+    const pc_csr *X = f->X;
+    const pc_comm *comm = f->comm;
+    char *mine = NULL, *all = NULL;
+    size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    int fail = !at;
+    for (int32_t t = 0; !fail && t < m; t++)
+        if (pick[t] >= f->base && pick[t] < f->base + X->n_rows)
+            fail = pc_rows_put(&mine, &len, &cap, t, X, pick[t] - f->base);
+    pc_status status = comm->check(comm, fail ? pc_fail_nomem(err, "seeding k-means") : PC_OK,
+                                   err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, mine, len, &all, at, err);
+    free(mine);
+    if (status == PC_OK)
+        status = pc_rows_take(&all, &at[comm->size], 1, 0, m, X->n_cols, fetched, err);
+    free(all);
+    free(at);
+    *rows = *fetched;
+    return status;
+}
+
 /* Greedy k-means++ seeding into f->centroid (k rows). */
 static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_error *err)
 {
-    const pc_csr *X = f->X;
-    int32_t n = X->n_rows, k = f->k, trials = n_trials(k), dim = f->dim;
+    int32_t n = f->n, k = f->k, trials = n_trials(k), dim = f->dim;
+    const pc_csr *P = NULL; /* the picked rows */
+    pc_csr *fetched = NULL;
+    int32_t index[64]; /* trials = 2 + ln k < 24 */
     pc_status status = PC_OK;
     double *d2 = pc_malloc_array((size_t)n, sizeof *d2);
     double *cum = pc_malloc_array((size_t)n, sizeof *cum);
@@ -364,7 +489,7 @@ static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_error *err)
     }
     /* First centre: uniform over the documents that have terms. */
     for (int32_t i = 0; i < n; i++) {
-        d2[i] = X->row_ptr[i + 1] > X->row_ptr[i] ? 2.0 : 0.0;
+        d2[i] = !row_empty(f, i) ? 2.0 : 0.0;
         cum[i] = (i ? cum[i - 1] : 0.0) + (d2[i] > 0.0);
     }
     if (cum[n - 1] <= 0.0) {
@@ -383,14 +508,17 @@ static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_error *err)
                 pick[t] = cum[n - 1] > 0.0 ? (int32_t)pc_rng_weighted(rng, cum, (size_t)n)
                                            : (int32_t)pc_rng_below(rng, (uint64_t)n);
         }
+        pc_csr_free(fetched);
+        if ((status = picked_rows(f, pick, m, &P, &fetched, index, err)) != PC_OK)
+            goto done;
         for (int32_t t = 0; t < m; t++)
-            for (int64_t p = X->row_ptr[pick[t]]; p < X->row_ptr[pick[t] + 1]; p++)
-                cand[(size_t)X->col[p] * (size_t)m + (size_t)t] = X->val[p];
+            for (int64_t p = P->row_ptr[index[t]]; p < P->row_ptr[index[t] + 1]; p++)
+                cand[(size_t)P->col[p] * (size_t)m + (size_t)t] = P->val[p];
         if ((status = product_all(f, cand, m, sims, err)) != PC_OK)
             goto done;
         for (int32_t t = 0; t < m; t++) /* clear for the next round */
-            for (int64_t p = X->row_ptr[pick[t]]; p < X->row_ptr[pick[t] + 1]; p++)
-                cand[(size_t)X->col[p] * (size_t)m + (size_t)t] = 0.0f;
+            for (int64_t p = P->row_ptr[index[t]]; p < P->row_ptr[index[t] + 1]; p++)
+                cand[(size_t)P->col[p] * (size_t)m + (size_t)t] = 0.0f;
 #pragma omp parallel for num_threads(f->threads) schedule(static, 1)
         for (int32_t t = 0; t < m; t++) {
             double sum = 0.0;
@@ -404,7 +532,7 @@ static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_error *err)
         for (int32_t t = 1; t < m; t++)
             if (potential[t] < potential[best])
                 best = t;
-        copy_row(X, pick[best], f->centroid + (size_t)c * (size_t)dim, dim);
+        copy_row(P, index[best], f->centroid + (size_t)c * (size_t)dim, dim);
         for (int32_t i = 0; i < n; i++) {
             double d = 2.0 - 2.0 * sims[(size_t)i * (size_t)m + (size_t)best];
             if (d < 0.0)
@@ -415,6 +543,7 @@ static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_error *err)
     }
     transpose_centroids(f);
 done:
+    pc_csr_free(fetched);
     free(d2);
     free(cum);
     free(cand);
@@ -431,7 +560,7 @@ static pc_status run_once(fit *f, const pc_kmeans_options *opt, pc_rng *rng, int
     pc_status status = seed_plusplus(f, rng, err);
     if (status != PC_OK)
         return status;
-    for (int32_t i = 0; i < f->X->n_rows; i++)
+    for (int32_t i = 0; i < f->n; i++)
         f->assign[i] = -1;
     double previous = 0.0;
     f->iterations = 0;
@@ -446,25 +575,25 @@ static pc_status run_once(fit *f, const pc_kmeans_options *opt, pc_rng *rng, int
         if ((status = assign_step(f, &changed, err)) != PC_OK)
             return status;
         double objective = 0.0;
-        for (int32_t i = 0; i < f->X->n_rows; i++)
+        for (int32_t i = 0; i < f->n; i++)
             objective += f->sim[i];
         if (it == opt->max_iter ||
             (it > 0 && (changed == 0 || objective - previous <= opt->tol * fabs(objective))))
             break;
-        update_step(f);
+        if ((status = update_step(f, err)) != PC_OK)
+            return status;
         f->iterations = it + 1;
         pc_progress_update(progress, (double)init * opt->max_iter + it + 1);
         previous = objective;
     }
-    f->objective = score_step(f);
-    return PC_OK;
+    return score_step(f, &f->objective, err);
 }
 
-static pc_status check_options(const pc_csr *X, const pc_kmeans_options *opt, pc_error *err)
+static pc_status check_options(int32_t n, const pc_kmeans_options *opt, pc_error *err)
 {
-    if (opt->k < 1 || opt->k > X->n_rows)
+    if (opt->k < 1 || opt->k > n)
         return pc_fail(err, PC_ERR_INVALID, "k = %d must be between 1 and the %d documents",
-                       (int)opt->k, (int)X->n_rows);
+                       (int)opt->k, (int)n);
     if (opt->n_init < 1 || opt->max_iter < 1 || !(opt->tol >= 0.0))
         return pc_fail(err, PC_ERR_INVALID,
                        "k-means needs n_init >= 1, max_iter >= 1 and tol >= 0");
@@ -479,11 +608,10 @@ static pc_status check_options(const pc_csr *X, const pc_kmeans_options *opt, pc
  */
 static void place_termless(fit *f)
 {
-    const pc_csr *X = f->X;
     int has_termless = 0;
     memset(f->size, 0, (size_t)f->k * sizeof *f->size);
-    for (int32_t i = 0; i < X->n_rows; i++) {
-        if (X->row_ptr[i] == X->row_ptr[i + 1])
+    for (int32_t i = 0; i < f->n; i++) {
+        if (row_empty(f, i))
             has_termless = 1;
         else
             f->size[f->assign[i]]++;
@@ -494,8 +622,8 @@ static void place_termless(fit *f)
     for (int32_t c = 1; c < f->k; c++)
         if (f->size[c] > f->size[largest])
             largest = c;
-    for (int32_t i = 0; i < X->n_rows; i++) {
-        if (X->row_ptr[i] == X->row_ptr[i + 1]) {
+    for (int32_t i = 0; i < f->n; i++) {
+        if (row_empty(f, i)) {
             f->assign[i] = largest;
             f->sim[i] = 0.0f;
         }
@@ -516,7 +644,7 @@ static pc_status take_result(fit *f, int best_init, pc_clusters **out, pc_error 
         origin[j] = j;
     c->origin = origin;
     c->k = f->k;
-    c->n_docs = f->X->n_rows;
+    c->n_docs = f->n;
     c->dim = f->dim;
     c->assign = f->assign;
     c->similarity = f->sim;
@@ -535,28 +663,80 @@ static pc_status take_result(fit *f, int best_init, pc_clusters **out, pc_error 
     return PC_OK;
 }
 
+/*
+ * Ranges: the documents in all (*n), this process's first (*base), and which
+ * have no terms (*empty, n bytes, new), from every process's range.  The
+ * ranges must be pc_share_range's (my_rows'): ceil(n / size) each, in order.
+ */
+static pc_status gather_ranges(const pc_csr *X, const pc_comm *comm, int32_t *n, int32_t *base,
+                               uint8_t **empty, pc_error *err)
+{
+    *empty = NULL;
+    size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    uint8_t *mine = pc_malloc((size_t)X->n_rows);
+    char *all = NULL;
+    pc_status status = comm->check(comm, at && mine ? PC_OK
+                                                    : pc_fail_nomem(err, "starting k-means"),
+                                   err);
+    for (int32_t i = 0; status == PC_OK && i < X->n_rows; i++)
+        mine[i] = X->row_ptr[i] == X->row_ptr[i + 1];
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, mine, (size_t)X->n_rows, &all, at, err);
+    free(mine);
+    if (status == PC_OK) {
+        *n = (int32_t)at[comm->size];
+        *base = (int32_t)at[comm->rank];
+        int32_t first, end;
+        pc_share_range(*n, comm, &first, &end);
+        if (first != *base || end - first != X->n_rows)
+            status = pc_fail(err, PC_ERR_INVALID, "k-means: rank %d holds rows %d .. %d, not "
+                             "its range %d .. %d", comm->rank, (int)*base,
+                             (int)(*base + X->n_rows), (int)first, (int)end);
+    }
+    free(at);
+    if (status != PC_OK) {
+        free(all);
+        return status;
+    }
+    *empty = (uint8_t *)all;
+    return PC_OK;
+}
+
 pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
                         pc_clusters **out, pc_error *err)
 {
     *out = NULL;
-    pc_status status = check_options(X, opt, err);
-    if (status != PC_OK)
+    uint8_t *empty = NULL;
+    int32_t n = X->n_rows, base = 0;
+    pc_status status = opt->comm && opt->ranges ? gather_ranges(X, opt->comm, &n, &base, &empty,
+                                                                err)
+                                                : PC_OK;
+    if (status == PC_OK)
+        status = check_options(n, opt, err);
+    if (status != PC_OK) {
+        free(empty);
         return status;
+    }
     int threads = pc_thread_count(opt->threads);
     pc_blas_threads(threads);
     fit best, trial;
     int best_init = -1;
     pc_rng *rng = pc_rng_new(opt->seed);
-    if (!rng)
+    if (!rng) {
+        free(empty);
         return pc_fail_nomem(err, "creating the random generator");
-    status = fit_alloc(&best, X, opt->k, threads, err);
-    if (status == PC_OK && (status = fit_alloc(&trial, X, opt->k, threads, err)) != PC_OK)
+    }
+    status = fit_alloc(&best, X, n, opt->k, threads, err);
+    if (status == PC_OK && (status = fit_alloc(&trial, X, n, opt->k, threads, err)) != PC_OK)
         fit_free(&best);
     if (status != PC_OK) {
         pc_rng_free(rng);
+        free(empty);
         return status;
     }
     best.comm = trial.comm = opt->comm;
+    best.base = trial.base = base;
+    best.empty = trial.empty = empty;
     pc_progress progress;
     pc_progress_start(&progress, mon, "k-means", (double)opt->n_init * opt->max_iter);
     for (int init = 0; init < opt->n_init && status == PC_OK; init++) {
@@ -575,6 +755,7 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
     fit_free(&best);
     fit_free(&trial);
     pc_rng_free(rng);
+    free(empty);
     return status;
 }
 
@@ -676,8 +857,8 @@ static pc_status best_split(bisect_state *b, int32_t v, pc_error *err)
         return status;
     pc_progress quiet; /* restarts are not shown one by one */
     pc_progress_start(&quiet, NULL, "", 0);
-    if ((status = fit_alloc(&best, S, 2, b->threads, err)) == PC_OK &&
-        (status = fit_alloc(&trial, S, 2, b->threads, err)) != PC_OK)
+    if ((status = fit_alloc(&best, S, S->n_rows, 2, b->threads, err)) == PC_OK &&
+        (status = fit_alloc(&trial, S, S->n_rows, 2, b->threads, err)) != PC_OK)
         fit_free(&best);
     if (status != PC_OK) {
         pc_csr_free(S);
@@ -800,7 +981,7 @@ static pc_status bisect_result(bisect_state *b, int32_t k, const int32_t *split_
     float *split_centroid = pc_calloc(2 * n_merges * (size_t)X->n_cols + 1,
                                       sizeof *split_centroid);
     pc_status status = tree_id && merges && split_centroid
-                           ? fit_alloc(&f, X, k, b->threads, err)
+                           ? fit_alloc(&f, X, X->n_rows, k, b->threads, err)
                            : pc_fail_nomem(err, "bisecting");
     if (status != PC_OK) {
         free(tree_id);
@@ -814,8 +995,8 @@ static pc_status bisect_result(bisect_state *b, int32_t k, const int32_t *split_
     }
     bisect_numbering(b, k, split_order, tree_id, f.assign, merges, split_centroid);
     count_sizes(&f);
-    centroid_step(&f);
-    f.objective = score_step(&f);
+    (void)centroid_step(&f, err); /* one process: never fails */
+    (void)score_step(&f, &f.objective, err);
     f.iterations = 0;
     for (int32_t s = 0; s < k - 1; s++)
         f.iterations += b->node[split_order[s]].iterations;
@@ -897,7 +1078,7 @@ pc_status pc_bisect_fit_each(const pc_csr *X, const pc_kmeans_options *opt, cons
         return pc_fail(err, PC_ERR_INVALID, "bisection: no k given");
     for (int32_t j = 0; j < n_ks && status == PC_OK; j++) {
         check.k = ks[j];
-        status = check_options(X, &check, err);
+        status = check_options(X->n_rows, &check, err);
         if (status == PC_OK && j > 0 && ks[j] <= ks[j - 1])
             status = pc_fail(err, PC_ERR_INVALID, "bisection: k = %d after k = %d; the ks must "
                              "increase", (int)ks[j], (int)ks[j - 1]);
@@ -1033,13 +1214,14 @@ pc_status pc_clusters_recenter(pc_clusters *clusters, const pc_csr *X, int threa
         return pc_fail(err, PC_ERR_INVALID, "recentring %d documents' clusters on %d rows",
                        (int)clusters->n_docs, (int)X->n_rows);
     fit f;
-    pc_status status = fit_alloc(&f, X, clusters->k, pc_thread_count(threads), err);
+    pc_status status = fit_alloc(&f, X, X->n_rows, clusters->k, pc_thread_count(threads), err);
     if (status != PC_OK)
         return status;
     memcpy(f.assign, clusters->assign, (size_t)X->n_rows * sizeof *f.assign);
     memcpy(f.sim, clusters->similarity, (size_t)X->n_rows * sizeof *f.sim);
-    update_step(&f); /* an empty cluster is re-seeded as k-means would */
-    clusters->objective = score_step(&f);
+    (void)update_step(&f, err); /* one process: never fails; an empty cluster is re-seeded
+                                   as k-means would */
+    (void)score_step(&f, &clusters->objective, err);
     count_sizes(&f);
     memcpy(clusters->assign, f.assign, (size_t)X->n_rows * sizeof *f.assign);
     memcpy(clusters->size, f.size, (size_t)f.k * sizeof *f.size);
@@ -1140,7 +1322,7 @@ pc_status pc_kmeans_predict(const pc_clusters *clusters, const pc_csr *X, int th
             int32_t lo = b * BLOCK, hi = lo + BLOCK < X->n_rows ? lo + BLOCK : X->n_rows;
             if (!tree) {
                 memset(assign + lo, 0, (size_t)(hi - lo) * sizeof *assign);
-                nearest_in_block(X, lo, hi, centroid_t, k, buf, assign, similarity);
+                nearest_in_block(X, 0, lo, hi, centroid_t, k, buf, assign, similarity);
             }
             for (int32_t i = lo; i < hi; i++) {
                 if (X->row_ptr[i] == X->row_ptr[i + 1]) { /* no term: as place_termless */

@@ -114,6 +114,34 @@ static pc_status mpi_allgather(const pc_comm *comm, const void *mine, size_t byt
     return PC_OK;
 }
 
+/* Point-to-point in pieces of at most 64 MiB (MPI counts are ints), all
+ * posted at once and waited for together, so that no rank waits on another's
+ * order of sends. */
+static pc_status mpi_sendrecv(const pc_comm *comm, int to, const void *send, size_t send_bytes,
+                              int from, void *recv, size_t recv_bytes, pc_error *err)
+{
+    pc_status status = agree(comm, PC_OK, err);
+    if (status != PC_OK)
+        return status;
+    ((mpi_state *)comm->ctx)->sent += (long long)send_bytes;
+    size_t n_send = (send_bytes + PIECE - 1) / PIECE, n_recv = (recv_bytes + PIECE - 1) / PIECE;
+    MPI_Request *req = malloc((n_send + n_recv + 1) * sizeof *req); /* not pc_malloc: the
+                                                                     others wait on it */
+    if (!req)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    int n = 0;
+    for (size_t at = 0; at < recv_bytes; at += PIECE)
+        MPI_Irecv((char *)recv + at, (int)(recv_bytes - at < PIECE ? recv_bytes - at : PIECE),
+                  MPI_BYTE, from, 0, MPI_COMM_WORLD, &req[n++]);
+    for (size_t at = 0; at < send_bytes; at += PIECE)
+        MPI_Isend((const char *)send + at,
+                  (int)(send_bytes - at < PIECE ? send_bytes - at : PIECE), MPI_BYTE, to, 0,
+                  MPI_COMM_WORLD, &req[n++]);
+    MPI_Waitall(n, req, MPI_STATUSES_IGNORE);
+    free(req);
+    return PC_OK;
+}
+
 /* PAPERCLUST_MPI_FAIL = "RANK:N" into st; 0, or -1 when malformed. */
 static int read_fail_hook(mpi_state *st)
 {
@@ -149,6 +177,7 @@ pc_status pc_mpi_start(int *argc, char ***argv, pc_comm **out, pc_error *err)
     MPI_Comm_size(MPI_COMM_WORLD, &comm->size);
     comm->ctx = st;
     comm->allgather = mpi_allgather;
+    comm->sendrecv = mpi_sendrecv;
     comm->check = mpi_check;
     *out = comm;
     if (read_fail_hook(st) != 0)

@@ -3,9 +3,14 @@
  * describe → relate → report, timing each stage into summary.csv.  The
  * command-line program only fills a pc_options and calls pc_run().
  * Several processes (opt->comm, paperclust-mpi): every process runs this
- * same pipeline; the stages that split their work (k-means, related papers)
- * take the communicator, and before the reports every process checks in, so
- * that a failure anywhere leaves no report; rank 0 alone writes.
+ * same pipeline; each reads and tokenizes its share of the input, the shares
+ * are merged (src/share.c: one vocabulary, the canonical order over all
+ * papers), each weights and clusters its range of the rows (k-means), and,
+ * until the other stages work on ranges, every process gathers the whole
+ * matrix for them; the stages that split their work (k-means, related
+ * papers) take the communicator, and before the reports every process
+ * checks in, so that a failure anywhere leaves no report; rank 0 alone
+ * writes.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -14,6 +19,7 @@
 #include "internal.h"
 #include "paperclust/paperclust.h"
 #include "progress_internal.h"
+#include "share_internal.h"
 
 void pc_options_default(pc_options *opt)
 {
@@ -138,6 +144,8 @@ typedef struct run_state {
     pc_timeline *timeline;
     pc_lsa *lsa;
     pc_csr *L;                 /* --cluster-on lsa: the unit LSA rows the clusters are fit on */
+    pc_csr *rows;              /* several processes: this one's range of the TF-IDF rows
+                                  (pc_share_range), k-means' rows */
     float *idf;
     pc_summary summary;
     pc_tree *tree;
@@ -161,6 +169,7 @@ static void run_state_free(run_state *s)
     pc_timeline_free(s->timeline);
     pc_lsa_free(s->lsa);
     pc_csr_free(s->L);
+    pc_csr_free(s->rows);
     free(s->idf);
     pc_summary_clear(&s->summary);
     pc_tree_free(s->tree);
@@ -192,16 +201,46 @@ static int stage_threads(int own, int common)
  * warning.  Larger corpora whose terms all fall outside the bounds are
  * relaxed step by step by pc_vocab_build (see relax_bounds in vocab.h).
  */
-static void relax_default_bounds(pc_vocab_options *vopt, const pc_corpus *corpus,
+static void relax_default_bounds(pc_vocab_options *vopt, int32_t n_docs, const char *source,
                                  const pc_monitor *mon)
 {
     if (!vopt->relax_bounds ||
-        df_documents(vopt->max_df, corpus->n_docs) >= df_documents(vopt->min_df, corpus->n_docs))
+        df_documents(vopt->max_df, n_docs) >= df_documents(vopt->min_df, n_docs))
         return;
     vopt->min_df = (pc_df_bound){1.0, 0};
     vopt->max_df = (pc_df_bound){1.0, 1};
-    pc_warn(mon, "%s: only %d document%s: keeping every term (min-df 1, max-df 1.0)",
-            corpus->source, (int)corpus->n_docs, corpus->n_docs == 1 ? "" : "s");
+    pc_warn(mon, "%s: only %d document%s: keeping every term (min-df 1, max-df 1.0)", source,
+            (int)n_docs, n_docs == 1 ? "" : "s");
+}
+
+/*
+ * Several processes: each reads and tokenizes its share, then the shares are
+ * merged (src/share.c) into the corpus and vocabulary one process would have,
+ * and s->X holds, until weight_shared, the count rows of this process's range
+ * of the canonical order.
+ */
+static pc_status read_and_count_shared(const pc_options *opt, pc_vocab_options *vopt,
+                                       const pc_monitor *mon, run_state *s, double *clock,
+                                       pc_error *err)
+{
+    pc_corpus *share = NULL;
+    pc_term_lists *lists = NULL;
+    int32_t n_docs = 0;
+    pc_status status = pc_share_read(opt->input, &opt->read, &vopt->tokenize, vopt->threads,
+                                     vopt->batch_docs, opt->comm, mon, &share, &lists, &n_docs,
+                                     err);
+    if (status == PC_OK)
+        status = lap(s, "seconds_read", clock);
+    if (status == PC_OK) {
+        relax_default_bounds(vopt, n_docs, share->source, mon);
+        status = pc_share_finish(lists, share, n_docs, vopt, opt->comm, mon, &s->corpus,
+                                 &s->vocab, &s->X, err);
+    }
+    pc_term_lists_free(lists);
+    pc_corpus_free(share);
+    if (status == PC_OK)
+        status = lap(s, "seconds_vocabulary", clock);
+    return status;
 }
 
 /*
@@ -219,18 +258,40 @@ static pc_status read_and_count(const pc_options *opt, const pc_monitor *mon, ru
         return status;
     vopt.tokenize.stoplist = s->stoplist;
     vopt.threads = stage_threads(vopt.threads, opt->threads);
+    if (opt->comm)
+        return read_and_count_shared(opt, &vopt, mon, s, clock, err);
     status = pc_vocab_read(opt->input, &opt->read, &vopt.tokenize, NULL, vopt.threads,
                            vopt.batch_docs, mon, &s->corpus, &lists, err);
     if (status == PC_OK)
         status = lap(s, "seconds_read", clock);
     if (status == PC_OK) {
-        relax_default_bounds(&vopt, s->corpus, mon);
+        relax_default_bounds(&vopt, s->corpus->n_docs, s->corpus->source, mon);
         status = pc_term_lists_finish(lists, s->corpus, s->corpus->input_index, &vopt, mon,
                                       &s->vocab, &s->X, NULL, err);
     }
     pc_term_lists_free(lists);
     if (status == PC_OK)
         status = lap(s, "seconds_vocabulary", clock);
+    return status;
+}
+
+/*
+ * Several processes: each weights its range of rows (kept in s->rows for
+ * k-means); then, until the other stages work on ranges, every process
+ * gathers the whole matrix.
+ */
+static pc_status weight_shared(const pc_comm *comm, const pc_tfidf_options *topt, run_state *s,
+                               pc_error *err)
+{
+    pc_csr *whole = NULL;
+    pc_status status = pc_tfidf_apply_part(s->X, s->vocab, s->vocab->n_docs, topt, &s->idf, err);
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_share_gather_rows(s->X, s->vocab->n_docs, comm, &whole, err);
+    if (status == PC_OK) {
+        s->rows = s->X;
+        s->X = whole;
+    }
     return status;
 }
 
@@ -242,7 +303,8 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
         return status;
     pc_tfidf_options topt = opt->tfidf;
     topt.threads = stage_threads(topt.threads, opt->threads);
-    status = pc_tfidf_apply(s->X, s->vocab, &topt, &s->idf, err);
+    status = opt->comm ? weight_shared(opt->comm, &topt, s, err)
+                       : pc_tfidf_apply(s->X, s->vocab, &topt, &s->idf, err);
     if (status == PC_OK)
         status = lap(s, "seconds_tfidf", clock);
     int32_t empty = 0;
@@ -315,7 +377,9 @@ static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state
     s->clusters = NULL;
     if (opt->method == PC_METHOD_BISECT)
         return pc_bisect_fit(cluster_rows(s), &kopt, mon, &s->clusters, NULL, err);
-    return pc_kmeans_fit(cluster_rows(s), &kopt, mon, &s->clusters, err);
+    kopt.ranges = s->rows && !s->L; /* each process its range of the TF-IDF rows */
+    return pc_kmeans_fit(kopt.ranges ? s->rows : cluster_rows(s), &kopt, mon, &s->clusters,
+                         err);
 }
 
 /* The ks of the sweep (pc_k_range_values); those of a given range above the
@@ -560,6 +624,8 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
 {
     pc_status status = sweeping(opt) ? choose_k(opt, mon, s, err)
                                      : fit_one(opt, mon, s, opt->kmeans.k, err);
+    pc_csr_free(s->rows); /* k-means' rows: the later stages take the whole matrix */
+    s->rows = NULL;
     if (status == PC_OK && s->L) /* described, mapped and reported by their TF-IDF centroids */
         status = pc_clusters_recenter(s->clusters, s->X, opt->threads, err);
     if (status == PC_OK)

@@ -61,11 +61,17 @@ void pc_tfidf_weight(pc_csr *counts, const double *idf, const pc_tfidf_options *
 pc_status pc_tfidf_apply(pc_csr *counts, const pc_vocab *vocab, const pc_tfidf_options *opt,
                          float **idf_out, pc_error *err)
 {
+    return pc_tfidf_apply_part(counts, vocab, counts->n_rows, opt, idf_out, err);
+}
+
+pc_status pc_tfidf_apply_part(pc_csr *counts, const pc_vocab *vocab, int32_t n_docs,
+                              const pc_tfidf_options *opt, float **idf_out, pc_error *err)
+{
     if (counts->n_cols != vocab->n_terms)
         return pc_fail(err, PC_ERR_INVALID, "count matrix has %d columns for %d terms",
                        (int)counts->n_cols, (int)vocab->n_terms);
     double *idf = NULL;
-    pc_status status = pc_tfidf_idf(vocab, counts->n_rows, opt, &idf, err);
+    pc_status status = pc_tfidf_idf(vocab, n_docs, opt, &idf, err);
     if (status != PC_OK)
         return status;
     pc_tfidf_weight(counts, idf, opt);

@@ -39,6 +39,7 @@
 
 #include "internal.h"
 #include "paperclust/vocab.h"
+#include "share_internal.h"
 #include "progress_internal.h"
 #include "strmap_internal.h"
 
@@ -459,23 +460,22 @@ static int32_t select_terms(const pc_strmap *all, const int32_t *df, const int64
  * to one document as well.
  */
 static pc_status prune_terms(const pc_strmap *all, const int32_t *df, const int64_t *count,
-                             const pc_corpus *corpus, const pc_vocab_options *opt,
+                             int32_t n_docs, const char *source, const pc_vocab_options *opt,
                              const pc_monitor *mon, term_rank **kept, int32_t *n_kept,
                              int32_t *final_id, pc_error *err)
 {
-    int32_t n_docs = corpus->n_docs;
     double min_docs = df_limit(opt->min_df, n_docs), max_docs = df_limit(opt->max_df, n_docs);
     if (max_docs < min_docs)
         return pc_fail(err, PC_ERR_INVALID,
                        "%s: with %d documents, max-df keeps terms of at most %g documents but "
                        "min-df asks for at least %g",
-                       corpus->source, (int)n_docs, max_docs, min_docs);
+                       source, (int)n_docs, max_docs, min_docs);
     int32_t n = pc_strmap_count(all);
     if (n == 0)
         return pc_fail(err, PC_ERR_EMPTY,
                        "%s: no terms at all: every text is empty or only stop words and "
                        "one-character tokens",
-                       corpus->source);
+                       source);
     term_rank *rank = pc_malloc_array((size_t)n, sizeof *rank);
     if (!rank)
         return pc_fail_nomem(err, "pruning the vocabulary");
@@ -490,14 +490,14 @@ static pc_status prune_terms(const pc_strmap *all, const int32_t *df, const int6
         }
         pc_warn(mon, "%s: the default document-frequency bounds leave none of the %d "
                      "distinct terms; keeping %s",
-                corpus->source, (int)n, kept_now);
+                source, (int)n, kept_now);
     }
     if (m == 0) {
         free(rank);
         return pc_fail(err, PC_ERR_EMPTY,
                        "%s: no terms remain after pruning (%d distinct terms before): lower "
                        "--min-df or raise --max-df",
-                       corpus->source, (int)n);
+                       source, (int)n);
     }
     for (int32_t g = 0; g < n; g++)
         final_id[g] = -1;
@@ -542,6 +542,25 @@ static pc_status make_vocab(const term_rank *kept, int32_t n_kept, int32_t n_doc
     }
     *out = v;
     return PC_OK;
+}
+
+pc_status pc_vocab_prune(const pc_strmap *all, const int32_t *df, const int64_t *count,
+                         int32_t n_docs, const char *source, const pc_vocab_options *opt,
+                         const pc_monitor *mon, int32_t *final_id, pc_vocab **vocab,
+                         pc_error *err)
+{
+    term_rank *kept = NULL;
+    int32_t n_kept = 0, n = pc_strmap_count(all);
+    int32_t *ids = final_id ? final_id : pc_malloc_array((size_t)n + 1, sizeof *ids);
+    pc_status status = ids ? prune_terms(all, df, count, n_docs, source, opt, mon, &kept,
+                                         &n_kept, ids, err)
+                           : pc_fail_nomem(err, "pruning the vocabulary");
+    if (status == PC_OK)
+        status = make_vocab(kept, n_kept, n_docs, n, df, count, vocab, err);
+    if (ids != final_id)
+        free(ids);
+    free(kept);
+    return status;
 }
 
 /* Sifts entry `root` down the max-heap col[0..len) (values move along). */
@@ -745,7 +764,6 @@ pc_status pc_term_lists_finish(pc_term_lists *lists, const pc_corpus *corpus,
 {
     pc_term_lists *l = lists;
     int32_t *final_id = NULL;
-    term_rank *kept = NULL;
     int32_t n_cols = l->known ? l->known_terms : 0;
     *counts = NULL;
     if (vocab)
@@ -770,10 +788,10 @@ pc_status pc_term_lists_finish(pc_term_lists *lists, const pc_corpus *corpus,
         final_id = pc_malloc_array((size_t)n + 1, sizeof *final_id);
         if (!final_id)
             return pc_fail_nomem(err, "pruning the vocabulary");
-        status = prune_terms(l->all, l->df, l->count, corpus, opt, mon, &kept, &n_cols,
-                             final_id, err);
+        status = pc_vocab_prune(l->all, l->df, l->count, corpus->n_docs, corpus->source, opt,
+                                mon, final_id, vocab, err);
         if (status == PC_OK)
-            status = make_vocab(kept, n_cols, corpus->n_docs, n, l->df, l->count, vocab, err);
+            n_cols = (*vocab)->n_terms;
         pc_progress_update(&progress, done = term_units);
     }
     if (status == PC_OK)
@@ -796,7 +814,45 @@ pc_status pc_term_lists_finish(pc_term_lists *lists, const pc_corpus *corpus,
     if (unknown)
         *unknown = l->unknown;
     free(final_id);
-    free(kept);
+    return status;
+}
+
+/* ---- a process's share (share_internal.h) ---- */
+
+pc_status pc_term_lists_flush(pc_term_lists *lists, const pc_monitor *mon, pc_error *err)
+{
+    return flush_batch(lists, mon, err);
+}
+
+const pc_strmap *pc_term_lists_terms(const pc_term_lists *lists, const int32_t **df,
+                                     const int64_t **count)
+{
+    *df = lists->df;
+    *count = lists->count;
+    return lists->all;
+}
+
+pc_status pc_term_lists_rows(pc_term_lists *lists, const pc_vocab *vocab,
+                             const int32_t *order, pc_csr **counts, pc_error *err)
+{
+    pc_term_lists *l = lists;
+    *counts = NULL;
+    pc_status status = flush_batch(l, NULL, err);
+    if (status != PC_OK)
+        return status;
+    int32_t n = pc_strmap_count(l->all);
+    int32_t *final_id = pc_malloc_array((size_t)n + 1, sizeof *final_id);
+    if (!final_id)
+        return pc_fail_nomem(err, "building the count matrix");
+    for (int32_t g = 0; g < n; g++)
+        final_id[g] = pc_vocab_lookup(vocab, pc_strmap_key(l->all, g, NULL));
+    pc_progress progress; /* none shown: no monitor, nothing cancels */
+    pc_progress_start(&progress, NULL, "vocabulary", 0.0);
+    double done = 0.0;
+    status = rows_gathered(l, final_id, vocab->n_terms, order, &progress, &done, counts, err);
+    if (status == PC_OK)
+        sort_rows(*counts, l->n_workers, &progress, &done, 0.0);
+    free(final_id);
     return status;
 }
 

@@ -12,8 +12,14 @@ CASE seed:     datasets/seed_papers.csv with the default options, run by 1, 2,
 CASE classic4: ../shared/corpora/classic4.csv (-k 4 --top 10 --links
                cisi_links.csv) by 1, 2, 3 and 4 processes; exits 77 when
                absent.
+CASE shares:   each rank reads its share of the papers: 3 papers by 4
+               processes (one rank's share is empty); a label column empty
+               but in one paper, and one empty throughout (kept, dropped, as
+               for the whole input); an input with ragged rows, duplicate
+               ids, invalid UTF-8 and over-long texts, whose warnings (rank
+               0 checks every paper) must be those of `paperclust run`.
 CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
-               one rank fail at a chosen collective: rank 2 in k-means and in
+               one rank fail at a chosen collective: rank 2 after reading and in
                the related stage's exchange, ranks 1 and 3 when the
                processes check in before the reports, the last collective,
                counted with PAPERCLUST_MPI_TRACE) ends the job with exit status 1, one line on
@@ -135,6 +141,54 @@ def case_classic4(tmp):
                                                   "--links", links], [3] if SANITIZED else ALL)
 
 
+def write_csv(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def warnings(stderr):
+    return [l for l in stderr.decode("utf-8", "replace").splitlines() if ": warning: " in l]
+
+
+def case_shares(tmp):
+    header, *rows = e2e_util.read_csv(SEED_CORPUS)
+    few = write_csv(os.path.join(tmp, "few.csv"), header, rows[:3])
+    same_as_one_process(tmp, "few", few, ["-k", "2"], [4])
+    title, abstract = header.index("title"), header.index("abstract")
+    papers = [[r[0], r[title], r[abstract]] for r in rows]
+    one = write_csv(os.path.join(tmp, "one-label.csv"), ["id", "title", "abstract", "label"],
+                    [p + ["x" if i == 1 else ""] for i, p in enumerate(papers)])
+    same_as_one_process(tmp, "one_label", one, ["-k", "3"], [3])
+    none = write_csv(os.path.join(tmp, "no-label.csv"), ["id", "title", "abstract", "label"],
+                     [p + [""] for p in papers])
+    same_as_one_process(tmp, "no_label", none, ["-k", "3"], [3])
+    messy = []
+    for i, p in enumerate(papers):
+        p = list(p)
+        if i % 7 == 3:
+            p[0] = papers[0][0]  # a duplicate id
+        if i % 5 == 2:
+            p[2] += " caf\udce9"  # an invalid byte (0xE9 alone)
+        messy.append(p)
+        if i % 11 == 5:
+            messy.append(["ragged", "row"])
+    messy_csv = write_csv(os.path.join(tmp, "messy.csv"), ["id", "title", "abstract"], messy)
+    options = ["-k", "3", "--max-doc-bytes", "600"]
+    base = os.path.join(tmp, "messy-paperclust")
+    want = warnings(run(BINARY, ["run", messy_csv, "-o", base] + options).stderr)
+    check(len(want) == 4, f"messy.csv should give 4 warnings, got {want}")
+    for p in [2, 3]:
+        out = os.path.join(tmp, f"messy-np{p}")
+        got = warnings(mpirun(p, ["run", messy_csv, "-o", out, "--threads", "1"] +
+                              options).stderr)
+        check(got == want, f"messy.csv by {p} processes: warnings {got}, want {want}")
+        same_reports(f"messy.csv, {p} processes", out, base, drop=DROP)
+        print(f"messy: {p} processes compared")
+
+
 def one_line_failure(what, p, want_status, want_text):
     """The stderr of p is one line that starts with paperclust: and holds want_text."""
     lines = p.stderr.decode("utf-8", "replace").splitlines()
@@ -154,7 +208,7 @@ def collectives(processes, args):
 def case_errors(tmp):
     # The last three collectives: the related stage's exchange (a check, the
     # allgather), then every rank checking in before rank 0 writes; the first
-    # is k-means++'s first shared product.
+    # is the check after each rank read its share of the input.
     last = collectives(3, ["run", SEED_CORPUS, "-o", os.path.join(tmp, "count"), "--quiet",
                            "--threads", "1"])
     for rank, at, processes in [(2, 1, 3), (2, last - 1, 3), (1, last, 3), (3, last, 4)]:
@@ -170,8 +224,10 @@ def case_errors(tmp):
     out = os.path.join(tmp, "kept")
     mpirun(2, ["run", SEED_CORPUS, "-o", out, "--quiet", "--threads", "1"])
     before = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
+    last = collectives(2, ["run", SEED_CORPUS, "-o", os.path.join(tmp, "count2"), "--quiet",
+                           "--threads", "1"])  # the ring steps' number depends on P
     mpirun(2, ["run", SEED_CORPUS, "-o", out, "--quiet", "--threads", "1", "--top", "3"],
-           status=1, env={"PAPERCLUST_MPI_FAIL": f"1:{last}"})  # the same collectives
+           status=1, env={"PAPERCLUST_MPI_FAIL": f"1:{last}"})
     after = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
     check(before == after, "a failed run changed the reports already in its output folder")
     with open(SEED_CORPUS, "rb") as f:
@@ -183,7 +239,8 @@ def case_errors(tmp):
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        {"seed": case_seed, "classic4": case_classic4, "errors": case_errors}[CASE](tmp)
+        {"seed": case_seed, "classic4": case_classic4, "shares": case_shares,
+         "errors": case_errors}[CASE](tmp)
     e2e_util.finish()
 
 

@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "paperclust/paperclust.h"
+#include "share_internal.h"
 #include "test.h"
 #include "test_files.h"
 #include "test_util.h"
@@ -28,6 +29,8 @@ typedef struct world {
     pc_status status[MAX_RANKS];
     char message[MAX_RANKS][PC_ERROR_MAX];
     const void *posted[MAX_RANKS];
+    int sent_to[MAX_RANKS];      /* sendrecv: each rank's partner and bytes */
+    size_t sent_bytes[MAX_RANKS];
     int fail_rank; /* this rank fails at its collective number fail_at (-1: none) */
     long fail_at;
 } world;
@@ -96,14 +99,69 @@ static pc_status fake_allgather(const pc_comm *comm, const void *mine, size_t by
     return PC_OK;
 }
 
+/* Each rank posts what it sends; after the barrier each copies what its
+ * `from` posted for it. */
+static pc_status fake_sendrecv(const pc_comm *comm, int to, const void *send, size_t send_bytes,
+                               int from, void *recv, size_t recv_bytes, pc_error *err)
+{
+    pc_status status = agree(comm, PC_OK, err);
+    if (status != PC_OK)
+        return status;
+    world *w = ((rank_state *)comm->ctx)->w;
+    w->posted[comm->rank] = send;
+    w->sent_to[comm->rank] = to;
+    w->sent_bytes[comm->rank] = send_bytes;
+    pthread_barrier_wait(&w->barrier);
+    if (recv_bytes && (w->sent_to[from] != comm->rank || w->sent_bytes[from] != recv_bytes))
+        abort(); /* a caller's mistake: the partners do not match */
+    if (recv_bytes)
+        memcpy(recv, w->posted[from], recv_bytes);
+    pthread_barrier_wait(&w->barrier);
+    return PC_OK;
+}
+
 /* ---- P ranks running one job ---- */
 
-typedef enum job_kind { JOB_KMEANS, JOB_NEIGHBORS } job_kind;
+typedef enum job_kind { JOB_KMEANS, JOB_NEIGHBORS, JOB_KMEANS_RANGES, JOB_GATHER } job_kind;
+
+/* Rank r's bytes for JOB_GATHER: byte i of rank r is (r * 7 + i * 13) mod 251;
+ * rank 0 sends more than two 4 MiB pieces, rank 1 none, rank 2 one piece and
+ * a bit. */
+static size_t gather_bytes(int rank)
+{
+    return rank == 0 ? ((size_t)9 << 20) + 5 : rank == 1 ? 0 : ((size_t)4 << 20) + 3;
+}
+
+static unsigned char gather_byte(int rank, size_t i)
+{
+    return (unsigned char)(((size_t)rank * 7 + i * 13) % 251);
+}
+
+/* Rows [first, end) of X, the range of `rank` of `size` (ceil(n / size) each). */
+static pc_csr *range_of(const pc_csr *X, int rank, int size)
+{
+    int32_t each = (X->n_rows + size - 1) / size;
+    int32_t first = rank * each < X->n_rows ? rank * each : X->n_rows;
+    int32_t end = first + each < X->n_rows ? first + each : X->n_rows;
+    int64_t from = X->row_ptr[first], nnz = X->row_ptr[end] - from;
+    pc_csr *R = NULL;
+    pc_error err;
+    if (pc_csr_new(end - first, X->n_cols, nnz, &R, &err) != PC_OK)
+        return NULL;
+    for (int32_t i = first; i <= end; i++)
+        R->row_ptr[i - first] = X->row_ptr[i] - from;
+    if (nnz) {
+        memcpy(R->col, X->col + from, (size_t)nnz * sizeof *R->col);
+        memcpy(R->val, X->val + from, (size_t)nnz * sizeof *R->val);
+    }
+    return R;
+}
 
 typedef struct job {
     job_kind kind;
     const pc_csr *X;
     const pc_comm *comm; /* NULL: one process, the reference */
+    int gathered_right;  /* JOB_GATHER: every rank's bytes arrived, in place */
     pc_status status;
     pc_error err;
     pc_clusters *clusters;
@@ -114,7 +172,22 @@ typedef struct job {
 static void *run_job(void *arg)
 {
     job *j = arg;
-    if (j->kind == JOB_KMEANS) {
+    if (j->kind == JOB_GATHER) {
+        size_t n = gather_bytes(j->comm->rank), at[MAX_RANKS + 1];
+        unsigned char *mine = malloc(n + 1);
+        char *all = NULL;
+        for (size_t i = 0; mine && i < n; i++)
+            mine[i] = gather_byte(j->comm->rank, i);
+        j->status = pc_comm_allgatherv(j->comm, mine, n, &all, at, &j->err);
+        j->gathered_right = mine && j->status == PC_OK;
+        for (int r = 0; j->gathered_right && r < j->comm->size; r++) {
+            j->gathered_right = at[r + 1] - at[r] == gather_bytes(r);
+            for (size_t i = 0; j->gathered_right && i < gather_bytes(r); i++)
+                j->gathered_right = (unsigned char)all[at[r] + i] == gather_byte(r, i);
+        }
+        free(mine);
+        free(all);
+    } else if (j->kind == JOB_KMEANS || j->kind == JOB_KMEANS_RANGES) {
         pc_kmeans_options opt;
         pc_kmeans_options_default(&opt);
         opt.k = 5;
@@ -122,7 +195,10 @@ static void *run_job(void *arg)
         opt.tol = 0.0; /* iterations stop when no document moves: the count all ranks add */
         opt.threads = 1;
         opt.comm = j->comm;
-        j->status = pc_kmeans_fit(j->X, &opt, NULL, &j->clusters, &j->err);
+        opt.ranges = j->kind == JOB_KMEANS_RANGES && j->comm;
+        pc_csr *R = opt.ranges ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
+        j->status = pc_kmeans_fit(R ? R : j->X, &opt, NULL, &j->clusters, &j->err);
+        pc_csr_free(R);
     } else {
         pc_neighbors_options opt;
         pc_neighbors_options_default(&opt);
@@ -155,8 +231,8 @@ static void run_ranks(job_kind kind, const pc_csr *X, int size, int fail_rank, l
     for (int r = 0; r < size; r++) {
         memset(&ranks[r], 0, sizeof ranks[r]);
         ranks[r].w = &w;
-        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_check};
-        jobs[r] = (job){kind, X, &ranks[r].comm, PC_OK, {PC_OK, ""}, NULL, NULL};
+        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check};
+        jobs[r] = (job){kind, X, &ranks[r].comm, 0, PC_OK, {PC_OK, ""}, NULL, NULL};
         CHECK_INT(pthread_create(&thread[r], NULL, run_job, &jobs[r]), 0);
     }
     for (int r = 0; r < size; r++)
@@ -196,7 +272,7 @@ static void same_result(const job *got, const job *want)
 /* The job by 1 to 4 ranks against the job without a communicator. */
 static void split_is_one_process(job_kind kind, const pc_csr *X)
 {
-    job want = {kind, X, NULL, PC_OK, {PC_OK, ""}, NULL, NULL};
+    job want = {kind, X, NULL, 0, PC_OK, {PC_OK, ""}, NULL, NULL};
     run_job(&want);
     CHECK_INT(want.status, PC_OK);
     for (int size = 1; size <= MAX_RANKS; size++) {
@@ -218,6 +294,40 @@ static void kmeans_split_is_one_process(void)
     pc_csr *X = test_planted(700, 5, 30, 40, 0.3, 3, label);
     split_is_one_process(JOB_KMEANS, X);
     pc_csr_free(X);
+}
+
+/* Each rank holding only its range of the rows (a few documents without
+ * terms among them, and enough rows for several seeding rounds' picks on
+ * every rank). */
+static void kmeans_ranges_are_one_process(void)
+{
+    int32_t label[700];
+    pc_csr *P = test_planted(700, 5, 30, 40, 0.3, 3, label), *X = NULL;
+    pc_error err;
+    CHECK_INT(pc_csr_new(700, P->n_cols, P->nnz, &X, &err), PC_OK);
+    for (int32_t i = 0; i < 700; i++) { /* every 97th row emptied */
+        int64_t o = X->row_ptr[i];
+        for (int64_t p = P->row_ptr[i]; i % 97 != 0 && p < P->row_ptr[i + 1]; p++, o++) {
+            X->col[o] = P->col[p];
+            X->val[o] = P->val[p];
+        }
+        X->row_ptr[i + 1] = o;
+    }
+    X->nnz = X->row_ptr[700];
+    split_is_one_process(JOB_KMEANS_RANGES, X);
+    pc_csr_free(P);
+    pc_csr_free(X);
+}
+
+/* Variable gathers in several pieces, some ranks sending none. */
+static void allgatherv_in_pieces(void)
+{
+    job jobs[3];
+    run_ranks(JOB_GATHER, NULL, 3, -1, 0, jobs);
+    for (int r = 0; r < 3; r++) {
+        CHECK_INT(jobs[r].status, PC_OK);
+        CHECK(jobs[r].gathered_right);
+    }
 }
 
 static void neighbor_split_is_one_process(void)
@@ -262,36 +372,66 @@ static int files_in(const char *dir)
     return n;
 }
 
-static pc_status run_one_rank(const char *input, const char *out, long fail_at, long *calls,
-                              pc_error *err)
+typedef struct pipeline_job {
+    const char *input, *out;
+    const pc_comm *comm;
+    pc_status status;
+    pc_error err;
+} pipeline_job;
+
+static void *run_rank(void *arg)
 {
-    world w;
-    memset(&w, 0, sizeof w);
-    w.size = 1;
-    w.fail_rank = fail_at > 0 ? 0 : -1;
-    w.fail_at = fail_at;
-    pthread_barrier_init(&w.barrier, NULL, 1);
-    rank_state r;
-    memset(&r, 0, sizeof r);
-    r.w = &w;
-    r.comm = (pc_comm){0, 1, &r, fake_allgather, fake_check};
+    pipeline_job *j = arg;
     pc_options opt;
     pc_options_default(&opt);
-    opt.input = input;
-    opt.output_dir = out;
+    opt.input = j->input;
+    opt.output_dir = j->out;
     opt.threads = 1;
     opt.kmeans.k = 3;
     opt.kmeans.n_init = 1;
     opt.related.neighbors.top = 3;
     opt.html = 0;
-    opt.comm = &r.comm;
-    pc_status status = pc_run(&opt, NULL, err);
-    pthread_barrier_destroy(&w.barrier);
-    *calls = r.calls;
-    return status;
+    opt.comm = j->comm;
+    j->status = pc_run(&opt, NULL, &j->err);
+    return NULL;
 }
 
-static void run_writes_nothing_after_a_failure(void)
+/* pc_run by `size` threads-as-ranks, rank fail_rank failing at its collective
+ * fail_at (0: none); rank 0's status and message, and its collectives. */
+static pc_status run_ranks_run(const char *input, const char *out, int size, int fail_rank,
+                               long fail_at, long *calls, pc_error *err)
+{
+    world w;
+    memset(&w, 0, sizeof w);
+    w.size = size;
+    w.fail_rank = fail_at > 0 ? fail_rank : -1;
+    w.fail_at = fail_at;
+    pthread_barrier_init(&w.barrier, NULL, (unsigned)size);
+    rank_state ranks[MAX_RANKS];
+    pipeline_job jobs[MAX_RANKS];
+    pthread_t thread[MAX_RANKS];
+    for (int r = 0; r < size; r++) {
+        memset(&ranks[r], 0, sizeof ranks[r]);
+        ranks[r].w = &w;
+        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check};
+        jobs[r] = (pipeline_job){input, out, &ranks[r].comm, PC_OK, {PC_OK, ""}};
+        CHECK_INT(pthread_create(&thread[r], NULL, run_rank, &jobs[r]), 0);
+    }
+    for (int r = 0; r < size; r++)
+        pthread_join(thread[r], NULL);
+    pthread_barrier_destroy(&w.barrier);
+    for (int r = 1; r < size; r++) { /* every rank ends alike */
+        CHECK_INT(jobs[r].status, jobs[0].status);
+        CHECK_STR(jobs[r].err.message, jobs[0].err.message);
+    }
+    *calls = ranks[0].calls;
+    *err = jobs[0].err;
+    return jobs[0].status;
+}
+
+/* pc_run by `size` ranks, once whole, then with rank fail_rank failing at each
+ * collective in turn: every rank returns its message, and no report is written. */
+static void run_writes_nothing_after_a_failure_of(int size, int fail_rank)
 {
     char text[8192];
     size_t used = (size_t)snprintf(text, sizeof text, "id,title,abstract\n");
@@ -299,27 +439,35 @@ static void run_writes_nothing_after_a_failure(void)
                                         "telescope survey", "compiler register allocation"};
     for (int i = 0; i < 30; i++)
         used += (size_t)snprintf(text + used, sizeof text - used, "p%02d,paper %d,%s %s study %d\n",
-                                 i, i, topic[i % 3], topic[(i / 3) % 3], i % 5);
+                                 (i * 7) % 30, i, topic[i % 3], topic[(i / 3) % 3], i % 5);
     char input[512];
     snprintf(input, sizeof input, "%s", write_text("papers.csv", text));
-    char out[512];
-    snprintf(out, sizeof out, "%s", temp_path("out"));
+    char out[600];
+    snprintf(out, sizeof out, "%.500s-%d", temp_path("out"), size);
     long total = 0;
     pc_error err = {PC_OK, ""};
-    CHECK_INT(run_one_rank(input, out, 0, &total, &err), PC_OK);
+    CHECK_INT(run_ranks_run(input, out, size, -1, 0, &total, &err), PC_OK);
     CHECK(total >= 3);
-    printf("     (%ld collectives in the run)\n", total);
+    printf("     (%d rank(s): %ld collectives in the run)\n", size, total);
     CHECK(files_in(out) > 0);
     for (long at = 1; at <= total; at++) {
-        char dir[600];
+        char dir[700];
         snprintf(dir, sizeof dir, "%s-fail-%ld", out, at);
         long calls = 0;
-        CHECK_INT(run_one_rank(input, dir, at, &calls, &err), PC_ERR_IO);
+        CHECK_INT(run_ranks_run(input, dir, size, fail_rank, at, &calls, &err), PC_ERR_IO);
         char want[64];
-        snprintf(want, sizeof want, "rank 0: injected at %ld", at);
+        snprintf(want, sizeof want, "rank %d: injected at %ld", fail_rank, at);
         CHECK_STR(err.message, want);
         CHECK_INT(files_in(dir), 0);
     }
+}
+
+/* One rank; and three, rank 2 failing (its share is read, sent and received
+ * like the others'). */
+static void run_writes_nothing_after_a_failure(void)
+{
+    run_writes_nothing_after_a_failure_of(1, 0);
+    run_writes_nothing_after_a_failure_of(3, 2);
 }
 
 int main(void)
@@ -327,6 +475,8 @@ int main(void)
     if (make_temp_dir("comm") != 0)
         return 1;
     RUN_TEST(kmeans_split_is_one_process);
+    RUN_TEST(kmeans_ranges_are_one_process);
+    RUN_TEST(allgatherv_in_pieces);
     RUN_TEST(neighbor_split_is_one_process);
     RUN_TEST(failure_reaches_every_rank);
     RUN_TEST(run_writes_nothing_after_a_failure);

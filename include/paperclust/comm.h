@@ -9,7 +9,8 @@
  * could fill one with anything that behaves alike.
  *
  * Every rank runs the same pipeline on the same options and calls the same
- * collectives in the same order.  Results must not depend on the number of
+ * collectives in the same order (sendrecv too: every rank calls it at once,
+ * each with its own partners, possibly none).  Results must not depend on the number of
  * processes: a stage splits work between the ranks only where each piece's
  * result is formed in an order that does not depend on who computes it, and
  * it combines the pieces in a fixed order (integers, or floats that were
@@ -46,6 +47,16 @@ struct pc_comm {
      */
     pc_status (*allgather)(const pc_comm *comm, const void *mine, size_t bytes, void *all,
                            pc_error *err);
+    /*
+     * Every rank calls it at once, each with its own partners: this rank
+     * sends send_bytes bytes at `send` to rank `to` and receives recv_bytes
+     * bytes into `recv` from rank `from` (who sends exactly that many to
+     * it; `to` and `from` may be this rank; 0 bytes is no message at all).
+     * A ring step, a redistribution step, a chain step.  Failures as
+     * allgather.
+     */
+    pc_status (*sendrecv)(const pc_comm *comm, int to, const void *send, size_t send_bytes,
+                          int from, void *recv, size_t recv_bytes, pc_error *err);
     /*
      * Every rank says how it is doing: status PC_OK (waits for the others,
      * returns PC_OK when none failed) or its failure, described by *err

@@ -40,6 +40,12 @@ typedef struct pc_kmeans_options {
                             by ranges of documents and shared (the values moved, not summed),
                             everything else is done by every process: the result is the
                             one-process result, bit for bit */
+    int ranges;         /* default 0.  1 (with comm): X holds only this process's range of
+                           the documents, ceil(n / size) each in document order (as
+                           paperclust-mpi deals them); the centroid sums pass from rank to
+                           rank in document order, the picked seeds from their holders; the
+                           result covers all n documents, the same on every process and
+                           the one-process result, bit for bit */
 } pc_kmeans_options;
 
 void pc_kmeans_options_default(pc_kmeans_options *opt);

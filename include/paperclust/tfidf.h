@@ -35,6 +35,15 @@ pc_status pc_tfidf_apply(pc_csr *counts, const pc_vocab *vocab, const pc_tfidf_o
                          float **idf, pc_error *err);
 
 /*
+ * As pc_tfidf_apply for some of the rows of a corpus of n_docs documents
+ * (vocab's document frequencies are the whole corpus'): the idf is that of
+ * n_docs documents, so each row gets the bits it gets in the whole matrix
+ * (paperclust-mpi: each process weights its range of rows).
+ */
+pc_status pc_tfidf_apply_part(pc_csr *counts, const pc_vocab *vocab, int32_t n_docs,
+                              const pc_tfidf_options *opt, float **idf, pc_error *err);
+
+/*
  * The idf of each of vocab's terms for a corpus of n_docs documents (from
  * vocab->df, as above): *idf is a new array of vocab->n_terms doubles the
  * caller frees with free().  PC_ERR_NOMEM.

@@ -1,0 +1,482 @@
+/*
+ * share.c — reading and counting split among processes (paperclust-mpi).
+ *
+ * Each process reads the input and keeps every P-th document (its share,
+ * by document number: pc_corpus_read_share), tokenizing only those, so the
+ * tokenizing — the costly part of reading — is split P ways; rank 0 alone
+ * also checks the other shares' documents, so that its warnings are those of
+ * the whole input.  Then:
+ *   - the vocabulary: every process sends its distinct terms with their
+ *     document frequencies and corpus counts; each merges them (integers:
+ *     the sums do not depend on the order) and prunes over all documents, so
+ *     every process holds the same vocabulary as one process would;
+ *   - the canonical order: every process sends its documents (what
+ *     pc_corpus_sort compares them by, the display title, line and input
+ *     number) with their count rows in the final term ids; each builds the
+ *     whole corpus in input order and sorts it (pc_corpus_gathered), then
+ *     takes the rows in that order.
+ * For now every process ends holding the whole corpus and count matrix, as
+ * one process does, and the later stages run as before: only reading and
+ * tokenizing are split.  (A process holding only its contiguous range of the
+ * canonical order is the next step: the documents would then go to their
+ * range's owner instead of to everyone.)
+ *
+ * Messages: variable-sized gathers (pc_comm_allgatherv) over the
+ * communicator's fixed-size allgather, in pieces, the shorter processes
+ * padding theirs.  Costs per process: the whole input parsed; its share
+ * tokenized; received: every process's distinct terms (P × the vocabulary at
+ * most) and every document's record and row (≈ 40 bytes + its strings + 8
+ * per non-zero).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "share_internal.h"
+
+#define PIECE ((size_t)4 << 20) /* bytes per process per allgather: size × that in flight */
+
+/* Every process's byte count: at (size + 1 offsets) and *most, the largest. */
+static pc_status gather_sizes(const pc_comm *comm, size_t bytes, size_t *at, size_t *most,
+                              pc_error *err)
+{
+    const size_t p = (size_t)comm->size;
+    uint64_t own = bytes, *sizes = pc_malloc_array(p, sizeof *sizes);
+    pc_status status = comm->check(comm, sizes ? PC_OK : pc_fail_nomem(err, "gathering"), err);
+    if (status == PC_OK)
+        status = comm->allgather(comm, &own, sizeof own, sizes, err);
+    *most = 0;
+    at[0] = 0;
+    for (size_t r = 0; status == PC_OK && r < p; r++) {
+        at[r + 1] = at[r] + (size_t)sizes[r];
+        *most = sizes[r] > *most ? (size_t)sizes[r] : *most;
+    }
+    free(sizes);
+    return status;
+}
+
+/* The bytes themselves, into out (at[size] bytes), in pieces of at most PIECE. */
+static pc_status gather_pieces(const pc_comm *comm, const void *mine, size_t bytes,
+                               const size_t *at, size_t most, char *out, pc_error *err)
+{
+    const size_t p = (size_t)comm->size, piece = most < PIECE ? most : PIECE;
+    char *send = pc_malloc(piece), *got = pc_malloc_array(p, piece);
+    pc_status status = comm->check(comm, out && send && got ? PC_OK
+                                                            : pc_fail_nomem(err, "gathering"),
+                                   err);
+    for (size_t from = 0; status == PC_OK && from < most; from += piece) {
+        size_t len = from < bytes ? (bytes - from < piece ? bytes - from : piece) : 0;
+        memset(send, 0, piece);
+        if (len)
+            memcpy(send, (const char *)mine + from, len);
+        status = comm->allgather(comm, send, piece, got, err);
+        for (size_t r = 0; status == PC_OK && r < p; r++) {
+            size_t have = at[r + 1] - at[r];
+            size_t n = from < have ? (have - from < piece ? have - from : piece) : 0;
+            if (n)
+                memcpy(out + at[r] + from, got + r * piece, n);
+        }
+    }
+    free(send);
+    free(got);
+    return status;
+}
+
+pc_status pc_comm_allgatherv(const pc_comm *comm, const void *mine, size_t bytes, char **all,
+                             size_t *at, pc_error *err)
+{
+    size_t most = 0;
+    *all = NULL;
+    pc_status status = gather_sizes(comm, bytes, at, &most, err);
+    if (status != PC_OK)
+        return status;
+    char *out = pc_malloc(at[comm->size]);
+    status = gather_pieces(comm, mine, bytes, at, most, out, err);
+    if (status != PC_OK) {
+        free(out);
+        return status;
+    }
+    *all = out;
+    return PC_OK;
+}
+
+static pc_status add_text(void *ctx, int32_t doc, const char *id, const char *text,
+                          size_t len, pc_error *err)
+{
+    (void)doc;
+    (void)id;
+    return pc_term_lists_add(ctx, text, len, NULL, err);
+}
+
+pc_status pc_share_read(const char *path, const pc_read_options *ropt,
+                        const pc_tokenize_options *topt, int threads, int32_t batch_docs,
+                        const pc_comm *comm, const pc_monitor *mon, pc_corpus **share,
+                        pc_term_lists **lists, int32_t *n_docs, pc_error *err)
+{
+    *share = NULL;
+    *lists = NULL;
+    *n_docs = 0;
+    pc_status status = pc_term_lists_new(topt, NULL, threads, batch_docs, lists, err);
+    if (status == PC_OK)
+        status = pc_corpus_read_share(path, ropt, mon, add_text, *lists, comm->rank,
+                                      comm->size, comm->rank == 0, share, n_docs, err);
+    if (status == PC_OK)
+        status = pc_term_lists_flush(*lists, mon, err);
+    if (status == PC_OK && (*share)->n_docs > 0)
+        status = pc_corpus_sort(*share, err);
+    return comm->check(comm, status, err);
+}
+
+/* Appends to *buf (growing it) `len` bytes; 0, or -1 when out of memory. */
+static int put(char **buf, size_t *len, size_t *cap, const void *bytes, size_t n)
+{
+    if (pc_reserve_bytes(buf, cap, *len, n) != 0)
+        return -1;
+    memcpy(*buf + *len, bytes, n);
+    *len += n;
+    return 0;
+}
+
+/* This process's terms: each its string and NUL, document frequency and count. */
+static pc_status pack_terms(const pc_term_lists *lists, char **buf, size_t *len,
+                            pc_error *err)
+{
+    const int32_t *df;
+    const int64_t *count;
+    const pc_strmap *terms = pc_term_lists_terms(lists, &df, &count);
+    size_t cap = 0;
+    *buf = NULL;
+    *len = 0;
+    for (int32_t g = 0; g < pc_strmap_count(terms); g++) {
+        size_t n;
+        const char *key = pc_strmap_key(terms, g, &n);
+        if (put(buf, len, &cap, key, n + 1) || put(buf, len, &cap, &df[g], sizeof *df) ||
+            put(buf, len, &cap, &count[g], sizeof *count))
+            return pc_fail_nomem(err, "gathering the vocabulary");
+    }
+    return PC_OK;
+}
+
+/* Every process's terms, merged: strings, summed frequencies and counts. */
+typedef struct merged {
+    pc_strmap *terms;
+    int32_t *df;
+    int64_t *count;
+    size_t cap;
+} merged;
+
+static int merge_term(merged *m, const char *key, size_t len, int32_t df, int64_t count)
+{
+    int inserted = 0;
+    int32_t g = pc_strmap_intern(m->terms, key, len, &inserted);
+    if (g < 0)
+        return -1;
+    if ((size_t)g >= m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 4096;
+        int32_t *d = pc_realloc_array(m->df, cap, sizeof *d);
+        if (d)
+            m->df = d;
+        int64_t *c = pc_realloc_array(m->count, cap, sizeof *c);
+        if (c)
+            m->count = c;
+        if (!d || !c)
+            return -1;
+        m->cap = cap;
+    }
+    m->df[g] = inserted ? df : m->df[g] + df;
+    m->count[g] = inserted ? count : m->count[g] + count;
+    return 0;
+}
+
+/* The vocabulary of every process's terms, pruned over n_docs documents. */
+static pc_status merge_vocab(const pc_term_lists *lists, int32_t n_docs, const char *source,
+                             const pc_vocab_options *vopt, const pc_comm *comm,
+                             const pc_monitor *mon, pc_vocab **vocab, pc_error *err)
+{
+    char *mine = NULL, *all = NULL;
+    size_t len = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    merged m = {pc_strmap_new(), NULL, NULL, 0};
+    pc_status status = at && m.terms ? pack_terms(lists, &mine, &len, err)
+                                     : pc_fail_nomem(err, "gathering the vocabulary");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, mine, len, &all, at, err);
+    free(mine);
+    for (size_t p = 0; status == PC_OK && p < at[comm->size];) {
+        size_t n = strlen(all + p);
+        int32_t df;
+        int64_t count;
+        memcpy(&df, all + p + n + 1, sizeof df);
+        memcpy(&count, all + p + n + 1 + sizeof df, sizeof count);
+        if (merge_term(&m, all + p, n, df, count) != 0)
+            status = pc_fail_nomem(err, "merging the vocabulary");
+        p += n + 1 + sizeof df + sizeof count;
+    }
+    free(all);
+    free(at);
+    if (status == PC_OK)
+        status = pc_vocab_prune(m.terms, m.df, m.count, n_docs, source, vopt, mon, NULL, vocab,
+                                err);
+    pc_strmap_free(m.terms);
+    free(m.df);
+    free(m.count);
+    return status;
+}
+
+void pc_share_range(int32_t n_docs, const pc_comm *comm, int32_t *first, int32_t *end)
+{
+    const int64_t n = n_docs, p = pc_comm_size(comm), r = pc_comm_rank(comm);
+    const int64_t each = (n + p - 1) / p;
+    *first = (int32_t)(r * each < n ? r * each : n);
+    *end = (int32_t)((r + 1) * each < n ? (r + 1) * each : n);
+}
+
+/* Every document of this share as sent: record length and record. */
+static pc_status pack_documents(const pc_corpus *share, char **buf, size_t *len, pc_error *err)
+{
+    size_t cap = 0;
+    *buf = NULL;
+    *len = 0;
+    for (int32_t i = 0; i < share->n_docs; i++) {
+        uint32_t n = (uint32_t)pc_corpus_pack(share, i, NULL);
+        if (put(buf, len, &cap, &n, sizeof n) || pc_reserve_bytes(buf, &cap, *len, n) != 0)
+            return pc_fail_nomem(err, "gathering the documents");
+        pc_corpus_pack(share, i, *buf + *len);
+        *len += n;
+    }
+    return PC_OK;
+}
+
+/* Every process's documents, gathered into the whole corpus in canonical order. */
+static pc_status gather_documents(const pc_corpus *share, int32_t n_docs, const pc_comm *comm,
+                                  pc_corpus **corpus, pc_error *err)
+{
+    char *mine = NULL, *all = NULL;
+    size_t len = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    const char **record = pc_malloc_array((size_t)n_docs + 1, sizeof *record);
+    pc_status status = at && record ? pack_documents(share, &mine, &len, err)
+                                    : pc_fail_nomem(err, "gathering the documents");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, mine, len, &all, at, err);
+    free(mine);
+    int32_t seen = 0;
+    for (size_t p = 0; status == PC_OK && p < at[comm->size] && seen < n_docs; seen++) {
+        uint32_t n;
+        memcpy(&n, all + p, sizeof n);
+        record[seen] = all + p + sizeof n;
+        p += sizeof n + n;
+    }
+    if (status == PC_OK && seen != n_docs)
+        status = pc_fail(err, PC_ERR_INVALID, "%s: the processes read %d documents, not %d",
+                         share->source, (int)seen, (int)n_docs);
+    if (status == PC_OK)
+        status = pc_corpus_gathered(share, n_docs, record, corpus, err);
+    free(all);
+    free(at);
+    free(record);
+    return status;
+}
+
+int pc_rows_put(char **buf, size_t *len, size_t *cap, int32_t pos, const pc_csr *rows,
+                int32_t i)
+{
+    const int64_t first = rows->row_ptr[i];
+    const int32_t nnz = (int32_t)(rows->row_ptr[i + 1] - first);
+    return put(buf, len, cap, &pos, sizeof pos) || put(buf, len, cap, &nnz, sizeof nnz) ||
+           (nnz && (put(buf, len, cap, rows->col + first, (size_t)nnz * sizeof(int32_t)) ||
+                    put(buf, len, cap, rows->val + first, (size_t)nnz * sizeof(float))));
+}
+
+/* The rows for each process, by where their documents fall in the canonical order. */
+static pc_status pack_rows(const pc_corpus *share, const pc_csr *rows, const int32_t *pos,
+                           int32_t n_docs, const pc_comm *comm, char **buf, size_t *len,
+                           pc_error *err)
+{
+    int32_t each = (int32_t)(((int64_t)n_docs + comm->size - 1) / comm->size);
+    for (int q = 0; q < comm->size; q++) {
+        size_t cap = 0;
+        for (int32_t i = 0; i < share->n_docs; i++) {
+            int32_t at = pos[share->input_index[i]];
+            if (at / each == q && pc_rows_put(&buf[q], &len[q], &cap, at, rows, i) != 0)
+                return pc_fail_nomem(err, "sending the rows");
+        }
+    }
+    return PC_OK;
+}
+
+pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t first,
+                       int32_t end, int32_t n_cols, pc_csr **out, pc_error *err)
+{
+    const char **row = pc_calloc((size_t)(end - first) + 1, sizeof *row);
+    if (!row)
+        return pc_fail_nomem(err, "receiving the rows");
+    int64_t nnz = 0;
+    int32_t got = 0;
+    for (int q = 0; q < size; q++)
+        for (size_t p = 0; p < len[q]; got++) {
+            int32_t at, n;
+            memcpy(&at, buf[q] + p, sizeof at);
+            memcpy(&n, buf[q] + p + sizeof at, sizeof n);
+            if (at >= first && at < end && !row[at - first])
+                row[at - first] = buf[q] + p + sizeof at;
+            nnz += n;
+            p += sizeof at + sizeof n + (size_t)n * 8;
+        }
+    pc_status status = got == end - first ? pc_csr_new(end - first, n_cols, nnz, out, err)
+                                          : pc_fail(err, PC_ERR_INVALID, "%d rows received "
+                                                    "for %d documents", (int)got,
+                                                    (int)(end - first));
+    for (int32_t i = 0; status == PC_OK && i < end - first; i++) {
+        int32_t n;
+        memcpy(&n, row[i], sizeof n);
+        int64_t o = (*out)->row_ptr[i];
+        memcpy((*out)->col + o, row[i] + sizeof n, (size_t)n * sizeof(int32_t));
+        memcpy((*out)->val + o, row[i] + sizeof n + (size_t)n * sizeof(int32_t),
+               (size_t)n * sizeof(float));
+        (*out)->row_ptr[i + 1] = o + n;
+    }
+    free(row);
+    return status;
+}
+
+/*
+ * Sends each of this share's rows to the process whose range of the
+ * canonical order holds its document (P ring steps, this process first, each
+ * a sendrecv of the sizes then of the rows) and returns this process's range.
+ * Memory: *rows is freed once packed, and each packed part once sent, so that
+ * at most the rows as received and the range are held, 16 bytes per
+ * non-zero of the range.
+ */
+static pc_status redistribute(const pc_corpus *share, pc_csr **rows, const pc_corpus *corpus,
+                              const pc_comm *comm, pc_csr **range, pc_error *err)
+{
+    const int size = comm->size, n = corpus->n_docs;
+    int32_t *pos = pc_malloc_array((size_t)n + 1, sizeof *pos);
+    char **out = pc_calloc((size_t)size, sizeof *out), **in = pc_calloc((size_t)size, sizeof *in);
+    size_t *out_len = pc_calloc((size_t)size, sizeof *out_len);
+    size_t *in_len = pc_calloc((size_t)size, sizeof *in_len);
+    pc_status status = pos && out && in && out_len && in_len
+                           ? PC_OK
+                           : pc_fail_nomem(err, "sending the rows");
+    for (int32_t i = 0; status == PC_OK && i < n; i++)
+        pos[corpus->input_index ? corpus->input_index[i] : i] = i;
+    const int32_t n_cols = (*rows)->n_cols;
+    if (status == PC_OK)
+        status = pack_rows(share, *rows, pos, n, comm, out, out_len, err);
+    pc_csr_free(*rows);
+    *rows = NULL;
+    for (int s = 0; s < size; s++) {
+        int to = (comm->rank + s) % size, from = (comm->rank - s + size) % size;
+        uint64_t send = out_len ? out_len[to] : 0, recv = 0;
+        status = comm->check(comm, status, err);
+        if (status == PC_OK)
+            status = comm->sendrecv(comm, to, &send, sizeof send, from, &recv, sizeof recv,
+                                    err);
+        if (status == PC_OK && !(in[from] = pc_malloc((size_t)recv)))
+            status = pc_fail_nomem(err, "receiving the rows");
+        status = comm->check(comm, status, err);
+        if (status == PC_OK)
+            status = comm->sendrecv(comm, to, out[to], (size_t)send, from, in[from],
+                                    (size_t)recv, err);
+        if (status == PC_OK)
+            in_len[from] = (size_t)recv;
+        if (out) {
+            free(out[to]);
+            out[to] = NULL;
+        }
+    }
+    int32_t first, end;
+    pc_share_range(n, comm, &first, &end);
+    if (status == PC_OK)
+        status = pc_rows_take(in, in_len, size, first, end, n_cols, range, err);
+    for (int q = 0; out && in && q < size; q++) {
+        free(out[q]);
+        free(in[q]);
+    }
+    free(pos);
+    free(out);
+    free(in);
+    free(out_len);
+    free(in_len);
+    return status;
+}
+
+pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share, int32_t n_docs,
+                          const pc_vocab_options *vopt, const pc_comm *comm,
+                          const pc_monitor *mon, pc_corpus **corpus, pc_vocab **vocab,
+                          pc_csr **range, pc_error *err)
+{
+    *corpus = NULL;
+    *vocab = NULL;
+    *range = NULL;
+    pc_csr *rows = NULL;
+    int32_t *order = pc_malloc_array((size_t)share->n_docs + 1, sizeof *order);
+    pc_status status = merge_vocab(lists, n_docs, share->source, vopt, comm, mon, vocab, err);
+    if (status == PC_OK && !order)
+        status = pc_fail_nomem(err, "counting the share");
+    for (int32_t i = 0; status == PC_OK && i < share->n_docs; i++)
+        order[i] = share->input_index[i] / comm->size; /* the i-th kept, as added */
+    if (status == PC_OK)
+        status = pc_term_lists_rows(lists, *vocab, order, &rows, err);
+    free(order);
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = gather_documents(share, n_docs, comm, corpus, err);
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = redistribute(share, &rows, *corpus, comm, range, err);
+    pc_csr_free(rows);
+    if (status != PC_OK) {
+        pc_corpus_free(*corpus);
+        pc_vocab_free(*vocab);
+        *corpus = NULL;
+        *vocab = NULL;
+    }
+    return status;
+}
+
+pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_comm *comm,
+                               pc_csr **out, pc_error *err)
+{
+    *out = NULL;
+    size_t most = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    int32_t *len = pc_malloc_array((size_t)range->n_rows + 1, sizeof *len);
+    char *lengths = NULL;
+    pc_status status = comm->check(comm, at && len ? PC_OK
+                                                   : pc_fail_nomem(err, "gathering the rows"),
+                                   err);
+    for (int32_t i = 0; status == PC_OK && i < range->n_rows; i++)
+        len[i] = (int32_t)(range->row_ptr[i + 1] - range->row_ptr[i]);
+    if (status == PC_OK) /* the rows' lengths, then their columns and values in place */
+        status = pc_comm_allgatherv(comm, len, (size_t)range->n_rows * sizeof *len, &lengths,
+                                    at, err);
+    free(len);
+    if (status == PC_OK && at[comm->size] != (size_t)n_docs * sizeof *len)
+        status = pc_fail(err, PC_ERR_INVALID, "the processes hold %d rows, not %d",
+                         (int)(at[comm->size] / sizeof *len), (int)n_docs);
+    const size_t bytes = (size_t)range->nnz * sizeof(float);
+    if (status == PC_OK)
+        status = gather_sizes(comm, bytes, at, &most, err);
+    pc_status made = status == PC_OK ? pc_csr_new(n_docs, range->n_cols,
+                                                  (int64_t)(at[comm->size] / sizeof(float)), out,
+                                                  err)
+                                     : status;
+    if (status == PC_OK) /* a failure to allocate reaches the others in gather_pieces */
+        status = gather_pieces(comm, range->col, bytes, at, most,
+                               made == PC_OK ? (char *)(*out)->col : NULL, err);
+    if (status == PC_OK)
+        status = gather_pieces(comm, range->val, bytes, at, most, (char *)(*out)->val, err);
+    for (int32_t i = 0; status == PC_OK && i < n_docs; i++) {
+        int32_t n;
+        memcpy(&n, lengths + (size_t)i * sizeof n, sizeof n);
+        (*out)->row_ptr[i + 1] = (*out)->row_ptr[i] + n;
+    }
+    free(lengths);
+    free(at);
+    if (status != PC_OK) {
+        pc_csr_free(*out);
+        *out = NULL;
+    }
+    return status;
+}

@@ -1,0 +1,144 @@
+/*
+ * share_internal.h — reading and counting split among processes
+ * (paperclust-mpi): each process reads and tokenizes its share of the
+ * documents; the vocabulary and document frequencies are merged; the
+ * canonical order is decided over every process's documents (src/share.c,
+ * with the pieces it needs from corpus.c and vocab.c).
+ */
+#ifndef PC_SHARE_INTERNAL_H
+#define PC_SHARE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paperclust/comm.h"
+#include "paperclust/corpus.h"
+#include "paperclust/vocab.h"
+#include "strmap_internal.h"
+
+/* ---- corpus.c ---- */
+
+/*
+ * As pc_corpus_read_each from `path`, but keeping only this process's share:
+ * the documents whose number (0, 1, ... in input order, every share's
+ * counted) is `share` modulo `shares`.  Every process parses the whole input
+ * (a record may span lines: quoted newlines), but another share's document
+ * costs only its id.  fn sees the kept texts, doc counting them from 0;
+ * input_index holds each kept document's number in the whole input, and
+ * *n_read the number of documents of the whole input.  check_all: every
+ * document is checked (its text built, its id compared) so that this
+ * process's warnings are those of the whole input.  No documents in the
+ * whole input is PC_ERR_EMPTY as for pc_corpus_read; a share may be empty.
+ * An optional label column is kept even when this share's labels are all
+ * empty (pc_corpus_gathered decides for the whole input).
+ */
+pc_status pc_corpus_read_share(const char *path, const pc_read_options *opt,
+                               const pc_monitor *mon, pc_text_fn fn, void *ctx, int share,
+                               int shares, int check_all, pc_corpus **out, int32_t *n_read,
+                               pc_error *err);
+
+/* Packs document i (id, title, label, date, hash, line, title length, input
+ * number) into out (NULL: only measures); returns the bytes. */
+size_t pc_corpus_pack(const pc_corpus *corpus, int32_t i, char *out);
+
+/*
+ * A corpus of the n packed records (pc_corpus_pack of the shares of `like`'s
+ * input, any order; their input numbers must be 0 .. n - 1 once each, else
+ * PC_ERR_INVALID), put in canonical order (pc_corpus_sort) exactly as one
+ * process reading the whole input would; it reads texts again from `like`'s
+ * input (pc_corpus_texts).  PC_ERR_NOMEM.
+ */
+pc_status pc_corpus_gathered(const pc_corpus *like, int32_t n, const char *const *records,
+                             pc_corpus **out, pc_error *err);
+
+/* ---- vocab.c ---- */
+
+/* Counts the texts still waiting in the batch. */
+pc_status pc_term_lists_flush(pc_term_lists *lists, const pc_monitor *mon, pc_error *err);
+
+/* Every term counted so far (global ids), with its document frequency and
+ * corpus count per id (pc_term_lists_flush first). */
+const pc_strmap *pc_term_lists_terms(const pc_term_lists *lists, const int32_t **df,
+                                     const int64_t **count);
+
+/*
+ * Prunes terms (strings `all`, document frequencies df, counts `count`, over
+ * n_docs documents; `source` names them in messages) as pc_term_lists_finish
+ * does, into a new *vocab; final_id (may be NULL; else room for every term of
+ * all) maps each term's id to its vocabulary id or -1.
+ */
+pc_status pc_vocab_prune(const pc_strmap *all, const int32_t *df, const int64_t *count,
+                         int32_t n_docs, const char *source, const pc_vocab_options *opt,
+                         const pc_monitor *mon, int32_t *final_id, pc_vocab **vocab,
+                         pc_error *err);
+
+/* The count matrix of the texts added, row i the order[i]-th, terms mapped
+ * into `vocab` (by their strings; others dropped), rows sorted by column.  The
+ * pairs are used up. */
+pc_status pc_term_lists_rows(pc_term_lists *lists, const pc_vocab *vocab,
+                             const int32_t *order, pc_csr **counts, pc_error *err);
+
+/* ---- share.c ---- */
+
+/* Appends row i of rows to *buf (growing it: *len used, *cap allocated) as
+ * sent between processes: pos (its place, e.g. in the canonical order), its
+ * length, columns and values.  0, or -1 when out of memory. */
+int pc_rows_put(char **buf, size_t *len, size_t *cap, int32_t pos, const pc_csr *rows,
+                int32_t i);
+
+/* The rows in buf[0 .. size) (len[q] bytes each, pc_rows_put's) whose places
+ * are first .. end - 1, once each, as a new CSR of end - first rows (n_cols
+ * columns); PC_ERR_INVALID when some place is missing, PC_ERR_NOMEM. */
+pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t first,
+                       int32_t end, int32_t n_cols, pc_csr **out, pc_error *err);
+
+/*
+ * Every process gives `bytes` bytes at `mine` (any number, its own); *all (a
+ * new buffer, freed with free()) receives them all, rank 0's first, on every
+ * process, process r's at (*all)[at[r] .. at[r + 1]) (at: size + 1 offsets).
+ * Sent in pieces of at most 4 MiB per process; a process with fewer bytes
+ * pads its pieces.  Failures as the communicator's.
+ */
+pc_status pc_comm_allgatherv(const pc_comm *comm, const void *mine, size_t bytes, char **all,
+                             size_t *at, pc_error *err);
+
+/*
+ * Reads this process's share of `path` (pc_corpus_read_share; rank 0 checks
+ * every document) and tokenizes it into new term lists (topt, threads and
+ * batch_docs as pc_term_lists_new); *share is in canonical order among
+ * itself; *n_docs is the number of documents of the whole input.
+ */
+pc_status pc_share_read(const char *path, const pc_read_options *ropt,
+                        const pc_tokenize_options *topt, int threads, int32_t batch_docs,
+                        const pc_comm *comm, const pc_monitor *mon, pc_corpus **share,
+                        pc_term_lists **lists, int32_t *n_docs, pc_error *err);
+
+/* The range [*first, *end) of the canonical order that process `comm`'s rank
+ * holds: ceil(n_docs / size) documents each, the last ranks fewer (k-means'
+ * ranges too). */
+void pc_share_range(int32_t n_docs, const pc_comm *comm, int32_t *first, int32_t *end);
+
+/*
+ * Merges the shares: the vocabulary over every process's terms and document
+ * frequencies (pruned with vopt over all n_docs documents) into *vocab; every
+ * process's documents into *corpus (all of them, canonical order, as
+ * pc_vocab_read gives it to one process); and each share's count rows sent
+ * to the process whose range (pc_share_range) holds them, so that *range
+ * holds the count rows of this process's range, the rows one process would
+ * have there.  The same vocabulary and corpus on every process.  The lists
+ * are used up; share may be freed afterwards.
+ */
+pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share, int32_t n_docs,
+                          const pc_vocab_options *vopt, const pc_comm *comm,
+                          const pc_monitor *mon, pc_corpus **corpus, pc_vocab **vocab,
+                          pc_csr **range, pc_error *err);
+
+/*
+ * Every process's range of rows (pc_share_range) gathered into the whole
+ * matrix of n_docs rows, on every process: what the stages not yet split
+ * between the processes need.
+ */
+pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_comm *comm,
+                               pc_csr **out, pc_error *err);
+
+#endif
