@@ -15,21 +15,6 @@
 #include "test.h"
 #include "test_util.h"
 
-static double rows_dot(const pc_csr *m, int32_t a, int32_t b)
-{
-    double s = 0.0;
-    int64_t p = m->row_ptr[a], q = m->row_ptr[b];
-    while (p < m->row_ptr[a + 1] && q < m->row_ptr[b + 1]) {
-        if (m->col[p] == m->col[q])
-            s += (double)m->val[p++] * m->val[q++];
-        else if (m->col[p] < m->col[q])
-            p++;
-        else
-            q++;
-    }
-    return s;
-}
-
 static pc_partitions *partitions(const pc_csr *m, int32_t count, int32_t probe, int threads)
 {
     pc_partitions_options opt;
@@ -196,7 +181,7 @@ static void probing_some_is_top_n_of_the_probed(void)
     for (int32_t i = 0; i < n; i++) {
         for (int32_t j = 0; j < n; j++) {
             const int probed_j = home[j] == pt->nearest[2 * i] || home[j] == pt->nearest[2 * i + 1];
-            sim[j] = j != i && probed_j ? rows_dot(m, i, j) : -1.0;
+            sim[j] = j != i && probed_j ? test_rows_dot(m, i, m, j) : -1.0;
         }
         for (int32_t r = 0; r < top; r++) {
             int32_t best = -1;

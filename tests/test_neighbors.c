@@ -9,25 +9,9 @@
 #include "test.h"
 #include "test_util.h"
 
-/* Dot product of row a of m and row b of n by merging their sorted columns. */
-static double rows_dot(const pc_csr *m, int32_t a, const pc_csr *n, int32_t b)
-{
-    double s = 0.0;
-    int64_t p = m->row_ptr[a], q = n->row_ptr[b];
-    while (p < m->row_ptr[a + 1] && q < n->row_ptr[b + 1]) {
-        if (m->col[p] == n->col[q])
-            s += (double)m->val[p++] * n->val[q++];
-        else if (m->col[p] < n->col[q])
-            p++;
-        else
-            q++;
-    }
-    return s;
-}
-
 static double row_dot(const pc_csr *m, int32_t a, int32_t b)
 {
-    return rows_dot(m, a, m, b);
+    return test_rows_dot(m, a, m, b);
 }
 
 /* Checks one result against an independent brute-force ranking. */
@@ -420,7 +404,7 @@ static void queries_match_brute_force_and_topn(void)
         double *dots = malloc((size_t)n * sizeof *dots);
         for (int32_t i = 0; i < picks + extra; i++) { /* brute force over m's rows */
             for (int32_t e = 0; e < n; e++)
-                dots[e] = e == self[i] ? 0.0 : rows_dot(q, i, m, e);
+                dots[e] = e == self[i] ? 0.0 : test_rows_dot(q, i, m, e);
             double best_prev = 2.0;
             int32_t prev = -1;
             for (int32_t r = 0; r < 7; r++) {
@@ -514,7 +498,7 @@ static double blend_score(const blend *b, int32_t q, int32_t e)
     double dense = 0.0;
     for (int32_t c = 0; c < b->dims; c++)
         dense += (double)b->zq[(size_t)q * b->dims + c] * b->z[(size_t)e * b->dims + c];
-    double sparse = b->x ? rows_dot(b->xq, q, b->x, e) : 0.0;
+    double sparse = b->x ? test_rows_dot(b->xq, q, b->x, e) : 0.0;
     return b->alpha * sparse + (1.0 - b->alpha) * dense;
 }
 

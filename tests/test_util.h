@@ -25,6 +25,22 @@ static inline void test_normalize_rows(pc_csr *m)
     }
 }
 
+/* Dot product of row a of m and row b of n, in double, by merging their sorted columns. */
+static inline double test_rows_dot(const pc_csr *m, int32_t a, const pc_csr *n, int32_t b)
+{
+    double s = 0.0;
+    int64_t p = m->row_ptr[a], q = n->row_ptr[b];
+    while (p < m->row_ptr[a + 1] && q < n->row_ptr[b + 1]) {
+        if (m->col[p] == n->col[q])
+            s += (double)m->val[p++] * n->val[q++];
+        else if (m->col[p] < n->col[q])
+            p++;
+        else
+            q++;
+    }
+    return s;
+}
+
 /*
  * n documents over `topics` planted topics: document i belongs to topic
  * i % topics (written to label[i]); each draws `len` tokens, a share
