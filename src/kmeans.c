@@ -323,11 +323,18 @@ static void transpose_centroids(fit *f);
 /*
  * Ranges: the centroid sums in document order, as one process adds them.
  * Each process's documents follow those of the processes before it, so the
- * sums pass from rank to rank (P - 1 sendrecv steps): rank r adds its
- * members, cluster by cluster in document order, to the sums rank r - 1
- * sent, and sends them on; the last rank's sums are the one-process sums, bit
- * for bit, and go round the ring to every process (P - 1 more steps).  Each
- * step moves k × dim floats.  The normalising is every process's, alike.
+ * sums pass from rank to rank (P - 1 steps): rank r adds its members,
+ * cluster by cluster in document order, to the sums rank r - 1 sent, and
+ * sends them on; the last rank's sums are the one-process sums, bit for bit,
+ * and go round the ring to every process (P - 1 more steps).  The normalising
+ * is every process's, alike.
+ * A step sends only the sums whose bits are not those of +0.0 (the
+ * receiver's sums start at +0.0, so the others are already right): per
+ * cluster their count, then their columns and values, 8 bytes each — or all
+ * k × dim floats when that is shorter (a leading word says which).  Early in
+ * the chain most sums are still zero (a rank's members use few of the
+ * terms); the final sums hold each cluster's distinct terms.  Each step is a
+ * sendrecv of the size, then of the sums.
  */
 /* Adds this process's rows to their clusters' sums, in document order. */
 static void add_members(fit *f)
@@ -340,36 +347,134 @@ static void add_members(fit *f)
     }
 }
 
+enum { SUMS_SPARSE = 0, SUMS_DENSE = 1 }; /* the leading word of sums as sent */
+
+/* 1 when v's bits are not those of +0.0 (it must be sent). */
+static int sum_sent(float v)
+{
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    return bits != 0;
+}
+
+/* f->centroid as sent, into a new *out; returns its bytes (0: out of memory). */
+static size_t pack_sums(const fit *f, char **out)
+{
+    const size_t k = (size_t)f->k, dim = (size_t)f->dim, cells = k * dim;
+    size_t nnz = 0;
+    for (size_t i = 0; i < cells; i++)
+        nnz += (size_t)sum_sent(f->centroid[i]);
+    const int32_t mode = nnz * 8 + k * 4 < cells * 4 ? SUMS_SPARSE : SUMS_DENSE;
+    const size_t bytes = sizeof mode + (mode == SUMS_DENSE ? cells * 4 : k * 4 + nnz * 8);
+    char *buf = *out = pc_malloc(bytes);
+    if (!buf)
+        return 0;
+    memcpy(buf, &mode, sizeof mode);
+    if (mode == SUMS_DENSE) {
+        memcpy(buf + sizeof mode, f->centroid, cells * sizeof(float));
+        return bytes;
+    }
+    char *count = buf + sizeof mode, *at = count + k * 4;
+    for (size_t c = 0; c < k; c++) {
+        const float *row = f->centroid + c * dim;
+        int32_t n = 0;
+        for (int32_t j = 0; j < f->dim; j++)
+            if (sum_sent(row[j]))
+                n++;
+        memcpy(count + c * 4, &n, sizeof n);
+        char *val = at + (size_t)n * 4;
+        for (int32_t j = 0; j < f->dim; j++)
+            if (sum_sent(row[j])) {
+                memcpy(at, &j, sizeof j);
+                memcpy(val, &row[j], sizeof row[j]);
+                at += 4;
+                val += 4;
+            }
+        at = val;
+    }
+    return bytes;
+}
+
+/* The sums in[0 .. bytes) (pack_sums') into f->centroid; PC_ERR_INVALID when
+ * they are not such sums. */
+static pc_status unpack_sums(fit *f, const char *in, size_t bytes, int from, pc_error *err)
+{
+    const size_t k = (size_t)f->k, dim = (size_t)f->dim, cells = k * dim;
+    int32_t mode = -1;
+    if (bytes >= sizeof mode)
+        memcpy(&mode, in, sizeof mode);
+    if (mode == SUMS_DENSE && bytes == sizeof mode + cells * 4) {
+        memcpy(f->centroid, in + sizeof mode, cells * sizeof(float));
+        return PC_OK;
+    }
+    memset(f->centroid, 0, cells * sizeof(float));
+    const char *count = in + sizeof mode, *at = count + k * 4, *end = in + bytes;
+    int ok = mode == SUMS_SPARSE && bytes >= sizeof mode + k * 4;
+    for (size_t c = 0; ok && c < k; c++) {
+        int32_t n;
+        memcpy(&n, count + c * 4, sizeof n);
+        ok = n >= 0 && n <= f->dim && (size_t)(end - at) >= (size_t)n * 8;
+        const char *val = at + (size_t)n * 4;
+        for (int32_t t = 0; ok && t < n; t++) {
+            int32_t j;
+            memcpy(&j, at + (size_t)t * 4, sizeof j);
+            ok = j >= 0 && j < f->dim;
+            if (ok)
+                memcpy(f->centroid + c * dim + (size_t)j, val + (size_t)t * 4, sizeof(float));
+        }
+        at = val + (size_t)n * 4;
+    }
+    if (!ok || at != end)
+        return pc_fail(err, PC_ERR_INVALID, "k-means: rank %d sent malformed centroid sums "
+                                            "(%zu bytes)", from, bytes);
+    return PC_OK;
+}
+
+/* Every process at once: rank `from` sends its sums to rank `to`, whose sums
+ * they become (from == to: none move). */
+static pc_status pass_sums(fit *f, int from, int to, pc_error *err)
+{
+    const pc_comm *comm = f->comm;
+    const int r = comm->rank;
+    char *out = NULL, *in = NULL;
+    uint64_t send = 0, recv = 0;
+    pc_status status = PC_OK;
+    if (r == from && (send = pack_sums(f, &out)) == 0)
+        status = pc_fail_nomem(err, "summing centroids");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = comm->sendrecv(comm, r == from ? to : r, &send, r == from ? sizeof send : 0,
+                                r == to ? from : r, &recv, r == to ? sizeof recv : 0, err);
+    if (status == PC_OK && r == to && !(in = pc_malloc((size_t)recv)))
+        status = pc_fail_nomem(err, "summing centroids");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = comm->sendrecv(comm, r == from ? to : r, out, (size_t)send, r == to ? from : r,
+                                in, (size_t)recv, err);
+    if (status == PC_OK && r == to)
+        status = unpack_sums(f, in, (size_t)recv, from, err);
+    free(out);
+    free(in);
+    return status;
+}
+
 static pc_status chain_sums(fit *f, pc_error *err)
 {
     const pc_comm *comm = f->comm;
     const int p = comm->size, r = comm->rank;
-    const size_t cells = (size_t)f->k * (size_t)f->dim, bytes = cells * sizeof(float);
-    float *got = pc_malloc_array(cells, sizeof *got);
-    pc_status status = comm->check(comm, got ? PC_OK : pc_fail_nomem(err, "summing centroids"),
-                                   err);
-    if (status == PC_OK)
-        memset(f->centroid, 0, bytes);
+    memset(f->centroid, 0, (size_t)f->k * (size_t)f->dim * sizeof(float));
+    pc_status status = PC_OK;
     for (int step = 1; status == PC_OK && step < p; step++) { /* rank step - 1 → rank step */
         if (r == step - 1)
             add_members(f);
-        status = comm->sendrecv(comm, r == step - 1 ? step : r, f->centroid,
-                                r == step - 1 ? bytes : 0, r == step ? step - 1 : r, got,
-                                r == step ? bytes : 0, err);
-        if (status == PC_OK && r == step)
-            memcpy(f->centroid, got, bytes);
+        status = pass_sums(f, step - 1, step, err);
     }
     if (status == PC_OK && r == p - 1)
         add_members(f);
     for (int step = 0; status == PC_OK && step < p - 1; step++) { /* the last rank's, round */
-        int holder = (p - 1 + step) % p, next = (holder + 1) % p; /* next has not got them */
-        status = comm->sendrecv(comm, r == holder ? next : r, f->centroid,
-                                r == holder ? bytes : 0, r == next ? holder : r, got,
-                                r == next ? bytes : 0, err);
-        if (status == PC_OK && r == next)
-            memcpy(f->centroid, got, bytes);
+        int holder = (p - 1 + step) % p; /* the next rank has not got them */
+        status = pass_sums(f, holder, (holder + 1) % p, err);
     }
-    free(got);
     if (status == PC_OK) {
         pc_normalize_rows(f->centroid, f->k, f->dim);
         transpose_centroids(f);

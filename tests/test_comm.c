@@ -296,13 +296,14 @@ static void kmeans_split_is_one_process(void)
     pc_csr_free(X);
 }
 
-/* Each rank holding only its range of the rows (a few documents without
- * terms among them, and enough rows for several seeding rounds' picks on
- * every rank). */
-static void kmeans_ranges_are_one_process(void)
+/* Each rank holding only its range of the rows of a planted corpus (700
+ * documents of `len` draws from 5 topics of `terms` terms; every 97th row
+ * emptied): a few documents without terms among them, and enough rows for
+ * several seeding rounds' picks on every rank. */
+static void kmeans_ranges_of_planted(int32_t terms, int32_t len)
 {
     int32_t label[700];
-    pc_csr *P = test_planted(700, 5, 30, 40, 0.3, 3, label), *X = NULL;
+    pc_csr *P = test_planted(700, 5, terms, len, 0.3, 3, label), *X = NULL;
     pc_error err;
     CHECK_INT(pc_csr_new(700, P->n_cols, P->nnz, &X, &err), PC_OK);
     for (int32_t i = 0; i < 700; i++) { /* every 97th row emptied */
@@ -317,6 +318,20 @@ static void kmeans_ranges_are_one_process(void)
     split_is_one_process(JOB_KMEANS_RANGES, X);
     pc_csr_free(P);
     pc_csr_free(X);
+}
+
+/* 150 terms, 40 draws a document: every rank's sums use nearly every term,
+ * and pass between the ranks as all k × dim floats. */
+static void kmeans_ranges_are_one_process(void)
+{
+    kmeans_ranges_of_planted(30, 40);
+}
+
+/* 2,000 terms, 6 draws a document: each rank's sums use few of the k × dim
+ * cells, and pass as (column, value) pairs. */
+static void kmeans_ranges_send_sparse_sums(void)
+{
+    kmeans_ranges_of_planted(400, 6);
 }
 
 /* Variable gathers in several pieces, some ranks sending none. */
@@ -476,6 +491,7 @@ int main(void)
         return 1;
     RUN_TEST(kmeans_split_is_one_process);
     RUN_TEST(kmeans_ranges_are_one_process);
+    RUN_TEST(kmeans_ranges_send_sparse_sums);
     RUN_TEST(allgatherv_in_pieces);
     RUN_TEST(neighbor_split_is_one_process);
     RUN_TEST(failure_reaches_every_rank);
