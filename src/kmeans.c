@@ -23,9 +23,12 @@
  * shared (moved, never summed); the sums (centroids, objective, D²) are taken
  * by every process over all documents in the one-process order, so the
  * result is the same bits for any number of processes.  With opt->ranges a
- * process holds only its range's rows: the centroid sums then pass from rank
- * to rank in document order (chain_sums: each adds its members to what the
- * rank before sent, as one process would go on adding), the similarities to
+ * process holds only its range's rows: at the start each process also gets
+ * every document's row restricted to its slice of the columns (column_slice,
+ * once), takes the centroid sums of its slice over all documents in document
+ * order — each sum added as one process adds it — and the slices are
+ * gathered each iteration (gather_sums: one bit per sum and the non-zero
+ * values), so the sums are split P ways with no chain between the ranks; the similarities to
  * the final centroids are computed by their rows' holders and shared, and
  * the seeding's picked rows are sent by their holders; the per-document
  * arrays (assignments, similarities, D²) stay whole on every process.
@@ -67,6 +70,8 @@ typedef struct fit {
     int32_t n;         /* the documents in all */
     int32_t base;      /* the document of X's row 0 */
     const uint8_t *empty; /* ranges: per document, 1 when it has no terms; else NULL */
+    const pc_csr *slice;  /* ranges: every document's row, only this process's columns
+                             (pc_share_range of dim); else NULL */
     int32_t k;
     int32_t dim;
     int threads;
@@ -320,34 +325,43 @@ static void reseed_empty(fit *f)
 
 static void transpose_centroids(fit *f);
 
-/*
- * Ranges: the centroid sums in document order, as one process adds them.
- * Each process's documents follow those of the processes before it, so the
- * sums pass from rank to rank (P - 1 steps): rank r adds its members,
- * cluster by cluster in document order, to the sums rank r - 1 sent, and
- * sends them on; the last rank's sums are the one-process sums, bit for bit,
- * and go round the ring to every process (P - 1 more steps).  The normalising
- * is every process's, alike.
- * A step sends only the sums whose bits are not those of +0.0 (the
- * receiver's sums start at +0.0, so the others are already right): per
- * cluster their count, then their columns and values, 8 bytes each — or all
- * k × dim floats when that is shorter (a leading word says which).  Early in
- * the chain most sums are still zero (a rank's members use few of the
- * terms); the final sums hold each cluster's distinct terms.  Each step is a
- * sendrecv of the size, then of the sums.
- */
-/* Adds this process's rows to their clusters' sums, in document order. */
-static void add_members(fit *f)
+static void transpose_centroids(fit *f)
 {
-    const pc_csr *X = f->X;
-    for (int32_t i = 0; i < X->n_rows; i++) {
-        float *row = f->centroid + (size_t)f->assign[f->base + i] * (size_t)f->dim;
-        for (int64_t q = X->row_ptr[i]; q < X->row_ptr[i + 1]; q++)
-            row[X->col[q]] += X->val[q];
-    }
+    for (int32_t c = 0; c < f->k; c++)
+        for (int32_t j = 0; j < f->dim; j++)
+            f->centroid_t[(size_t)j * (size_t)f->k + (size_t)c] =
+                f->centroid[(size_t)c * (size_t)f->dim + (size_t)j];
 }
 
-enum { SUMS_SPARSE = 0, SUMS_DENSE = 1 }; /* the leading word of sums as sent */
+/*
+ * The sums of each cluster's members, in document order, of the columns
+ * first .. first + width - 1 of rows (all documents, rows as f->assign
+ * numbers them) into out (k × width): a counting sort by cluster gives each
+ * cluster's members in document order, then one cluster per task.
+ */
+static void sum_members(fit *f, const pc_csr *rows, int32_t first, int32_t width, float *out)
+{
+    f->start[0] = 0;
+    for (int32_t c = 0; c < f->k; c++)
+        f->start[c + 1] = f->start[c] + f->size[c];
+    int64_t *next = f->size; /* reused as fill cursors, recounted below */
+    for (int32_t c = 0; c < f->k; c++)
+        next[c] = f->start[c];
+    for (int32_t i = 0; i < rows->n_rows; i++)
+        f->order[next[f->assign[i]]++] = i;
+    for (int32_t c = 0; c < f->k; c++)
+        f->size[c] = f->start[c + 1] - f->start[c];
+#pragma omp parallel for num_threads(f->threads) schedule(dynamic, 1)
+    for (int32_t c = 0; c < f->k; c++) {
+        float *row = out + (size_t)c * (size_t)width;
+        memset(row, 0, (size_t)width * sizeof *row);
+        for (int64_t o = f->start[c]; o < f->start[c + 1]; o++) {
+            int32_t i = f->order[o];
+            for (int64_t p = rows->row_ptr[i]; p < rows->row_ptr[i + 1]; p++)
+                row[rows->col[p] - first] += rows->val[p];
+        }
+    }
+}
 
 /* 1 when v's bits are not those of +0.0 (it must be sent). */
 static int sum_sent(float v)
@@ -357,166 +371,99 @@ static int sum_sent(float v)
     return bits != 0;
 }
 
-/* f->centroid as sent, into a new *out; returns its bytes (0: out of memory). */
-static size_t pack_sums(const fit *f, char **out)
+/* The `cells` sums at part as sent, into out (room for cells / 8 + 1 + 4 ×
+ * cells bytes): one bit per sum, set when it is not +0.0, then the values
+ * of those set, in order; returns the bytes. */
+static size_t pack_sums(const float *part, size_t cells, char *out)
 {
-    const size_t k = (size_t)f->k, dim = (size_t)f->dim, cells = k * dim;
-    size_t nnz = 0;
+    const size_t bitmap = (cells + 7) / 8;
+    memset(out, 0, bitmap);
+    char *val = out + bitmap;
     for (size_t i = 0; i < cells; i++)
-        nnz += (size_t)sum_sent(f->centroid[i]);
-    const int32_t mode = nnz * 8 + k * 4 < cells * 4 ? SUMS_SPARSE : SUMS_DENSE;
-    const size_t bytes = sizeof mode + (mode == SUMS_DENSE ? cells * 4 : k * 4 + nnz * 8);
-    char *buf = *out = pc_malloc(bytes);
-    if (!buf)
-        return 0;
-    memcpy(buf, &mode, sizeof mode);
-    if (mode == SUMS_DENSE) {
-        memcpy(buf + sizeof mode, f->centroid, cells * sizeof(float));
-        return bytes;
-    }
-    char *count = buf + sizeof mode, *at = count + k * 4;
-    for (size_t c = 0; c < k; c++) {
-        const float *row = f->centroid + c * dim;
-        int32_t n = 0;
-        for (int32_t j = 0; j < f->dim; j++)
-            if (sum_sent(row[j]))
-                n++;
-        memcpy(count + c * 4, &n, sizeof n);
-        char *val = at + (size_t)n * 4;
-        for (int32_t j = 0; j < f->dim; j++)
-            if (sum_sent(row[j])) {
-                memcpy(at, &j, sizeof j);
-                memcpy(val, &row[j], sizeof row[j]);
-                at += 4;
-                val += 4;
-            }
-        at = val;
-    }
-    return bytes;
+        if (sum_sent(part[i])) {
+            out[i / 8] = (char)(out[i / 8] | 1 << (i % 8));
+            memcpy(val, &part[i], sizeof part[i]);
+            val += sizeof part[i];
+        }
+    return (size_t)(val - out);
 }
 
-/* The sums in[0 .. bytes) (pack_sums') into f->centroid; PC_ERR_INVALID when
- * they are not such sums. */
-static pc_status unpack_sums(fit *f, const char *in, size_t bytes, int from, pc_error *err)
+/* The k × width sums in[0 .. bytes) (pack_sums') into columns first ..
+ * first + width - 1 of f->centroid; PC_ERR_INVALID when they are not such
+ * sums. */
+static pc_status unpack_sums(fit *f, const char *in, size_t bytes, size_t first, size_t width,
+                             int from, pc_error *err)
 {
-    const size_t k = (size_t)f->k, dim = (size_t)f->dim, cells = k * dim;
-    int32_t mode = -1;
-    if (bytes >= sizeof mode)
-        memcpy(&mode, in, sizeof mode);
-    if (mode == SUMS_DENSE && bytes == sizeof mode + cells * 4) {
-        memcpy(f->centroid, in + sizeof mode, cells * sizeof(float));
-        return PC_OK;
-    }
-    memset(f->centroid, 0, cells * sizeof(float));
-    const char *count = in + sizeof mode, *at = count + k * 4, *end = in + bytes;
-    int ok = mode == SUMS_SPARSE && bytes >= sizeof mode + k * 4;
-    for (size_t c = 0; ok && c < k; c++) {
-        int32_t n;
-        memcpy(&n, count + c * 4, sizeof n);
-        ok = n >= 0 && n <= f->dim && (size_t)(end - at) >= (size_t)n * 8;
-        const char *val = at + (size_t)n * 4;
-        for (int32_t t = 0; ok && t < n; t++) {
-            int32_t j;
-            memcpy(&j, at + (size_t)t * 4, sizeof j);
-            ok = j >= 0 && j < f->dim;
+    const size_t cells = (size_t)f->k * width, bitmap = (cells + 7) / 8;
+    const char *val = in + bitmap;
+    int ok = bytes >= bitmap;
+    for (size_t i = 0; ok && i < cells; i++) {
+        float v = 0.0f;
+        if (in[i / 8] >> (i % 8) & 1) {
+            ok = (size_t)(in + bytes - val) >= sizeof v;
             if (ok)
-                memcpy(f->centroid + c * dim + (size_t)j, val + (size_t)t * 4, sizeof(float));
+                memcpy(&v, val, sizeof v);
+            val += sizeof v;
         }
-        at = val + (size_t)n * 4;
+        f->centroid[i / width * (size_t)f->dim + first + i % width] = v;
     }
-    if (!ok || at != end)
+    if (!ok || val != in + bytes)
         return pc_fail(err, PC_ERR_INVALID, "k-means: rank %d sent malformed centroid sums "
                                             "(%zu bytes)", from, bytes);
     return PC_OK;
 }
 
-/* Every process at once: rank `from` sends its sums to rank `to`, whose sums
- * they become (from == to: none move). */
-static pc_status pass_sums(fit *f, int from, int to, pc_error *err)
+/*
+ * Ranges: each process sums the columns of its slice (f->slice: every
+ * document's row restricted to them) over all documents, in document order
+ * as one process does — each sum the same bits — and the k × width slices
+ * are gathered (one variable allgather) into every process's k × dim sums.
+ * A slice is sent as one bit per sum, set when it is not +0.0 (the others
+ * are), and the values of those set: 4 bytes and a bit per non-zero sum, a
+ * bit per other (a cluster's sums are zero for the terms none of its members
+ * has).
+ */
+static pc_status gather_sums(fit *f, pc_error *err)
 {
     const pc_comm *comm = f->comm;
-    const int r = comm->rank;
-    char *out = NULL, *in = NULL;
-    uint64_t send = 0, recv = 0;
-    pc_status status = PC_OK;
-    if (r == from && (send = pack_sums(f, &out)) == 0)
-        status = pc_fail_nomem(err, "summing centroids");
-    status = comm->check(comm, status, err);
-    if (status == PC_OK)
-        status = comm->sendrecv(comm, r == from ? to : r, &send, r == from ? sizeof send : 0,
-                                r == to ? from : r, &recv, r == to ? sizeof recv : 0, err);
-    if (status == PC_OK && r == to && !(in = pc_malloc((size_t)recv)))
-        status = pc_fail_nomem(err, "summing centroids");
-    status = comm->check(comm, status, err);
-    if (status == PC_OK)
-        status = comm->sendrecv(comm, r == from ? to : r, out, (size_t)send, r == to ? from : r,
-                                in, (size_t)recv, err);
-    if (status == PC_OK && r == to)
-        status = unpack_sums(f, in, (size_t)recv, from, err);
-    free(out);
-    free(in);
-    return status;
-}
-
-static pc_status chain_sums(fit *f, pc_error *err)
-{
-    const pc_comm *comm = f->comm;
-    const int p = comm->size, r = comm->rank;
-    memset(f->centroid, 0, (size_t)f->k * (size_t)f->dim * sizeof(float));
-    pc_status status = PC_OK;
-    for (int step = 1; status == PC_OK && step < p; step++) { /* rank step - 1 → rank step */
-        if (r == step - 1)
-            add_members(f);
-        status = pass_sums(f, step - 1, step, err);
-    }
-    if (status == PC_OK && r == p - 1)
-        add_members(f);
-    for (int step = 0; status == PC_OK && step < p - 1; step++) { /* the last rank's, round */
-        int holder = (p - 1 + step) % p; /* the next rank has not got them */
-        status = pass_sums(f, holder, (holder + 1) % p, err);
-    }
+    const int64_t each = ((int64_t)f->dim + comm->size - 1) / comm->size;
+    int32_t first, end;
+    pc_share_range(f->dim, comm, &first, &end);
+    const size_t k = (size_t)f->k, width = (size_t)(end - first), cells = k * width;
+    float *part = pc_malloc_array(cells + 1, sizeof *part);
+    char *packed = pc_malloc(cells / 8 + 1 + cells * sizeof *part);
+    size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    char *all = NULL;
+    pc_status status = comm->check(comm, part && packed && at
+                                             ? PC_OK
+                                             : pc_fail_nomem(err, "summing centroids"),
+                                   err);
     if (status == PC_OK) {
-        pc_normalize_rows(f->centroid, f->k, f->dim);
-        transpose_centroids(f);
+        sum_members(f, f->slice, first, (int32_t)width, part);
+        status = pc_comm_allgatherv(comm, packed, pack_sums(part, cells, packed), &all, at, err);
     }
+    for (int q = 0; status == PC_OK && q < comm->size; q++) {
+        const int64_t lo = q * each < f->dim ? q * each : f->dim;
+        const int64_t hi = (q + 1) * each < f->dim ? (q + 1) * each : f->dim;
+        status = unpack_sums(f, all + at[q], at[q + 1] - at[q], (size_t)lo, (size_t)(hi - lo),
+                             q, err);
+    }
+    free(part);
+    free(packed);
+    free(at);
+    free(all);
     return status;
-}
-
-static void transpose_centroids(fit *f)
-{
-    for (int32_t c = 0; c < f->k; c++)
-        for (int32_t j = 0; j < f->dim; j++)
-            f->centroid_t[(size_t)j * (size_t)f->k + (size_t)c] =
-                f->centroid[(size_t)c * (size_t)f->dim + (size_t)j];
 }
 
 /* Centroids = normalised sums of their members (f->size counted), in
- * document order.  Ranges: see chain_sums. */
+ * document order.  Ranges: see gather_sums. */
 static pc_status centroid_step(fit *f, pc_error *err)
 {
-    const pc_csr *X = f->X;
-    if (f->empty)
-        return chain_sums(f, err);
-    f->start[0] = 0;
-    for (int32_t c = 0; c < f->k; c++)
-        f->start[c + 1] = f->start[c] + f->size[c];
-    int64_t *next = f->size; /* reused as fill cursors, recounted below */
-    for (int32_t c = 0; c < f->k; c++)
-        next[c] = f->start[c];
-    for (int32_t i = 0; i < X->n_rows; i++)
-        f->order[next[f->assign[i]]++] = i;
-    for (int32_t c = 0; c < f->k; c++)
-        f->size[c] = f->start[c + 1] - f->start[c];
-#pragma omp parallel for num_threads(f->threads) schedule(dynamic, 1)
-    for (int32_t c = 0; c < f->k; c++) {
-        float *row = f->centroid + (size_t)c * (size_t)f->dim;
-        memset(row, 0, (size_t)f->dim * sizeof *row);
-        for (int64_t o = f->start[c]; o < f->start[c + 1]; o++) {
-            int32_t i = f->order[o];
-            for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++)
-                row[X->col[p]] += X->val[p];
-        }
-    }
+    pc_status status = f->slice ? gather_sums(f, err) : PC_OK;
+    if (status != PC_OK)
+        return status;
+    if (!f->slice)
+        sum_members(f, f->X, 0, f->dim, f->centroid);
     pc_normalize_rows(f->centroid, f->k, f->dim);
     transpose_centroids(f);
     return PC_OK;
@@ -807,19 +754,73 @@ static pc_status gather_ranges(const pc_csr *X, const pc_comm *comm, int32_t *n,
     return PC_OK;
 }
 
+/*
+ * Ranges: every document's row restricted to this process's columns
+ * (pc_share_range of X's columns), as *slice (n rows, document order):
+ * each process sends every other the part of each of its rows that falls
+ * in that one's columns (pc_comm_alltoallv; nnz × 8 bytes in all, and 8 per
+ * row per process).
+ */
+static pc_status column_slice(const pc_csr *X, int32_t n, int32_t base, const pc_comm *comm,
+                              pc_csr **slice, pc_error *err)
+{
+    const int size = comm->size;
+    const int64_t each = ((int64_t)X->n_cols + size - 1) / size;
+    char **out = pc_calloc((size_t)size, sizeof *out), **in = pc_calloc((size_t)size, sizeof *in);
+    size_t *out_len = pc_calloc((size_t)size, sizeof *out_len);
+    size_t *in_len = pc_calloc((size_t)size, sizeof *in_len);
+    pc_status status = out && in && out_len && in_len ? PC_OK
+                                                      : pc_fail_nomem(err, "slicing columns");
+    for (int q = 0; status == PC_OK && q < size; q++) {
+        const int32_t lo = (int32_t)(q * each < X->n_cols ? q * each : X->n_cols);
+        const int32_t hi = (int32_t)((q + 1) * each < X->n_cols ? (q + 1) * each : X->n_cols);
+        size_t cap = 0;
+        for (int32_t i = 0; status == PC_OK && i < X->n_rows; i++) {
+            int64_t a = X->row_ptr[i], b = X->row_ptr[i + 1];
+            while (a < b && X->col[a] < lo) /* the row's columns are sorted */
+                a++;
+            int64_t e = a;
+            while (e < b && X->col[e] < hi)
+                e++;
+            int64_t part_ptr[2] = {0, e - a};
+            const pc_csr part = {1, X->n_cols, e - a, part_ptr, X->col + a, X->val + a};
+            if (pc_rows_put(&out[q], &out_len[q], &cap, base + i, &part, 0) != 0)
+                status = pc_fail_nomem(err, "slicing columns");
+        }
+    }
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_alltoallv(comm, out, out_len, in, in_len, err);
+    if (status == PC_OK)
+        status = pc_rows_take(in, in_len, size, 0, n, X->n_cols, slice, err);
+    for (int q = 0; out && in && q < size; q++) {
+        free(out[q]);
+        free(in[q]);
+    }
+    free(out);
+    free(in);
+    free(out_len);
+    free(in_len);
+    return status;
+}
+
 pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
                         pc_clusters **out, pc_error *err)
 {
     *out = NULL;
     uint8_t *empty = NULL;
+    pc_csr *slice = NULL;
     int32_t n = X->n_rows, base = 0;
     pc_status status = opt->comm && opt->ranges ? gather_ranges(X, opt->comm, &n, &base, &empty,
                                                                 err)
                                                 : PC_OK;
+    if (status == PC_OK && empty && opt->comm->size > 1) /* one process sums its rows */
+        status = column_slice(X, n, base, opt->comm, &slice, err);
     if (status == PC_OK)
         status = check_options(n, opt, err);
     if (status != PC_OK) {
         free(empty);
+        pc_csr_free(slice);
         return status;
     }
     int threads = pc_thread_count(opt->threads);
@@ -829,6 +830,7 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
     pc_rng *rng = pc_rng_new(opt->seed);
     if (!rng) {
         free(empty);
+        pc_csr_free(slice);
         return pc_fail_nomem(err, "creating the random generator");
     }
     status = fit_alloc(&best, X, n, opt->k, threads, err);
@@ -837,11 +839,13 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
     if (status != PC_OK) {
         pc_rng_free(rng);
         free(empty);
+        pc_csr_free(slice);
         return status;
     }
     best.comm = trial.comm = opt->comm;
     best.base = trial.base = base;
     best.empty = trial.empty = empty;
+    best.slice = trial.slice = slice;
     pc_progress progress;
     pc_progress_start(&progress, mon, "k-means", (double)opt->n_init * opt->max_iter);
     for (int init = 0; init < opt->n_init && status == PC_OK; init++) {
@@ -861,6 +865,7 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
     fit_free(&trial);
     pc_rng_free(rng);
     free(empty);
+    pc_csr_free(slice);
     return status;
 }
 

@@ -26,10 +26,22 @@
 #include "mpi_internal.h"
 
 #define PIECE ((size_t)1 << 26) /* bytes per rank per MPI_Allgather (64 MiB: size × that in flight) */
+#define MAX_STAGES 24            /* stages counted apart (pc_comm_stage); later ones go to the last */
+
+/* What a rank communicated during a stage, and its memory at the stage's end. */
+typedef struct pc_mpi_stage_count {
+    char name[24];
+    long long calls, sent, received;
+    double peak_mib; /* the process's peak resident memory so far (VmHWM) */
+} stage_count;
 
 typedef struct mpi_state {
     long calls;    /* collectives entered so far */
     long long sent; /* payload bytes this rank has given to collectives */
+    long long received; /* payload bytes it received from the other ranks */
+    long long marked[3]; /* calls, sent and received at the last stage mark */
+    int n_stages;
+    stage_count stage[MAX_STAGES];
     int fail_rank; /* test hook: this rank fails at collective fail_at (-1: never) */
     long fail_at;
     pc_error failed; /* the failure agreed on (status PC_OK until one is) */
@@ -94,8 +106,9 @@ static pc_status mpi_allgather(const pc_comm *comm, const void *mine, size_t byt
     pc_status status = agree(comm, PC_OK, err);
     if (status != PC_OK || bytes == 0)
         return status;
-    ((mpi_state *)comm->ctx)->sent += (long long)bytes;
     const size_t p = (size_t)comm->size;
+    ((mpi_state *)comm->ctx)->sent += (long long)bytes;
+    ((mpi_state *)comm->ctx)->received += (long long)(bytes * (p - 1));
     if (bytes <= PIECE) {
         MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD);
         return PC_OK;
@@ -123,7 +136,8 @@ static pc_status mpi_sendrecv(const pc_comm *comm, int to, const void *send, siz
     pc_status status = agree(comm, PC_OK, err);
     if (status != PC_OK)
         return status;
-    ((mpi_state *)comm->ctx)->sent += (long long)send_bytes;
+    ((mpi_state *)comm->ctx)->sent += (long long)(to == comm->rank ? 0 : send_bytes);
+    ((mpi_state *)comm->ctx)->received += (long long)(from == comm->rank ? 0 : recv_bytes);
     size_t n_send = (send_bytes + PIECE - 1) / PIECE, n_recv = (recv_bytes + PIECE - 1) / PIECE;
     MPI_Request *req = malloc((n_send + n_recv + 1) * sizeof *req); /* not pc_malloc: the
                                                                      others wait on it */
@@ -140,6 +154,30 @@ static pc_status mpi_sendrecv(const pc_comm *comm, int to, const void *send, siz
     MPI_Waitall(n, req, MPI_STATUSES_IGNORE);
     free(req);
     return PC_OK;
+}
+
+/* The stage hook: what this rank communicated since the last mark, under name. */
+static void mpi_stage(const pc_comm *comm, const char *name)
+{
+    mpi_state *st = comm->ctx;
+    int s = 0;
+    while (s < st->n_stages && strcmp(st->stage[s].name, name) != 0)
+        s++;
+    if (s == st->n_stages) {
+        if (st->n_stages == MAX_STAGES)
+            s = MAX_STAGES - 1;
+        else
+            snprintf(st->stage[st->n_stages++].name, sizeof st->stage[0].name, "%s", name);
+    }
+    stage_count *c = &st->stage[s];
+    c->calls += st->calls - st->marked[0];
+    c->sent += st->sent - st->marked[1];
+    c->received += st->received - st->marked[2];
+    double peak = pc_memory_peak_mib();
+    c->peak_mib = peak > c->peak_mib ? peak : c->peak_mib;
+    st->marked[0] = st->calls;
+    st->marked[1] = st->sent;
+    st->marked[2] = st->received;
 }
 
 /* PAPERCLUST_MPI_FAIL = "RANK:N" into st; 0, or -1 when malformed. */
@@ -179,6 +217,7 @@ pc_status pc_mpi_start(int *argc, char ***argv, pc_comm **out, pc_error *err)
     comm->allgather = mpi_allgather;
     comm->sendrecv = mpi_sendrecv;
     comm->check = mpi_check;
+    comm->stage = mpi_stage;
     *out = comm;
     if (read_fail_hook(st) != 0)
         return pc_fail(err, PC_ERR_INVALID, "PAPERCLUST_MPI_FAIL must be RANK:N (N >= 1), not "
@@ -191,6 +230,28 @@ void pc_mpi_counts(const pc_comm *comm, long *collectives, long long *bytes)
     const mpi_state *st = comm->ctx;
     *collectives = st->calls;
     *bytes = st->sent;
+}
+
+void pc_mpi_trace(const pc_comm *comm, FILE *out)
+{
+    mpi_state *st = comm->ctx;
+    mpi_stage(comm, "end");
+    stage_count *all = calloc((size_t)comm->size * MAX_STAGES, sizeof *all);
+    int *n = calloc((size_t)comm->size, sizeof *n);
+    if (!all || !n)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    MPI_Gather(&st->n_stages, 1, MPI_INT, n, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Gather(st->stage, (int)sizeof st->stage, MPI_BYTE, all, (int)sizeof st->stage, MPI_BYTE,
+               0, MPI_COMM_WORLD);
+    for (int r = 0; comm->rank == 0 && r < comm->size; r++)
+        for (int s = 0; s < n[r]; s++) {
+            const stage_count *c = &all[(size_t)r * MAX_STAGES + (size_t)s];
+            fprintf(out, "paperclust-mpi: rank %d: stage %s: %lld collectives, %lld bytes sent, "
+                         "%lld bytes received, peak RSS %.0f MiB\n", r, c->name, c->calls,
+                    c->sent, c->received, c->peak_mib);
+        }
+    free(all);
+    free(n);
 }
 
 void pc_mpi_finish(pc_comm *comm)

@@ -5,6 +5,8 @@
 #ifndef PC_MPI_INTERNAL_H
 #define PC_MPI_INTERNAL_H
 
+#include <stdio.h>
+
 #include "paperclust/comm.h"
 
 /*
@@ -16,6 +18,20 @@
  * failed does.  PC_ERR_NOMEM; PC_ERR_INVALID for a malformed hook.
  */
 pc_status pc_mpi_start(int *argc, char ***argv, pc_comm **out, pc_error *err);
+
+/*
+ * Every rank at once (MPI itself, not a collective of the seam): marks the
+ * stage "end" (what followed the last mark), then rank 0 writes to out one
+ * line per rank per stage marked (pc_comm_stage), in rank order, then in
+ * the order the stages first ended: "paperclust-mpi: rank R: stage NAME: C
+ * collectives, S bytes sent, B bytes received, peak RSS M MiB" — the
+ * collectives the stage entered, the payload bytes the rank sent to other
+ * ranks (an allgather's own part once, a sendrecv's to itself not at all)
+ * and received from them, and the process's peak resident memory (VmHWM)
+ * when the stage ended.  Marks of the same name add up (the peak: the
+ * largest).
+ */
+void pc_mpi_trace(const pc_comm *comm, FILE *out);
 
 /* The collectives this rank has entered so far, and the payload bytes it gave them. */
 void pc_mpi_counts(const pc_comm *comm, long *collectives, long long *bytes);

@@ -154,6 +154,7 @@ typedef struct run_state {
     int32_t n_sweep, chosen;
     pc_k_range range;          /* the swept range */
     pc_memory_meter meter;     /* each stage's peak memory */
+    const pc_comm *comm;       /* several processes: the communicator, else NULL */
 } run_state;
 
 static void run_state_free(run_state *s)
@@ -178,9 +179,11 @@ static void run_state_free(run_state *s)
 }
 
 /* Records the seconds and peak memory of the stage ended under key, and
- * begins the next. */
-static pc_status lap(run_state *s, const char *key, double *clock)
+ * begins the next; several processes: marks the end of `stage` (what the
+ * communicator counts since the previous mark, pc_comm_stage). */
+static pc_status lap(run_state *s, const char *key, const char *stage, double *clock)
 {
+    pc_comm_stage(s->comm, stage);
     return pc_summary_stage(&s->summary, key, clock, &s->meter);
 }
 
@@ -230,7 +233,7 @@ static pc_status read_and_count_shared(const pc_options *opt, pc_vocab_options *
                                      vopt->batch_docs, opt->comm, mon, &share, &lists, &n_docs,
                                      err);
     if (status == PC_OK)
-        status = lap(s, "seconds_read", clock);
+        status = lap(s, "seconds_read", "read", clock);
     if (status == PC_OK) {
         relax_default_bounds(vopt, n_docs, share->source, mon);
         status = pc_share_finish(lists, share, n_docs, vopt, opt->comm, mon, &s->corpus,
@@ -239,7 +242,7 @@ static pc_status read_and_count_shared(const pc_options *opt, pc_vocab_options *
     pc_term_lists_free(lists);
     pc_corpus_free(share);
     if (status == PC_OK)
-        status = lap(s, "seconds_vocabulary", clock);
+        status = lap(s, "seconds_vocabulary", "order", clock);
     return status;
 }
 
@@ -263,7 +266,7 @@ static pc_status read_and_count(const pc_options *opt, const pc_monitor *mon, ru
     status = pc_vocab_read(opt->input, &opt->read, &vopt.tokenize, NULL, vopt.threads,
                            vopt.batch_docs, mon, &s->corpus, &lists, err);
     if (status == PC_OK)
-        status = lap(s, "seconds_read", clock);
+        status = lap(s, "seconds_read", "read", clock);
     if (status == PC_OK) {
         relax_default_bounds(&vopt, s->corpus->n_docs, s->corpus->source, mon);
         status = pc_term_lists_finish(lists, s->corpus, s->corpus->input_index, &vopt, mon,
@@ -271,7 +274,7 @@ static pc_status read_and_count(const pc_options *opt, const pc_monitor *mon, ru
     }
     pc_term_lists_free(lists);
     if (status == PC_OK)
-        status = lap(s, "seconds_vocabulary", clock);
+        status = lap(s, "seconds_vocabulary", "vocabulary", clock);
     return status;
 }
 
@@ -286,6 +289,7 @@ static pc_status weight_shared(const pc_comm *comm, const pc_tfidf_options *topt
     pc_csr *whole = NULL;
     pc_status status = pc_tfidf_apply_part(s->X, s->vocab, s->vocab->n_docs, topt, &s->idf, err);
     status = comm->check(comm, status, err);
+    pc_comm_stage(comm, "tfidf");
     if (status == PC_OK)
         status = pc_share_gather_rows(s->X, s->vocab->n_docs, comm, &whole, err);
     if (status == PC_OK) {
@@ -306,7 +310,7 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
     status = opt->comm ? weight_shared(opt->comm, &topt, s, err)
                        : pc_tfidf_apply(s->X, s->vocab, &topt, &s->idf, err);
     if (status == PC_OK)
-        status = lap(s, "seconds_tfidf", clock);
+        status = lap(s, "seconds_tfidf", opt->comm ? "gather" : "tfidf", clock);
     int32_t empty = 0;
     for (int32_t i = 0; i < s->X->n_rows; i++)
         empty += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
@@ -631,13 +635,13 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
     if (status == PC_OK)
         status = pc_clusters_sort_by_size(s->clusters, err);
     if (status == PC_OK)
-        status = lap(s, "seconds_kmeans", clock);
+        status = lap(s, "seconds_kmeans", "kmeans", clock);
     if (status == PC_OK)
         status = build_tree(opt, s, err);
     if (status == PC_OK)
         status = describe(opt, mon, s, err);
     if (status == PC_OK)
-        status = lap(s, "seconds_describe", clock);
+        status = lap(s, "seconds_describe", "describe", clock);
     return status;
 }
 
@@ -665,7 +669,7 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     pc_status status = pc_related_find(s->X, s->lsa, &ropt, mon, &s->neighbors, err);
     free(order);
     if (status == PC_OK)
-        status = lap(s, "seconds_related", clock);
+        status = lap(s, "seconds_related", "related", clock);
     return status;
 }
 
@@ -709,7 +713,7 @@ static pc_status place_in_time(const pc_options *opt, const pc_monitor *mon, run
     if (t->n_periods == 0)
         pc_warn(mon, "%s: no paper has a usable date: topics_over_time.csv is empty",
                 s->corpus->source);
-    return lap(s, "seconds_timeline", clock);
+    return lap(s, "seconds_timeline", "timeline", clock);
 }
 
 /* Summary rows every command writes: the input and the matrix. */
@@ -882,7 +886,7 @@ static pc_status reduce(const pc_options *opt, const pc_monitor *mon, run_state 
     lopt.seed = opt->kmeans.seed;
     pc_status status = pc_lsa_fit(s->X, &lopt, mon, &s->lsa, err);
     if (status == PC_OK)
-        status = lap(s, "seconds_lsa", clock);
+        status = lap(s, "seconds_lsa", "lsa", clock);
     if (status != PC_OK)
         return status;
     char values[256];
@@ -1003,6 +1007,7 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
         *result = NULL;
     run_state s;
     memset(&s, 0, sizeof s);
+    s.comm = opt->comm;
     pc_memory_meter_start(&s.meter);
     double started = pc_now(), clock = started;
     pc_status status = read_and_weight(opt, mon, &s, &clock, err);

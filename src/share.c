@@ -65,16 +65,17 @@ static pc_status gather_pieces(const pc_comm *comm, const void *mine, size_t byt
                                                             : pc_fail_nomem(err, "gathering"),
                                    err);
     for (size_t from = 0; status == PC_OK && from < most; from += piece) {
-        size_t len = from < bytes ? (bytes - from < piece ? bytes - from : piece) : 0;
-        memset(send, 0, piece);
+        const size_t step = most - from < piece ? most - from : piece; /* the last is shorter */
+        size_t len = from < bytes ? (bytes - from < step ? bytes - from : step) : 0;
+        memset(send, 0, step);
         if (len)
             memcpy(send, (const char *)mine + from, len);
-        status = comm->allgather(comm, send, piece, got, err);
+        status = comm->allgather(comm, send, step, got, err);
         for (size_t r = 0; status == PC_OK && r < p; r++) {
             size_t have = at[r + 1] - at[r];
-            size_t n = from < have ? (have - from < piece ? have - from : piece) : 0;
+            size_t n = from < have ? (have - from < step ? have - from : step) : 0;
             if (n)
-                memcpy(out + at[r] + from, got + r * piece, n);
+                memcpy(out + at[r] + from, got + r * step, n);
         }
     }
     free(send);
@@ -340,13 +341,38 @@ pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t fi
     return status;
 }
 
+pc_status pc_comm_alltoallv(const pc_comm *comm, char **out, const size_t *out_len, char **in,
+                            size_t *in_len, pc_error *err)
+{
+    const int size = comm->size;
+    pc_status status = PC_OK;
+    for (int s = 0; s < size; s++) {
+        int to = (comm->rank + s) % size, from = (comm->rank - s + size) % size;
+        uint64_t send = out_len[to], recv = 0;
+        status = comm->check(comm, status, err);
+        if (status == PC_OK)
+            status = comm->sendrecv(comm, to, &send, sizeof send, from, &recv, sizeof recv,
+                                    err);
+        if (status == PC_OK && !(in[from] = pc_malloc((size_t)recv)))
+            status = pc_fail_nomem(err, "receiving from the other processes");
+        status = comm->check(comm, status, err);
+        if (status == PC_OK)
+            status = comm->sendrecv(comm, to, out[to], (size_t)send, from, in[from],
+                                    (size_t)recv, err);
+        if (status == PC_OK)
+            in_len[from] = (size_t)recv;
+        free(out[to]);
+        out[to] = NULL;
+    }
+    return status;
+}
+
 /*
  * Sends each of this share's rows to the process whose range of the
- * canonical order holds its document (P ring steps, this process first, each
- * a sendrecv of the sizes then of the rows) and returns this process's range.
- * Memory: *rows is freed once packed, and each packed part once sent, so that
- * at most the rows as received and the range are held, 16 bytes per
- * non-zero of the range.
+ * canonical order holds its document (pc_comm_alltoallv) and returns this
+ * process's range.  Memory: *rows is freed once packed, and each packed part
+ * once sent, so that at most the rows as received and the range are held,
+ * 16 bytes per non-zero of the range.
  */
 static pc_status redistribute(const pc_corpus *share, pc_csr **rows, const pc_corpus *corpus,
                               const pc_comm *comm, pc_csr **range, pc_error *err)
@@ -366,26 +392,9 @@ static pc_status redistribute(const pc_corpus *share, pc_csr **rows, const pc_co
         status = pack_rows(share, *rows, pos, n, comm, out, out_len, err);
     pc_csr_free(*rows);
     *rows = NULL;
-    for (int s = 0; s < size; s++) {
-        int to = (comm->rank + s) % size, from = (comm->rank - s + size) % size;
-        uint64_t send = out_len ? out_len[to] : 0, recv = 0;
-        status = comm->check(comm, status, err);
-        if (status == PC_OK)
-            status = comm->sendrecv(comm, to, &send, sizeof send, from, &recv, sizeof recv,
-                                    err);
-        if (status == PC_OK && !(in[from] = pc_malloc((size_t)recv)))
-            status = pc_fail_nomem(err, "receiving the rows");
-        status = comm->check(comm, status, err);
-        if (status == PC_OK)
-            status = comm->sendrecv(comm, to, out[to], (size_t)send, from, in[from],
-                                    (size_t)recv, err);
-        if (status == PC_OK)
-            in_len[from] = (size_t)recv;
-        if (out) {
-            free(out[to]);
-            out[to] = NULL;
-        }
-    }
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_alltoallv(comm, out, out_len, in, in_len, err);
     int32_t first, end;
     pc_share_range(n, comm, &first, &end);
     if (status == PC_OK)
@@ -421,6 +430,7 @@ pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share, int32_t 
         status = pc_term_lists_rows(lists, *vocab, order, &rows, err);
     free(order);
     status = comm->check(comm, status, err);
+    pc_comm_stage(comm, "vocabulary");
     if (status == PC_OK)
         status = gather_documents(share, n_docs, comm, corpus, err);
     status = comm->check(comm, status, err);

@@ -96,11 +96,21 @@ pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t fi
  * Every process gives `bytes` bytes at `mine` (any number, its own); *all (a
  * new buffer, freed with free()) receives them all, rank 0's first, on every
  * process, process r's at (*all)[at[r] .. at[r + 1]) (at: size + 1 offsets).
- * Sent in pieces of at most 4 MiB per process; a process with fewer bytes
- * pads its pieces.  Failures as the communicator's.
+ * Sent in pieces of at most 4 MiB per process, the last as long as the
+ * longest process's rest; a process with fewer bytes pads its pieces.  Failures as the communicator's.
  */
 pc_status pc_comm_allgatherv(const pc_comm *comm, const void *mine, size_t bytes, char **all,
                              size_t *at, pc_error *err);
+
+/*
+ * Every process at once: out[q] (out_len[q] bytes; freed and set to NULL as
+ * it is sent) goes to process q, and in[q] (a new buffer, in_len[q] bytes)
+ * receives what process q sent this one.  P ring steps (this process
+ * first), each a sendrecv of the size, then of the bytes.  Failures as the
+ * communicator's (every out[q] is freed all the same).
+ */
+pc_status pc_comm_alltoallv(const pc_comm *comm, char **out, const size_t *out_len, char **in,
+                            size_t *in_len, pc_error *err);
 
 /*
  * Reads this process's share of `path` (pc_corpus_read_share; rank 0 checks

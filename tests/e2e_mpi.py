@@ -10,7 +10,9 @@ CASE seed:     datasets/seed_papers.csv with the default options, run by 1, 2,
                similarity, feedback and the silhouette, bigrams and stems,
                clustering on the LSA, a saved model).
 CASE classic4: ../shared/corpora/classic4.csv (-k 4 --top 10 --links
-               cisi_links.csv) by 1, 2, 3 and 4 processes; exits 77 when
+               cisi_links.csv) by 1, 2, 3 and 4 processes; then by 4, the
+               traffic per stage that PAPERCLUST_MPI_TRACE prints (every rank's
+               stages, their sum, k-means' bytes bounded); exits 77 when
                absent.
 CASE shares:   each rank reads its share of the papers: 3 papers by 4
                processes (one rank's share is empty); a label column empty
@@ -139,6 +141,56 @@ def case_classic4(tmp):
             sys.exit(77)
     same_as_one_process(tmp, "classic4", corpus, ["-k", "4", "--top", "10", "--n-init", "1",
                                                   "--links", links], [3] if SANITIZED else ALL)
+    traffic_per_stage(tmp, corpus, 3 if SANITIZED else 4)
+
+
+STAGE_LINE = re.compile(r"paperclust-mpi: rank (\d+): stage (\w+): (\d+) collectives, "
+                        r"(\d+) bytes sent, (\d+) bytes received, peak RSS (\d+) MiB")
+
+
+def traffic_per_stage(tmp, corpus, processes):
+    """PAPERCLUST_MPI_TRACE: a line per rank per stage, read to the end;
+    rank 0's stages add up to its total; and k-means, whose centroid sums
+    each rank takes for its slice of the terms (1 / P of the k x terms sums,
+    4 bytes and a bit each at most) and gathers, sends from rank 0 its
+    rows' slices once (8 bytes a non-zero and a paper; its range holds
+    about 1 / P of the non-zeros, 1.5 / P allowed), then less than half of
+    the k x terms floats per iteration (the chain of running sums sent them
+    twice per iteration from rank 0)."""
+    out = os.path.join(tmp, "classic4-trace")
+    p = mpirun(processes, ["run", corpus, "-o", out, "--quiet", "--threads", "1", "-k", "4",
+                           "--top", "10", "--n-init", "1"], env={"PAPERCLUST_MPI_TRACE": "1"})
+    lines = p.stderr.decode("utf-8", "replace").strip().splitlines()
+    stages = {}
+    for line in lines[:-1]:
+        m = STAGE_LINE.fullmatch(line)
+        check(m is not None, f"PAPERCLUST_MPI_TRACE: unexpected line {line!r}")
+        if m:
+            stages[(int(m.group(1)), m.group(2))] = [int(g) for g in m.group(3, 4, 5, 6)]
+    want = ["read", "vocabulary", "order", "tfidf", "gather", "kmeans", "describe", "related",
+            "end"]
+    for rank in range(processes):
+        got = [s for (r, s) in stages if r == rank]
+        check(got == want, f"rank {rank}'s stages are {got}, want {want}")
+        check(all(stages[(rank, s)][3] > 0 for s in got), f"rank {rank}: a peak RSS of 0 MiB")
+    total = re.fullmatch(r"paperclust-mpi: rank 0: (\d+) collectives, (\d+) bytes sent",
+                         lines[-1])
+    check(total is not None, f"PAPERCLUST_MPI_TRACE: unexpected last line {lines[-1]!r}")
+    if total:
+        for i, what in ((0, "collectives"), (1, "bytes sent")):
+            added = sum(v[i] for (r, _), v in stages.items() if r == 0)
+            check(added == int(total.group(i + 1)),
+                  f"rank 0's stages add up to {added} {what}, its total is {total.group(i + 1)}")
+    summary = e2e_util.summary(out)
+    cells = int(summary["k"]) * int(summary["terms"])
+    kmeans_sent = stages.get((0, "kmeans"), [0, 1 << 62])[1]
+    once = 8 * (int(summary["nonzeros"]) * 3 // (2 * processes) + int(summary["documents"]))
+    bound = once + cells * 4 * int(summary["iterations"]) // 2
+    check(kmeans_sent < bound, f"k-means: rank 0 sent {kmeans_sent} bytes, want less than "
+                               f"{bound} (its slices once, then half of k x terms floats per "
+                               f"iteration)")
+    print(f"trace: {processes} processes, k-means sent {kmeans_sent} bytes from rank 0 "
+          f"(bound {bound})")
 
 
 def write_csv(path, header, rows):

@@ -63,6 +63,13 @@ struct pc_comm {
      * (returned, with the lowest failing rank's message).
      */
     pc_status (*check)(const pc_comm *comm, pc_status status, pc_error *err);
+    /*
+     * Optional (NULL: none), a measuring hook: the stage `name` has ended on
+     * this rank.  The implementation may count what this rank communicated
+     * since the previous mark (and its memory) under that name; marks with
+     * the same name add up.  Not a collective: it never communicates.
+     */
+    void (*stage)(const pc_comm *comm, const char *name);
 };
 
 /* The number of processes of comm (1 for NULL) and this one's rank (0 for NULL). */
@@ -73,6 +80,13 @@ static inline int pc_comm_size(const pc_comm *comm)
 static inline int pc_comm_rank(const pc_comm *comm)
 {
     return comm ? comm->rank : 0;
+}
+
+/* Marks the end of stage `name` on comm, when it has the hook (else nothing). */
+static inline void pc_comm_stage(const pc_comm *comm, const char *name)
+{
+    if (comm && comm->stage)
+        comm->stage(comm, name);
 }
 
 #ifdef __cplusplus

@@ -4,8 +4,10 @@
  * communicator in pc_options.comm) and writes the same reports.  Only rank 0
  * speaks: the other ranks' standard output and error go to /dev/null, and a
  * failure on any rank reaches rank 0's one-line error through the
- * communicator.  Test hook: with PAPERCLUST_MPI_TRACE set, rank 0 ends with
- * a line counting its collectives and the bytes it sent.  Exit status as paperclust's (mpirun -q keeps Open MPI's own
+ * communicator.  Test and bench hook: with PAPERCLUST_MPI_TRACE set, rank 0
+ * ends with a line per rank per stage (pc_mpi_trace: collectives, bytes sent
+ * and received, peak memory), then a line counting its collectives and the
+ * bytes it sent.  Exit status as paperclust's (mpirun -q keeps Open MPI's own
  * notices about it quiet).
  */
 #include <mpi.h>
@@ -67,6 +69,7 @@ int main(int argc, char **argv)
     }
     int code = dispatch(argc, argv, comm);
     if (getenv("PAPERCLUST_MPI_TRACE")) { /* test hook: what the run exchanged */
+        pc_mpi_trace(comm, stderr);
         long collectives = 0;
         long long bytes = 0;
         pc_mpi_counts(comm, &collectives, &bytes);
