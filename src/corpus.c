@@ -769,10 +769,13 @@ static pc_status read_csv(ingest *c, const char *path, FILE *stream,
                           const pc_read_options *opt, pc_error *err)
 {
     pc_csv_reader *r = NULL;
+    pc_source *source = NULL;
     size_t n_columns = 0;
     pc_status status = stream
         ? pc_csv_reader_open_stream(stream, c->name, c->field_bound, &r, err)
-        : pc_csv_reader_open(path, c->field_bound, &r, err);
+        : pc_source_open_shards(path, opt->more_inputs, opt->n_more_inputs, 1, &source, err);
+    if (status == PC_OK && !stream)
+        status = pc_csv_reader_open_source(source, c->field_bound, &r, err);
     if (status != PC_OK)
         goto fail;
     c->src = pc_csv_reader_source(r);
@@ -816,13 +819,14 @@ typedef struct line_reader {
 } line_reader;
 
 static pc_status line_open(line_reader *lr, const char *path, FILE *stream, const ingest *c,
-                           pc_error *err)
+                           const pc_read_options *opt, pc_error *err)
 {
     memset(lr, 0, sizeof *lr);
     lr->name = c->name;
     lr->bound = c->field_bound;
     return stream ? pc_source_open_stream(stream, c->name, &lr->source, err)
-                  : pc_source_open(path, &lr->source, err);
+                  : pc_source_open_shards(path, opt->more_inputs, opt->n_more_inputs, 0,
+                                          &lr->source, err);
 }
 
 static void line_close(line_reader *lr)
@@ -1275,7 +1279,7 @@ static pc_status read_format(ingest *c, pc_format format, const char *path, FILE
         status = read_csv(c, path, stream, opt, err); /* reports the end itself */
     } else {
         line_reader lr;
-        status = line_open(&lr, path, stream, c, err);
+        status = line_open(&lr, path, stream, c, opt, err);
         c->src = lr.source;
         if (status == PC_OK)
             status = format == PC_FORMAT_JSONL ? read_jsonl(c, &lr, opt, err)

@@ -260,6 +260,13 @@ pc_status pc_csv_reader_open(const char *path, size_t max_field_bytes, pc_csv_re
     return status == PC_OK ? reader_new(source, max_field_bytes, out, err) : status;
 }
 
+pc_status pc_csv_reader_open_source(pc_source *source, size_t max_field_bytes,
+                                    pc_csv_reader **out, pc_error *err)
+{
+    *out = NULL;
+    return reader_new(source, max_field_bytes, out, err);
+}
+
 /* The stream is borrowed: see pc_source_open_stream(). */
 pc_status pc_csv_reader_open_stream(FILE *stream, const char *name, size_t max_field_bytes,
                                     pc_csv_reader **out, pc_error *err)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "paperclust/status.h"
+#include "source_internal.h"
 
 typedef struct pc_csv_reader pc_csv_reader;
 
@@ -24,6 +25,10 @@ pc_status pc_csv_reader_open(const char *path, size_t max_field_bytes, pc_csv_re
                              pc_error *err);
 /* As above over an open stream (borrowed). */
 pc_status pc_csv_reader_open_stream(FILE *stream, const char *name, size_t max_field_bytes,
+                                    pc_csv_reader **out, pc_error *err);
+/* As above over an open source (source_internal.h; owned from here on, closed
+ * on failure too), named as the source is. */
+pc_status pc_csv_reader_open_source(pc_source *source, size_t max_field_bytes,
                                     pc_csv_reader **out, pc_error *err);
 
 /*

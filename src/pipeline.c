@@ -54,6 +54,10 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
 {
     if (!opt->input || !opt->input[0])
         return pc_fail(err, PC_ERR_INVALID, "no input file given");
+    for (int i = 0; i < opt->read.n_more_inputs; i++)
+        if (strcmp(opt->input, "-") == 0 || strcmp(opt->read.more_inputs[i], "-") == 0)
+            return pc_fail(err, PC_ERR_INVALID, "several inputs are files read one after the "
+                                                "other: standard input ('-') is not one of them");
     if (!opt->output_dir || !opt->output_dir[0])
         return pc_fail(err, PC_ERR_INVALID, "no output folder given");
     if (opt->kmeans.k < 0)

@@ -13,6 +13,12 @@
  * gzoffset() tells how many of its (compressed) bytes have been consumed, so
  * readers can show progress through plain and gzip files alike.
  *
+ * Shards (pc_source_open_shards): the files are read one after the other as
+ * one input; the first line of the first file is kept as it passes, and
+ * each later file's first line, read before any of its bytes are handed
+ * out, must be the same bytes (its header) and is skipped; a file whose
+ * last byte is not a newline is followed by one.
+ *
  * Errors: gzread reports a truncated gzip stream only when it returns 0, so
  * end of input also asks gzerror() whether the stream ended cleanly.  zlib's
  * messages start with its own "path: " prefix; the reason after the last
@@ -37,6 +43,15 @@ struct pc_source {
     char *name;            /* for messages */
     double size;           /* bytes of the file (compressed), 0 when unknown (a pipe) */
     unsigned char *chunk;  /* CHUNK_BYTES, handed out by pc_source_read */
+    /* shards: the files after the first, and what reading them needs */
+    const char *const *more;
+    int n_more, next;      /* more[next] is the next file to open */
+    int skip_header;       /* the later files' first lines are the first's: skipped */
+    double done_before;    /* bytes (compressed) of the files already read */
+    char *header;          /* the first file's first line as read so far, with its newline */
+    size_t header_len, header_cap;
+    int header_done;       /* 1 once the header's newline has passed */
+    unsigned char last;    /* the last byte handed out ('\n' before any) */
 };
 
 /* Takes ownership of gz (closed on failure too) and wraps it in a source. */
@@ -132,8 +147,9 @@ static const char *zlib_reason(const char *message, int code)
     return reason;
 }
 
-pc_status pc_source_read(pc_source *source, int64_t line, const unsigned char **bytes,
-                         size_t *len, pc_error *err)
+/* One chunk of the current file (as pc_source_read, without the shards). */
+static pc_status read_file(pc_source *source, int64_t line, const unsigned char **bytes,
+                           size_t *len, pc_error *err)
 {
     int n = gzread(source->gz, source->chunk, CHUNK_BYTES);
     int code = Z_OK;
@@ -150,18 +166,113 @@ pc_status pc_source_read(pc_source *source, int64_t line, const unsigned char **
     return PC_OK;
 }
 
+/* Shards: keeps the first file's first line as its bytes pass. */
+static int keep_header(pc_source *source, const unsigned char *bytes, size_t len)
+{
+    size_t n = 0;
+    while (n < len && bytes[n] != '\n')
+        n++;
+    source->header_done = n < len;
+    n += n < len;
+    if (pc_reserve_bytes(&source->header, &source->header_cap, source->header_len, n) != 0)
+        return -1;
+    memcpy(source->header + source->header_len, bytes, n);
+    source->header_len += n;
+    return 0;
+}
+
+/* Shards: opens the next file and reads past its first line, which must be
+ * the first file's; *bytes and *len then hold the rest of that chunk. */
+static pc_status open_next(pc_source *source, int64_t line, const unsigned char **bytes,
+                           size_t *len, pc_error *err)
+{
+    const char *path = source->more[source->next++];
+    z_off_t was = gzoffset(source->gz);
+    source->done_before += was > 0 ? (double)was : 0.0;
+    gzclose(source->gz);
+    errno = 0;
+    source->gz = gzopen(path, "rb");
+    if (!source->gz)
+        return pc_fail(err, PC_ERR_IO, "%s: cannot open: %s", path,
+                       errno ? strerror(errno) : "out of memory");
+    gzbuffer(source->gz, CHUNK_BYTES);
+    *len = 0;
+    for (size_t at = 0; source->skip_header;) {
+        pc_status status = read_file(source, line, bytes, len, err);
+        if (status != PC_OK)
+            return status;
+        if (*len == 0 && at == 0)
+            return PC_OK; /* an empty file: no header, no records */
+        size_t n = 0;
+        while (n < *len && at + n < source->header_len && (*bytes)[n] == source->header[at + n])
+            n++;
+        at += n;
+        if (at == source->header_len) { /* the whole header, its newline included */
+            *bytes += n;
+            *len -= n;
+            return *len > 0 ? PC_OK : read_file(source, line, bytes, len, err);
+        }
+        if (n < *len || *len == 0)
+            return pc_fail(err, PC_ERR_FORMAT, "%s: its first line (the header) is not that "
+                                                "of %s, the first input", path, source->name);
+    }
+    return PC_OK;
+}
+
+pc_status pc_source_read(pc_source *source, int64_t line, const unsigned char **bytes,
+                         size_t *len, pc_error *err)
+{
+    pc_status status = read_file(source, line, bytes, len, err);
+    while (status == PC_OK && *len == 0 && source->next < source->n_more) {
+        if (source->last != '\n') { /* the file's last line ends here */
+            source->chunk[0] = '\n';
+            *bytes = source->chunk;
+            *len = 1;
+            break;
+        }
+        status = open_next(source, line, bytes, len, err);
+    }
+    if (status == PC_OK && *len > 0) {
+        source->last = (*bytes)[*len - 1];
+        if (source->skip_header && !source->header_done && keep_header(source, *bytes, *len))
+            return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", source->name);
+    }
+    return status;
+}
+
+pc_status pc_source_open_shards(const char *path, const char *const *more, int n_more,
+                                int skip_header, pc_source **out, pc_error *err)
+{
+    pc_status status = pc_source_open(path, out, err);
+    if (status != PC_OK || n_more == 0)
+        return status;
+    pc_source *source = *out;
+    source->more = more;
+    source->n_more = n_more;
+    source->skip_header = skip_header;
+    source->last = '\n';
+    for (int i = 0; i < n_more; i++) {
+        struct stat st;
+        if (stat(more[i], &st) == 0)
+            source->size += regular_size(&st);
+    }
+    return PC_OK;
+}
+
 double pc_source_done(const pc_source *source, double *total)
 {
     *total = source->size;
     z_off_t done = gzoffset(source->gz);
-    return done > 0 ? (double)done : 0.0;
+    return source->done_before + (done > 0 ? (double)done : 0.0);
 }
 
 void pc_source_close(pc_source *source)
 {
     if (!source)
         return;
-    gzclose(source->gz); /* set from the source's creation on */
+    if (source->gz)
+        gzclose(source->gz); /* set from the source's creation on, NULL if a shard failed */
+    free(source->header);
     free(source->name);
     free(source->chunk);
     free(source);

@@ -34,6 +34,19 @@ pc_status pc_source_open(const char *path, pc_source **out, pc_error *err);
 pc_status pc_source_open_stream(FILE *stream, const char *name, pc_source **out,
                                 pc_error *err);
 
+/*
+ * Shards: as pc_source_open(path), then each of more[0 .. n_more) (borrowed,
+ * kept until the source is closed) read after it as the continuation of
+ * one input, as if the files were concatenated: a file whose last byte is
+ * not a newline is followed by one, and with skip_header each later file's
+ * first line must be the same bytes as the first file's (its header) and is
+ * left out, else PC_ERR_FORMAT "FILE: its first line (the header) is not
+ * that of FIRST, the first input"; an empty file adds nothing.  Messages
+ * name the first file; progress counts every file's bytes.
+ */
+pc_status pc_source_open_shards(const char *path, const char *const *more, int n_more,
+                                int skip_header, pc_source **out, pc_error *err);
+
 /* The name used in messages; valid until pc_source_close(). */
 const char *pc_source_name(const pc_source *source);
 

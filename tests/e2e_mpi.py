@@ -12,9 +12,11 @@ CASE seed:     datasets/seed_papers.csv with the default options, run by 1, 2,
 CASE classic4: ../shared/corpora/classic4.csv (-k 4 --top 10 --links
                cisi_links.csv) by 1, 2, 3 and 4 processes; then by 4, the
                traffic per stage that PAPERCLUST_MPI_TRACE prints (every rank's
-               stages, their sum, k-means' bytes bounded); exits 77 when
-               absent.
-CASE shares:   each rank reads its share of the papers: 3 papers by 4
+               stages, their sum, k-means' bytes bounded); then in four shards
+               made here, against their concatenation; exits 77 when absent.
+CASE shares:   each rank reads its share of the papers (also of shards: several
+               input files, which must give the reports of their
+               concatenation, and a shard with another header refused): 3 papers by 4
                processes (one rank's share is empty); a label column empty
                but in one paper, and one empty throughout (kept, dropped, as
                for the whole input); an input with ragged rows, duplicate
@@ -36,6 +38,7 @@ compared byte for byte: summary.csv and report.html without the seconds_*,
 threads and processes rows (e2e_util.comparable).
 """
 import csv
+import gzip
 import os
 import re
 import shutil
@@ -142,6 +145,52 @@ def case_classic4(tmp):
     same_as_one_process(tmp, "classic4", corpus, ["-k", "4", "--top", "10", "--n-init", "1",
                                                   "--links", links], [3] if SANITIZED else ALL)
     traffic_per_stage(tmp, corpus, 3 if SANITIZED else 4)
+    shards = make_shards(tmp, "classic4", corpus, [1500, 1501, 4000])
+    same_as_concatenation(tmp, "classic4-shards", shards, ["-k", "4", "--top", "10",
+                                                           "--n-init", "1"],
+                          [3] if SANITIZED else ALL)
+
+
+def make_shards(tmp, name, corpus, cuts, plain_end=None):
+    """The papers of `corpus` cut into shards before the paper numbers in
+    `cuts` (each shard a CSV with the header; the second one gzipped), and
+    their concatenation (the header once, then every shard's records) as
+    shards[0]: the reference `paperclust run` reads.  plain_end: that shard
+    ends without its last newline."""
+    header, *rows = e2e_util.read_csv(corpus)
+    bounds = [0] + cuts + [len(rows)]
+    paths = [os.path.join(tmp, f"{name}-all.csv")]
+    write_csv(paths[0], header, rows)
+    for i in range(len(bounds) - 1):
+        path = os.path.join(tmp, f"{name}-{i}.csv")
+        write_csv(path, header, rows[bounds[i]:bounds[i + 1]])
+        if i == plain_end:
+            with open(path, "rb+") as f:
+                f.truncate(os.path.getsize(path) - 1)
+        if i == 1:
+            with open(path, "rb") as f, gzip.open(path + ".gz", "wb") as g:
+                g.write(f.read())
+            os.remove(path)
+            path += ".gz"
+        paths.append(path)
+    return paths
+
+
+def same_as_concatenation(tmp, name, shards, options, counts):
+    """`paperclust run` on the shards, and paperclust-mpi by each count of
+    processes, write the reports `paperclust run` writes on their
+    concatenation (shards[0]); summary.csv's input row (the first file's
+    name) aside."""
+    base = os.path.join(tmp, name + "-reference")
+    run(BINARY, ["run", shards[0], "-o", base, "--quiet"] + options)
+    out = os.path.join(tmp, name + "-one")
+    run(BINARY, ["run"] + shards[1:] + ["-o", out, "--quiet"] + options)
+    same_reports(f"{name}: paperclust run on the shards", out, base, drop=("input",))
+    for p in counts:
+        out = os.path.join(tmp, f"{name}-np{p}")
+        mpirun(p, ["run"] + shards[1:] + ["-o", out, "--quiet", "--threads", "1"] + options)
+        same_reports(f"{name}, {p} process(es)", out, base, drop=("input",) + DROP)
+        print(f"{name}: {p} process(es) compared")
 
 
 STAGE_LINE = re.compile(r"paperclust-mpi: rank (\d+): stage (\w+): (\d+) collectives, "
@@ -239,6 +288,22 @@ def case_shares(tmp):
         check(got == want, f"messy.csv by {p} processes: warnings {got}, want {want}")
         same_reports(f"messy.csv, {p} processes", out, base, drop=DROP)
         print(f"messy: {p} processes compared")
+    # shards: the seed papers in four (the second gzipped and only a header,
+    # the third without its last newline) and an empty file among them
+    shards = make_shards(tmp, "seed", SEED_CORPUS, [10, 10, 30], plain_end=2)
+    empty = os.path.join(tmp, "empty.csv")
+    open(empty, "w").close()
+    shards.insert(3, empty)
+    same_as_concatenation(tmp, "seed-shards", shards, ["--top", "5"], ALL)
+    # a shard whose header is not the first's: one line, exit 1, no reports
+    other = os.path.join(tmp, "other-header.csv")
+    header, *rows = e2e_util.read_csv(SEED_CORPUS)
+    write_csv(other, ["paper_id"] + header[1:], rows[:3])
+    out = os.path.join(tmp, "bad-shards")
+    p = mpirun(2, ["run", shards[1], other, "-o", out, "--quiet"], status=1)
+    one_line_failure("a shard with another header", p, 1,
+                     "other-header.csv: its first line (the header) is not that of")
+    check(not os.path.exists(out) or os.listdir(out) == [], "reports written after a bad shard")
 
 
 def one_line_failure(what, p, want_status, want_text):

@@ -91,6 +91,13 @@ typedef struct pc_read_options {
     const char *time_col;      /* default NULL: a column of dates (read as text; see
                                   timeline.h); a missing one is an error */
     size_t max_doc_bytes;      /* default 1 MiB: longer texts are cut (at a UTF-8 boundary) with a warning; 0: no limit */
+    const char *const *more_inputs; /* default NULL: shards, n_more_inputs files (paths,
+                                  borrowed) read after the input as its continuation, as
+                                  if concatenated: the format is the first file's; a CSV
+                                  shard's first line must be the first file's header and
+                                  is skipped; line numbers in messages count through the
+                                  files as one, headers once, naming the first file */
+    int n_more_inputs;
 } pc_read_options;
 
 /* Fills *opt with the documented defaults. */

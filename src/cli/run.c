@@ -14,9 +14,11 @@
 #include "cli.h"
 
 static const char run_help[] =
-    "usage: paperclust run FILE [options]\n"
+    "usage: paperclust run FILE... [options]\n"
     "\n"
-    "Reads papers from FILE, clusters them by topic, finds each paper's related\n"
+    "Reads papers from FILE (several FILEs: shards read one after the other as one\n"
+    "input, each CSV shard beginning with the same header), clusters them by topic,\n"
+    "finds each paper's related\n"
     "papers and writes assignments.csv, clusters.csv, cluster_terms.csv,\n"
     "related.csv, summary.csv, tree.csv and report.html (and k_sweep.csv after\n"
     "a sweep over k) into the output folder.\n"
@@ -385,12 +387,14 @@ int pc_cli_run(int argc, char **argv, int vectorize, const pc_comm *comm)
         if (apply_option(c, optarg, &opt, &quiet) != 0)
             return EXIT_USAGE;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "paperclust: %s takes exactly one input FILE, '-' for stdin (see "
-                        "'paperclust %s --help')\n", command, command);
+    if (optind >= argc) {
+        fprintf(stderr, "paperclust: %s takes an input FILE (or several shards of one), '-' "
+                        "for stdin (see 'paperclust %s --help')\n", command, command);
         return EXIT_USAGE;
     }
     opt.input = argv[optind];
+    opt.read.more_inputs = (const char *const *)(argv + optind + 1);
+    opt.read.n_more_inputs = argc - optind - 1;
     opt.comm = comm;
     if (!vectorize && opt.lsa.dims > 0 && !pc_related_needs_lsa(&opt.related) &&
         opt.cluster_on != PC_CLUSTER_ON_LSA) {
