@@ -37,7 +37,7 @@ typedef struct pc_mpi_stage_count {
 
 typedef struct mpi_state {
     long calls;    /* collectives entered so far */
-    long long sent; /* payload bytes this rank has given to collectives */
+    long long sent; /* payload bytes this rank has sent to the others (an allgather's once) */
     long long received; /* payload bytes it received from the other ranks */
     long long marked[3]; /* calls, sent and received at the last stage mark */
     int n_stages;
@@ -107,7 +107,7 @@ static pc_status mpi_allgather(const pc_comm *comm, const void *mine, size_t byt
     if (status != PC_OK || bytes == 0)
         return status;
     const size_t p = (size_t)comm->size;
-    ((mpi_state *)comm->ctx)->sent += (long long)bytes;
+    ((mpi_state *)comm->ctx)->sent += p > 1 ? (long long)bytes : 0; /* to the others, once */
     ((mpi_state *)comm->ctx)->received += (long long)(bytes * (p - 1));
     if (bytes <= PIECE) {
         MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD);

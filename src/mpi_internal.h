@@ -26,14 +26,15 @@ pc_status pc_mpi_start(int *argc, char ***argv, pc_comm **out, pc_error *err);
  * the order the stages first ended: "paperclust-mpi: rank R: stage NAME: C
  * collectives, S bytes sent, B bytes received, peak RSS M MiB" — the
  * collectives the stage entered, the payload bytes the rank sent to other
- * ranks (an allgather's own part once, a sendrecv's to itself not at all)
+ * ranks (an allgather's own part once, none with one process; a sendrecv's
+ * to itself not at all)
  * and received from them, and the process's peak resident memory (VmHWM)
  * when the stage ended.  Marks of the same name add up (the peak: the
  * largest).
  */
 void pc_mpi_trace(const pc_comm *comm, FILE *out);
 
-/* The collectives this rank has entered so far, and the payload bytes it gave them. */
+/* The collectives this rank has entered so far, and the payload bytes it sent to the others. */
 void pc_mpi_counts(const pc_comm *comm, long *collectives, long long *bytes);
 
 /* Ends MPI (MPI_Finalize) and frees comm; NULL is allowed (MPI is then not ended). */
