@@ -758,7 +758,7 @@ static pc_status gather_ranges(const pc_csr *X, const pc_comm *comm, int32_t *n,
  * Ranges: every document's row restricted to this process's columns
  * (pc_share_range of X's columns), as *slice (n rows, document order):
  * each process sends every other the part of each of its rows that falls
- * in that one's columns (pc_comm_alltoallv; nnz × 8 bytes in all, and 8 per
+ * in that one's columns (pc_rows_exchange; nnz × 8 bytes in all, and 8 per
  * row per process).
  */
 static pc_status column_slice(const pc_csr *X, int32_t n, int32_t base, const pc_comm *comm,
@@ -766,11 +766,9 @@ static pc_status column_slice(const pc_csr *X, int32_t n, int32_t base, const pc
 {
     const int size = comm->size;
     const int64_t each = ((int64_t)X->n_cols + size - 1) / size;
-    char **out = pc_calloc((size_t)size, sizeof *out), **in = pc_calloc((size_t)size, sizeof *in);
+    char **out = pc_calloc((size_t)size, sizeof *out);
     size_t *out_len = pc_calloc((size_t)size, sizeof *out_len);
-    size_t *in_len = pc_calloc((size_t)size, sizeof *in_len);
-    pc_status status = out && in && out_len && in_len ? PC_OK
-                                                      : pc_fail_nomem(err, "slicing columns");
+    pc_status status = out && out_len ? PC_OK : pc_fail_nomem(err, "slicing columns");
     for (int q = 0; status == PC_OK && q < size; q++) {
         const int32_t lo = (int32_t)(q * each < X->n_cols ? q * each : X->n_cols);
         const int32_t hi = (int32_t)((q + 1) * each < X->n_cols ? (q + 1) * each : X->n_cols);
@@ -788,19 +786,9 @@ static pc_status column_slice(const pc_csr *X, int32_t n, int32_t base, const pc
                 status = pc_fail_nomem(err, "slicing columns");
         }
     }
-    status = comm->check(comm, status, err);
-    if (status == PC_OK)
-        status = pc_comm_alltoallv(comm, out, out_len, in, in_len, err);
-    if (status == PC_OK)
-        status = pc_rows_take(in, in_len, size, 0, n, X->n_cols, slice, err);
-    for (int q = 0; out && in && q < size; q++) {
-        free(out[q]);
-        free(in[q]);
-    }
+    status = pc_rows_exchange(comm, status, out, out_len, 0, n, X->n_cols, slice, err);
     free(out);
-    free(in);
     free(out_len);
-    free(in_len);
     return status;
 }
 

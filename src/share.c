@@ -367,9 +367,36 @@ pc_status pc_comm_alltoallv(const pc_comm *comm, char **out, const size_t *out_l
     return status;
 }
 
+pc_status pc_rows_exchange(const pc_comm *comm, pc_status status, char **out,
+                           const size_t *out_len, int32_t first, int32_t end, int32_t n_cols,
+                           pc_csr **rows, pc_error *err)
+{
+    const int size = comm->size;
+    char **in = pc_calloc((size_t)size, sizeof *in);
+    size_t *in_len = pc_calloc((size_t)size, sizeof *in_len);
+    if (status == PC_OK && (!out || !in || !in_len))
+        status = pc_fail_nomem(err, "exchanging rows");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_alltoallv(comm, out, out_len, in, in_len, err);
+    if (status == PC_OK)
+        status = pc_rows_take(in, in_len, size, first, end, n_cols, rows, err);
+    for (int q = 0; q < size; q++) {
+        if (out) {
+            free(out[q]);
+            out[q] = NULL;
+        }
+        if (in)
+            free(in[q]);
+    }
+    free(in);
+    free(in_len);
+    return status;
+}
+
 /*
  * Sends each of this share's rows to the process whose range of the
- * canonical order holds its document (pc_comm_alltoallv) and returns this
+ * canonical order holds its document (pc_rows_exchange) and returns this
  * process's range.  Memory: *rows is freed once packed, and each packed part
  * once sent, so that at most the rows as received and the range are held,
  * 16 bytes per non-zero of the range.
@@ -379,12 +406,9 @@ static pc_status redistribute(const pc_corpus *share, pc_csr **rows, const pc_co
 {
     const int size = comm->size, n = corpus->n_docs;
     int32_t *pos = pc_malloc_array((size_t)n + 1, sizeof *pos);
-    char **out = pc_calloc((size_t)size, sizeof *out), **in = pc_calloc((size_t)size, sizeof *in);
+    char **out = pc_calloc((size_t)size, sizeof *out);
     size_t *out_len = pc_calloc((size_t)size, sizeof *out_len);
-    size_t *in_len = pc_calloc((size_t)size, sizeof *in_len);
-    pc_status status = pos && out && in && out_len && in_len
-                           ? PC_OK
-                           : pc_fail_nomem(err, "sending the rows");
+    pc_status status = pos && out && out_len ? PC_OK : pc_fail_nomem(err, "sending the rows");
     for (int32_t i = 0; status == PC_OK && i < n; i++)
         pos[corpus->input_index ? corpus->input_index[i] : i] = i;
     const int32_t n_cols = (*rows)->n_cols;
@@ -392,22 +416,12 @@ static pc_status redistribute(const pc_corpus *share, pc_csr **rows, const pc_co
         status = pack_rows(share, *rows, pos, n, comm, out, out_len, err);
     pc_csr_free(*rows);
     *rows = NULL;
-    status = comm->check(comm, status, err);
-    if (status == PC_OK)
-        status = pc_comm_alltoallv(comm, out, out_len, in, in_len, err);
     int32_t first, end;
     pc_share_range(n, comm, &first, &end);
-    if (status == PC_OK)
-        status = pc_rows_take(in, in_len, size, first, end, n_cols, range, err);
-    for (int q = 0; out && in && q < size; q++) {
-        free(out[q]);
-        free(in[q]);
-    }
+    status = pc_rows_exchange(comm, status, out, out_len, first, end, n_cols, range, err);
     free(pos);
     free(out);
-    free(in);
     free(out_len);
-    free(in_len);
     return status;
 }
 

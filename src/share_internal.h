@@ -113,6 +113,18 @@ pc_status pc_comm_alltoallv(const pc_comm *comm, char **out, const size_t *out_l
                             size_t *in_len, pc_error *err);
 
 /*
+ * Every process at once: out[q] (out_len[q] bytes of rows packed by
+ * pc_rows_put; out may be NULL only with a failure) goes to process q
+ * (pc_comm_alltoallv), and the rows received whose places are first .. end
+ * - 1 become *rows (pc_rows_take).  status is this process's failure so far
+ * (PC_OK: none), reported to the others first.  out's buffers are freed and
+ * set to NULL; the arrays out and out_len stay the caller's.
+ */
+pc_status pc_rows_exchange(const pc_comm *comm, pc_status status, char **out,
+                           const size_t *out_len, int32_t first, int32_t end, int32_t n_cols,
+                           pc_csr **rows, pc_error *err);
+
+/*
  * Reads this process's share of `path` (pc_corpus_read_share; rank 0 checks
  * every document) and tokenizes it into new term lists (topt, threads and
  * batch_docs as pc_term_lists_new); *share is in canonical order among
