@@ -320,15 +320,15 @@ static void kmeans_ranges_of_planted(int32_t terms, int32_t len)
     pc_csr_free(X);
 }
 
-/* 150 terms, 40 draws a document: every rank's sums use nearly every term,
- * and pass between the ranks as all k × dim floats. */
+/* 150 terms, 40 draws a document: nearly every sum of every rank's slice of
+ * the terms is non-zero (nearly every bit set when the slices are gathered). */
 static void kmeans_ranges_are_one_process(void)
 {
     kmeans_ranges_of_planted(30, 40);
 }
 
-/* 2,000 terms, 6 draws a document: each rank's sums use few of the k × dim
- * cells, and pass as (column, value) pairs. */
+/* 2,000 terms, 6 draws a document: most sums of each rank's slice of the
+ * terms are zero (few bits set when the slices are gathered). */
 static void kmeans_ranges_send_sparse_sums(void)
 {
     kmeans_ranges_of_planted(400, 6);
