@@ -110,6 +110,45 @@ void pc_rows_times_lanes(const int64_t *ptr, const uint16_t *column, const float
     }
 }
 
+/* Fused where the target fuses pc_rows_times_lanes' multiply-adds (-ffp-contract=fast with
+ * FMA), spelled out: the compiler may vectorize a gather loop as separate products added
+ * in order, which would round each product. */
+#ifdef __FMA__
+#define GATHER_ADD(s, v, d) ((s) = fmaf((v), (d), (s)))
+#else
+#define GATHER_ADD(s, v, d) ((s) += (v) * (d))
+#endif
+
+float pc_gather_sum(const uint16_t *rank, const float *val, int64_t n, const float *dense,
+                    float sum)
+{
+    for (int64_t p = 0; p < n; p++)
+        GATHER_ADD(sum, val[p], dense[rank[p]]);
+    return sum;
+}
+
+void pc_gather_sum4(const uint16_t *const rank[4], const float *const val[4], const int64_t n[4],
+                    const float *dense, float sum[4])
+{
+    int64_t common = n[0];
+    for (int c = 1; c < 4; c++)
+        common = n[c] < common ? n[c] : common;
+    float s0 = sum[0], s1 = sum[1], s2 = sum[2], s3 = sum[3];
+    for (int64_t p = 0; p < common; p++) {
+        GATHER_ADD(s0, val[0][p], dense[rank[0][p]]);
+        GATHER_ADD(s1, val[1][p], dense[rank[1][p]]);
+        GATHER_ADD(s2, val[2][p], dense[rank[2][p]]);
+        GATHER_ADD(s3, val[3][p], dense[rank[3][p]]);
+    }
+    sum[0] = s0;
+    sum[1] = s1;
+    sum[2] = s2;
+    sum[3] = s3;
+    for (int c = 0; c < 4; c++)
+        for (int64_t p = common; p < n[c]; p++)
+            GATHER_ADD(sum[c], val[c][p], dense[rank[c][p]]);
+}
+
 /* Rows i0 ≤ i < i1 of X times nv vectors of each row of B, the rows
  * stride vectors apart, into out, the same. */
 static inline __attribute__((always_inline)) void

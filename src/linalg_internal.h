@@ -58,6 +58,24 @@ void pc_csr_times_table(const pc_csr *X, int32_t row_begin, int32_t row_end, con
 void pc_rows_times_lanes(const int64_t *ptr, const uint16_t *column, const float *val,
                          int32_t j0, int32_t j1, const float *table, float *out);
 
+/*
+ * sum plus val[p] · dense[rank[p]] for p = 0 .. n-1 in that order, each
+ * added as pc_rows_times_lanes adds a lane's (this file's floating-point
+ * contraction): with a row's head terms by rank and another row spread into
+ * `dense` by rank, one pair's head-term sum, bit for bit.
+ */
+float pc_gather_sum(const uint16_t *rank, const float *val, int64_t n, const float *dense,
+                    float sum);
+
+/*
+ * Four pc_gather_sum at once, interleaved (four independent chains of
+ * multiply-adds keep the unit busy where one waits on each add): sum[c]
+ * plus the products of rank[c], val[c] (n[c] of them), each sum formed
+ * exactly as pc_gather_sum forms it.
+ */
+void pc_gather_sum4(const uint16_t *const rank[4], const float *const val[4], const int64_t n[4],
+                    const float *dense, float sum[4]);
+
 /* Scales each of the `rows` rows (length `cols`) of A to unit L2 norm; zero rows stay zero. */
 void pc_normalize_rows(float *A, int32_t rows, int64_t cols);
 

@@ -65,6 +65,7 @@
 
 #include "internal.h"
 #include "linalg_internal.h"
+#include "neighbors_internal.h"
 #include "paperclust/neighbors.h"
 #include "progress_internal.h"
 
@@ -770,7 +771,7 @@ static void merge_lists(const related_index *ri, int32_t i, const later_lists *l
     heap_drain(h, out->id + row, out->similarity + row);
 }
 
-static pc_status neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_error *err)
+pc_status pc_neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_error *err)
 {
     pc_neighbors *nb = pc_calloc(1, sizeof *nb);
     if (!nb)
@@ -789,7 +790,7 @@ static pc_status neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_
 }
 
 /* PC_OK when order holds each of 0 .. n-1 once, else PC_ERR_INVALID (or PC_ERR_NOMEM). */
-static pc_status check_permutation(const int32_t *order, int32_t n, pc_error *err)
+pc_status pc_check_permutation(const int32_t *order, int32_t n, pc_error *err)
 {
     unsigned char *seen = pc_calloc((size_t)n + 1, 1);
     if (!seen)
@@ -855,7 +856,7 @@ static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists 
 {
     pc_neighbors *nb = NULL;
     workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
-    pc_status status = ws ? neighbors_alloc(ps->lanes->n, top, &nb, err)
+    pc_status status = ws ? pc_neighbors_alloc(ps->lanes->n, top, &nb, err)
                           : pc_fail_nomem(err, "finding related papers");
     for (size_t r = 0; status == PC_OK && ps->parts > 1 && r < (size_t)nb->n_docs * (size_t)top;
          r++)
@@ -993,7 +994,7 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     *out = NULL;
     if (opt->top < 1)
         return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
-    pc_status status = opt->order ? check_permutation(opt->order, X->n_rows, err) : PC_OK;
+    pc_status status = opt->order ? pc_check_permutation(opt->order, X->n_rows, err) : PC_OK;
     if (status == PC_OK)
         status = check_dense(opt->dense, 0, err);
     if (status != PC_OK)
@@ -1065,7 +1066,7 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
         if (self[q] < -1 || self[q] >= X->n_rows)
             return pc_fail(err, PC_ERR_INVALID, "related papers: query %d is row %d of %d",
                            (int)q, (int)self[q], (int)X->n_rows);
-    pc_status status = opt->order ? check_permutation(opt->order, Q->n_rows, err) : PC_OK;
+    pc_status status = opt->order ? pc_check_permutation(opt->order, Q->n_rows, err) : PC_OK;
     if (status == PC_OK)
         status = check_dense(opt->dense, 1, err);
     if (status != PC_OK)
@@ -1202,7 +1203,7 @@ pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
     if (status == PC_OK && (!lanes || !ws))
         status = pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK)
-        status = neighbors_alloc(X->n_rows, opt->top, &nb, err);
+        status = pc_neighbors_alloc(X->n_rows, opt->top, &nb, err);
     for (int64_t e = 0; status == PC_OK && e < (int64_t)X->n_rows * opt->top; e++) {
         nb->id[e] = -1;
         nb->similarity[e] = 0.0f;
@@ -1228,6 +1229,108 @@ pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
     pc_neighbors_free(nb);
     related_index_free(&ri);
     return status;
+}
+
+/*
+ * One pair at a time (neighbors_internal.h): the rows split as
+ * pc_neighbors_topn splits them, in their own order, without postings.  A
+ * pair's sum: the spread row's tail weights by term id met by the other
+ * row's tail terms, one product added at a time as add_tail adds them, then
+ * the head terms by rank as pc_rows_times_lanes adds them (pc_gather_sum,
+ * linalg.c's contraction).  A term only one row has adds a zero product,
+ * which changes nothing, as in the lanes' table.
+ */
+struct pc_pair_scorer {
+    related_index ri;
+};
+
+pc_status pc_pair_scorer_new(const pc_csr *X, int32_t head_terms, pc_pair_scorer **out,
+                             int64_t *sum_df2, pc_error *err)
+{
+    *out = NULL;
+    pc_pair_scorer *sc = pc_calloc(1, sizeof *sc);
+    int32_t head = 0;
+    int32_t *rank = sc ? head_ranks(X, head_terms, &head, sum_df2) : NULL;
+    pc_status status = rank ? index_rows(X, NULL, rank, head, 0, &sc->ri, err)
+                            : pc_fail_nomem(err, "finding related papers");
+    free(rank);
+    if (status != PC_OK) {
+        pc_pair_scorer_free(sc);
+        return status;
+    }
+    *out = sc;
+    return PC_OK;
+}
+
+void pc_pair_scorer_free(pc_pair_scorer *scorer)
+{
+    if (!scorer)
+        return;
+    related_index_free(&scorer->ri);
+    free(scorer);
+}
+
+size_t pc_pair_scorer_scratch(const pc_pair_scorer *scorer)
+{
+    return (size_t)scorer->ri.n_terms + (size_t)scorer->ri.head + 1;
+}
+
+void pc_pair_spread(const pc_pair_scorer *scorer, int32_t i, float *scratch, int clear)
+{
+    const related_index *ri = &scorer->ri;
+    float *head_i = scratch + ri->n_terms;
+    for (int64_t p = ri->tail->row_ptr[i]; p < ri->tail->row_ptr[i + 1]; p++)
+        scratch[ri->tail->col[p]] = clear ? 0.0f : ri->tail->val[p];
+    for (int64_t p = ri->head_ptr[i]; p < ri->head_ptr[i + 1]; p++)
+        head_i[ri->head_rank[p]] = clear ? 0.0f : ri->head_val[p];
+}
+
+float pc_pair_sum(const pc_pair_scorer *scorer, const float *scratch, int32_t j)
+{
+    const related_index *ri = &scorer->ri;
+    const pc_csr *tail = ri->tail;
+    float s = 0.0f;
+    for (int64_t q = tail->row_ptr[j]; q < tail->row_ptr[j + 1]; q++)
+        s += scratch[tail->col[q]] * tail->val[q];
+    const int64_t h = ri->head_ptr[j];
+    return pc_gather_sum(ri->head_rank + h, ri->head_val + h, ri->head_ptr[j + 1] - h,
+                         scratch + ri->n_terms, s);
+}
+
+void pc_pair_sums(const pc_pair_scorer *scorer, const float *scratch, const int32_t *j,
+                  int32_t m, float *out)
+{
+    const related_index *ri = &scorer->ri;
+    const pc_csr *tail = ri->tail;
+    int32_t q = 0;
+    for (; q + 4 <= m; q += 4) { /* four chains of adds at once, each in its pair's order */
+        const int32_t *col[4];
+        const float *val[4], *head_val[4];
+        const uint16_t *head_rank[4];
+        int64_t n[4], n_head[4], common = INT64_MAX;
+        for (int c = 0; c < 4; c++) {
+            const int32_t r = j[q + c];
+            col[c] = tail->col + tail->row_ptr[r];
+            val[c] = tail->val + tail->row_ptr[r];
+            n[c] = tail->row_ptr[r + 1] - tail->row_ptr[r];
+            common = n[c] < common ? n[c] : common;
+            head_rank[c] = ri->head_rank + ri->head_ptr[r];
+            head_val[c] = ri->head_val + ri->head_ptr[r];
+            n_head[c] = ri->head_ptr[r + 1] - ri->head_ptr[r];
+        }
+        float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (int64_t p = 0; p < common; p++)
+            for (int c = 0; c < 4; c++)
+                s[c] += scratch[col[c][p]] * val[c][p];
+        for (int c = 0; c < 4; c++)
+            for (int64_t p = common; p < n[c]; p++)
+                s[c] += scratch[col[c][p]] * val[c][p];
+        pc_gather_sum4(head_rank, head_val, n_head, scratch + ri->n_terms, s);
+        for (int c = 0; c < 4; c++)
+            out[q + c] = s[c];
+    }
+    for (; q < m; q++)
+        out[q] = pc_pair_sum(scorer, scratch, j[q]);
 }
 
 void pc_neighbors_free(pc_neighbors *neighbors)

@@ -86,14 +86,21 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "unknown related-paper search %d", (int)rel->search);
     if (rel->probe < 0 || rel->partitions < 0)
         return pc_fail(err, PC_ERR_INVALID, "--probe and --partitions must be at least 1");
-    if (rel->search == PC_RELATED_EXACT && (rel->probe > 0 || rel->partitions > 0))
+    if (rel->search != PC_RELATED_APPROX && (rel->probe > 0 || rel->partitions > 0))
         return pc_fail(err, PC_ERR_INVALID, "--probe and --partitions need --related approx");
-    if (rel->search == PC_RELATED_APPROX && rel->similarity != PC_SIMILARITY_TFIDF)
-        return pc_fail(err, PC_ERR_INVALID, "--related approx scores by the TF-IDF cosine only, "
+    if (rel->refine < 0 || rel->candidates < 0)
+        return pc_fail(err, PC_ERR_INVALID, "--refine and --candidates must be at least 1");
+    if (rel->search != PC_RELATED_APPROX && rel->refine > 0)
+        return pc_fail(err, PC_ERR_INVALID, "--refine needs --related approx");
+    if (rel->refine == 0 && rel->candidates > 0)
+        return pc_fail(err, PC_ERR_INVALID, "--candidates needs --refine");
+    if (rel->search != PC_RELATED_EXACT && rel->similarity != PC_SIMILARITY_TFIDF)
+        return pc_fail(err, PC_ERR_INVALID, "--related %s scores by the TF-IDF cosine only, "
                                             "not --similarity %s",
-                       pc_similarity_name(rel->similarity));
-    if (rel->search == PC_RELATED_APPROX && rel->feedback > 0)
-        return pc_fail(err, PC_ERR_INVALID, "--related approx cannot be combined with --feedback");
+                       pc_related_search_name(rel->search), pc_similarity_name(rel->similarity));
+    if (rel->search != PC_RELATED_EXACT && rel->feedback > 0)
+        return pc_fail(err, PC_ERR_INVALID, "--related %s cannot be combined with --feedback",
+                       pc_related_search_name(rel->search));
     if (opt->lsa.dims < 0)
         return pc_fail(err, PC_ERR_INVALID, "--lsa must be at least 1");
     if (opt->cluster_on != PC_CLUSTER_ON_TFIDF && opt->cluster_on != PC_CLUSTER_ON_LSA)
@@ -770,12 +777,18 @@ static pc_status summarize_clusters(const pc_options *opt, run_state *s)
     if (s->neighbors && s->neighbors->partitions > 0) { /* approximate: the index, its recall */
         ADD("partitions", "%d", (int)s->neighbors->partitions);
         ADD("probe", "%d", (int)s->neighbors->probe);
+        if (s->neighbors->candidates > 0) { /* refined: the lists kept, the rounds run */
+            ADD("candidates", "%d", (int)s->neighbors->candidates);
+            ADD("refine", "%d", (int)rel->refine);
+            ADD("refine_rounds", "%d", (int)s->neighbors->rounds);
+        }
         ADD("seconds_related_partitions", "%.3f", s->neighbors->seconds_partitions);
         ADD("seconds_related_recall", "%.3f", s->neighbors->seconds_recall);
         ADD("related_recall_sample", "%d", (int)s->neighbors->recall_sample);
         if (s->neighbors->recall_sample > 0)
             ADD("related_recall_estimate", "%.6f", s->neighbors->recall);
     }
+
     double sums[4] = {0}; /* coherence and exclusivity: distinctive, then centroid */
     int32_t counted[4] = {0};
     for (int32_t j = 0; j < s->description->k; j++) {

@@ -397,8 +397,29 @@ static pc_status find_approx(const pc_csr *X, const pc_related_options *opt,
     const double started = pc_now();
     pc_status status = pc_partitions_build(X, &popt, mon, &parts, err);
     const double built = pc_now();
+    pc_neighbors_options nopt = opt->neighbors;
+    const int32_t candidates = opt->candidates > 0 ? opt->candidates : PC_DEFAULT_CANDIDATES;
+    if (opt->refine > 0)
+        nopt.top = candidates > nopt.top ? candidates : nopt.top;
     if (status == PC_OK)
-        status = pc_neighbors_probe(X, parts, &opt->neighbors, mon, out, err);
+        status = pc_neighbors_probe(X, parts, &nopt, mon, out, err);
+    int32_t rounds = 0;
+    if (status == PC_OK && opt->refine > 0) {
+        pc_descent_options dopt;
+        pc_descent_options_default(&dopt);
+        dopt.start = *out;
+        dopt.max_rounds = opt->refine;
+        dopt.seed = opt->seed;
+        pc_neighbors *refined = NULL;
+        status = pc_neighbors_descent(X, &opt->neighbors, &dopt, mon, &refined, &rounds, err);
+        if (status == PC_OK) {
+            refined->work += (*out)->work;
+            refined->candidates = nopt.top;
+            refined->rounds = rounds;
+        }
+        pc_neighbors_free(*out);
+        *out = refined;
+    }
     const double probed = pc_now();
     if (status == PC_OK) {
         (*out)->partitions = parts->n_partitions;
@@ -423,7 +444,8 @@ pc_status pc_related_find(const pc_csr *X, const pc_lsa *lsa, const pc_related_o
     *out = NULL;
     if (opt->search == PC_RELATED_APPROX &&
         (opt->similarity != PC_SIMILARITY_TFIDF || opt->feedback > 0 || opt->probe < 0 ||
-         opt->partitions < 0 || opt->recall_sample < 0))
+         opt->partitions < 0 || opt->recall_sample < 0 || opt->refine < 0 ||
+         opt->candidates < 0))
         return pc_fail(err, PC_ERR_INVALID, "related papers: approximate search needs the tfidf "
                                             "score without feedback, probe >= 0 (probe %d, "
                                             "partitions %d)",

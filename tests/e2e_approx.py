@@ -10,11 +10,16 @@ CASE seed:     datasets/seed_papers.csv, 7 partitions (52 papers, so the
                exact and approximate related.csv; threads 1 and 3 give the
                same reports; shuffled and reversed input rows give the same
                reports; summary.csv's rows; bad option combinations are
-               refused with one line.
+               refused with one line.  --refine 2 after --probe 2: recall
+               above probing alone and the estimate equal to the recall
+               from related.csv; every listed similarity the exact run's
+               (printed) for that pair; threads 1 and 3 the same reports.
 CASE classic4: ../shared/corpora/classic4.csv (exits 77 when absent): the
                estimate on its 1000-paper sample within 0.04 of the recall over
                all 5478 papers computed here (four standard errors of a
-               1000-paper mean), below 1 and above 0.5 at --probe 3.
+               1000-paper mean), below 1 and above 0.5 at --probe 3;
+               --probe 2 --refine 3: recall above 0.9 and at least 0.25
+               above --probe 2 alone, estimate within 0.04.
 
 The recall computed here: recall_i = |{j in approx_i : sim(i, j) >= the lowest
 similarity of exact_i}| / |exact_i|, 1 when exact_i is empty (summary.csv's
@@ -103,7 +108,11 @@ def seed(tmp):
         moved = paperclust(tmp, order, path, *approx, "--probe", "2")
         same_reports(order + " rows", moved, two, names=[r for r in REPORTS
                                                           if r != "assignments.csv"])
+    refine_checks(tmp, exact, approx, papers, two)
     bad = [(["--probe", "0"] + approx, "--probe"),
+           (["--refine", "2"], "--refine needs --related approx"),
+           (["--candidates", "8"] + approx, "--candidates needs --refine"),
+           (["--refine", "0"] + approx, "--refine"),
            (["--probe", "3"], "need --related approx"),
            (["--partitions", "3"], "need --related approx"),
            (["--related", "approx", "--similarity", "lsa", "--lsa", "5"], "TF-IDF cosine only"),
@@ -113,6 +122,34 @@ def seed(tmp):
         err = paperclust(tmp, "bad", SEED_CORPUS, *args, status=2)
         lines = err.strip().splitlines()
         check(len(lines) == 1 and words in err, f"{args}: want one line with {words!r}: {err!r}")
+
+
+def pairs(out):
+    with open(os.path.join(out, "related.csv"), newline="", encoding="utf-8") as f:
+        return {(r["doc_id"], r["related_id"]): r["similarity"] for r in csv.DictReader(f)}
+
+
+def refine_checks(tmp, exact, approx, papers, probed):
+    """--refine after a poor probe: better lists, exact similarities, any thread count."""
+    one = paperclust(tmp, "refine1", SEED_CORPUS, *approx, "--probe", "2", "--refine", "2",
+                     "--candidates", "8", "--threads", "1")
+    base = probed
+    s = summary(one)
+    want, before = recall(exact, one, papers), recall(exact, base, papers)
+    got = float(s.get("related_recall_estimate", "nan"))
+    check(abs(got - want) < 1e-6, f"seed --refine 2: estimate {got}, recall from related.csv {want}")
+    check(want > before, f"seed --refine 2: recall {want}, probing alone {before}")
+    for key, value in (("refine", "2"), ("candidates", "8"), ("probe", "2")):
+        check(s.get(key) == value, f"summary {key}: {s.get(key)!r}, want {value!r}")
+    check("refine" not in summary(probed), "--probe 2 run without --refine: summary has refine")
+    rounds = int(s.get("refine_rounds", "0"))
+    check(1 <= rounds <= 2, f"refine_rounds {rounds}")
+    all_pairs = pairs(paperclust(tmp, "exact51", SEED_CORPUS, "--top", "51"))
+    wrong = [(k, v, all_pairs.get(k)) for k, v in pairs(one).items() if all_pairs.get(k) != v]
+    check(not wrong, f"--refine: similarities unlike the exact run's: {wrong[:3]}")
+    three = paperclust(tmp, "refine3", SEED_CORPUS, *approx, "--probe", "2", "--refine", "2",
+                       "--candidates", "8", "--threads", "3")
+    same_reports("--refine, --threads 3 against 1", three, one, names=REPORTS)
 
 
 def classic4(tmp):
@@ -128,6 +165,14 @@ def classic4(tmp):
     check(s.get("related_recall_sample") == "1000", f"sample {s.get('related_recall_sample')}")
     check(abs(got - want) < 0.04, f"classic4 --probe 3: estimate {got}, all papers {want}")
     check(0.5 < want < 1.0, f"classic4 --probe 3: recall {want} outside 0.5 .. 1")
+    args = ["--top", "10", "--n-init", "1", "--related", "approx", "--probe", "2"]
+    probed = recall(exact, paperclust(tmp, "probe2", CLASSIC4, *args), ids(CLASSIC4))
+    refined = paperclust(tmp, "refine3", CLASSIC4, *args, "--refine", "3")
+    want = recall(exact, refined, ids(CLASSIC4))
+    got = float(summary(refined).get("related_recall_estimate", "nan"))
+    check(abs(got - want) < 0.04, f"classic4 --refine 3: estimate {got}, all papers {want}")
+    check(want > 0.9 and want > probed + 0.25,
+          f"classic4 --probe 2 --refine 3: recall {want}, probing alone {probed}")
 
 
 def main():

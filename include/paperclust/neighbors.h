@@ -79,9 +79,12 @@ typedef struct pc_neighbors {
     int64_t work_all; /* Σ_t df_t²: the multiply-adds of the sparse product X·Xᵀ */
     int64_t dense_work; /* multiply-adds of the dense part: dims per pair compared (0
                            without dense rows) */
-    /* Approximate lists only (pc_related_find with PC_RELATED_APPROX; 0 / NaN otherwise): */
+    /* Approximate lists only (pc_related_find with PC_RELATED_APPROX or GRAPH; 0 / NaN
+       otherwise): */
     int32_t partitions;    /* partitions of the index */
     int32_t probe;         /* partitions probed per document */
+    int32_t candidates;    /* graph search: entries kept per document, */
+    int32_t rounds;        /* and the rounds it ran */
     int32_t recall_sample; /* documents whose exact lists the recall was measured on */
     double recall;         /* mean recall@top on them (related.h), NaN when not measured */
     double seconds_partitions; /* wall time building the partitions, */

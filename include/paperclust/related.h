@@ -31,12 +31,18 @@
  * min(recall_sample, n) papers are found against the whole corpus
  * (pc_neighbors_query) and the mean recall@N over the sample is reported
  * (pc_related_recall).
+ *
+ * With refine > 0 the probing keeps `candidates` per paper, and that many
+ * rounds of NN-descent (descent.h: a neighbour of a neighbour is likely a
+ * neighbour; each pair's similarity the exact one) improve them before the
+ * top N are listed and the recall measured.
  */
 #ifndef PAPERCLUST_RELATED_H
 #define PAPERCLUST_RELATED_H
 
 #include <stdint.h>
 
+#include "descent.h"
 #include "lsa.h"
 #include "matrix.h"
 #include "neighbors.h"
@@ -55,11 +61,12 @@ typedef enum pc_similarity {
 #define PC_HYBRID_WEIGHT 0.5f   /* α's default: see README, "Related papers" */
 #define PC_FEEDBACK_WEIGHT 0.5f /* β's default */
 
-/* Exact top-N over all pairs, or probing an inverted-file index. */
+/* Exact top-N over all pairs, or probing an inverted-file index (then refining). */
 typedef enum pc_related_search { PC_RELATED_EXACT = 0, PC_RELATED_APPROX = 1 } pc_related_search;
 
 #define PC_DEFAULT_PROBE 128      /* --probe's default: recall 0.9665 on arXiv (README, "Large corpora") */
 #define PC_RECALL_SAMPLE 1000     /* papers whose exact lists measure the recall */
+#define PC_DEFAULT_CANDIDATES 30  /* --candidates' default (README, "Large corpora") */
 
 typedef struct pc_related_options {
     pc_similarity similarity;       /* default PC_SIMILARITY_TFIDF */
@@ -71,6 +78,9 @@ typedef struct pc_related_options {
     pc_related_search search;       /* default PC_RELATED_EXACT */
     int32_t probe;                  /* default 0: PC_DEFAULT_PROBE partitions probed (approx) */
     int32_t partitions;             /* default 0: automatic (index.h) */
+    int32_t refine;                 /* default 0: NN-descent rounds after probing (approx) */
+    int32_t candidates;             /* default 0: PC_DEFAULT_CANDIDATES kept per paper while
+                                       refining (at least top) */
     int32_t recall_sample;          /* default PC_RECALL_SAMPLE (0: no recall estimate) */
     uint64_t seed;                  /* default 1: the partitions' training and the sample */
 } pc_related_options;

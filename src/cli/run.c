@@ -90,6 +90,8 @@ static const char run_help_more[] =
     "                      no feedback; recall on 1000 papers in summary.csv)\n"
     "  --probe N           approx: partitions searched per paper (default 128)\n"
     "  --partitions P      approx: partitions of the index (default sqrt(papers))\n"
+    "  --refine R          approx: R rounds of NN-descent after probing (default 0)\n"
+    "  --candidates K      approx with --refine: papers kept per paper (default 30)\n"
     "Evaluation (added to summary.csv):\n"
     "                      with labels: nmi, ari, homogeneity, completeness,\n"
     "                      v_measure, purity, label_precision_at_top\n"
@@ -126,7 +128,7 @@ enum {
     OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
     OPT_NO_HTML, OPT_SAVE_MODEL, OPT_LSA, OPT_METHOD,
     OPT_SILHOUETTE_SAMPLE, OPT_SIMILARITY, OPT_HYBRID_WEIGHT, OPT_FEEDBACK, OPT_CLUSTER_ON,
-    OPT_RELATED, OPT_PROBE, OPT_PARTITIONS
+    OPT_RELATED, OPT_PROBE, OPT_PARTITIONS, OPT_CANDIDATES, OPT_REFINE
 };
 
 static const struct option long_options[] = {
@@ -163,6 +165,8 @@ static const struct option long_options[] = {
     {"feedback", required_argument, NULL, OPT_FEEDBACK},
     {"related", required_argument, NULL, OPT_RELATED},
     {"probe", required_argument, NULL, OPT_PROBE},
+    {"candidates", required_argument, NULL, OPT_CANDIDATES},
+    {"refine", required_argument, NULL, OPT_REFINE},
     {"partitions", required_argument, NULL, OPT_PARTITIONS},
     {"cluster-on", required_argument, NULL, OPT_CLUSTER_ON},
     {"help", no_argument, NULL, 'h'},
@@ -355,6 +359,13 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
                               &v) != 0)
             return -1;
         *(c == OPT_PROBE ? &opt->related.probe : &opt->related.partitions) = (int32_t)v;
+        return 0;
+    case OPT_CANDIDATES:
+    case OPT_REFINE:
+        if (pc_cli_parse_long(c == OPT_REFINE ? "--refine" : "--candidates", arg, 1,
+                              c == OPT_REFINE ? 1000 : 10000, &v) != 0)
+            return -1;
+        *(c == OPT_REFINE ? &opt->related.refine : &opt->related.candidates) = (int32_t)v;
         return 0;
     case OPT_SILHOUETTE_SAMPLE:
         if (pc_cli_parse_long("--silhouette-sample", arg, 0, INT32_MAX, &v) != 0)

@@ -1,0 +1,561 @@
+/*
+ * descent.c — approximate related papers by NN-descent (descent.h).
+ *
+ * The graph: per paper a list of `candidates` (K) entries, best first
+ * (similarity descending, ties to the lower index), each flagged new (it
+ * entered in an earlier round and has not been joined yet), old, or fresh
+ * (it entered in this round).  Lists are shared by the threads: an offer
+ * takes the lock of the paper's stripe, after a lock-free look at the
+ * list's floor (its worst entry once full, read atomically) that turns
+ * away nearly every offer that cannot enter.  A list ends each round as the
+ * best K of all it held and was offered, whatever the order the offers came
+ * in (an offer below the floor could not have been among them), so the
+ * graph after a round does not depend on the threads.
+ *
+ * A round (Dong et al.'s algorithm 2, with their sampling):
+ *   1. every paper picks at most S = sample · K of its new entries (the S
+ *      smallest hashes of (seed, round, paper, entry)), which become old;
+ *      its other old entries are listed too;
+ *   2. the reverse lists — who picked whom — are built by counting, and
+ *      each paper keeps at most S of each kind (smallest hashes again);
+ *   3. each paper joins its new set (own picks + reverse) with itself and
+ *      with its old set: each pair's similarity, one row spread into a
+ *      thread's dense scratch and the other's non-zeros gathered from it
+ *      (pc_pair_sum: the exact stage's float), is offered to both lists;
+ *   4. entries that entered become new, and are counted: fewer than
+ *      stop · n · K, or max_rounds reached, ends the search.
+ * The first lists are the caller's candidates (probing's: index.c and
+ * pc_neighbors_probe), each pair also offered to the other paper.  Only
+ * pairs of positive similarity are offered.
+ */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "internal.h"
+#include "neighbors_internal.h"
+#include "paperclust/descent.h"
+#include "progress_internal.h"
+
+#define STRIPES 4096 /* locks over the papers' lists */
+#define CHUNK 256    /* papers a thread takes at a time */
+
+enum { OLD = 0, NEW = 1, FRESH = 2 };
+
+void pc_descent_options_default(pc_descent_options *opt)
+{
+    opt->sample = 1.0f;
+    opt->max_rounds = 3;
+    opt->stop = 0.001;
+    opt->seed = 1;
+    opt->start = NULL;
+}
+
+/* The lists, and the locks that guard them. */
+typedef struct graph {
+    int32_t n, K;
+    int32_t *id; /* n × K, best first */
+    float *sim;
+    unsigned char *flag;
+    int32_t *size;
+    _Atomic float *floor; /* the worst entry of a full list, else -inf */
+#ifdef _OPENMP
+    omp_lock_t lock[STRIPES];
+#endif
+} graph;
+
+static void graph_free(graph *g)
+{
+    if (!g)
+        return;
+#ifdef _OPENMP
+    for (int s = 0; s < STRIPES; s++)
+        omp_destroy_lock(&g->lock[s]);
+#endif
+    free(g->id);
+    free(g->sim);
+    free(g->flag);
+    free(g->size);
+    free((void *)g->floor);
+    free(g);
+}
+
+static graph *graph_new(int32_t n, int32_t K)
+{
+    graph *g = pc_calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+#ifdef _OPENMP
+    for (int s = 0; s < STRIPES; s++)
+        omp_init_lock(&g->lock[s]);
+#endif
+    g->n = n;
+    g->K = K;
+    const size_t cells = (size_t)n * (size_t)K + 1;
+    g->id = pc_malloc_array(cells, sizeof *g->id);
+    g->sim = pc_malloc_array(cells, sizeof *g->sim);
+    g->flag = pc_malloc_array(cells, sizeof *g->flag);
+    g->size = pc_calloc((size_t)n + 1, sizeof *g->size);
+    g->floor = pc_malloc_array((size_t)n + 1, sizeof *g->floor);
+    if (!g->id || !g->sim || !g->flag || !g->size || !g->floor) {
+        graph_free(g);
+        return NULL;
+    }
+    for (int32_t i = 0; i < n; i++)
+        atomic_init(&g->floor[i], -INFINITY);
+    return g;
+}
+
+/* 1 when (sa, ia) ranks below (sb, ib): lower similarity, or equal and higher index. */
+static int worse(float sa, int32_t ia, float sb, int32_t ib)
+{
+    return sa < sb || (sa == sb && ia > ib);
+}
+
+/* Offers b, of similarity s, to a's list (flagged `flag` if it enters). */
+static void offer(graph *g, int32_t a, int32_t b, float s, unsigned char flag)
+{
+    if (s < atomic_load_explicit(&g->floor[a], memory_order_relaxed))
+        return;
+#ifdef _OPENMP
+    omp_set_lock(&g->lock[a % STRIPES]);
+#endif
+    const int32_t K = g->K;
+    int32_t *id = g->id + (size_t)a * (size_t)K;
+    float *sim = g->sim + (size_t)a * (size_t)K;
+    unsigned char *fl = g->flag + (size_t)a * (size_t)K;
+    int32_t size = g->size[a], at = size < K ? size : K - 1;
+    int known = 0;
+    for (int32_t r = 0; r < size && !known; r++)
+        known = id[r] == b;
+    if (!known && (size < K || worse(sim[K - 1], id[K - 1], s, b))) {
+        for (; at > 0 && worse(sim[at - 1], id[at - 1], s, b); at--) {
+            id[at] = id[at - 1];
+            sim[at] = sim[at - 1];
+            fl[at] = fl[at - 1];
+        }
+        id[at] = b;
+        sim[at] = s;
+        fl[at] = flag;
+        g->size[a] = size < K ? size + 1 : K;
+        if (g->size[a] == K)
+            atomic_store_explicit(&g->floor[a], sim[K - 1], memory_order_relaxed);
+    }
+#ifdef _OPENMP
+    omp_unset_lock(&g->lock[a % STRIPES]);
+#endif
+}
+
+/* A 64-bit mix (splitmix64's finalizer). */
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15u;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9u;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBu;
+    return x ^ (x >> 31);
+}
+
+/* The hash that orders paper v's choices among its entries u in a round (salt: what for). */
+static uint64_t choice_key(uint64_t seed, int32_t round, int salt, int32_t v, int32_t u)
+{
+    return mix(mix(mix(seed ^ ((uint64_t)round << 8 | (uint64_t)salt)) ^ (uint64_t)v) ^
+               (uint64_t)u);
+}
+
+typedef struct keyed {
+    uint64_t key;
+    int32_t id;
+    int32_t kind; /* NEW or OLD in a join set */
+} keyed;
+
+static int compare_key(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static int compare_id_kind(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return (x->kind < y->kind) - (x->kind > y->kind); /* NEW before OLD */
+}
+
+/*
+ * The at most `keep` of ids[0 .. m) with the smallest choice keys, appended
+ * to set[*len ..] as `kind`; ids is not changed.
+ */
+static void pick(const int32_t *ids, int64_t m, int32_t keep, uint64_t seed, int32_t round,
+                 int salt, int32_t v, int32_t kind, keyed *scratch, keyed *set, int32_t *len)
+{
+    if (m <= keep) {
+        for (int64_t q = 0; q < m; q++)
+            set[(*len)++] = (keyed){0, ids[q], kind};
+        return;
+    }
+    for (int64_t q = 0; q < m; q++)
+        scratch[q] = (keyed){choice_key(seed, round, salt, v, ids[q]), ids[q], kind};
+    qsort(scratch, (size_t)m, sizeof *scratch, compare_key);
+    for (int32_t q = 0; q < keep; q++)
+        set[(*len)++] = scratch[q];
+}
+
+/* Per round: each paper's picked new entries and its old ones, and who picked whom. */
+typedef struct round_sets {
+    int32_t S;
+    int32_t *pick_new, *n_new; /* n × S */
+    int32_t *old, *n_old;      /* n × K */
+    int64_t *rev_new_ptr, *rev_old_ptr;
+    int32_t *rev_new, *rev_old;
+} round_sets;
+
+static void round_sets_free(round_sets *r)
+{
+    free(r->pick_new);
+    free(r->n_new);
+    free(r->old);
+    free(r->n_old);
+    free(r->rev_new_ptr);
+    free(r->rev_old_ptr);
+    free(r->rev_new);
+    free(r->rev_old);
+}
+
+static int round_sets_alloc(round_sets *r, int32_t n, int32_t K, int32_t S)
+{
+    memset(r, 0, sizeof *r);
+    r->S = S;
+    r->pick_new = pc_malloc_array((size_t)n * (size_t)S + 1, sizeof *r->pick_new);
+    r->n_new = pc_malloc_array((size_t)n + 1, sizeof *r->n_new);
+    r->old = pc_malloc_array((size_t)n * (size_t)K + 1, sizeof *r->old);
+    r->n_old = pc_malloc_array((size_t)n + 1, sizeof *r->n_old);
+    r->rev_new_ptr = pc_malloc_array((size_t)n + 2, sizeof *r->rev_new_ptr);
+    r->rev_old_ptr = pc_malloc_array((size_t)n + 2, sizeof *r->rev_old_ptr);
+    r->rev_new = pc_malloc_array((size_t)n * (size_t)S + 1, sizeof *r->rev_new);
+    r->rev_old = pc_malloc_array((size_t)n * (size_t)K + 1, sizeof *r->rev_old);
+    return r->pick_new && r->n_new && r->old && r->n_old && r->rev_new_ptr && r->rev_old_ptr &&
+                   r->rev_new && r->rev_old
+               ? 0
+               : -1;
+}
+
+/* Step 1 for paper v: its picks among its new entries (now old), and its old entries. */
+static void pick_entries(graph *g, round_sets *r, int32_t v, uint64_t seed, int32_t round,
+                         keyed *scratch)
+{
+    const int32_t K = g->K;
+    const int32_t *id = g->id + (size_t)v * (size_t)K;
+    unsigned char *fl = g->flag + (size_t)v * (size_t)K;
+    int32_t *old = r->old + (size_t)v * (size_t)K, n_old = 0, n_fresh = 0;
+    int32_t *picks = r->pick_new + (size_t)v * (size_t)r->S;
+    for (int32_t q = 0; q < g->size[v]; q++) {
+        if (fl[q] == OLD)
+            old[n_old++] = id[q];
+        else
+            scratch[n_fresh++] = (keyed){choice_key(seed, round, 0, v, id[q]), id[q], NEW};
+    }
+    r->n_old[v] = n_old;
+    if (n_fresh > r->S)
+        qsort(scratch, (size_t)n_fresh, sizeof *scratch, compare_key);
+    const int32_t n_new = n_fresh < r->S ? n_fresh : r->S;
+    for (int32_t q = 0; q < n_new; q++)
+        picks[q] = scratch[q].id;
+    r->n_new[v] = n_new;
+    for (int32_t q = 0; q < g->size[v]; q++) /* the picked ones are joined now: old after */
+        for (int32_t p = 0; p < n_new && fl[q] != OLD; p++)
+            if (id[q] == picks[p])
+                fl[q] = OLD;
+}
+
+/* Step 2: rev[ptr[u] .. ptr[u+1]) = the papers v whose list[v] (cnt[v] of width w) holds u. */
+static void reverse_lists(int32_t n, const int32_t *list, const int32_t *cnt, int32_t w,
+                          int64_t *ptr, int32_t *rev)
+{
+    memset(ptr, 0, ((size_t)n + 2) * sizeof *ptr);
+    for (int32_t v = 0; v < n; v++)
+        for (int32_t q = 0; q < cnt[v]; q++)
+            ptr[list[(size_t)v * (size_t)w + (size_t)q] + 2]++;
+    for (int32_t u = 0; u < n; u++)
+        ptr[u + 2] += ptr[u + 1];
+    for (int32_t v = 0; v < n; v++) /* papers ascending within each list */
+        for (int32_t q = 0; q < cnt[v]; q++)
+            rev[ptr[list[(size_t)v * (size_t)w + (size_t)q] + 1]++] = v;
+}
+
+/* Step 3 for paper v: its new and old sets joined, every pair offered both ways. */
+static int64_t join(graph *g, const round_sets *r, const pc_pair_scorer *sc, const pc_csr *X,
+                    int32_t v, uint64_t seed, int32_t round, keyed *scratch, keyed *set,
+                    int32_t *members, float *sims, float *dense)
+{
+    const int32_t S = r->S;
+    int32_t len = 0;
+    const int32_t *mine = r->pick_new + (size_t)v * (size_t)S;
+    for (int32_t q = 0; q < r->n_new[v]; q++)
+        set[len++] = (keyed){0, mine[q], NEW};
+    pick(r->rev_new + r->rev_new_ptr[v], r->rev_new_ptr[v + 1] - r->rev_new_ptr[v], S, seed,
+         round, 1, v, NEW, scratch, set, &len);
+    const int32_t *old = r->old + (size_t)v * (size_t)g->K;
+    for (int32_t q = 0; q < r->n_old[v]; q++)
+        set[len++] = (keyed){0, old[q], OLD};
+    pick(r->rev_old + r->rev_old_ptr[v], r->rev_old_ptr[v + 1] - r->rev_old_ptr[v], S, seed,
+         round, 2, v, OLD, scratch, set, &len);
+    qsort(set, (size_t)len, sizeof *set, compare_id_kind);
+    int32_t n_members = 0, n_new = 0; /* distinct papers (a NEW sorts first), new ones first */
+    for (int32_t kind = NEW; kind >= OLD; kind--)
+        for (int32_t q = 0; q < len; q++)
+            if ((q == 0 || set[q].id != set[q - 1].id) && set[q].kind == kind)
+                members[n_members++] = set[q].id;
+    for (int32_t q = 0; q < len; q++)
+        n_new += (q == 0 || set[q].id != set[q - 1].id) && set[q].kind == NEW;
+    int64_t work = 0;
+    for (int32_t a = 0; a < n_new; a++) {
+        const int32_t i = members[a];
+        pc_pair_spread(sc, i, dense, 0);
+        pc_pair_sums(sc, dense, members + a + 1, n_members - a - 1, sims);
+        pc_pair_spread(sc, i, dense, 1);
+        for (int32_t b = a + 1; b < n_members; b++) {
+            const int32_t j = members[b];
+            const float s = sims[b - a - 1];
+            work += X->row_ptr[j + 1] - X->row_ptr[j];
+            if (s > 0.0f) {
+                offer(g, i, j, s, FRESH);
+                offer(g, j, i, s, FRESH);
+            }
+        }
+    }
+    return work;
+}
+
+/* The first lists: each paper's given candidates, each pair also offered to the other. */
+static void start_lists(graph *g, const pc_neighbors *start, int32_t v)
+{
+    const int32_t *ids = start->id + (size_t)v * (size_t)start->top;
+    const float *sims = start->similarity + (size_t)v * (size_t)start->top;
+    for (int32_t q = 0; q < start->top && ids[q] >= 0; q++) {
+        offer(g, v, ids[q], sims[q], NEW);
+        offer(g, ids[q], v, sims[q], NEW);
+    }
+}
+
+/* The entries that entered this round become new; returns how many. */
+static int64_t settle(graph *g, int threads)
+{
+    int64_t changed = 0;
+    const size_t cells = (size_t)g->n * (size_t)g->K;
+#pragma omp parallel for num_threads(threads) reduction(+ : changed) schedule(static)
+    for (size_t c = 0; c < cells; c++)
+        if (g->flag[c] == FRESH) {
+            g->flag[c] = NEW;
+            changed++;
+        }
+    return changed;
+}
+
+/* Each paper's top entries above 0 into the lists. */
+static void take_lists(const graph *g, pc_neighbors *nb)
+{
+    const int32_t top = nb->top;
+    for (int32_t v = 0; v < g->n; v++) {
+        int32_t *id = nb->id + (size_t)v * (size_t)top;
+        float *sim = nb->similarity + (size_t)v * (size_t)top;
+        const int32_t *gid = g->id + (size_t)v * (size_t)g->K;
+        const float *gsim = g->sim + (size_t)v * (size_t)g->K;
+        int32_t q = 0;
+        for (; q < top && q < g->size[v] && gsim[q] > 0.0f; q++) {
+            id[q] = gid[q];
+            sim[q] = gsim[q];
+        }
+        for (; q < top; q++) {
+            id[q] = -1;
+            sim[q] = 0.0f;
+        }
+    }
+}
+
+/*
+ * Runs fn(v) for every paper in parallel, CHUNK at a time, under a
+ * progress stage; the per-thread scratch is passed along.  0, or 1 when
+ * cancelled.
+ */
+typedef struct sweep {
+    graph *g;
+    round_sets *r;
+    const pc_pair_scorer *sc;
+    const pc_csr *X;
+    const pc_neighbors *start;
+    uint64_t seed;
+    int32_t round; /* 0: the first lists */
+    keyed *scratch, *set;
+    int32_t *members;
+    float *sims, *dense;
+    size_t scratch_each, set_each, dense_each;
+} sweep;
+
+static int run_sweep(sweep *sw, int threads, const pc_monitor *mon, const char *stage,
+                     int64_t *work)
+{
+    const int32_t n = sw->g->n;
+    pc_progress progress;
+    pc_progress_start(&progress, mon, stage, (double)n);
+    double done = 0.0;
+    volatile int stop = 0;
+    int64_t w = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : w)
+    {
+        const int tid = pc_thread_id();
+        keyed *scratch = sw->scratch + (size_t)tid * sw->scratch_each;
+        keyed *set = sw->set + (size_t)tid * sw->set_each;
+        int32_t *members = sw->members + (size_t)tid * sw->set_each;
+        float *dense = sw->dense + (size_t)tid * sw->dense_each;
+#pragma omp for schedule(dynamic, 1)
+        for (int32_t v0 = 0; v0 < n; v0 += CHUNK) {
+            if (stop)
+                continue;
+            const int32_t v1 = v0 + CHUNK < n ? v0 + CHUNK : n;
+            for (int32_t v = v0; v < v1; v++) {
+                if (sw->round == 0)
+                    start_lists(sw->g, sw->start, v);
+                else
+                    w += join(sw->g, sw->r, sw->sc, sw->X, v, sw->seed, sw->round, scratch, set,
+                              members, sw->sims + (size_t)tid * sw->set_each, dense);
+            }
+            pc_progress_parallel(&progress, &done, v1 - v0, tid, &stop);
+        }
+    }
+    if (stop)
+        return 1;
+    pc_progress_finish(&progress);
+    *work += w;
+    return 0;
+}
+
+/* The longest list of ptr (n lists). */
+static int64_t longest(const int64_t *ptr, int32_t n)
+{
+    int64_t most = 0;
+    for (int32_t u = 0; u < n; u++)
+        most = ptr[u + 1] - ptr[u] > most ? ptr[u + 1] - ptr[u] : most;
+    return most;
+}
+
+/* Step 1 for every paper (each writes only its own entries), then step 2; the threads'
+ * scratch grows to the longest reverse list.  0, or -1 when out of memory. */
+static int pick_all(graph *g, round_sets *r, sweep *sw, int threads)
+{
+    const int32_t n = g->n;
+#pragma omp parallel num_threads(threads)
+    {
+        keyed *scratch = sw->scratch + (size_t)pc_thread_id() * sw->scratch_each;
+#pragma omp for schedule(dynamic, CHUNK)
+        for (int32_t v = 0; v < n; v++)
+            pick_entries(g, r, v, sw->seed, sw->round, scratch);
+    }
+    reverse_lists(n, r->pick_new, r->n_new, r->S, r->rev_new_ptr, r->rev_new);
+    reverse_lists(n, r->old, r->n_old, g->K, r->rev_old_ptr, r->rev_old);
+    const int64_t a = longest(r->rev_new_ptr, n), b = longest(r->rev_old_ptr, n);
+    const size_t need = (size_t)(a > b ? a : b) + 1;
+    if (need <= sw->scratch_each)
+        return 0;
+    keyed *grown = pc_realloc_array(sw->scratch, (size_t)threads * need, sizeof *grown);
+    if (!grown)
+        return -1;
+    sw->scratch = grown;
+    sw->scratch_each = need;
+    return 0;
+}
+
+pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt,
+                               const pc_descent_options *opt, const pc_monitor *mon,
+                               pc_neighbors **out, int32_t *rounds, pc_error *err)
+{
+    *out = NULL;
+    *rounds = 0;
+    const pc_neighbors *start = opt->start;
+    if (nopt->top < 1 || !start || start->n_docs != X->n_rows || start->top < nopt->top ||
+        !(opt->sample > 0.0f) || opt->sample > 1.0f || opt->max_rounds < 0 || !(opt->stop >= 0.0))
+        return pc_fail(err, PC_ERR_INVALID, "related papers: bad refinement options (top %d, "
+                                            "%d candidates for %d rows, sample %g, rounds %d)",
+                       (int)nopt->top, start ? (int)start->top : 0,
+                       start ? (int)start->n_docs : 0, (double)opt->sample,
+                       (int)opt->max_rounds);
+    if (nopt->dense || nopt->comm)
+        return pc_fail(err, PC_ERR_INVALID, "related papers: the refinement compares TF-IDF "
+                                            "rows in one process only");
+    const int32_t n = X->n_rows, K = start->top;
+    const int threads = pc_thread_count(nopt->threads);
+    int32_t S = (int32_t)ceilf(opt->sample * (float)K);
+    S = S < 1 ? 1 : S > K ? K : S;
+    pc_pair_scorer *sc = NULL;
+    int64_t sum_df2 = 0, work = 0;
+    pc_status status = pc_pair_scorer_new(X, nopt->head_terms, &sc, &sum_df2, err);
+    graph *g = status == PC_OK ? graph_new(n, K) : NULL;
+    round_sets r;
+    const int sets_failed = round_sets_alloc(&r, n, K, S);
+    sweep sw = {g, &r, sc, X, start, opt->seed, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0};
+    if (status == PC_OK && (!g || sets_failed))
+        status = pc_fail_nomem(err, "finding related papers");
+    pc_neighbors *nb = NULL;
+    if (status == PC_OK)
+        status = pc_neighbors_alloc(n, nopt->top, &nb, err);
+    /* a join set: S own picks, S reverse new, K old, S reverse old */
+    sw.scratch_each = (size_t)K + 1;
+    sw.set_each = (size_t)K + 3 * (size_t)S + 1;
+    sw.dense_each = status == PC_OK ? pc_pair_scorer_scratch(sc) : 0;
+    if (status == PC_OK) {
+        sw.scratch = pc_malloc_array((size_t)threads * sw.scratch_each, sizeof *sw.scratch);
+        sw.set = pc_malloc_array((size_t)threads * sw.set_each, sizeof *sw.set);
+        sw.members = pc_malloc_array((size_t)threads * sw.set_each, sizeof *sw.members);
+        sw.sims = pc_malloc_array((size_t)threads * sw.set_each, sizeof *sw.sims);
+        sw.dense = pc_calloc((size_t)threads * sw.dense_each, sizeof *sw.dense);
+        if (!sw.scratch || !sw.set || !sw.members || !sw.sims || !sw.dense)
+            status = pc_fail_nomem(err, "finding related papers");
+    }
+    char stage[48];
+    if (status == PC_OK && n > 1 &&
+        run_sweep(&sw, threads, mon, "related (refining: first lists)", &work) != 0)
+        status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+    if (status == PC_OK && n > 1)
+        settle(g, threads);
+    for (int32_t round = 1; status == PC_OK && n > 1 && round <= opt->max_rounds; round++) {
+        sw.round = round;
+        if (pick_all(g, &r, &sw, threads) != 0) {
+            status = pc_fail_nomem(err, "finding related papers");
+            break;
+        }
+        snprintf(stage, sizeof stage, "related (refining: round %d)", (int)round);
+        if (run_sweep(&sw, threads, mon, stage, &work) != 0) {
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+            break;
+        }
+        *rounds = round;
+        const int64_t changed = settle(g, threads);
+        if ((double)changed < opt->stop * (double)n * (double)K)
+            break;
+    }
+    if (status == PC_OK) {
+        take_lists(g, nb);
+        nb->work = work;
+        nb->work_all = sum_df2;
+        *out = nb;
+        nb = NULL;
+    }
+    pc_neighbors_free(nb);
+    free(sw.scratch);
+    free(sw.set);
+    free(sw.members);
+    free(sw.sims);
+    free(sw.dense);
+    round_sets_free(&r);
+    graph_free(g);
+    pc_pair_scorer_free(sc);
+    return status;
+}

@@ -1,0 +1,51 @@
+/*
+ * neighbors_internal.h — one pair's similarity as the exact stage forms it,
+ * for the modules that score pairs one at a time (descent.c).
+ *
+ * The rows of X are split into head and tail terms as pc_neighbors_topn
+ * splits them (the same head_terms option, the same ranks), and a pair's
+ * sum is formed in the lanes' order — shared tail terms by term id, then
+ * shared head terms by rank, with the lanes' floating-point contraction —
+ * so pc_pair_sum gives the float pc_neighbors_topn lists for that pair,
+ * bit for bit, whichever of the two rows is spread.
+ */
+#ifndef PC_NEIGHBORS_INTERNAL_H
+#define PC_NEIGHBORS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "paperclust/matrix.h"
+#include "paperclust/neighbors.h"
+#include "paperclust/status.h"
+
+/* New lists of n × top (id and similarity not filled), recall NaN; PC_ERR_NOMEM. */
+pc_status pc_neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_error *err);
+
+/* PC_OK when order holds each of 0 .. n-1 once, else PC_ERR_INVALID (or PC_ERR_NOMEM). */
+pc_status pc_check_permutation(const int32_t *order, int32_t n, pc_error *err);
+
+typedef struct pc_pair_scorer pc_pair_scorer;
+
+/* The split rows of X (head terms chosen as pc_neighbors_options.head_terms
+ * says); *out is new, freed with pc_pair_scorer_free; *sum_df2 gets Σ_t df_t².
+ * PC_ERR_NOMEM. */
+pc_status pc_pair_scorer_new(const pc_csr *X, int32_t head_terms, pc_pair_scorer **out,
+                             int64_t *sum_df2, pc_error *err);
+
+void pc_pair_scorer_free(pc_pair_scorer *scorer);
+
+/* Floats of scratch one thread needs (zeroed before its first spread). */
+size_t pc_pair_scorer_scratch(const pc_pair_scorer *scorer);
+
+/* Row i's weights spread into a thread's zeroed scratch, or (clear) zeroed again. */
+void pc_pair_spread(const pc_pair_scorer *scorer, int32_t i, float *scratch, int clear);
+
+/* The similarity of the spread row and row j (j may be the spread row itself). */
+float pc_pair_sum(const pc_pair_scorer *scorer, const float *scratch, int32_t j);
+
+/* out[q] = pc_pair_sum(scorer, scratch, j[q]) for q < m, four pairs at a time. */
+void pc_pair_sums(const pc_pair_scorer *scorer, const float *scratch, const int32_t *j,
+                  int32_t m, float *out);
+
+#endif
