@@ -43,7 +43,6 @@
 #include "paperclust/descent.h"
 #include "progress_internal.h"
 
-#define STRIPES 4096 /* locks over the papers' lists */
 #define CHUNK 256    /* papers a thread takes at a time */
 
 enum { OLD = 0, NEW = 1, FRESH = 2 };
@@ -65,19 +64,14 @@ typedef struct graph {
     unsigned char *flag;
     int32_t *size;
     _Atomic float *floor; /* the worst entry of a full list, else -inf */
-#ifdef _OPENMP
-    omp_lock_t lock[STRIPES];
-#endif
+    pc_stripes *locks;
 } graph;
 
 static void graph_free(graph *g)
 {
     if (!g)
         return;
-#ifdef _OPENMP
-    for (int s = 0; s < STRIPES; s++)
-        omp_destroy_lock(&g->lock[s]);
-#endif
+    pc_stripes_free(g->locks);
     free(g->id);
     free(g->sim);
     free(g->flag);
@@ -91,10 +85,6 @@ static graph *graph_new(int32_t n, int32_t K)
     graph *g = pc_calloc(1, sizeof *g);
     if (!g)
         return NULL;
-#ifdef _OPENMP
-    for (int s = 0; s < STRIPES; s++)
-        omp_init_lock(&g->lock[s]);
-#endif
     g->n = n;
     g->K = K;
     const size_t cells = (size_t)n * (size_t)K + 1;
@@ -103,7 +93,8 @@ static graph *graph_new(int32_t n, int32_t K)
     g->flag = pc_malloc_array(cells, sizeof *g->flag);
     g->size = pc_calloc((size_t)n + 1, sizeof *g->size);
     g->floor = pc_malloc_array((size_t)n + 1, sizeof *g->floor);
-    if (!g->id || !g->sim || !g->flag || !g->size || !g->floor) {
+    g->locks = pc_stripes_new();
+    if (!g->id || !g->sim || !g->flag || !g->size || !g->floor || !g->locks) {
         graph_free(g);
         return NULL;
     }
@@ -123,9 +114,7 @@ static void offer(graph *g, int32_t a, int32_t b, float s, unsigned char flag)
 {
     if (s < atomic_load_explicit(&g->floor[a], memory_order_relaxed))
         return;
-#ifdef _OPENMP
-    omp_set_lock(&g->lock[a % STRIPES]);
-#endif
+    pc_stripes_lock(g->locks, a);
     const int32_t K = g->K;
     int32_t *id = g->id + (size_t)a * (size_t)K;
     float *sim = g->sim + (size_t)a * (size_t)K;
@@ -147,9 +136,7 @@ static void offer(graph *g, int32_t a, int32_t b, float s, unsigned char flag)
         if (g->size[a] == K)
             atomic_store_explicit(&g->floor[a], sim[K - 1], memory_order_relaxed);
     }
-#ifdef _OPENMP
-    omp_unset_lock(&g->lock[a % STRIPES]);
-#endif
+    pc_stripes_unlock(g->locks, a);
 }
 
 /* A 64-bit mix (splitmix64's finalizer). */

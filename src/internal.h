@@ -96,6 +96,15 @@ int pc_thread_count(int requested);
  * parallel region and without OpenMP): the index of its per-thread buffers. */
 int pc_thread_id(void);
 
+/* Striped locks: item i is guarded by lock i % PC_STRIPES (OpenMP locks; no-ops
+ * without OpenMP).  pc_stripes_new returns NULL when out of memory. */
+#define PC_STRIPES 4096
+typedef struct pc_stripes pc_stripes;
+pc_stripes *pc_stripes_new(void);
+void pc_stripes_free(pc_stripes *stripes);
+void pc_stripes_lock(pc_stripes *stripes, int64_t item);
+void pc_stripes_unlock(pc_stripes *stripes, int64_t item);
+
 /* Starts the OpenMP worker threads for `requested` (as pc_thread_count) now,
  * while a failure can still be reported: PC_ERR_NOMEM "out of memory while
  * starting N threads" instead of libgomp's own exit later on. */

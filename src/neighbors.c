@@ -372,7 +372,6 @@ static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options
     return status;
 }
 
-#define STRIPES 1024 /* locks over the documents' lists of later documents */
 
 /*
  * Every document's heap of the later documents it was found to be similar
@@ -388,19 +387,14 @@ typedef struct later_lists {
     float *sim;
     int32_t *size;
     _Atomic float *floor;
-#ifdef _OPENMP
-    omp_lock_t lock[STRIPES];
-#endif
+    pc_stripes *locks;
 } later_lists;
 
 static void later_lists_free(later_lists *l)
 {
     if (!l)
         return;
-#ifdef _OPENMP
-    for (int s = 0; s < STRIPES; s++)
-        omp_destroy_lock(&l->lock[s]);
-#endif
+    pc_stripes_free(l->locks);
     free(l->id);
     free(l->sim);
     free(l->size);
@@ -413,15 +407,12 @@ static later_lists *later_lists_new(int32_t n, int32_t top)
     later_lists *l = pc_calloc(1, sizeof *l);
     if (!l)
         return NULL;
-#ifdef _OPENMP
-    for (int s = 0; s < STRIPES; s++)
-        omp_init_lock(&l->lock[s]);
-#endif
     l->id = pc_malloc_array((size_t)n * (size_t)top + 1, sizeof *l->id);
     l->sim = pc_malloc_array((size_t)n * (size_t)top + 1, sizeof *l->sim);
     l->size = pc_calloc((size_t)n + 1, sizeof *l->size);
     l->floor = pc_malloc_array((size_t)n + 1, sizeof *l->floor);
-    if (!l->id || !l->sim || !l->size || !l->floor) {
+    l->locks = pc_stripes_new();
+    if (!l->id || !l->sim || !l->size || !l->floor || !l->locks) {
         later_lists_free(l);
         return NULL;
     }
@@ -434,9 +425,7 @@ static later_lists *later_lists_new(int32_t n, int32_t top)
 static void offer_later(later_lists *l, const related_index *ri, int32_t j, int32_t lo,
                         uint64_t hits, const float *sums, int32_t top)
 {
-#ifdef _OPENMP
-    omp_set_lock(&l->lock[j % STRIPES]);
-#endif
+    pc_stripes_lock(l->locks, j);
     heap h = {l->size[j], top, l->id + (size_t)j * (size_t)top, l->sim + (size_t)j * (size_t)top};
     for (; hits; hits &= hits - 1) {
         const int b = __builtin_ctzll(hits);
@@ -444,9 +433,7 @@ static void offer_later(later_lists *l, const related_index *ri, int32_t j, int3
     }
     l->size[j] = h.size;
     atomic_store_explicit(&l->floor[j], heap_floor(&h), memory_order_relaxed);
-#ifdef _OPENMP
-    omp_unset_lock(&l->lock[j % STRIPES]);
-#endif
+    pc_stripes_unlock(l->locks, j);
 }
 
 /* One thread's scratch space: the lane block's tables and heaps. */

@@ -336,6 +336,53 @@ int pc_thread_id(void)
 #endif
 }
 
+struct pc_stripes {
+#ifdef _OPENMP
+    omp_lock_t lock[PC_STRIPES];
+#else
+    char unused;
+#endif
+};
+
+pc_stripes *pc_stripes_new(void)
+{
+    pc_stripes *s = pc_malloc(sizeof *s);
+#ifdef _OPENMP
+    for (int i = 0; s && i < PC_STRIPES; i++)
+        omp_init_lock(&s->lock[i]);
+#endif
+    return s;
+}
+
+void pc_stripes_free(pc_stripes *stripes)
+{
+#ifdef _OPENMP
+    for (int i = 0; stripes && i < PC_STRIPES; i++)
+        omp_destroy_lock(&stripes->lock[i]);
+#endif
+    free(stripes);
+}
+
+void pc_stripes_lock(pc_stripes *stripes, int64_t item)
+{
+#ifdef _OPENMP
+    omp_set_lock(&stripes->lock[item % PC_STRIPES]);
+#else
+    (void)stripes;
+    (void)item;
+#endif
+}
+
+void pc_stripes_unlock(pc_stripes *stripes, int64_t item)
+{
+#ifdef _OPENMP
+    omp_unset_lock(&stripes->lock[item % PC_STRIPES]);
+#else
+    (void)stripes;
+    (void)item;
+#endif
+}
+
 static void *idle(void *arg)
 {
     return arg;
