@@ -297,12 +297,13 @@ static int64_t join(graph *g, const round_sets *r, const pc_pair_scorer *sc, con
          round, 2, v, OLD, scratch, set, &len);
     qsort(set, (size_t)len, sizeof *set, compare_id_kind);
     int32_t n_members = 0, n_new = 0; /* distinct papers (a NEW sorts first), new ones first */
-    for (int32_t kind = NEW; kind >= OLD; kind--)
+    for (int32_t kind = NEW; kind >= OLD; kind--) {
         for (int32_t q = 0; q < len; q++)
             if ((q == 0 || set[q].id != set[q - 1].id) && set[q].kind == kind)
                 members[n_members++] = set[q].id;
-    for (int32_t q = 0; q < len; q++)
-        n_new += (q == 0 || set[q].id != set[q - 1].id) && set[q].kind == NEW;
+        if (kind == NEW)
+            n_new = n_members;
+    }
     int64_t work = 0;
     for (int32_t a = 0; a < n_new; a++) {
         const int32_t i = members[a];
@@ -368,11 +369,7 @@ static void take_lists(const graph *g, pc_neighbors *nb)
     }
 }
 
-/*
- * Runs fn(v) for every paper in parallel, CHUNK at a time, under a
- * progress stage; the per-thread scratch is passed along.  0, or 1 when
- * cancelled.
- */
+/* What a sweep over the papers needs: the graph, the round's sets, the threads' scratch. */
 typedef struct sweep {
     graph *g;
     round_sets *r;
@@ -387,6 +384,10 @@ typedef struct sweep {
     size_t scratch_each, set_each, dense_each;
 } sweep;
 
+/*
+ * Every paper in parallel, CHUNK at a time, under a progress stage: round 0
+ * offers the first lists, a later round joins.  0, or 1 when cancelled.
+ */
 static int run_sweep(sweep *sw, int threads, const pc_monitor *mon, const char *stage,
                      int64_t *work)
 {
@@ -510,8 +511,6 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
     if (status == PC_OK && n > 1 &&
         run_sweep(&sw, threads, mon, "related (refining: first lists)", &work) != 0)
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
-    if (status == PC_OK && n > 1)
-        settle(g, threads);
     for (int32_t round = 1; status == PC_OK && n > 1 && round <= opt->max_rounds; round++) {
         sw.round = round;
         if (pick_all(g, &r, &sw, threads) != 0) {

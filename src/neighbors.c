@@ -777,7 +777,7 @@ pc_status pc_neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_erro
 }
 
 /* PC_OK when order holds each of 0 .. n-1 once, else PC_ERR_INVALID (or PC_ERR_NOMEM). */
-pc_status pc_check_permutation(const int32_t *order, int32_t n, pc_error *err)
+static pc_status check_permutation(const int32_t *order, int32_t n, pc_error *err)
 {
     unsigned char *seen = pc_calloc((size_t)n + 1, 1);
     if (!seen)
@@ -981,7 +981,7 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     *out = NULL;
     if (opt->top < 1)
         return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
-    pc_status status = opt->order ? pc_check_permutation(opt->order, X->n_rows, err) : PC_OK;
+    pc_status status = opt->order ? check_permutation(opt->order, X->n_rows, err) : PC_OK;
     if (status == PC_OK)
         status = check_dense(opt->dense, 0, err);
     if (status != PC_OK)
@@ -1053,7 +1053,7 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
         if (self[q] < -1 || self[q] >= X->n_rows)
             return pc_fail(err, PC_ERR_INVALID, "related papers: query %d is row %d of %d",
                            (int)q, (int)self[q], (int)X->n_rows);
-    pc_status status = opt->order ? pc_check_permutation(opt->order, Q->n_rows, err) : PC_OK;
+    pc_status status = opt->order ? check_permutation(opt->order, Q->n_rows, err) : PC_OK;
     if (status == PC_OK)
         status = check_dense(opt->dense, 1, err);
     if (status != PC_OK)

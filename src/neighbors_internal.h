@@ -22,9 +22,6 @@
 /* New lists of n × top (id and similarity not filled), recall NaN; PC_ERR_NOMEM. */
 pc_status pc_neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_error *err);
 
-/* PC_OK when order holds each of 0 .. n-1 once, else PC_ERR_INVALID (or PC_ERR_NOMEM). */
-pc_status pc_check_permutation(const int32_t *order, int32_t n, pc_error *err);
-
 typedef struct pc_pair_scorer pc_pair_scorer;
 
 /* The split rows of X (head terms chosen as pc_neighbors_options.head_terms
