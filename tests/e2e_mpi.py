@@ -69,8 +69,13 @@ def mpirun(processes, args, status=0, env=None, stdin=None):
     if os.geteuid() == 0:
         command.append("--allow-run-as-root")
     command += [MPI_BINARY] + args
-    p = subprocess.run(command, capture_output=True, timeout=300, stdin=stdin,
-                       env=dict(os.environ, **(env or {})))
+    # Each launch its own Open MPI session directory: two tests launching at
+    # once in the shared one can remove it under each other (ORTE_ERROR_LOG
+    # in session_dir.c, exit 1).
+    with tempfile.TemporaryDirectory() as session:
+        p = subprocess.run(command, capture_output=True, timeout=300, stdin=stdin,
+                           env=dict(os.environ, OMPI_MCA_orte_tmpdir_base=session,
+                                    **(env or {})))
     check(p.returncode == status,
           f"exit {p.returncode}, want {status}: {' '.join(command)}\n"
           f"{p.stderr.decode('utf-8', 'replace')}")
