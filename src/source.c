@@ -52,6 +52,8 @@ struct pc_source {
     size_t header_len, header_cap;
     int header_done;       /* 1 once the header's newline has passed */
     unsigned char last;    /* the last byte handed out ('\n' before any) */
+    int64_t newlines;      /* newline bytes handed out */
+    int64_t handed;        /* bytes handed out (as read: after gunzip) */
 };
 
 /* Takes ownership of gz (closed on failure too) and wraps it in a source. */
@@ -213,8 +215,7 @@ static pc_status open_next(pc_source *source, int64_t line, const unsigned char 
             return *len > 0 ? PC_OK : read_file(source, line, bytes, len, err);
         }
         if (n < *len || *len == 0)
-            return pc_fail(err, PC_ERR_FORMAT, "%s: its first line (the header) is not that "
-                                                "of %s, the first input", path, source->name);
+            return pc_source_other_header(path, source->name, err);
     }
     return PC_OK;
 }
@@ -234,6 +235,10 @@ pc_status pc_source_read(pc_source *source, int64_t line, const unsigned char **
     }
     if (status == PC_OK && *len > 0) {
         source->last = (*bytes)[*len - 1];
+        source->handed += (int64_t)*len;
+        for (const unsigned char *p = *bytes, *end = p + *len;
+             (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+            source->newlines++;
         if (source->skip_header && !source->header_done && keep_header(source, *bytes, *len))
             return pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", source->name);
     }
@@ -257,6 +262,49 @@ pc_status pc_source_open_shards(const char *path, const char *const *more, int n
             source->size += regular_size(&st);
     }
     return PC_OK;
+}
+
+pc_status pc_source_other_header(const char *path, const char *first, pc_error *err)
+{
+    return pc_fail(err, PC_ERR_FORMAT, "%s: its first line (the header) is not that of %s, the "
+                                       "first input", path, first);
+}
+
+pc_status pc_source_first_line(const char *path, char **line, size_t *len, pc_error *err)
+{
+    pc_source *source;
+    size_t cap = 0;
+    *line = NULL;
+    *len = 0;
+    pc_status status = pc_source_open(path, &source, err);
+    int done = 0;
+    while (status == PC_OK && !done) {
+        const unsigned char *bytes;
+        size_t n = 0;
+        status = read_file(source, 1, &bytes, &n, err);
+        const unsigned char *nl = status == PC_OK ? memchr(bytes, '\n', n) : NULL;
+        done = n == 0 || nl;
+        n = nl ? (size_t)(nl - bytes) + 1 : n;
+        if (status == PC_OK && n && pc_reserve_bytes(line, &cap, *len, n) != 0)
+            status = pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", path);
+        if (status == PC_OK && n) {
+            memcpy(*line + *len, bytes, n);
+            *len += n;
+        }
+    }
+    pc_source_close(source);
+    if (status != PC_OK) {
+        free(*line);
+        *line = NULL;
+        *len = 0;
+    }
+    return status;
+}
+
+int64_t pc_source_lines(const pc_source *source, int64_t *bytes)
+{
+    *bytes = source->handed;
+    return source->newlines + (source->handed > 0 && source->last != '\n');
 }
 
 double pc_source_done(const pc_source *source, double *total)

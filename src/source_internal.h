@@ -47,6 +47,25 @@ pc_status pc_source_open_stream(FILE *stream, const char *name, pc_source **out,
 pc_status pc_source_open_shards(const char *path, const char *const *more, int n_more,
                                 int skip_header, pc_source **out, pc_error *err);
 
+/* PC_ERR_FORMAT "PATH: its first line (the header) is not that of FIRST, the
+ * first input": a shard whose header is not the first file's. */
+pc_status pc_source_other_header(const char *path, const char *first, pc_error *err);
+
+/*
+ * The first line of `path` (plain or gzip), its newline included when it has
+ * one, into *line (a new buffer, freed with free(); NULL and *len 0 for an
+ * empty file).  Reads only as far as that line.  Errors as pc_source_open
+ * and pc_source_read (line 1).
+ */
+pc_status pc_source_first_line(const char *path, char **line, size_t *len, pc_error *err);
+
+/*
+ * The lines handed out so far, as the concatenation of shards counts them
+ * (newlines, and a last line without one), and in *bytes the bytes handed
+ * out (as read: after gunzip).
+ */
+int64_t pc_source_lines(const pc_source *source, int64_t *bytes);
+
 /* The name used in messages; valid until pc_source_close(). */
 const char *pc_source_name(const pc_source *source);
 
