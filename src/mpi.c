@@ -31,7 +31,7 @@
 /* What a rank communicated during a stage, and its memory at the stage's end. */
 typedef struct pc_mpi_stage_count {
     char name[24];
-    long long calls, sent, received;
+    long long calls, sent, received, parsed;
     double peak_mib; /* the process's peak resident memory so far (VmHWM) */
 } stage_count;
 
@@ -40,6 +40,7 @@ typedef struct mpi_state {
     long long sent; /* payload bytes this rank has sent to the others (an allgather's once) */
     long long received; /* payload bytes it received from the other ranks */
     long long marked[3]; /* calls, sent and received at the last stage mark */
+    long long parsed;    /* input bytes parsed since the last stage mark (pc_comm_input) */
     int n_stages;
     stage_count stage[MAX_STAGES];
     int fail_rank; /* test hook: this rank fails at collective fail_at (-1: never) */
@@ -173,11 +174,19 @@ static void mpi_stage(const pc_comm *comm, const char *name)
     c->calls += st->calls - st->marked[0];
     c->sent += st->sent - st->marked[1];
     c->received += st->received - st->marked[2];
+    c->parsed += st->parsed;
+    st->parsed = 0;
     double peak = pc_memory_peak_mib();
     c->peak_mib = peak > c->peak_mib ? peak : c->peak_mib;
     st->marked[0] = st->calls;
     st->marked[1] = st->sent;
     st->marked[2] = st->received;
+}
+
+/* The input hook: counted under the next stage mark. */
+static void mpi_input(const pc_comm *comm, long long bytes)
+{
+    ((mpi_state *)comm->ctx)->parsed += bytes;
 }
 
 /* PAPERCLUST_MPI_FAIL = "RANK:N" into st; 0, or -1 when malformed. */
@@ -218,6 +227,7 @@ pc_status pc_mpi_start(int *argc, char ***argv, pc_comm **out, pc_error *err)
     comm->sendrecv = mpi_sendrecv;
     comm->check = mpi_check;
     comm->stage = mpi_stage;
+    comm->input = mpi_input;
     *out = comm;
     if (read_fail_hook(st) != 0)
         return pc_fail(err, PC_ERR_INVALID, "PAPERCLUST_MPI_FAIL must be RANK:N (N >= 1), not "
@@ -247,8 +257,11 @@ void pc_mpi_trace(const pc_comm *comm, FILE *out)
         for (int s = 0; s < n[r]; s++) {
             const stage_count *c = &all[(size_t)r * MAX_STAGES + (size_t)s];
             fprintf(out, "paperclust-mpi: rank %d: stage %s: %lld collectives, %lld bytes sent, "
-                         "%lld bytes received, peak RSS %.0f MiB\n", r, c->name, c->calls,
+                         "%lld bytes received, peak RSS %.0f MiB", r, c->name, c->calls,
                     c->sent, c->received, c->peak_mib);
+            if (c->parsed) /* the stages that parsed input: read */
+                fprintf(out, ", %lld input bytes parsed", c->parsed);
+            fputc('\n', out);
         }
     free(all);
     free(n);

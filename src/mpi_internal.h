@@ -24,7 +24,8 @@ pc_status pc_mpi_start(int *argc, char ***argv, pc_comm **out, pc_error *err);
  * stage "end" (what followed the last mark), then rank 0 writes to out one
  * line per rank per stage marked (pc_comm_stage), in rank order, then in
  * the order the stages first ended: "paperclust-mpi: rank R: stage NAME: C
- * collectives, S bytes sent, B bytes received, peak RSS M MiB" — the
+ * collectives, S bytes sent, B bytes received, peak RSS M MiB" (then ", I
+ * input bytes parsed" for a stage that parsed input, pc_comm_input) — the
  * collectives the stage entered, the payload bytes the rank sent to other
  * ranks (an allgather's own part once, none with one process; a sendrecv's
  * to itself not at all)

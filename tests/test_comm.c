@@ -231,7 +231,7 @@ static void run_ranks(job_kind kind, const pc_csr *X, int size, int fail_rank, l
     for (int r = 0; r < size; r++) {
         memset(&ranks[r], 0, sizeof ranks[r]);
         ranks[r].w = &w;
-        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check, NULL};
+        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check, NULL, NULL};
         jobs[r] = (job){kind, X, &ranks[r].comm, 0, PC_OK, {PC_OK, ""}, NULL, NULL};
         CHECK_INT(pthread_create(&thread[r], NULL, run_job, &jobs[r]), 0);
     }
@@ -428,7 +428,7 @@ static pc_status run_ranks_run(const char *input, const char *out, int size, int
     for (int r = 0; r < size; r++) {
         memset(&ranks[r], 0, sizeof ranks[r]);
         ranks[r].w = &w;
-        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check, NULL};
+        ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check, NULL, NULL};
         jobs[r] = (pipeline_job){input, out, &ranks[r].comm, PC_OK, {PC_OK, ""}};
         CHECK_INT(pthread_create(&thread[r], NULL, run_rank, &jobs[r]), 0);
     }

@@ -70,6 +70,12 @@ struct pc_comm {
      * the same name add up.  Not a collective: it never communicates.
      */
     void (*stage)(const pc_comm *comm, const char *name);
+    /*
+     * Optional (NULL: none), a measuring hook as stage: this rank has parsed
+     * `bytes` bytes of input (as read, after gunzip), counted under the
+     * stage that ends next.  Not a collective.
+     */
+    void (*input)(const pc_comm *comm, long long bytes);
 };
 
 /* The number of processes of comm (1 for NULL) and this one's rank (0 for NULL). */
@@ -87,6 +93,13 @@ static inline void pc_comm_stage(const pc_comm *comm, const char *name)
 {
     if (comm && comm->stage)
         comm->stage(comm, name);
+}
+
+/* Counts `bytes` of input parsed on comm, when it has the hook (else nothing). */
+static inline void pc_comm_input(const pc_comm *comm, long long bytes)
+{
+    if (comm && comm->input)
+        comm->input(comm, bytes);
 }
 
 #ifdef __cplusplus
