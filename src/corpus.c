@@ -52,6 +52,7 @@
 #include "internal.h"
 #include "paperclust/corpus.h"
 #include "progress_internal.h"
+#include "share_internal.h"
 #include "source_internal.h"
 #include "strmap_internal.h"
 
@@ -91,7 +92,13 @@ typedef struct corpus_storage {
     /* read as a share (pc_corpus_read_share): every process's documents, and
      * what the input's schema has, whether or not this share has documents */
     int32_t n_read;
-    int has_label, has_time, title_first;
+    int has_id, has_label, has_time, title_first;
+    int64_t parsed;         /* bytes of input parsed (after gunzip) */
+    /* the file rule: what each file of the input held (zeros for the files
+     * another process read), and the problems of the whole input */
+    pc_file_counts *files;
+    int n_files;
+    pc_read_tally problem[PC_READ_PROBLEMS];
 } corpus_storage;
 
 static char *arena_copy(corpus_storage *store, const char *s, size_t len)
@@ -127,6 +134,7 @@ static void arena_free(corpus_storage *store)
 {
     if (!store)
         return;
+    free(store->files);
     arena_block *b = store->head;
     while (b) {
         arena_block *next = b->next;
@@ -216,10 +224,10 @@ static int append_clean(buffer *b, const char *s, size_t len, unsigned *flags)
 
 /* ---- the ingest state shared by the format readers ------------------- */
 
-typedef struct tally {
-    long count;
-    int64_t first_line;
-} tally;
+/* Problems that do not stop reading, counted per kind (pc_read_tally: how
+ * many, the first one's line); ids_seen finds the duplicates. */
+typedef pc_read_tally tally;
+enum { RAGGED, EMPTY_ID, BAD_UTF8, NUL_BYTES, CUT, DUPLICATE };
 
 typedef struct field {
     const char *data;
@@ -236,6 +244,8 @@ typedef struct record_sink {
                       shares (pc_corpus_read_share) */
     int share;
     int check_all; /* with shares: check every document (warnings as for the whole input) */
+    int by_file;   /* with shares: read files share, share + shares, ... and keep all their
+                      documents (the file rule: read_own_files) */
 } record_sink;
 
 typedef struct ingest {
@@ -269,10 +279,11 @@ typedef struct ingest {
     int title_first;             /* the first text column is "title": record its length */
     int32_t n_read;              /* with a share: documents read, every share's counted */
     int32_t doc;                 /* with a share: the number of the document being added */
+    int64_t lines, parsed;       /* of the file just read (file_done), and in all */
     size_t title_len;            /* of the record being added */
 
     pc_strmap *ids_seen;
-    tally ragged, empty_id, bad_utf8, nul, cut, duplicate;
+    tally problem[PC_READ_PROBLEMS];
 } ingest;
 
 static void count(tally *t, int64_t line)
@@ -662,6 +673,16 @@ static void report_reading(ingest *c, int now)
     }
 }
 
+/* The end of a file (or of the shards read as one): its size for progress,
+ * its lines and the bytes parsed. */
+static void file_done(ingest *c)
+{
+    int64_t bytes = 0;
+    report_reading(c, 1); /* the file's size, also when it is short */
+    c->lines = pc_source_lines(c->src, &bytes);
+    c->parsed += bytes;
+}
+
 /* The id: the id field repaired, or the record number. */
 static int build_id(ingest *c)
 {
@@ -676,11 +697,11 @@ static int build_id(ingest *c)
 static void count_flags(ingest *c, int64_t line)
 {
     if (c->flags & FLAG_BAD_UTF8)
-        count(&c->bad_utf8, line);
+        count(&c->problem[BAD_UTF8], line);
     if (c->flags & FLAG_NUL)
-        count(&c->nul, line);
+        count(&c->problem[NUL_BYTES], line);
     if (c->flags & FLAG_CUT)
-        count(&c->cut, line);
+        count(&c->problem[CUT], line);
 }
 
 /* Adds the record in c->id / c->text / c->label (starting at `line`). */
@@ -703,7 +724,7 @@ static pc_status add_record(ingest *c, int64_t line, pc_error *err)
     if (build_id(c) != 0)
         goto fail;
     if (c->id_buf.len == 0) {
-        count(&c->empty_id, line);
+        count(&c->problem[EMPTY_ID], line);
         goto done;
     }
     if (sink && sink->wants && !sink->wants(sink->ctx, c->corpus->n_docs)) {
@@ -712,18 +733,18 @@ static pc_status add_record(ingest *c, int64_t line, pc_error *err)
     }
     if (sink && sink->shares) { /* another share's document costs only its id */
         c->doc = c->n_read++;
-        skip = c->doc % sink->shares != sink->share;
+        skip = !sink->by_file && c->doc % sink->shares != sink->share;
         if (skip && !sink->check_all)
             goto done;
     }
     if (build_text(c) != 0 || (c->has_label && build_label(c) != 0) ||
         (c->has_time && build_time(c) != 0))
         goto fail;
-    if (!c->sink || !c->sink->store_nothing) {
+    if (!sink || !(sink->store_nothing || sink->by_file)) { /* by file: pc_corpus_share_warn */
         if (pc_strmap_intern(c->ids_seen, c->id_buf.data, c->id_buf.len, &inserted) < 0)
             goto fail;
         if (!inserted)
-            count(&c->duplicate, line);
+            count(&c->problem[DUPLICATE], line);
     }
     count_flags(c, line);
     status = skip ? PC_OK : append_document(c, line, err);
@@ -738,6 +759,11 @@ fail:
 
 /* ---- CSV ------------------------------------------------------------- */
 
+static pc_status no_header(const char *name, pc_error *err)
+{
+    return pc_fail(err, PC_ERR_EMPTY, "%s: empty file: no header row", name);
+}
+
 static pc_status csv_header(ingest *c, pc_csv_reader *r, const pc_read_options *opt,
                             size_t *n_columns, pc_error *err)
 {
@@ -748,7 +774,7 @@ static pc_status csv_header(ingest *c, pc_csv_reader *r, const pc_read_options *
     if (status != PC_OK)
         return status;
     if (n == 0)
-        return pc_fail(err, PC_ERR_EMPTY, "%s: empty file: no header row", c->name);
+        return no_header(c->name, err);
     *n_columns = n;
     return resolve_columns(c, (const char *const *)fields, n, opt->label_optional, line, err);
 }
@@ -791,7 +817,7 @@ static pc_status read_csv(ingest *c, const char *path, FILE *stream,
             break;
         c->n_records++;
         if (n != n_columns) {
-            count(&c->ragged, line);
+            count(&c->problem[RAGGED], line);
             continue;
         }
         csv_pick(c, fields, lengths);
@@ -800,7 +826,7 @@ static pc_status read_csv(ingest *c, const char *path, FILE *stream,
             break;
     }
     if (status == PC_OK)
-        report_reading(c, 1); /* the file's size, also when it is short */
+        file_done(c);
 fail:
     pc_csv_reader_close(r);
     return status;
@@ -1242,33 +1268,43 @@ static pc_format detect_format(const char *name)
     return PC_FORMAT_CSV;
 }
 
-static void warn_tally(const ingest *c, const tally *t, const char *what)
+static void warn_tally(const pc_monitor *mon, const char *name, const tally *t,
+                       const char *what)
 {
     if (t->count)
-        pc_warn(c->mon, "%s: %ld %s (first at line %lld)", c->name, t->count, what,
+        pc_warn(mon, "%s: %lld %s (first at line %lld)", name, (long long)t->count, what,
                 (long long)t->first_line);
+}
+
+/* One warning per kind of problem found (t: PC_READ_PROBLEMS tallies), in a
+ * fixed order; unit names the records ("row", "line", "block"). */
+static void warn_problems(const pc_monitor *mon, const char *name, const char *unit,
+                          size_t max_doc_bytes, const tally *t)
+{
+    char what[160];
+    snprintf(what, sizeof what, "%s%s skipped: wrong number of fields", unit,
+             t[RAGGED].count == 1 ? "" : "s");
+    warn_tally(mon, name, &t[RAGGED], what);
+    snprintf(what, sizeof what, "%s%s skipped: empty id", unit,
+             t[EMPTY_ID].count == 1 ? "" : "s");
+    warn_tally(mon, name, &t[EMPTY_ID], what);
+    warn_tally(mon, name, &t[BAD_UTF8], t[BAD_UTF8].count == 1
+                                        ? "document with invalid UTF-8 (replaced by U+FFFD)"
+                                        : "documents with invalid UTF-8 (replaced by U+FFFD)");
+    warn_tally(mon, name, &t[NUL_BYTES],
+               t[NUL_BYTES].count == 1 ? "document with NUL bytes (replaced by spaces)"
+                                       : "documents with NUL bytes (replaced by spaces)");
+    snprintf(what, sizeof what, "text%s longer than %zu bytes cut", t[CUT].count == 1 ? "" : "s",
+             max_doc_bytes);
+    warn_tally(mon, name, &t[CUT], what);
+    warn_tally(mon, name, &t[DUPLICATE],
+               t[DUPLICATE].count == 1 ? "duplicate id kept" : "duplicate ids kept");
 }
 
 static void report_tallies(const ingest *c)
 {
-    char what[160];
-    c->corpus->n_skipped = c->ragged.count + c->empty_id.count;
-    snprintf(what, sizeof what, "%s%s skipped: wrong number of fields", c->unit,
-             c->ragged.count == 1 ? "" : "s");
-    warn_tally(c, &c->ragged, what);
-    snprintf(what, sizeof what, "%s%s skipped: empty id", c->unit,
-             c->empty_id.count == 1 ? "" : "s");
-    warn_tally(c, &c->empty_id, what);
-    warn_tally(c, &c->bad_utf8, c->bad_utf8.count == 1
-                                    ? "document with invalid UTF-8 (replaced by U+FFFD)"
-                                    : "documents with invalid UTF-8 (replaced by U+FFFD)");
-    warn_tally(c, &c->nul, c->nul.count == 1 ? "document with NUL bytes (replaced by spaces)"
-                                             : "documents with NUL bytes (replaced by spaces)");
-    snprintf(what, sizeof what, "text%s longer than %zu bytes cut", c->cut.count == 1 ? "" : "s",
-             c->max_doc_bytes);
-    warn_tally(c, &c->cut, what);
-    warn_tally(c, &c->duplicate,
-               c->duplicate.count == 1 ? "duplicate id kept" : "duplicate ids kept");
+    c->corpus->n_skipped = c->problem[RAGGED].count + c->problem[EMPTY_ID].count;
+    warn_problems(c->mon, c->name, c->unit, c->max_doc_bytes, c->problem);
 }
 
 static pc_status read_format(ingest *c, pc_format format, const char *path, FILE *stream,
@@ -1285,21 +1321,96 @@ static pc_status read_format(ingest *c, pc_format format, const char *path, FILE
             status = format == PC_FORMAT_JSONL ? read_jsonl(c, &lr, opt, err)
                                                : read_text(c, &lr, opt, err);
         if (status == PC_OK)
-            report_reading(c, 1); /* the file's size, also when it is short */
+            file_done(c);
         line_close(&lr);
     }
     c->src = NULL; /* closed with its reader */
     return status;
 }
 
-static pc_status no_documents(const ingest *c, pc_format format, pc_error *err)
+/* The input read had no documents in `records` records. */
+static pc_status no_documents(const char *name, int64_t records, pc_format format,
+                              pc_error *err)
 {
-    if (c->n_records == 0 && format == PC_FORMAT_CSV)
+    if (records == 0 && format == PC_FORMAT_CSV)
         return pc_fail(err, PC_ERR_EMPTY, "%s: no documents: the file has only a header row",
-                       c->name);
-    if (c->n_records == 0)
-        return pc_fail(err, PC_ERR_EMPTY, "%s: no documents: the input is empty", c->name);
-    return pc_fail(err, PC_ERR_EMPTY, "%s: no documents", c->name);
+                       name);
+    if (records == 0)
+        return pc_fail(err, PC_ERR_EMPTY, "%s: no documents: the input is empty", name);
+    return pc_fail(err, PC_ERR_EMPTY, "%s: no documents", name);
+}
+
+/* The path of file f of the input (0: path, then opt->more_inputs). */
+static const char *input_file(const char *path, const pc_read_options *opt, int f)
+{
+    return f ? opt->more_inputs[f - 1] : path;
+}
+
+/* File f of the input, read as if alone, its counts into c->store->files[f]
+ * (its lines and records counted from its own start). */
+static pc_status read_one_file(ingest *c, const char *path, const pc_read_options *opt, int f,
+                               pc_error *err)
+{
+    pc_read_options alone = *opt;
+    alone.more_inputs = NULL;
+    alone.n_more_inputs = 0;
+    const int32_t docs = c->n_read;
+    memset(c->problem, 0, sizeof c->problem);
+    c->n_records = 0; /* ids that are record numbers count from the file's start */
+    c->name = input_file(path, opt, f); /* errors name the file and its own line */
+    pc_status status = read_csv(c, c->name, NULL, &alone, err);
+    c->name = c->corpus->source;
+    pc_file_counts *counts = &c->store->files[f];
+    counts->lines = c->lines;
+    counts->records = c->n_records;
+    counts->docs = c->n_read - docs;
+    counts->columns = c->has_id | c->has_label << 1 | c->has_time << 2;
+    memcpy(counts->problem, c->problem, sizeof c->problem);
+    return status;
+}
+
+/*
+ * The file rule of pc_corpus_read_share: this process's files (share, share
+ * + shares, ... of the input) each read as if alone, after its first line
+ * was checked against the input's header (the first line of its first file
+ * that is not empty, as the concatenation takes it: only that line of it is
+ * read); empty files are passed over, as the concatenation does.  What each
+ * file held goes to c->store->files, for pc_corpus_share_numbers.
+ */
+static pc_status read_own_files(ingest *c, const char *path, const pc_read_options *opt,
+                                pc_error *err)
+{
+    const int n = opt->n_more_inputs + 1;
+    char *header = NULL, *line = NULL;
+    size_t header_len = 0, len = 0;
+    int first = -1; /* the file whose first line is the header */
+    c->store->files = pc_calloc((size_t)n, sizeof *c->store->files);
+    c->store->n_files = n;
+    pc_status status = c->store->files ? PC_OK : nomem(c, 0, err);
+    while (status == PC_OK && header_len == 0 && ++first < n)
+        status = pc_source_first_line(input_file(path, opt, first), &header, &header_len, err);
+    if (status == PC_OK && header_len && header[header_len - 1] != '\n') {
+        char *ended = realloc(header, header_len + 1); /* the concatenation ends it */
+        status = ended ? PC_OK : nomem(c, 1, err);
+        header = ended ? ended : header;
+        if (ended)
+            header[header_len++] = '\n';
+    }
+    for (int f = c->sink->share; status == PC_OK && f < n; f += c->sink->shares) {
+        const char *file = input_file(path, opt, f);
+        len = f == first; /* the header's own file is not empty */
+        if (f != first)
+            status = pc_source_first_line(file, &line, &len, err);
+        if (status == PC_OK && len && f != first &&
+            (len != header_len || memcmp(line, header, len) != 0))
+            status = pc_source_other_header(file, path, err);
+        free(line);
+        line = NULL;
+        if (status == PC_OK && len)
+            status = read_one_file(c, path, opt, f, err);
+    }
+    free(header);
+    return status;
 }
 
 /* An optional label column with nothing in it is no label column at all. */
@@ -1359,19 +1470,25 @@ static pc_status read_any(const char *path, FILE *stream, const char *name,
         status = pc_fail(err, PC_ERR_NOMEM, "%s: out of memory while reading", name);
         goto fail;
     }
-    status = read_format(&c, format, path, stream, opt, err);
+    int by_file = sink && sink->by_file;
+    status = by_file ? read_own_files(&c, path, opt, err)
+                     : read_format(&c, format, path, stream, opt, err);
     if (status != PC_OK)
         goto fail;
     pc_progress_finish(&c.progress);
-    report_tallies(&c);
+    if (!by_file) /* else the whole input's, once numbered: pc_corpus_share_warn */
+        report_tallies(&c);
     int shared = sink && sink->shares;
-    if ((shared ? c.n_read : c.corpus->n_docs) == 0 && !(sink && sink->store_nothing)) {
-        status = no_documents(&c, format, err);
+    if ((shared ? c.n_read : c.corpus->n_docs) == 0 && !(sink && sink->store_nothing) &&
+        !by_file) {
+        status = no_documents(c.name, c.n_records, format, err);
         goto fail;
     }
     if (opt->label_optional && !shared) /* a share cannot tell: see pc_corpus_gathered */
         drop_empty_labels(c.corpus);
     c.store->n_read = c.n_read;
+    c.store->parsed = c.parsed;
+    c.store->has_id = c.has_id;
     c.store->has_label = c.has_label;
     c.store->has_time = c.has_time;
     c.store->title_first = c.title_first;
@@ -1431,7 +1548,7 @@ pc_status pc_corpus_read_each(const char *path, FILE *stream, const char *name,
                               const pc_read_options *opt, const pc_monitor *mon,
                               pc_text_fn fn, void *ctx, pc_corpus **out, pc_error *err)
 {
-    record_sink sink = {fn, ctx, 0, NULL, 0, 0, 0};
+    record_sink sink = {fn, ctx, 0, NULL, 0, 0, 0, 0};
     *out = NULL;
     if (path && strcmp(path, "-") == 0) { /* read again later: keep a copy */
         FILE *spool = spool_stdin(err);
@@ -1513,7 +1630,7 @@ static pc_status read_again(const pc_corpus *corpus, const pc_monitor *mon, fetc
     if (kept->stream && lseek(fileno(kept->stream), (off_t)kept->stream_start, SEEK_SET) < 0)
         return pc_fail(err, PC_ERR_IO, "%s: cannot read its texts again: the stream cannot "
                                        "seek", corpus->source);
-    record_sink sink = {fetch_text, f, 1, fetch_wants, 0, 0, 0};
+    record_sink sink = {fetch_text, f, 1, fetch_wants, 0, 0, 0, 0};
     pc_corpus *again = NULL;
     pc_status status = read_any(kept->path, kept->stream, corpus->source, &kept->opt, &quiet,
                                 &sink, &again, err);
@@ -1738,12 +1855,109 @@ pc_status pc_corpus_read_share(const char *path, const pc_read_options *opt,
                                int shares, int check_all, pc_corpus **out, int32_t *n_read,
                                pc_error *err)
 {
-    record_sink sink = {fn, ctx, 0, NULL, shares, share, check_all};
+    /* The rule: CSV in as many files as processes or more.  (Not JSON Lines,
+     * whose first object decides the schema, nor plain text, whose last block
+     * in a file may go on in the next: their files are not read alone.) */
+    pc_format format = !opt || opt->format == PC_FORMAT_AUTO ? detect_format(path) : opt->format;
+    int by_file = opt && opt->n_more_inputs + 1 >= shares && format == PC_FORMAT_CSV;
+    record_sink sink = {fn, ctx, 0, NULL, shares, share, check_all && !by_file, by_file};
     *n_read = 0;
     pc_status status = read_path(path, NULL, path, opt, mon, &sink, out, err);
     if (status == PC_OK)
         *n_read = ((const corpus_storage *)(*out)->storage)->n_read;
     return status;
+}
+
+const pc_file_counts *pc_corpus_file_counts(const pc_corpus *share, int *n_files,
+                                            int64_t *parsed)
+{
+    const corpus_storage *store = share->storage;
+    *n_files = store->n_files;
+    *parsed = store->parsed;
+    return store->files;
+}
+
+/* Merges file f's problems (first lines in the file, + shift) into t. */
+static void add_problems(tally *t, const pc_file_counts *file, int64_t shift)
+{
+    for (int k = 0; k < PC_READ_PROBLEMS; k++) {
+        if (file->problem[k].count && !t[k].count)
+            t[k].first_line = file->problem[k].first_line + shift;
+        t[k].count += file->problem[k].count;
+    }
+}
+
+pc_status pc_corpus_share_numbers(pc_corpus *share, const pc_file_counts *all,
+                                  int32_t *n_docs, pc_error *err)
+{
+    corpus_storage *store = share->storage;
+    int64_t docs = 0, records = 0, lines = 0;
+    int32_t i = 0, first = -1; /* this share's next document; the header's file */
+    memset(store->problem, 0, sizeof store->problem);
+    for (int32_t f = 0; f < store->n_files; f++) {
+        /* a later file's header is left out of the concatenation: its line 2 follows */
+        int64_t skip = first >= 0 && all[f].lines > 0;
+        first = first < 0 && all[f].lines > 0 ? f : first;
+        for (int64_t j = 0; j < store->files[f].docs; j++, i++) {
+            share->input_index[i] = (int32_t)(docs + j);
+            share->line[i] += lines - skip;
+            if (!store->has_id) { /* ids are record numbers: the whole input's */
+                char number[32];
+                int w = snprintf(number, sizeof number, "%lld",
+                                 (long long)(records + strtoll(share->id[i], NULL, 10)));
+                if (!(share->id[i] = arena_copy(store, number, (size_t)w)))
+                    return pc_fail_nomem(err, "numbering the documents");
+            }
+        }
+        add_problems(store->problem, &all[f], lines - skip);
+        docs += all[f].docs;
+        records += all[f].records;
+        lines += all[f].lines - skip;
+    }
+    if (first >= 0) { /* the schema is the header's, also for a share that read no file */
+        store->has_id = (int)(all[first].columns & 1);
+        store->has_label = (int)(all[first].columns >> 1 & 1);
+        store->has_time = (int)(all[first].columns >> 2 & 1);
+    }
+    share->n_skipped = store->problem[RAGGED].count + store->problem[EMPTY_ID].count;
+    store->n_read = docs < INT32_MAX ? (int32_t)docs : INT32_MAX;
+    *n_docs = store->n_read;
+    if (first < 0)
+        return no_header(share->source, err);
+    if (docs == 0)
+        return no_documents(share->source, records, PC_FORMAT_CSV, err);
+    if (docs > INT32_MAX)
+        return pc_fail(err, PC_ERR_INVALID, "%s: more than %ld documents", share->source,
+                       (long)INT32_MAX);
+    return PC_OK;
+}
+
+void pc_corpus_share_warn(const pc_corpus *share, const pc_corpus *whole,
+                          const pc_monitor *mon)
+{
+    const corpus_storage *store = share->storage;
+    int32_t *order = pc_malloc_array((size_t)whole->n_docs + 1, sizeof *order);
+    pc_strmap *seen = pc_strmap_new();
+    tally problem[PC_READ_PROBLEMS], *duplicate = &problem[DUPLICATE];
+    memcpy(problem, store->problem, sizeof problem);
+    if (order && seen) { /* the ids in input order, as one process meets them */
+        pc_corpus_input_order(whole, order);
+        for (int32_t j = 0; j < whole->n_docs && duplicate->count >= 0; j++) {
+            int inserted = 0;
+            const char *id = whole->id[order[j]];
+            if (pc_strmap_intern(seen, id, strlen(id), &inserted) < 0)
+                duplicate->count = -1;
+            else if (!inserted)
+                count(duplicate, whole->line[order[j]]);
+        }
+    }
+    if (!order || !seen || duplicate->count < 0) {
+        pc_warn(mon, "%s: out of memory while looking for duplicate ids", share->source);
+        duplicate->count = 0;
+    }
+    free(order);
+    pc_strmap_free(seen);
+    warn_problems(mon, share->source, "row", store->opt.max_doc_bytes, problem);
 }
 
 /* The record's strings, then its numbers (unaligned: copied byte by byte). */

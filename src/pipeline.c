@@ -241,14 +241,14 @@ static pc_status read_and_count_shared(const pc_options *opt, pc_vocab_options *
     pc_term_lists *lists = NULL;
     int32_t n_docs = 0;
     pc_status status = pc_share_read(opt->input, &opt->read, &vopt->tokenize, vopt->threads,
-                                     vopt->batch_docs, opt->comm, mon, &share, &lists, &n_docs,
-                                     err);
+                                     vopt->batch_docs, opt->comm, mon, &share, &lists,
+                                     &s->corpus, &n_docs, err);
     if (status == PC_OK)
         status = lap(s, "seconds_read", "read", clock);
     if (status == PC_OK) {
         relax_default_bounds(vopt, n_docs, share->source, mon);
-        status = pc_share_finish(lists, share, n_docs, vopt, opt->comm, mon, &s->corpus,
-                                 &s->vocab, &s->X, err);
+        status = pc_share_finish(lists, share, s->corpus, vopt, opt->comm, mon, &s->vocab,
+                                 &s->X, err);
     }
     pc_term_lists_free(lists);
     pc_corpus_free(share);

@@ -1,20 +1,39 @@
 /*
  * share.c — reading and counting split among processes (paperclust-mpi).
  *
- * Each process reads the input and keeps every P-th document (its share,
- * by document number: pc_corpus_read_share), tokenizing only those, so the
- * tokenizing — the costly part of reading — is split P ways; rank 0 alone
- * also checks the other shares' documents, so that its warnings are those of
- * the whole input.  Then:
+ * Each process reads and tokenizes its share of the documents
+ * (pc_corpus_read_share), by one of two rules:
+ *   - files: a CSV input given as F >= P files (shards, papers-*.csv.gz):
+ *     process r parses only files r, r + P, r + 2P, ... (round robin by
+ *     their place on the command line), each as if alone, and keeps all
+ *     their documents.  Then every process sends its counts of each file
+ *     (lines, records, documents, the problems found; one allgather of F
+ *     records), so that each numbers its documents, lines and record-number
+ *     ids as in the concatenation of the files; rank 0 gives the whole
+ *     input's warnings once every document has been gathered (the duplicate
+ *     ids are found there).  A file's header is checked against the input's
+ *     (of which a process reads only the first line).  A record cannot span
+ *     two files here, as it could in the concatenation, and errors name the
+ *     shard and its own line.
+ *   - documents: otherwise (one file, fewer files than processes, JSON Lines
+ *     or plain text), each process parses the whole input and keeps every
+ *     P-th document (by document number); rank 0 alone also checks the other
+ *     shares' documents, so that its warnings are those of the whole input.
+ * Either way the tokenizing, the costly part of reading, is split P ways;
+ * the texts that the reports show (titles, descriptions) are read again at
+ * the end from all the files by the process that needs them (rank 0,
+ * pc_corpus_texts), whatever the rule.  Then:
  *   - the vocabulary: every process sends its distinct terms with their
  *     document frequencies and corpus counts; each merges them (integers:
  *     the sums do not depend on the order) and prunes over all documents, so
  *     every process holds the same vocabulary as one process would;
- *   - the canonical order: every process sends its documents (what
- *     pc_corpus_sort compares them by, the display title, line and input
- *     number) with their count rows in the final term ids; each builds the
- *     whole corpus in input order and sorts it (pc_corpus_gathered), then
- *     takes the rows in that order.
+ *   - the canonical order: right after reading (before the vocabulary, so
+ *     that the warnings of the file rule come before any later one), every
+ *     process sends its documents (what pc_corpus_sort compares them by, the
+ *     display title, line and input number); each builds the whole corpus in
+ *     input order and sorts it (pc_corpus_gathered); once the vocabulary is
+ *     known, each count row, in the final term ids, goes to the process
+ *     whose range of that order holds it.
  * For now every process ends holding the whole corpus and count matrix, as
  * one process does, and the later stages run as before: only reading and
  * tokenizing are split.  (A process holding only its contiguous range of the
@@ -23,10 +42,11 @@
  *
  * Messages: variable-sized gathers (pc_comm_allgatherv) over the
  * communicator's fixed-size allgather, in pieces, the shorter processes
- * padding theirs.  Costs per process: the whole input parsed; its share
- * tokenized; received: every process's distinct terms (P × the vocabulary at
- * most) and every document's record and row (≈ 40 bytes + its strings + 8
- * per non-zero).
+ * padding theirs.  Costs per process: its files parsed (by documents: the
+ * whole input); its share tokenized; received: 112 bytes per file (the file
+ * rule), every process's distinct terms (P × the vocabulary at most) and
+ * every document's record and row (≈ 40 bytes + its strings + 8 per
+ * non-zero).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +121,9 @@ pc_status pc_comm_allgatherv(const pc_comm *comm, const void *mine, size_t bytes
     return PC_OK;
 }
 
+static pc_status gather_documents(const pc_corpus *share, int32_t n_docs, const pc_comm *comm,
+                                  pc_corpus **corpus, pc_error *err);
+
 static pc_status add_text(void *ctx, int32_t doc, const char *id, const char *text,
                           size_t len, pc_error *err)
 {
@@ -109,23 +132,68 @@ static pc_status add_text(void *ctx, int32_t doc, const char *id, const char *te
     return pc_term_lists_add(ctx, text, len, NULL, err);
 }
 
+/*
+ * The file rule: every process's counts of every file (n of them, zeros for
+ * the files it did not read) added up, so that each numbers its documents in
+ * the whole input (pc_corpus_share_numbers).  One allgather of n × 112 bytes.
+ */
+static pc_status number_files(pc_corpus *share, const pc_file_counts *mine, int n,
+                              const pc_comm *comm, int32_t *n_docs, pc_error *err)
+{
+    const size_t p = (size_t)comm->size, bytes = (size_t)n * sizeof *mine;
+    pc_file_counts *each = pc_malloc_array(p * (size_t)n, sizeof *each);
+    pc_file_counts *all = pc_calloc((size_t)n, sizeof *all);
+    pc_status status = comm->check(comm, each && all ? PC_OK
+                                                     : pc_fail_nomem(err, "counting the files"),
+                                   err);
+    if (status == PC_OK)
+        status = comm->allgather(comm, mine, bytes, each, err);
+    for (size_t r = 0; status == PC_OK && r < p; r++) { /* integers: any order */
+        const int64_t *from = (const int64_t *)(each + r * (size_t)n);
+        int64_t *to = (int64_t *)all;
+        for (size_t i = 0; i < bytes / sizeof *to; i++)
+            to[i] += from[i];
+    }
+    if (status == PC_OK)
+        status = pc_corpus_share_numbers(share, all, n_docs, err);
+    free(each);
+    free(all);
+    return comm->check(comm, status, err);
+}
+
 pc_status pc_share_read(const char *path, const pc_read_options *ropt,
                         const pc_tokenize_options *topt, int threads, int32_t batch_docs,
                         const pc_comm *comm, const pc_monitor *mon, pc_corpus **share,
-                        pc_term_lists **lists, int32_t *n_docs, pc_error *err)
+                        pc_term_lists **lists, pc_corpus **corpus, int32_t *n_docs,
+                        pc_error *err)
 {
     *share = NULL;
     *lists = NULL;
+    *corpus = NULL;
     *n_docs = 0;
+    const pc_file_counts *files = NULL;
+    int n_files = 0;
+    int64_t parsed = 0;
     pc_status status = pc_term_lists_new(topt, NULL, threads, batch_docs, lists, err);
     if (status == PC_OK)
         status = pc_corpus_read_share(path, ropt, mon, add_text, *lists, comm->rank,
                                       comm->size, comm->rank == 0, share, n_docs, err);
     if (status == PC_OK)
         status = pc_term_lists_flush(*lists, mon, err);
-    if (status == PC_OK && (*share)->n_docs > 0)
-        status = pc_corpus_sort(*share, err);
-    return comm->check(comm, status, err);
+    if (status == PC_OK)
+        files = pc_corpus_file_counts(*share, &n_files, &parsed);
+    status = comm->check(comm, status, err);
+    if (status == PC_OK && files)
+        status = number_files(*share, files, n_files, comm, n_docs, err);
+    pc_comm_input(comm, parsed);
+    pc_comm_stage(comm, "read");
+    if (status == PC_OK)
+        status = gather_documents(*share, *n_docs, comm, corpus, err);
+    status = comm->check(comm, status, err);
+    pc_comm_stage(comm, "order");
+    if (status == PC_OK && files && comm->rank == 0)
+        pc_corpus_share_warn(*share, *corpus, mon);
+    return status;
 }
 
 /* Appends to *buf (growing it) `len` bytes; 0, or -1 when out of memory. */
@@ -425,36 +493,31 @@ static pc_status redistribute(const pc_corpus *share, pc_csr **rows, const pc_co
     return status;
 }
 
-pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share, int32_t n_docs,
-                          const pc_vocab_options *vopt, const pc_comm *comm,
-                          const pc_monitor *mon, pc_corpus **corpus, pc_vocab **vocab,
+pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share,
+                          const pc_corpus *corpus, const pc_vocab_options *vopt,
+                          const pc_comm *comm, const pc_monitor *mon, pc_vocab **vocab,
                           pc_csr **range, pc_error *err)
 {
-    *corpus = NULL;
     *vocab = NULL;
     *range = NULL;
     pc_csr *rows = NULL;
     int32_t *order = pc_malloc_array((size_t)share->n_docs + 1, sizeof *order);
-    pc_status status = merge_vocab(lists, n_docs, share->source, vopt, comm, mon, vocab, err);
+    pc_status status = merge_vocab(lists, corpus->n_docs, share->source, vopt, comm, mon, vocab,
+                                   err);
     if (status == PC_OK && !order)
         status = pc_fail_nomem(err, "counting the share");
     for (int32_t i = 0; status == PC_OK && i < share->n_docs; i++)
-        order[i] = share->input_index[i] / comm->size; /* the i-th kept, as added */
+        order[i] = i; /* the share is in input order, as its texts were added */
     if (status == PC_OK)
         status = pc_term_lists_rows(lists, *vocab, order, &rows, err);
     free(order);
     status = comm->check(comm, status, err);
     pc_comm_stage(comm, "vocabulary");
     if (status == PC_OK)
-        status = gather_documents(share, n_docs, comm, corpus, err);
-    status = comm->check(comm, status, err);
-    if (status == PC_OK)
-        status = redistribute(share, &rows, *corpus, comm, range, err);
+        status = redistribute(share, &rows, corpus, comm, range, err);
     pc_csr_free(rows);
     if (status != PC_OK) {
-        pc_corpus_free(*corpus);
         pc_vocab_free(*vocab);
-        *corpus = NULL;
         *vocab = NULL;
     }
     return status;

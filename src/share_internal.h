@@ -18,24 +18,89 @@
 
 /* ---- corpus.c ---- */
 
+/* A kind of problem that does not stop reading: how many, the first one's line. */
+typedef struct pc_read_tally {
+    int64_t count;
+    int64_t first_line;
+} pc_read_tally;
+
+/* Ragged rows, empty ids, invalid UTF-8, NUL bytes, texts cut, duplicate ids. */
+#define PC_READ_PROBLEMS 6
+
 /*
- * As pc_corpus_read_each from `path`, but keeping only this process's share:
- * the documents whose number (0, 1, ... in input order, every share's
- * counted) is `share` modulo `shares`.  Every process parses the whole input
- * (a record may span lines: quoted newlines), but another share's document
- * costs only its id.  fn sees the kept texts, doc counting them from 0;
- * input_index holds each kept document's number in the whole input, and
- * *n_read the number of documents of the whole input.  check_all: every
- * document is checked (its text built, its id compared) so that this
- * process's warnings are those of the whole input.  No documents in the
- * whole input is PC_ERR_EMPTY as for pc_corpus_read; a share may be empty.
- * An optional label column is kept even when this share's labels are all
- * empty (pc_corpus_gathered decides for the whole input).
+ * What one file of the input held, read alone (the file rule of
+ * pc_corpus_read_share): lines as the concatenation counts them (a last line
+ * without its newline too; its header included), records after the header
+ * (skipped ones too), documents, the schema (bits: id, label, date columns
+ * present), and the problems, their first lines counted in the file.  Only
+ * integers, zero for a file not read: the processes' counts add up.
+ */
+typedef struct pc_file_counts {
+    int64_t lines, records, docs, columns;
+    pc_read_tally problem[PC_READ_PROBLEMS];
+} pc_file_counts;
+
+/*
+ * As pc_corpus_read_each from `path` (and opt->more_inputs, the shards), but
+ * keeping only this process's share, by one of two rules:
+ *   - the file rule, for CSV given in `shares` files or more: this process
+ *     reads only the files share, share + shares, share + 2 × shares, ...
+ *     (by their place in the list), each as if alone, after checking its
+ *     first line against the input's header (of which it reads only that
+ *     line), and keeps all their documents; the documents' numbers, lines and
+ *     the problems are then the files' own, until pc_corpus_share_numbers
+ *     makes them the whole input's (pc_corpus_file_counts tells the rule and
+ *     the counts it needs); no warnings are given, check_all is not needed and
+ *     a share without documents is no failure;
+ *   - else every process parses the whole input (a record may span lines:
+ *     quoted newlines) and keeps the documents whose number (0, 1, ... in
+ *     input order) is `share` modulo `shares`; another share's document costs
+ *     only its id.  check_all: every document is checked (its text built, its
+ *     id compared) so that this process's warnings are those of the whole
+ *     input.  No documents in the whole input is PC_ERR_EMPTY as for
+ *     pc_corpus_read; a share may be empty.
+ * fn sees the kept texts, doc counting them from 0; input_index holds each
+ * kept document's number in the whole input (the file rule: once numbered),
+ * and *n_read the number of documents of the whole input (the file rule: of
+ * this share, until numbered).  The share is in input order.  An optional
+ * label column is kept even when this share's labels are all empty
+ * (pc_corpus_gathered decides for the whole input).
  */
 pc_status pc_corpus_read_share(const char *path, const pc_read_options *opt,
                                const pc_monitor *mon, pc_text_fn fn, void *ctx, int share,
                                int shares, int check_all, pc_corpus **out, int32_t *n_read,
                                pc_error *err);
+
+/*
+ * The file rule's counts of share (NULL with the other rule): *n_files of
+ * them, one per file of the input, zeros for the files another process read;
+ * and in *parsed the bytes of input this share parsed (after gunzip; with
+ * the other rule, the whole input).
+ */
+const pc_file_counts *pc_corpus_file_counts(const pc_corpus *share, int *n_files,
+                                            int64_t *parsed);
+
+/*
+ * The file rule, once every file's counts are known (all: every process's
+ * pc_corpus_file_counts added up): this share's documents get their numbers
+ * and lines in the whole input (as the concatenation of the files counts
+ * them: the first file's header once, later files' left out), ids that are
+ * record numbers too, and n_skipped and the problems are the whole input's;
+ * *n_docs is the number of documents of the whole input.  Errors as
+ * pc_corpus_read on the whole input: PC_ERR_EMPTY (no header, no documents),
+ * PC_ERR_INVALID (too many documents), PC_ERR_NOMEM.
+ */
+pc_status pc_corpus_share_numbers(pc_corpus *share, const pc_file_counts *all,
+                                  int32_t *n_docs, pc_error *err);
+
+/*
+ * The file rule's warnings through mon: those one process reading the whole
+ * input gives (the same lines, in the same order), from share's problems
+ * (pc_corpus_share_numbers) and the duplicate ids of `whole`, every
+ * process's documents (pc_corpus_gathered).
+ */
+void pc_corpus_share_warn(const pc_corpus *share, const pc_corpus *whole,
+                          const pc_monitor *mon);
 
 /* Packs document i (id, title, label, date, hash, line, title length, input
  * number) into out (NULL: only measures); returns the bytes. */
@@ -125,15 +190,20 @@ pc_status pc_rows_exchange(const pc_comm *comm, pc_status status, char **out,
                            pc_csr **rows, pc_error *err);
 
 /*
- * Reads this process's share of `path` (pc_corpus_read_share; rank 0 checks
- * every document) and tokenizes it into new term lists (topt, threads and
- * batch_docs as pc_term_lists_new); *share is in canonical order among
- * itself; *n_docs is the number of documents of the whole input.
+ * Reads this process's share of `path` (pc_corpus_read_share: its own files,
+ * or its documents of the whole input) and tokenizes it into new term lists
+ * (topt, threads and batch_docs as pc_term_lists_new); *share is in input
+ * order, its documents numbered in the whole input; then gathers every
+ * process's documents into *corpus (all of them, in canonical order, as
+ * pc_vocab_read gives it to one process) on every process; *n_docs is the
+ * number of documents of the whole input.  Rank 0 gives the whole input's
+ * warnings (the file rule: once every file's counts and every id are known).
  */
 pc_status pc_share_read(const char *path, const pc_read_options *ropt,
                         const pc_tokenize_options *topt, int threads, int32_t batch_docs,
                         const pc_comm *comm, const pc_monitor *mon, pc_corpus **share,
-                        pc_term_lists **lists, int32_t *n_docs, pc_error *err);
+                        pc_term_lists **lists, pc_corpus **corpus, int32_t *n_docs,
+                        pc_error *err);
 
 /* The range [*first, *end) of the canonical order that process `comm`'s rank
  * holds: ceil(n_docs / size) documents each, the last ranks fewer (k-means'
@@ -141,18 +211,17 @@ pc_status pc_share_read(const char *path, const pc_read_options *ropt,
 void pc_share_range(int32_t n_docs, const pc_comm *comm, int32_t *first, int32_t *end);
 
 /*
- * Merges the shares: the vocabulary over every process's terms and document
- * frequencies (pruned with vopt over all n_docs documents) into *vocab; every
- * process's documents into *corpus (all of them, canonical order, as
- * pc_vocab_read gives it to one process); and each share's count rows sent
- * to the process whose range (pc_share_range) holds them, so that *range
- * holds the count rows of this process's range, the rows one process would
- * have there.  The same vocabulary and corpus on every process.  The lists
- * are used up; share may be freed afterwards.
+ * Merges the shares (pc_share_read's): the vocabulary over every process's
+ * terms and document frequencies (pruned with vopt over all n_docs
+ * documents) into *vocab, the same on every process; and each share's count
+ * rows sent to the process whose range (pc_share_range) of corpus's
+ * canonical order holds them, so that *range holds the count rows of this
+ * process's range, the rows one process would have there.  The lists are
+ * used up; share may be freed afterwards.
  */
-pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share, int32_t n_docs,
-                          const pc_vocab_options *vopt, const pc_comm *comm,
-                          const pc_monitor *mon, pc_corpus **corpus, pc_vocab **vocab,
+pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share,
+                          const pc_corpus *corpus, const pc_vocab_options *vopt,
+                          const pc_comm *comm, const pc_monitor *mon, pc_vocab **vocab,
                           pc_csr **range, pc_error *err);
 
 /*

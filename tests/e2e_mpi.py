@@ -22,6 +22,19 @@ CASE shares:   each rank reads its share of the papers (also of shards: several
                for the whole input); an input with ragged rows, duplicate
                ids, invalid UTF-8 and over-long texts, whose warnings (rank
                0 checks every paper) must be those of `paperclust run`.
+CASE files:    ranks read only their own shards when there are as many as
+               processes or more (file f by rank f mod P): 5 shards (one
+               gzipped, one without its last newline, an empty file) by 1 to 4
+               processes, exact and approximate related papers; 4 shards by 4
+               (one each) and 2 by 3 and 4 (fewer files than processes: every
+               rank reads all); shards without an id column (ids are record
+               numbers of the whole input); messy shards whose warnings (ragged
+               rows, invalid UTF-8, over-long texts, duplicate ids in files
+               that different ranks read) must be `paperclust run`'s lines; a
+               shard with another header read by rank 2 and a malformed one
+               read by rank 3 only (one line naming it, exit 1, no reports);
+               and PAPERCLUST_MPI_TRACE's input bytes parsed: about a quarter
+               of the input per rank for 4 equal shards by 4.
 CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
                one rank fail at a chosen collective: rank 2 after reading and in
                the related stage's exchange, ranks 1 and 3 when the
@@ -163,6 +176,11 @@ def make_shards(tmp, name, corpus, cuts, plain_end=None):
     shards[0]: the reference `paperclust run` reads.  plain_end: that shard
     ends without its last newline."""
     header, *rows = e2e_util.read_csv(corpus)
+    return write_shards(tmp, name, header, rows, cuts, plain_end)
+
+
+def write_shards(tmp, name, header, rows, cuts, plain_end=None):
+    """make_shards of the rows under header (which may hold any bytes)."""
     bounds = [0] + cuts + [len(rows)]
     paths = [os.path.join(tmp, f"{name}-all.csv")]
     write_csv(paths[0], header, rows)
@@ -199,7 +217,8 @@ def same_as_concatenation(tmp, name, shards, options, counts):
 
 
 STAGE_LINE = re.compile(r"paperclust-mpi: rank (\d+): stage (\w+): (\d+) collectives, "
-                        r"(\d+) bytes sent, (\d+) bytes received, peak RSS (\d+) MiB")
+                        r"(\d+) bytes sent, (\d+) bytes received, peak RSS (\d+) MiB"
+                        r"(?:, (\d+) input bytes parsed)?")
 
 
 def traffic_per_stage(tmp, corpus, processes):
@@ -221,7 +240,7 @@ def traffic_per_stage(tmp, corpus, processes):
         check(m is not None, f"PAPERCLUST_MPI_TRACE: unexpected line {line!r}")
         if m:
             stages[(int(m.group(1)), m.group(2))] = [int(g) for g in m.group(3, 4, 5, 6)]
-    want = ["read", "vocabulary", "order", "tfidf", "gather", "kmeans", "describe", "related",
+    want = ["read", "order", "vocabulary", "tfidf", "gather", "kmeans", "describe", "related",
             "end"]
     for rank in range(processes):
         got = [s for (r, s) in stages if r == rank]
@@ -311,6 +330,105 @@ def case_shares(tmp):
     check(not os.path.exists(out) or os.listdir(out) == [], "reports written after a bad shard")
 
 
+def input_parsed(stderr):
+    """PAPERCLUST_MPI_TRACE's input bytes parsed per rank, {rank: bytes}."""
+    parsed = {}
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        m = STAGE_LINE.fullmatch(line)
+        if m and m.group(7):
+            parsed[int(m.group(1))] = parsed.get(int(m.group(1)), 0) + int(m.group(7))
+    return parsed
+
+
+def messy_papers():
+    """The seed papers with problems: duplicate ids (of paper 0 and of
+    paper 20, whose copies land in other shards), invalid UTF-8, ragged
+    rows; over-long texts with --max-doc-bytes 600."""
+    header, *rows = e2e_util.read_csv(SEED_CORPUS)
+    title, abstract = header.index("title"), header.index("abstract")
+    messy = []
+    for i, r in enumerate(rows):
+        p = [r[0], r[title], r[abstract]]
+        if i % 7 == 3:
+            p[0] = rows[0][0] if i < 30 else rows[20][0]
+        if i % 5 == 2:
+            p[2] += " caf\udce9"
+        messy.append(p)
+        if i % 11 == 5:
+            messy.append(["ragged", "row"])
+    return ["id", "title", "abstract"], messy
+
+
+def case_files(tmp):
+    five = make_shards(tmp, "five", SEED_CORPUS, [9, 20, 31, 40], plain_end=3)
+    empty = os.path.join(tmp, "empty.csv")
+    open(empty, "w").close()
+    five.insert(4, empty)  # the fourth file of six: rank 3 of 4 reads it and the sixth
+    same_as_concatenation(tmp, "five", five, ["--top", "5"], ALL)
+    same_as_concatenation(tmp, "five-approx", five, ["--top", "5", "--related", "approx",
+                                                     "--probe", "2"], ALL)
+    four = make_shards(tmp, "four", SEED_CORPUS, [13, 26, 39])
+    same_as_concatenation(tmp, "four", four, ["--top", "5"], [4])
+    two = make_shards(tmp, "two", SEED_CORPUS, [25])
+    same_as_concatenation(tmp, "two", two, ["--top", "5"], [3] if SANITIZED else [3, 4])
+    # no id column: ids are the record numbers of the whole input
+    header, *rows = e2e_util.read_csv(SEED_CORPUS)
+    no_id = write_csv(os.path.join(tmp, "no-id.csv"), header[1:], [r[1:] for r in rows])
+    shards = make_shards(tmp, "no-id", no_id, [7, 30, 44])
+    same_as_concatenation(tmp, "no-id", shards, ["--top", "5"], [2, 4])
+    # warnings: those of paperclust run on the concatenation, line for line
+    header, messy = messy_papers()
+    shards = write_shards(tmp, "messy", header, messy, [12, 25, 40])
+    options = ["-k", "3", "--max-doc-bytes", "600"]
+    base = os.path.join(tmp, "messy-paperclust")
+    want = warnings(run(BINARY, ["run", shards[0], "-o", base] + options).stderr)
+    check(len(want) == 4, f"messy.csv should give 4 warnings, got {want}")
+    want = [w.replace(shards[0], shards[1]) for w in want]  # named after the first file
+    for p in ALL:
+        out = os.path.join(tmp, f"messy-files-np{p}")
+        got = warnings(mpirun(p, ["run"] + shards[1:] + ["-o", out, "--threads", "1"] +
+                              options).stderr)
+        check(got == want, f"messy shards by {p} processes: warnings {got}, want {want}")
+        same_reports(f"messy shards, {p} processes", out, base, drop=("input",) + DROP)
+        print(f"messy shards: {p} processes compared")
+    # a shard with another header, read by rank 2 only
+    four_shards = four[1:]
+    other = os.path.join(tmp, "other-header.csv")
+    write_csv(other, ["paper_id"] + header[1:], [["x1", "a title", "an abstract"]])
+    out = os.path.join(tmp, "bad-header")
+    p = mpirun(4, ["run"] + four_shards[:2] + [other] + four_shards[3:] + ["-o", out,
+                                                                           "--quiet"], status=1)
+    one_line_failure("a shard with another header read by rank 2", p, 1,
+                     "other-header.csv: its first line (the header) is not that of")
+    check(not os.path.exists(out) or os.listdir(out) == [], "reports written after a bad header")
+    # a malformed record in the shard that rank 3 alone reads: its file and line
+    bad = os.path.join(tmp, "malformed.csv")
+    with open(four_shards[3], "rb") as f:
+        lines = f.read().split(b"\n")
+    lines.insert(3, b'bad-1,"a title" and more,abstract')
+    with open(bad, "wb") as f:
+        f.write(b"\n".join(lines))
+    out = os.path.join(tmp, "malformed")
+    p = mpirun(4, ["run"] + four_shards[:3] + [bad, "-o", out, "--quiet"], status=1)
+    one_line_failure("a malformed record read by rank 3", p, 1, "malformed.csv:4: malformed")
+    check(not os.path.exists(out) or os.listdir(out) == [], "reports written after a bad shard")
+    # each rank parses its own shard: about a quarter of the input each
+    total = 0
+    for path in four_shards:
+        with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+            total += len(f.read())
+    p = mpirun(4, ["run"] + four_shards + ["-o", os.path.join(tmp, "parsed"), "--quiet",
+                                            "--threads", "1"],
+               env={"PAPERCLUST_MPI_TRACE": "1"})
+    parsed = input_parsed(p.stderr)
+    check(sorted(parsed) == [0, 1, 2, 3], f"input bytes parsed by ranks {sorted(parsed)}, "
+                                          f"want 0 to 3")
+    for rank, got in parsed.items():
+        check(0.15 * total < got < 0.35 * total, f"rank {rank} parsed {got} bytes of the "
+                                                 f"input's {total}, want about a quarter")
+    print(f"input bytes parsed by 4 ranks of 4 shards ({total} bytes): {parsed}")
+
+
 def one_line_failure(what, p, want_status, want_text):
     """The stderr of p is one line that starts with paperclust: and holds want_text."""
     lines = p.stderr.decode("utf-8", "replace").splitlines()
@@ -362,7 +480,7 @@ def case_errors(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"seed": case_seed, "classic4": case_classic4, "shares": case_shares,
-         "errors": case_errors}[CASE](tmp)
+         "files": case_files, "errors": case_errors}[CASE](tmp)
     e2e_util.finish()
 
 
