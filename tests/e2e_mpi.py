@@ -340,10 +340,18 @@ def input_parsed(stderr):
     return parsed
 
 
+def read_line(stderr):
+    """The closing's first line, "Read N papers from FILE (M skipped, ...); ..."."""
+    return next((l for l in stderr.decode("utf-8", "replace").splitlines()
+                 if l.startswith("Read ")), None)
+
+
 def messy_papers():
     """The seed papers with problems: duplicate ids (of paper 0 and of
     paper 20, whose copies land in other shards), invalid UTF-8, ragged
-    rows; over-long texts with --max-doc-bytes 600."""
+    rows, over-long texts with --max-doc-bytes 600, and an empty id only
+    in the last shard of write_shards(..., [12, 25, 40]) (its line is
+    counted through the shards before it)."""
     header, *rows = e2e_util.read_csv(SEED_CORPUS)
     title, abstract = header.index("title"), header.index("abstract")
     messy = []
@@ -356,6 +364,8 @@ def messy_papers():
         messy.append(p)
         if i % 11 == 5:
             messy.append(["ragged", "row"])
+        if i == 45:
+            messy.append(["", "no id", "a paper without its id"])
     return ["id", "title", "abstract"], messy
 
 
@@ -381,14 +391,20 @@ def case_files(tmp):
     shards = write_shards(tmp, "messy", header, messy, [12, 25, 40])
     options = ["-k", "3", "--max-doc-bytes", "600"]
     base = os.path.join(tmp, "messy-paperclust")
-    want = warnings(run(BINARY, ["run", shards[0], "-o", base] + options).stderr)
-    check(len(want) == 4, f"messy.csv should give 4 warnings, got {want}")
+    one = run(BINARY, ["run", shards[0], "-o", base] + options)
+    want = warnings(one.stderr)
+    check(len(want) == 5, f"the messy shards should give 5 warnings, got {want}")
     want = [w.replace(shards[0], shards[1]) for w in want]  # named after the first file
+    # "Read N papers from FILE (M skipped, ...)": the whole input's count
+    want_read = read_line(one.stderr).replace(shards[0], shards[1])
     for p in ALL:
         out = os.path.join(tmp, f"messy-files-np{p}")
-        got = warnings(mpirun(p, ["run"] + shards[1:] + ["-o", out, "--threads", "1"] +
-                              options).stderr)
+        many = mpirun(p, ["run"] + shards[1:] + ["-o", out, "--threads", "1"] + options)
+        got = warnings(many.stderr)
         check(got == want, f"messy shards by {p} processes: warnings {got}, want {want}")
+        got_read = read_line(many.stderr)
+        check(got_read == want_read, f"messy shards by {p} processes: {got_read!r}, "
+                                     f"want {want_read!r}")
         same_reports(f"messy shards, {p} processes", out, base, drop=("input",) + DROP)
         print(f"messy shards: {p} processes compared")
     # a shard with another header, read by rank 2 only

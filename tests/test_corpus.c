@@ -1,6 +1,7 @@
 /*
  * test_corpus.c — ingest: CSV, JSON Lines and plain text into a pc_corpus,
- * the column rules, the counted warnings, UTF-8 repair and the error messages.
+ * the column rules, the counted warnings, UTF-8 repair and the error messages;
+ * shards read one file per process (pc_corpus_read_share's file rule).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "paperclust/corpus.h"
+#include "share_internal.h"
 #include "test.h"
 #include "test_files.h"
 
@@ -612,6 +614,114 @@ static void test_sort(void)
     pc_corpus_free(c);
 }
 
+/* Four shards (no id column: ids are record numbers; ragged rows; an empty
+ * file; a last line without its newline) and their paths in path[4]. */
+static void write_four_shards(char path[4][512], const char *third_header)
+{
+    const char *text[4] = {"title,abstract\nA,a\nB,b,extra\nC,c\n", "",
+                           "title,abstract\nD,d\n,\nE,e", "title,abstract\nF,f\nG\nH,h\n"};
+    char third[128];
+    snprintf(third, sizeof third, "%s\nF,f\nG\nH,h\n", third_header);
+    for (int f = 0; f < 4; f++) {
+        char name[32];
+        snprintf(name, sizeof name, "shard%d.csv", f);
+        snprintf(path[f], 512, "%s", write_text(name, f == 3 ? third : text[f]));
+    }
+}
+
+/* Each of `shares` processes reads its files (the file rule), then numbers
+ * them with every file's counts added up; share[r] as pc_share_read has it. */
+static pc_status read_by_file(const char *first, const pc_read_options *opt, int shares,
+                              pc_corpus **share, int32_t *n_docs)
+{
+    pc_file_counts all[4];
+    memset(all, 0, sizeof all);
+    memset(&err, 0, sizeof err);
+    for (int r = 0; r < shares; r++) {
+        int32_t n = 0;
+        int n_files = 0;
+        int64_t parsed = 0;
+        pc_status status = pc_corpus_read_share(first, opt, NULL, NULL, NULL, r, shares, 0,
+                                                &share[r], &n, &err);
+        if (status != PC_OK)
+            return status;
+        const pc_file_counts *mine = pc_corpus_file_counts(share[r], &n_files, &parsed);
+        CHECK(mine != NULL && n_files == 4);
+        for (size_t i = 0; mine && i < sizeof all / (sizeof(int64_t)); i++)
+            ((int64_t *)all)[i] += ((const int64_t *)mine)[i];
+    }
+    for (int r = 0; r < shares; r++) {
+        pc_status status = pc_corpus_share_numbers(share[r], all, n_docs, &err);
+        if (status != PC_OK)
+            return status;
+    }
+    return PC_OK;
+}
+
+/* Every process's documents have the number, line and id of the same
+ * document of the concatenation, and the warnings are the concatenation's. */
+static void test_share_by_file(void)
+{
+    char path[4][512];
+    write_four_shards(path, "title,abstract");
+    const char *more[3] = {path[1], path[2], path[3]};
+    pc_read_options opt = options(NULL);
+    opt.more_inputs = more;
+    opt.n_more_inputs = 3;
+    pc_corpus *whole = read_ok(path[0], &opt, 7), *share[3] = {NULL, NULL, NULL};
+    if (!whole)
+        return;
+    CHECK_INT(whole->line[6], 10); /* H: the shards' headers once */
+    char want[2048];
+    snprintf(want, sizeof want, "%s", warnings);
+    CHECK(strstr(want, "2 rows skipped: wrong number of fields (first at line 3)") != NULL);
+    int32_t n_docs = 0;
+    CHECK_INT(read_by_file(path[0], &opt, 3, share, &n_docs), PC_OK);
+    CHECK_INT(n_docs, 7);
+    int32_t seen = 0;
+    for (int r = 0; r < 3 && share[r]; r++) {
+        for (int32_t i = 0; i < share[r]->n_docs; i++, seen++) {
+            int32_t g = share[r]->input_index[i];
+            CHECK(g >= 0 && g < 7);
+            if (g < 0 || g >= 7)
+                continue;
+            CHECK_STR(share[r]->id[i], whole->id[g]);
+            CHECK_INT(share[r]->line[i], whole->line[g]);
+        }
+        CHECK_INT(share[r]->n_skipped, 2);
+    }
+    CHECK_INT(seen, 7);
+    CHECK_INT(share[1] ? share[1]->n_docs : -1, 0); /* the empty file */
+    warnings[0] = '\0';
+    if (share[0])
+        pc_corpus_share_warn(share[0], whole, &monitor);
+    CHECK_STR(warnings, want);
+    for (int r = 0; r < 3; r++)
+        pc_corpus_free(share[r]);
+    pc_corpus_free(whole);
+}
+
+/* A shard whose header is not the first file's is refused by the process
+ * that reads it, which has read only the first line of the first file. */
+static void test_share_by_file_other_header(void)
+{
+    char path[4][512];
+    write_four_shards(path, "id,title,abstract");
+    const char *more[3] = {path[1], path[2], path[3]};
+    pc_read_options opt = options(NULL);
+    opt.more_inputs = more;
+    opt.n_more_inputs = 3;
+    pc_corpus *share[4] = {NULL, NULL, NULL, NULL};
+    int32_t n_docs = 0;
+    CHECK_INT(read_by_file(path[0], &opt, 4, share, &n_docs), PC_ERR_FORMAT);
+    char want[1200];
+    snprintf(want, sizeof want, "%s: its first line (the header) is not that of %s, the first "
+                                "input", path[3], path[0]);
+    CHECK_STR(err.message, want);
+    for (int r = 0; r < 4; r++)
+        pc_corpus_free(share[r]);
+}
+
 static void test_seed_papers(void)
 {
     const char *source = getenv("PC_SOURCE_DIR");
@@ -662,6 +772,8 @@ int main(void)
     RUN_TEST(test_allocation_failures);
     RUN_TEST(test_empty_optional_labels);
     RUN_TEST(test_sort);
+    RUN_TEST(test_share_by_file);
+    RUN_TEST(test_share_by_file_other_header);
     RUN_TEST(test_seed_papers);
     remove_temp_dir();
     return TEST_EXIT();
