@@ -12,7 +12,8 @@ import re
 import sys
 
 LINE = re.compile(r"paperclust-mpi: rank (\d+): stage (\w+): (\d+) collectives, (\d+) bytes "
-                  r"sent, (\d+) bytes received, peak RSS (\d+) MiB")
+                  r"sent, (\d+) bytes received, peak RSS (\d+) MiB"
+                  r"(?:, \d+ input bytes parsed)?")
 
 
 def load(run):

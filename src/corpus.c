@@ -1386,27 +1386,29 @@ static pc_status read_own_files(ingest *c, const char *path, const pc_read_optio
     int first = -1; /* the file whose first line is the header */
     c->store->files = pc_calloc((size_t)n, sizeof *c->store->files);
     c->store->n_files = n;
-    pc_status status = c->store->files ? PC_OK : nomem(c, 0, err);
+    pc_status status = c->store->files ? PC_OK : pc_fail_nomem(err, "reading the shards");
     while (status == PC_OK && header_len == 0 && ++first < n)
         status = pc_source_first_line(input_file(path, opt, first), &header, &header_len, err);
     if (status == PC_OK && header_len && header[header_len - 1] != '\n') {
-        char *ended = realloc(header, header_len + 1); /* the concatenation ends it */
-        status = ended ? PC_OK : nomem(c, 1, err);
+        char *ended = pc_realloc_array(header, header_len + 1, 1); /* the concatenation ends it */
+        status = ended ? PC_OK : pc_fail_nomem(err, "reading the shards");
         header = ended ? ended : header;
         if (ended)
             header[header_len++] = '\n';
     }
     for (int f = c->sink->share; status == PC_OK && f < n; f += c->sink->shares) {
         const char *file = input_file(path, opt, f);
-        len = f == first; /* the header's own file is not empty */
-        if (f != first)
+        int empty = 0;
+        if (f != first) { /* the header's own file is neither empty nor another header */
             status = pc_source_first_line(file, &line, &len, err);
-        if (status == PC_OK && len && f != first &&
-            (len != header_len || memcmp(line, header, len) != 0))
-            status = pc_source_other_header(file, path, err);
-        free(line);
-        line = NULL;
-        if (status == PC_OK && len)
+            empty = len == 0;
+            if (status == PC_OK && !empty &&
+                (len != header_len || memcmp(line, header, len) != 0))
+                status = pc_source_other_header(file, path, err);
+            free(line);
+            line = NULL;
+        }
+        if (status == PC_OK && !empty)
             status = read_one_file(c, path, opt, f, err);
     }
     free(header);

@@ -615,8 +615,11 @@ static void test_sort(void)
 }
 
 /* Four shards (no id column: ids are record numbers; ragged rows; an empty
- * file; a last line without its newline) and their paths in path[4]. */
-static void write_four_shards(char path[4][512], const char *third_header)
+ * file; a last line without its newline; the fourth's header third_header),
+ * their paths in path[4]; returns the options that read them as one input
+ * (the later ones in more). */
+static pc_read_options write_four_shards(char path[4][512], const char *more[3],
+                                         const char *third_header)
 {
     const char *text[4] = {"title,abstract\nA,a\nB,b,extra\nC,c\n", "",
                            "title,abstract\nD,d\n,\nE,e", "title,abstract\nF,f\nG\nH,h\n"};
@@ -626,7 +629,13 @@ static void write_four_shards(char path[4][512], const char *third_header)
         char name[32];
         snprintf(name, sizeof name, "shard%d.csv", f);
         snprintf(path[f], 512, "%s", write_text(name, f == 3 ? third : text[f]));
+        if (f > 0)
+            more[f - 1] = path[f];
     }
+    pc_read_options opt = options(NULL);
+    opt.more_inputs = more;
+    opt.n_more_inputs = 3;
+    return opt;
 }
 
 /* Each of `shares` processes reads its files (the file rule), then numbers
@@ -663,11 +672,8 @@ static pc_status read_by_file(const char *first, const pc_read_options *opt, int
 static void test_share_by_file(void)
 {
     char path[4][512];
-    write_four_shards(path, "title,abstract");
-    const char *more[3] = {path[1], path[2], path[3]};
-    pc_read_options opt = options(NULL);
-    opt.more_inputs = more;
-    opt.n_more_inputs = 3;
+    const char *more[3];
+    pc_read_options opt = write_four_shards(path, more, "title,abstract");
     pc_corpus *whole = read_ok(path[0], &opt, 7), *share[3] = {NULL, NULL, NULL};
     if (!whole)
         return;
@@ -706,11 +712,8 @@ static void test_share_by_file(void)
 static void test_share_by_file_other_header(void)
 {
     char path[4][512];
-    write_four_shards(path, "id,title,abstract");
-    const char *more[3] = {path[1], path[2], path[3]};
-    pc_read_options opt = options(NULL);
-    opt.more_inputs = more;
-    opt.n_more_inputs = 3;
+    const char *more[3];
+    pc_read_options opt = write_four_shards(path, more, "id,title,abstract");
     pc_corpus *share[4] = {NULL, NULL, NULL, NULL};
     int32_t n_docs = 0;
     CHECK_INT(read_by_file(path[0], &opt, 4, share, &n_docs), PC_ERR_FORMAT);
