@@ -373,7 +373,7 @@ def case_files(tmp):
     five = make_shards(tmp, "five", SEED_CORPUS, [9, 20, 31, 40], plain_end=3)
     empty = os.path.join(tmp, "empty.csv")
     open(empty, "w").close()
-    five.insert(4, empty)  # the fourth file of six: rank 3 of 4 reads it and the sixth
+    five.insert(4, empty)  # the fourth file of six: by 4 processes rank 3 reads it alone
     same_as_concatenation(tmp, "five", five, ["--top", "5"], ALL)
     same_as_concatenation(tmp, "five-approx", five, ["--top", "5", "--related", "approx",
                                                      "--probe", "2"], ALL)
