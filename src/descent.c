@@ -26,7 +26,9 @@
  *      stop · n · K, or max_rounds reached, ends the search.
  * The first lists are the caller's candidates (probing's: index.c and
  * pc_neighbors_probe), each pair also offered to the other paper.  Only
- * pairs of positive similarity are offered.
+ * pairs of positive similarity are offered.  Several processes: every one
+ * runs steps 1, 2 and 4 on the whole graph, joins (step 3) only its chunks
+ * of papers, and share_fresh makes the graphs one again before step 4.
  */
 #include <math.h>
 #include <stdatomic.h>
@@ -42,6 +44,7 @@
 #include "neighbors_internal.h"
 #include "paperclust/descent.h"
 #include "progress_internal.h"
+#include "share_internal.h"
 
 #define CHUNK 256    /* papers a thread takes at a time */
 
@@ -382,7 +385,14 @@ typedef struct sweep {
     int32_t *members;
     float *sims, *dense;
     size_t scratch_each, set_each, dense_each;
+    int part, parts; /* a join sweep runs the chunks c with c % parts == part */
 } sweep;
+
+/* 1 when this process joins the chunk of papers starting at v0 (every chunk in round 0). */
+static int chunk_is_mine(const sweep *sw, int32_t v0)
+{
+    return sw->round == 0 || (v0 / CHUNK) % sw->parts == sw->part;
+}
 
 /*
  * Every paper in parallel, CHUNK at a time, under a progress stage: round 0
@@ -392,8 +402,11 @@ static int run_sweep(sweep *sw, int threads, const pc_monitor *mon, const char *
                      int64_t *work)
 {
     const int32_t n = sw->g->n;
+    double mine = 0.0;
+    for (int32_t v0 = 0; v0 < n; v0 += CHUNK)
+        mine += chunk_is_mine(sw, v0) ? (double)(v0 + CHUNK < n ? CHUNK : n - v0) : 0.0;
     pc_progress progress;
-    pc_progress_start(&progress, mon, stage, (double)n);
+    pc_progress_start(&progress, mon, stage, mine);
     double done = 0.0;
     volatile int stop = 0;
     int64_t w = 0;
@@ -406,7 +419,7 @@ static int run_sweep(sweep *sw, int threads, const pc_monitor *mon, const char *
         float *dense = sw->dense + (size_t)tid * sw->dense_each;
 #pragma omp for schedule(dynamic, 1)
         for (int32_t v0 = 0; v0 < n; v0 += CHUNK) {
-            if (stop)
+            if (stop || !chunk_is_mine(sw, v0))
                 continue;
             const int32_t v1 = v0 + CHUNK < n ? v0 + CHUNK : n;
             for (int32_t v = v0; v < v1; v++) {
@@ -461,6 +474,72 @@ static int pick_all(graph *g, round_sets *r, sweep *sw, int threads)
     return 0;
 }
 
+/* A fresh entry as sent between processes: a paper, the entry, their similarity. */
+typedef struct sent_entry {
+    int32_t paper, entry;
+    float sim;
+} sent_entry;
+
+/*
+ * Several processes, after a join sweep: each has joined its own chunks, so
+ * its graph holds the best K of the lists it began the round with and of its
+ * own offers.  Every entry that entered this round (FRESH) on any process
+ * goes to all of them (one variable-sized gather of 12 bytes an entry, after
+ * this process's work of the round), and each process offers the others'
+ * entries to its own graph.  A list then holds the best K of the round's
+ * first lists and of every process's offers — an offer that its own process
+ * turned away had K better ones there, which every process now holds — so
+ * the graphs are the same on every process, and the same as one process's.
+ * *work becomes the round's work summed over the processes.
+ */
+static pc_status share_fresh(graph *g, const pc_comm *comm, int threads, int64_t *work,
+                             pc_error *err)
+{
+    const size_t cells = (size_t)g->n * (size_t)g->K;
+    size_t fresh = 0;
+    for (size_t c = 0; c < cells; c++)
+        fresh += g->flag[c] == FRESH;
+    const size_t bytes = sizeof *work + fresh * sizeof(sent_entry);
+    char *mine = pc_malloc(bytes), *all = NULL;
+    size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    pc_status status = mine && at ? PC_OK : pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK) {
+        memcpy(mine, work, sizeof *work);
+        size_t k = 0;
+        for (int32_t v = 0; v < g->n; v++)
+            for (int32_t q = 0; q < g->size[v]; q++) {
+                const size_t c = (size_t)v * (size_t)g->K + (size_t)q;
+                if (g->flag[c] != FRESH)
+                    continue;
+                const sent_entry e = {v, g->id[c], g->sim[c]};
+                memcpy(mine + sizeof *work + k++ * sizeof e, &e, sizeof e);
+            }
+    }
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, mine, bytes, &all, at, err);
+    *work = 0;
+    for (int r = 0; status == PC_OK && r < comm->size; r++) {
+        const char *from = all + at[r];
+        int64_t w;
+        memcpy(&w, from, sizeof w);
+        *work += w;
+        if (r == comm->rank)
+            continue;
+        const int64_t m = (int64_t)((at[r + 1] - at[r] - sizeof w) / sizeof(sent_entry));
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (int64_t k = 0; k < m; k++) {
+            sent_entry e;
+            memcpy(&e, from + sizeof w + (size_t)k * sizeof e, sizeof e);
+            offer(g, e.paper, e.entry, e.sim, FRESH);
+        }
+    }
+    free(all);
+    free(at);
+    free(mine);
+    return status;
+}
+
 pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt,
                                const pc_descent_options *opt, const pc_monitor *mon,
                                pc_neighbors **out, int32_t *rounds, pc_error *err)
@@ -475,9 +554,9 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
                        (int)nopt->top, start ? (int)start->top : 0,
                        start ? (int)start->n_docs : 0, (double)opt->sample,
                        (int)opt->max_rounds);
-    if (nopt->dense || nopt->comm)
+    if (nopt->dense)
         return pc_fail(err, PC_ERR_INVALID, "related papers: the refinement compares TF-IDF "
-                                            "rows in one process only");
+                                            "rows only");
     const int32_t n = X->n_rows, K = start->top;
     const int threads = pc_thread_count(nopt->threads);
     int32_t S = (int32_t)ceilf(opt->sample * (float)K);
@@ -488,7 +567,8 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
     graph *g = status == PC_OK ? graph_new(n, K) : NULL;
     round_sets r;
     const int sets_failed = round_sets_alloc(&r, n, K, S);
-    sweep sw = {g, &r, sc, X, start, opt->seed, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0};
+    sweep sw = {g, &r, sc, X, start, opt->seed, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0,
+                pc_comm_rank(nopt->comm), pc_comm_size(nopt->comm)};
     if (status == PC_OK && (!g || sets_failed))
         status = pc_fail_nomem(err, "finding related papers");
     pc_neighbors *nb = NULL;
@@ -511,17 +591,22 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
     if (status == PC_OK && n > 1 &&
         run_sweep(&sw, threads, mon, "related (refining: first lists)", &work) != 0)
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+    if (nopt->comm) /* every process is ready for the rounds, or all hear why not */
+        status = nopt->comm->check(nopt->comm, status, err);
     for (int32_t round = 1; status == PC_OK && n > 1 && round <= opt->max_rounds; round++) {
         sw.round = round;
-        if (pick_all(g, &r, &sw, threads) != 0) {
+        if (pick_all(g, &r, &sw, threads) != 0)
             status = pc_fail_nomem(err, "finding related papers");
-            break;
-        }
         snprintf(stage, sizeof stage, "related (refining: round %d)", (int)round);
-        if (run_sweep(&sw, threads, mon, stage, &work) != 0) {
+        int64_t round_work = 0;
+        if (status == PC_OK && run_sweep(&sw, threads, mon, stage, &round_work) != 0)
             status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+        if (nopt->comm) /* a process interrupted still takes part, so that all hear of it */
+            status = status == PC_OK ? share_fresh(g, nopt->comm, threads, &round_work, err)
+                                     : nopt->comm->check(nopt->comm, status, err);
+        if (status != PC_OK)
             break;
-        }
+        work += round_work;
         *rounds = round;
         const int64_t changed = settle(g, threads);
         if ((double)changed < opt->stop * (double)n * (double)K)

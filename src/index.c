@@ -11,8 +11,10 @@
  * blocks), then the `probe` best kept in a short sorted list (insertion:
  * O(partitions × probe) per document at worst, nearly always one
  * comparison).  Each document's list depends on its row and the centroids
- * alone, so nothing depends on the thread count.  Members: a counting sort
- * of the documents by their own partition, stable.
+ * alone, so nothing depends on the thread count (nor on the number of
+ * processes: with opt->comm each lists every size-th block and the lists
+ * are gathered, share_lists; every process trains the same centroids).
+ * Members: a counting sort of the documents by their own partition, stable.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 #include "paperclust/kmeans.h"
 #include "progress_internal.h"
 #include "rng_internal.h"
+#include "share_internal.h"
 
 #define BLOCK 256 /* documents per product block */
 
@@ -38,6 +41,7 @@ void pc_partitions_options_default(pc_partitions_options *opt)
     opt->max_iter = 10;
     opt->seed = 1;
     opt->threads = 0;
+    opt->comm = NULL;
 }
 
 int32_t pc_partitions_default_count(int32_t n_docs)
@@ -111,13 +115,23 @@ static void nearest_of(const float *scores, int32_t P, int32_t probe, int32_t *l
     }
 }
 
-/* Every document's probe list, block by block in parallel; 0, or 1 when cancelled. */
+/* 1 when process `part` of `parts` lists the documents of block b. */
+static int block_is_mine(int32_t b, int part, int parts)
+{
+    return b % parts == part;
+}
+
+/* Every document's probe list (this process's blocks: part of parts), block by block in
+ * parallel; 0, or 1 when cancelled. */
 static int probe_lists(const pc_csr *X, const float *centroid_t, int threads, float *scratch,
-                       pc_partitions *pt, const pc_monitor *mon)
+                       int part, int parts, pc_partitions *pt, const pc_monitor *mon)
 {
     const int32_t n = X->n_rows, P = pt->n_partitions, n_blocks = (n + BLOCK - 1) / BLOCK;
+    double mine = 0.0;
+    for (int32_t b = 0; b < n_blocks; b++)
+        mine += block_is_mine(b, part, parts) ? (b + 1 < n_blocks ? BLOCK : n - b * BLOCK) : 0;
     pc_progress progress;
-    pc_progress_start(&progress, mon, "partitions", (double)n);
+    pc_progress_start(&progress, mon, "partitions", mine);
     double done = 0.0;
     volatile int stop = 0;
 #pragma omp parallel num_threads(threads)
@@ -126,7 +140,7 @@ static int probe_lists(const pc_csr *X, const float *centroid_t, int threads, fl
         float *buf = scratch + (size_t)tid * BLOCK * (size_t)P;
 #pragma omp for schedule(dynamic, 1)
         for (int32_t b = 0; b < n_blocks; b++) {
-            if (stop)
+            if (stop || !block_is_mine(b, part, parts))
                 continue;
             const int32_t lo = b * BLOCK, hi = lo + BLOCK < n ? lo + BLOCK : n;
             pc_csr_times_dense(X, lo, hi, centroid_t, P, buf); /* nnz × P multiply-adds */
@@ -140,6 +154,46 @@ static int probe_lists(const pc_csr *X, const float *centroid_t, int threads, fl
         return 1;
     pc_progress_finish(&progress);
     return 0;
+}
+
+/*
+ * Several processes, after probe_lists: each process's blocks' lists go to
+ * all (one variable-sized gather, 4 · probe bytes a document), so that every
+ * process holds every document's list.  status: this process's so far.
+ */
+static pc_status share_lists(pc_partitions *pt, const pc_comm *comm, pc_status status,
+                             pc_error *err)
+{
+    const int32_t n = pt->n_docs, n_blocks = (n + BLOCK - 1) / BLOCK;
+    const size_t row = (size_t)pt->probe * sizeof *pt->nearest;
+    size_t bytes = 0;
+    for (int32_t b = 0; b < n_blocks; b++)
+        if (block_is_mine(b, comm->rank, comm->size))
+            bytes += (size_t)(b + 1 < n_blocks ? BLOCK : n - b * BLOCK) * row;
+    char *mine = pc_malloc(bytes + 1), *all = NULL;
+    size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    if (status == PC_OK && (!mine || !at))
+        status = pc_fail_nomem(err, "building the partitions");
+    for (int32_t b = 0, k = 0; status == PC_OK && b < n_blocks; b++) { /* k: blocks packed */
+        if (!block_is_mine(b, comm->rank, comm->size))
+            continue;
+        const size_t len = (size_t)(b + 1 < n_blocks ? BLOCK : n - b * BLOCK) * row;
+        memcpy(mine + (size_t)k++ * BLOCK * row, (char *)pt->nearest + (size_t)b * BLOCK * row,
+               len);
+    }
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, mine, bytes, &all, at, err);
+    for (int32_t b = 0; status == PC_OK && b < n_blocks; b++) {
+        const int q = b % comm->size; /* block b is process q's (b / size)-th */
+        const size_t len = (size_t)(b + 1 < n_blocks ? BLOCK : n - b * BLOCK) * row;
+        memcpy((char *)pt->nearest + (size_t)b * BLOCK * row,
+               all + at[q] + (size_t)(b / comm->size) * BLOCK * row, len);
+    }
+    free(all);
+    free(at);
+    free(mine);
+    return status;
 }
 
 /* start and member: the documents by their own partition (nearest[i·probe]), stable. */
@@ -187,8 +241,12 @@ pc_status pc_partitions_build(const pc_csr *X, const pc_partitions_options *opt,
     if (status == PC_OK && n > 0 &&
         !(scratch = pc_malloc_array((size_t)threads * BLOCK * (size_t)P, sizeof *scratch)))
         status = pc_fail_nomem(err, "building the partitions");
-    if (status == PC_OK && n > 0 && probe_lists(X, centroid_t, threads, scratch, pt, mon) != 0)
+    if (status == PC_OK && n > 0 &&
+        probe_lists(X, centroid_t, threads, scratch, pc_comm_rank(opt->comm),
+                    pc_comm_size(opt->comm), pt, mon) != 0)
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while building the partitions");
+    if (opt->comm && n > 0)
+        status = share_lists(pt, opt->comm, status, err);
     if (status == PC_OK)
         group_members(pt);
     free(centroid_t);

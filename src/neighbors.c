@@ -1126,16 +1126,21 @@ static int32_t *probe_plan(const pc_partitions *parts, int64_t *lane_start)
  * at a time in parallel, against the partition's rows, each lane's heap
  * starting from what its earlier partitions gave (a document is in one
  * lane block per partition, so no two threads hold its list at once).
- * 0, or 1 when cancelled.
+ * Several processes: the lane blocks of all partitions are numbered in
+ * turn, and process `part` of `parts` runs those whose number is part
+ * modulo parts (a partition of one block goes to one process, the next
+ * partition's to the next).  0, or 1 when cancelled.
  */
 static int run_probe(const related_index *ri, const pc_partitions *parts, const int32_t *lanes,
-                     const int64_t *lane_start, workspace *ws, int threads,
+                     const int64_t *lane_start, workspace *ws, int threads, int part, int parts_of,
                      const pc_monitor *mon, pc_neighbors *nb)
 {
-    double total = 0.0; /* lane blocks × the rows they meet */
-    for (int32_t p = 0; p < parts->n_partitions; p++)
-        total += (double)((lane_start[p + 1] - lane_start[p] + LANES - 1) / LANES) *
-                 (double)(parts->start[p + 1] - parts->start[p]);
+    double total = 0.0; /* this process's lane blocks × the rows they meet */
+    for (int32_t p = 0, block = 0; p < parts->n_partitions; p++)
+        for (int64_t lo = lane_start[p]; lo < lane_start[p + 1]; lo += LANES)
+            total += block++ % parts_of == part
+                         ? (double)(parts->start[p + 1] - parts->start[p])
+                         : 0.0;
     pc_progress progress;
     pc_progress_start(&progress, mon, "related (probing)", total);
     double done = 0.0;
@@ -1143,15 +1148,18 @@ static int run_probe(const related_index *ri, const pc_partitions *parts, const 
 #pragma omp parallel num_threads(threads)
     {
         const int tid = pc_thread_id();
+        int32_t first_block = 0; /* the number of partition p's first lane block */
         for (int32_t p = 0; p < parts->n_partitions; p++) {
             const int32_t n_lanes = (int32_t)(lane_start[p + 1] - lane_start[p]);
             const pass ps = {ri, ri, 0, NULL, 1, NULL, NULL, 0, 1.0f, lanes + lane_start[p],
                              (int32_t)parts->start[p], (int32_t)parts->start[p + 1], 1, 0, 1};
+            const int32_t blocks = (n_lanes + LANES - 1) / LANES;
+            first_block += blocks;
             if (ps.row_end == ps.row_begin) /* an empty partition: nothing to meet */
                 continue;
 #pragma omp for schedule(dynamic, 1)
             for (int32_t lo = 0; lo < n_lanes; lo += LANES) {
-                if (stop)
+                if (stop || (first_block - blocks + lo / LANES) % parts_of != part)
                     continue;
                 lane_block(&ps, lo, n_lanes - lo < LANES ? n_lanes - lo : LANES, &ws[tid], nb);
                 pc_progress_parallel(&progress, &done, ps.row_end - ps.row_begin, tid, &stop);
@@ -1198,13 +1206,21 @@ pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
     for (int t = 0; t < threads && status == PC_OK; t++)
         if (workspace_alloc(&ws[t], &ri, opt->top, 1) != 0)
             status = pc_fail_nomem(err, "finding related papers");
-    if (status == PC_OK && run_probe(&ri, parts, lanes, lane_start, ws, threads, mon, nb) != 0)
+    if (status == PC_OK && run_probe(&ri, parts, lanes, lane_start, ws, threads,
+                                     pc_comm_rank(opt->comm), pc_comm_size(opt->comm), mon,
+                                     nb) != 0)
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
     if (status == PC_OK) {
         nb->work = 0;
         for (int t = 0; t < threads; t++)
             nb->work += ws[t].work;
         nb->work_all = sum_df2;
+    }
+    if (opt->comm && status == PC_OK) /* every list is the top of its blocks' across processes */
+        status = exchange_lists(opt->comm, nb, err);
+    else if (opt->comm) /* the others wait in the exchange: they must hear of it */
+        status = opt->comm->check(opt->comm, status, err);
+    if (status == PC_OK) {
         *out = nb;
         nb = NULL;
     }

@@ -393,6 +393,7 @@ static pc_status find_approx(const pc_csr *X, const pc_related_options *opt,
     popt.probe = opt->probe > 0 ? opt->probe : PC_DEFAULT_PROBE;
     popt.seed = opt->seed;
     popt.threads = opt->neighbors.threads;
+    popt.comm = opt->neighbors.comm;
     pc_partitions *parts = NULL;
     const double started = pc_now();
     pc_status status = pc_partitions_build(X, &popt, mon, &parts, err);

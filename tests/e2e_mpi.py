@@ -35,6 +35,12 @@ CASE files:    ranks read only their own shards when there are as many as
                read by rank 3 only (one line naming it, exit 1, no reports);
                and PAPERCLUST_MPI_TRACE's input bytes parsed: about a quarter
                of the input per rank for 4 equal shards by 4.
+CASE approx:   approximate related papers (--related approx) by 1, 2, 3 and 4
+               processes, each probing its share of the lane blocks and
+               joining its share of the papers in each refinement round:
+               the seed papers 7 times over, probing alone and refined; then
+               classic4 (skipped when absent), refined; then a rank failing
+               in a refinement round's exchange.
 CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
                one rank fail at a chosen collective: rank 2 after reading and in
                the related stage's exchange, ranks 1 and 3 when the
@@ -167,6 +173,34 @@ def case_classic4(tmp):
     same_as_concatenation(tmp, "classic4-shards", shards, ["-k", "4", "--top", "10",
                                                            "--n-init", "1"],
                           [3] if SANITIZED else ALL)
+
+
+def case_approx(tmp):
+    repeated = repeated_corpus(tmp, 7)
+    counts = [3] if SANITIZED else ALL
+    same_as_one_process(tmp, "approx-probe", repeated,
+                        ["--top", "8", "--related", "approx", "--probe", "3"], counts)
+    refine = ["--top", "8", "--related", "approx", "--probe", "2", "--refine", "3",
+              "--candidates", "16"]
+    same_as_one_process(tmp, "approx-refine", repeated, refine, counts)
+    corpus = os.path.join(CORPORA, "classic4.csv")
+    if not os.path.exists(corpus):
+        print(f"SKIP: {corpus} is absent")
+        sys.exit(77)
+    same_as_one_process(tmp, "classic4-approx", corpus,
+                        ["-k", "4", "--top", "10", "--n-init", "1", "--related", "approx",
+                         "--probe", "4", "--refine", "2"], counts)
+    # a rank failing in the last refinement round's exchange: the job ends with its line
+    args = ["--quiet", "--threads", "1"] + refine
+    at = last_related_collective(3, ["run", repeated, "-o", os.path.join(tmp, "approx-count")]
+                                 + args)
+    out = os.path.join(tmp, "approx-fail")
+    p = mpirun(3, ["run", repeated, "-o", out] + args, status=1,
+               env={"PAPERCLUST_MPI_FAIL": f"2:{at}"})
+    one_line_failure("approx, rank 2 failing while refining", p, 1,
+                     f"rank 2: injected failure at collective {at}")
+    left = os.listdir(out) if os.path.isdir(out) else []
+    check(left == [], f"approx: a failed job left reports: {left}")
 
 
 def make_shards(tmp, name, corpus, cuts, plain_end=None):
@@ -461,6 +495,20 @@ def collectives(processes, args):
     return int(m.group(1)) if m else 3
 
 
+def last_related_collective(processes, args):
+    """The number of the related stage's last collective (PAPERCLUST_MPI_TRACE:
+    rank 0's collectives through the end of that stage)."""
+    p = mpirun(processes, args, env={"PAPERCLUST_MPI_TRACE": "1"})
+    through, total = 0, 0
+    for line in p.stderr.decode("utf-8", "replace").strip().splitlines()[:-1]:
+        m = STAGE_LINE.fullmatch(line)
+        if m and m.group(1) == "0":
+            total += int(m.group(3))
+            through = total if m.group(2) == "related" else through
+    check(through > 0, "PAPERCLUST_MPI_TRACE: rank 0 has no related stage")
+    return through
+
+
 def case_errors(tmp):
     # The last three collectives: the related stage's exchange (a check, the
     # allgather), then every rank checking in before rank 0 writes; the first
@@ -496,7 +544,7 @@ def case_errors(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         {"seed": case_seed, "classic4": case_classic4, "shares": case_shares,
-         "files": case_files, "errors": case_errors}[CASE](tmp)
+         "files": case_files, "approx": case_approx, "errors": case_errors}[CASE](tmp)
     e2e_util.finish()
 
 

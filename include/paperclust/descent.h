@@ -22,6 +22,9 @@
  * samples are drawn by a hash of (seed, round, paper, candidate), and a
  * list ends each round as the best of all it was offered under a total
  * order, so the result depends on the seed, never on the thread count.
+ * Several processes (nopt->comm): each joins every size-th chunk of papers
+ * and the entries that entered are exchanged after each round, so every
+ * process holds the one-process graph (and the same result) throughout.
  *
  * Cost per round at most n · (K + 3 · sample · K)² / 2 pair sums of a row's
  * non-zeros each, far fewer once the lists settle: independent of the corpus
@@ -58,7 +61,7 @@ void pc_descent_options_default(pc_descent_options *opt);
  * approximately: opt->start's lists refined by NN-descent rounds.  The
  * start's similarities must be the exact stage's (pc_neighbors_probe's
  * are).  nopt->head_terms as for pc_neighbors_topn; nopt->order is not
- * read; nopt->dense and comm are refused.  Only scores above 0 are listed.
+ * read; nopt->dense is refused; nopt->comm splits the joins (above).  Only scores above 0 are listed.
  * work counts the non-zeros of the rows met in pair sums, work_all is
  * Σ_t df_t²; *rounds gets the rounds run.  Progress: "related (refining:
  * round R)", a stage a round.  PC_ERR_INVALID for top < 1, a start of

@@ -60,11 +60,13 @@ typedef struct pc_neighbors_options {
                              the same. */
     const pc_neighbors_dense *dense; /* default NULL: the sparse rows alone; else blended
                                         with these dense rows (borrowed) */
-    const pc_comm *comm;  /* default NULL: one process.  Else (pc_neighbors_topn only) every
-                             process of comm calls with the same X and options, takes every
-                             size-th lane block, and the lists are exchanged and merged
-                             (one allgather of n_docs × top candidates per process): every
-                             process gets the one-process result, work included */
+    const pc_comm *comm;  /* default NULL: one process.  Else (pc_neighbors_topn,
+                             pc_neighbors_probe) every process of comm calls with the same X
+                             and options, takes every size-th lane block, and the lists are
+                             exchanged and merged (one allgather of n_docs × top candidates
+                             per process): every process gets the one-process result, work
+                             included.  pc_neighbors_query ignores it: every process runs
+                             every query */
 } pc_neighbors_options;
 
 void pc_neighbors_options_default(pc_neighbors_options *opt);
