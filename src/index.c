@@ -12,8 +12,9 @@
  * O(partitions × probe) per document at worst, nearly always one
  * comparison).  Each document's list depends on its row and the centroids
  * alone, so nothing depends on the thread count (nor on the number of
- * processes: with opt->comm each lists every size-th block and the lists
- * are gathered, share_lists; every process trains the same centroids).
+ * processes: with opt->comm k-means splits its assignment steps, each
+ * process lists every size-th block, and the lists are gathered,
+ * share_lists).
  * Members: a counting sort of the documents by their own partition, stable.
  */
 #include <math.h>
@@ -85,6 +86,7 @@ static pc_status train(const pc_csr *X, const pc_partitions_options *opt, int32_
     kopt.max_iter = opt->max_iter;
     kopt.seed = opt->seed;
     kopt.threads = opt->threads;
+    kopt.comm = opt->comm; /* the assignment steps split between the processes */
     if (status == PC_OK)
         status = pc_kmeans_fit(S, &kopt, mon, &clusters, err);
     const size_t dim = (size_t)X->n_cols, k = (size_t)P;

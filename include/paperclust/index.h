@@ -44,10 +44,11 @@ typedef struct pc_partitions_options {
     uint64_t seed;      /* default 1: the training sample and k-means' seeding */
     int threads;        /* default 0: all available */
     const pc_comm *comm; /* default NULL: one process.  Else every process of comm calls
-                            with the same X and options, trains the same centroids, lists
-                            the nearest partitions of every size-th block of documents,
-                            and the lists are gathered (4 · probe bytes a document): every
-                            process gets the one-process partitions */
+                            with the same X and options; k-means' training splits its
+                            assignment steps (kmeans.h), each process lists the nearest
+                            partitions of every size-th block of documents, and the lists
+                            are gathered (4 · probe bytes a document): every process gets
+                            the one-process partitions */
 } pc_partitions_options;
 
 void pc_partitions_options_default(pc_partitions_options *opt);
