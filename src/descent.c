@@ -93,7 +93,7 @@ static graph *graph_new(int32_t n, int32_t K)
     const size_t cells = (size_t)n * (size_t)K + 1;
     g->id = pc_malloc_array(cells, sizeof *g->id);
     g->sim = pc_malloc_array(cells, sizeof *g->sim);
-    g->flag = pc_malloc_array(cells, sizeof *g->flag);
+    g->flag = pc_calloc(cells, sizeof *g->flag); /* cells past a short list stay OLD */
     g->size = pc_calloc((size_t)n + 1, sizeof *g->size);
     g->floor = pc_malloc_array((size_t)n + 1, sizeof *g->floor);
     g->locks = pc_stripes_new();
