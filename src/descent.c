@@ -490,11 +490,14 @@ typedef struct sent_entry {
  * first lists and of every process's offers — an offer that its own process
  * turned away had K better ones there, which every process now holds — so
  * the graphs are the same on every process, and the same as one process's.
- * *work becomes the round's work summed over the processes.
+ * *work becomes the round's work summed over the processes.  status: this
+ * process's so far (a failure is reported to the others instead).
  */
-static pc_status share_fresh(graph *g, const pc_comm *comm, int threads, int64_t *work,
-                             pc_error *err)
+static pc_status share_fresh(graph *g, const pc_comm *comm, pc_status status, int threads,
+                             int64_t *work, pc_error *err)
 {
+    if (status != PC_OK)
+        return comm->check(comm, status, err);
     const size_t cells = (size_t)g->n * (size_t)g->K;
     size_t fresh = 0;
     for (size_t c = 0; c < cells; c++)
@@ -502,7 +505,7 @@ static pc_status share_fresh(graph *g, const pc_comm *comm, int threads, int64_t
     const size_t bytes = sizeof *work + fresh * sizeof(sent_entry);
     char *mine = pc_malloc(bytes), *all = NULL;
     size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
-    pc_status status = mine && at ? PC_OK : pc_fail_nomem(err, "finding related papers");
+    status = mine && at ? PC_OK : pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK) {
         memcpy(mine, work, sizeof *work);
         size_t k = 0;
@@ -602,8 +605,7 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
         if (status == PC_OK && run_sweep(&sw, threads, mon, stage, &round_work) != 0)
             status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
         if (nopt->comm) /* a process interrupted still takes part, so that all hear of it */
-            status = status == PC_OK ? share_fresh(g, nopt->comm, threads, &round_work, err)
-                                     : nopt->comm->check(nopt->comm, status, err);
+            status = share_fresh(g, nopt->comm, status, threads, &round_work, err);
         if (status != PC_OK)
             break;
         work += round_work;

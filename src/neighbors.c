@@ -922,17 +922,20 @@ static const float *dense_in_order(const float *rows, int32_t dims, const relate
  * is the one-process list: one allgather of every process's lists and work
  * (16 + n × top × 8 bytes each), then a heap per document over them, in
  * rank order (the order does not matter: the heap keeps the top under a
- * total order).  Memory: size × that, transiently.
+ * total order).  Memory: size × that, transiently.  status: this process's
+ * so far (a failure is reported to the others instead).
  */
-static pc_status exchange_lists(const pc_comm *comm, pc_neighbors *nb, pc_error *err)
+static pc_status exchange_lists(const pc_comm *comm, pc_status status, pc_neighbors *nb,
+                                pc_error *err)
 {
+    if (status != PC_OK) /* nb may be missing: the others wait in the exchange, and hear of it */
+        return comm->check(comm, status, err);
     const size_t cells = (size_t)nb->n_docs * (size_t)nb->top, p = (size_t)comm->size;
     const size_t bytes = 2 * sizeof(int64_t) + cells * (sizeof(int32_t) + sizeof(float));
     char *mine = pc_malloc(bytes), *all = pc_malloc_array(p, bytes);
     heap h = {0, nb->top, pc_malloc_array((size_t)nb->top, sizeof(int32_t)),
               pc_malloc_array((size_t)nb->top, sizeof(float))};
-    pc_status status = mine && all && h.id && h.sim ? PC_OK
-                                                    : pc_fail_nomem(err, "finding related papers");
+    status = mine && all && h.id && h.sim ? PC_OK : pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK) {
         int64_t work[2] = {nb->work, nb->dense_work};
         memcpy(mine, work, sizeof work);
@@ -1004,10 +1007,8 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     }
     if (status == PC_OK)
         status = run_pass(&ps, opt->top, threads, later, mon, out, err);
-    if (opt->comm && status == PC_OK)
-        status = exchange_lists(opt->comm, *out, err);
-    else if (opt->comm) /* the others wait in the exchange: they must hear of it */
-        status = opt->comm->check(opt->comm, status, err);
+    if (opt->comm)
+        status = exchange_lists(opt->comm, status, *out, err);
     if (status != PC_OK) {
         pc_neighbors_free(*out);
         *out = NULL;
@@ -1216,10 +1217,8 @@ pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
             nb->work += ws[t].work;
         nb->work_all = sum_df2;
     }
-    if (opt->comm && status == PC_OK) /* every list is the top of its blocks' across processes */
-        status = exchange_lists(opt->comm, nb, err);
-    else if (opt->comm) /* the others wait in the exchange: they must hear of it */
-        status = opt->comm->check(opt->comm, status, err);
+    if (opt->comm) /* every list is the top of its blocks' across processes */
+        status = exchange_lists(opt->comm, status, nb, err);
     if (status == PC_OK) {
         *out = nb;
         nb = NULL;
