@@ -117,6 +117,12 @@ static void nearest_of(const float *scores, int32_t P, int32_t probe, int32_t *l
     }
 }
 
+/* The documents in block b of n documents (BLOCK, the last fewer). */
+static int32_t block_docs(int32_t b, int32_t n)
+{
+    return n - b * BLOCK < BLOCK ? n - b * BLOCK : BLOCK;
+}
+
 /* 1 when process `part` of `parts` lists the documents of block b. */
 static int block_is_mine(int32_t b, int part, int parts)
 {
@@ -131,7 +137,7 @@ static int probe_lists(const pc_csr *X, const float *centroid_t, int threads, fl
     const int32_t n = X->n_rows, P = pt->n_partitions, n_blocks = (n + BLOCK - 1) / BLOCK;
     double mine = 0.0;
     for (int32_t b = 0; b < n_blocks; b++)
-        mine += block_is_mine(b, part, parts) ? (b + 1 < n_blocks ? BLOCK : n - b * BLOCK) : 0;
+        mine += block_is_mine(b, part, parts) ? block_docs(b, n) : 0;
     pc_progress progress;
     pc_progress_start(&progress, mon, "partitions", mine);
     double done = 0.0;
@@ -171,7 +177,7 @@ static pc_status share_lists(pc_partitions *pt, const pc_comm *comm, pc_status s
     size_t bytes = 0;
     for (int32_t b = 0; b < n_blocks; b++)
         if (block_is_mine(b, comm->rank, comm->size))
-            bytes += (size_t)(b + 1 < n_blocks ? BLOCK : n - b * BLOCK) * row;
+            bytes += (size_t)block_docs(b, n) * row;
     char *mine = pc_malloc(bytes + 1), *all = NULL;
     size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
     if (status == PC_OK && (!mine || !at))
@@ -179,7 +185,7 @@ static pc_status share_lists(pc_partitions *pt, const pc_comm *comm, pc_status s
     for (int32_t b = 0, k = 0; status == PC_OK && b < n_blocks; b++) { /* k: blocks packed */
         if (!block_is_mine(b, comm->rank, comm->size))
             continue;
-        const size_t len = (size_t)(b + 1 < n_blocks ? BLOCK : n - b * BLOCK) * row;
+        const size_t len = (size_t)block_docs(b, n) * row;
         memcpy(mine + (size_t)k++ * BLOCK * row, (char *)pt->nearest + (size_t)b * BLOCK * row,
                len);
     }
@@ -188,7 +194,7 @@ static pc_status share_lists(pc_partitions *pt, const pc_comm *comm, pc_status s
         status = pc_comm_allgatherv(comm, mine, bytes, &all, at, err);
     for (int32_t b = 0; status == PC_OK && b < n_blocks; b++) {
         const int q = b % comm->size; /* block b is process q's (b / size)-th */
-        const size_t len = (size_t)(b + 1 < n_blocks ? BLOCK : n - b * BLOCK) * row;
+        const size_t len = (size_t)block_docs(b, n) * row;
         memcpy((char *)pt->nearest + (size_t)b * BLOCK * row,
                all + at[q] + (size_t)(b / comm->size) * BLOCK * row, len);
     }
