@@ -68,6 +68,7 @@
 #include "neighbors_internal.h"
 #include "paperclust/neighbors.h"
 #include "progress_internal.h"
+#include "share_internal.h"
 
 #define LANES PC_LANES
 #ifndef DOC_BLOCK
@@ -85,6 +86,8 @@ void pc_neighbors_options_default(pc_neighbors_options *opt)
     opt->order = NULL;
     opt->dense = NULL;
     opt->comm = NULL;
+    opt->ranges = 0;
+    opt->chunk = 0;
 }
 
 /* A bounded heap of the best candidates, worst on top. */
@@ -184,7 +187,32 @@ typedef struct related_index {
     pc_csr *tail;        /* ... and its tail terms, by term id (rows = positions) */
     pc_csr *postings;    /* tailᵀ: per term, the positions holding it, ascending */
     int64_t max_tail;    /* the most tail terms of one document */
+    int32_t *id;         /* NULL: position i's document is doc[i]; else (ranges) id[i] */
+    int32_t *gpos;       /* NULL: the positions are all of them; else (ranges) some, their
+                            places in the whole order, ascending */
 } related_index;
+
+/* The document at position i, as the lists name it. */
+static int32_t doc_id(const related_index *ri, int32_t i)
+{
+    return ri->id ? ri->id[i] : ri->doc[i];
+}
+
+/* How many of ri's positions come before place g of the whole order. */
+static int32_t rows_before(const related_index *ri, int64_t g)
+{
+    if (!ri->gpos)
+        return (int32_t)(g < ri->n ? g : ri->n);
+    int32_t lo = 0, hi = ri->n;
+    while (lo < hi) {
+        const int32_t mid = lo + (hi - lo) / 2;
+        if (ri->gpos[mid] < g)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
 
 static void related_index_free(related_index *ri)
 {
@@ -194,6 +222,8 @@ static void related_index_free(related_index *ri)
     free(ri->head_val);
     pc_csr_free(ri->tail);
     pc_csr_free(ri->postings);
+    free(ri->id);
+    free(ri->gpos);
 }
 
 typedef struct term_df {
@@ -211,31 +241,29 @@ static int compare_df_descending(const void *a, const void *b)
 
 /*
  * rank[t]: term t's place in descending df order (ties: lower id first) for
- * the head terms, else -1; returns the head size and Σ df² in *sum_df2.
+ * the head terms, else -1, given every term's document frequency df[t] (V
+ * terms) in n_docs documents; returns the head size and Σ df² in *sum_df2.
  */
-static int32_t rank_head(const pc_csr *X, int32_t head_terms, int32_t *rank, int64_t *sum_df2,
-                         int *nomem)
+static int32_t rank_head(const int64_t *df, int32_t V, int32_t n_docs, int32_t head_terms,
+                         int32_t *rank, int64_t *sum_df2, int *nomem)
 {
-    const int32_t V = X->n_cols;
     term_df *order = pc_malloc_array((size_t)V + 1, sizeof *order);
     if (!order) {
         *nomem = 1;
         return 0;
     }
-    for (int32_t t = 0; t < V; t++)
-        order[t] = (term_df){0, t};
-    for (int64_t p = 0; p < X->nnz; p++)
-        order[X->col[p]].df++;
     *sum_df2 = 0;
-    for (int32_t t = 0; t < V; t++)
-        *sum_df2 += order[t].df * order[t].df;
+    for (int32_t t = 0; t < V; t++) {
+        order[t] = (term_df){df[t], t};
+        *sum_df2 += df[t] * df[t];
+    }
     qsort(order, (size_t)V, sizeof *order, compare_df_descending);
     int32_t head = 0;
     if (head_terms >= 0) {
         head = head_terms < V ? head_terms : V;
         head = head < HEAD_LIMIT ? head : HEAD_LIMIT;
     } else {
-        const int64_t min_df = ((int64_t)X->n_rows + HEAD_DF_DIVISOR - 1) / HEAD_DF_DIVISOR;
+        const int64_t min_df = ((int64_t)n_docs + HEAD_DF_DIVISOR - 1) / HEAD_DF_DIVISOR;
         while (head < V && head < HEAD_MAX && order[head].df >= min_df && order[head].df > 0)
             head++;
     }
@@ -245,6 +273,15 @@ static int32_t rank_head(const pc_csr *X, int32_t head_terms, int32_t *rank, int
         rank[order[r].term] = r;
     free(order);
     return head;
+}
+
+/* Each term's document frequency in X (a new array of X->n_cols), NULL when out of memory. */
+static int64_t *column_counts(const pc_csr *X)
+{
+    int64_t *df = pc_calloc((size_t)X->n_cols + 1, sizeof *df);
+    for (int64_t p = 0; df && p < X->nnz; p++)
+        df[X->col[p]]++;
+    return df;
 }
 
 typedef struct ranked {
@@ -305,19 +342,31 @@ static int split_rows(const pc_csr *X, const int32_t *rank, int64_t max_head, re
 }
 
 /*
- * rank and head (see rank_head) for the rows of X: a new array of X->n_cols
- * ranks the caller frees, or NULL when out of memory.
+ * rank and head (see rank_head) from the document frequencies df (V terms,
+ * n_docs documents): a new array of V ranks the caller frees, or NULL when
+ * out of memory.
  */
-static int32_t *head_ranks(const pc_csr *X, int32_t head_terms, int32_t *head, int64_t *sum_df2)
+static int32_t *head_ranks_of(const int64_t *df, int32_t V, int32_t n_docs, int32_t head_terms,
+                              int32_t *head, int64_t *sum_df2)
 {
-    int32_t *rank = pc_malloc_array((size_t)X->n_cols + 1, sizeof *rank);
+    int32_t *rank = pc_malloc_array((size_t)V + 1, sizeof *rank);
     int nomem = !rank;
     if (!nomem)
-        *head = rank_head(X, head_terms, rank, sum_df2, &nomem);
+        *head = rank_head(df, V, n_docs, head_terms, rank, sum_df2, &nomem);
     if (nomem) {
         free(rank);
         return NULL;
     }
+    return rank;
+}
+
+/* head_ranks_of the rows of X. */
+static int32_t *head_ranks(const pc_csr *X, int32_t head_terms, int32_t *head, int64_t *sum_df2)
+{
+    int64_t *df = column_counts(X);
+    int32_t *rank = df ? head_ranks_of(df, X->n_cols, X->n_rows, head_terms, head, sum_df2)
+                       : NULL;
+    free(df);
     return rank;
 }
 
@@ -429,7 +478,7 @@ static void offer_later(later_lists *l, const related_index *ri, int32_t j, int3
     heap h = {l->size[j], top, l->id + (size_t)j * (size_t)top, l->sim + (size_t)j * (size_t)top};
     for (; hits; hits &= hits - 1) {
         const int b = __builtin_ctzll(hits);
-        heap_push(&h, sums[b], ri->doc[lo + b]);
+        heap_push(&h, sums[b], doc_id(ri, lo + b));
     }
     l->size[j] = h.size;
     atomic_store_explicit(&l->floor[j], heap_floor(&h), memory_order_relaxed);
@@ -523,12 +572,24 @@ typedef struct pass {
     int keep;               /* 1: each lane's heap starts from its list in `out` */
     int part, parts;        /* this process runs the lane blocks b (b = lo / LANES) with
                                b % parts == part; parts 0 or 1: every block */
+    int32_t lane_first;     /* self with lanes other than the rows (ranges): lane i is place
+                               lane_first + i of the whole order, and rows->gpos places the
+                               rows; else 0 */
 } pass;
 
 /* The position of lane lo + b. */
 static int32_t lane_position(const pass *ps, int32_t lane)
 {
     return ps->lane_at ? ps->lane_at[lane] : lane;
+}
+
+/*
+ * The rows lane block lo .. lo+nl-1 meets (before probing's row_end): every
+ * row up to the block's end (self), or every row.
+ */
+static int32_t block_rows(const pass *ps, int32_t lo, int32_t nl)
+{
+    return ps->self ? rows_before(ps->rows, (int64_t)ps->lane_first + lo + nl) : ps->rows->n;
 }
 
 /* 1 when this process runs the lane block starting at position lo. */
@@ -676,12 +737,13 @@ static const float no_floor[LANES]; /* zeros: the earlier documents' test has on
 
 /*
  * Offers the sums of rows j0 .. j1-1 with the block lo .. lo+nl-1 to the
- * lanes' heaps and, comparing documents with themselves, for rows before the
- * block to the rows' lists of later documents; clears the tile.  A lane's
+ * lanes' heaps and, comparing documents with themselves, for the rows before
+ * the block (the first `before`) to the rows' lists of later documents;
+ * clears the tile.  A lane's
  * own row (skip) was zeroed and never reaches a heap.
  */
-static void collect(const pass *ps, int32_t lo, int32_t nl, int32_t j0, int32_t j1, int32_t top,
-                    workspace *w)
+static void collect(const pass *ps, int32_t lo, int32_t nl, int32_t before, int32_t j0, int32_t j1,
+                    int32_t top, workspace *w)
 {
     for (int32_t b = 0; b < nl; b++)
         if (w->skip[b] >= j0 && w->skip[b] < j1)
@@ -691,10 +753,10 @@ static void collect(const pass *ps, int32_t lo, int32_t nl, int32_t j0, int32_t 
         uint64_t hits = lanes_reaching(sums, w->lane_floor, 0.0f);
         for (; hits; hits &= hits - 1) {
             const int b = __builtin_ctzll(hits);
-            heap_push(&w->lane[b], sums[b], ps->rows->doc[j]);
+            heap_push(&w->lane[b], sums[b], doc_id(ps->rows, j));
             w->lane_floor[b] = heap_floor(&w->lane[b]);
         }
-        if (ps->self && j < lo) {
+        if (ps->self && j < before) {
             const float least = atomic_load_explicit(&w->later->floor[j], memory_order_relaxed);
             if ((hits = lanes_reaching(sums, no_floor, least)) != 0)
                 offer_later(w->later, ps->lanes, j, lo, hits, sums, top);
@@ -713,7 +775,8 @@ static void lane_block(const pass *ps, int32_t lo, int32_t nl, workspace *w, pc_
 {
     const related_index *rows = ps->rows;
     load_lanes(ps, lo, nl, w, out);
-    const int32_t end = ps->row_end > 0 ? ps->row_end : ps->self ? lo + nl : rows->n;
+    const int32_t end = ps->row_end > 0 ? ps->row_end : block_rows(ps, lo, nl);
+    const int32_t before = ps->self ? rows_before(rows, (int64_t)ps->lane_first + lo) : 0;
     for (int32_t j0 = ps->row_begin; j0 < end; j0 += DOC_BLOCK) {
         const int32_t j1 = j0 + DOC_BLOCK < end ? j0 + DOC_BLOCK : end;
         if (ps->sparse) {
@@ -732,7 +795,7 @@ static void lane_block(const pass *ps, int32_t lo, int32_t nl, workspace *w, pc_
                              LANES, w->dense_scratch);
             w->dense_work += (int64_t)(j1 - j0) * nl * ps->dims;
         }
-        collect(ps, lo, nl, j0, j1, out->top, w);
+        collect(ps, lo, nl, before, j0, j1, out->top, w);
     }
     unload_lanes(ps, lo, nl, w);
     for (int32_t b = 0; b < nl; b++) {
@@ -793,19 +856,26 @@ static pc_status check_permutation(const int32_t *order, int32_t n, pc_error *er
               : pc_fail(err, PC_ERR_INVALID, "related papers: the query order is not a permutation");
 }
 
-/* Runs every lane block, the largest first; 0, or 1 when cancelled. */
-static int run_blocks(const pass *ps, workspace *ws, int threads, const pc_monitor *mon,
-                      pc_neighbors *nb)
+/* The rows this process's lane blocks of the pass meet, in all (the progress's amount). */
+static double pass_rows(const pass *ps)
+{
+    const int32_t n = ps->lanes->n;
+    double rows = 0.0;
+    for (int32_t lo = 0; lo < n; lo += LANES)
+        if (block_is_mine(ps, lo))
+            rows += block_rows(ps, lo, lo + LANES < n ? LANES : n - lo);
+    return rows;
+}
+
+/*
+ * Runs every lane block, the largest first, counting the rows met into
+ * progress (*done so far); comparing documents with themselves, then merges
+ * each one's two lists.  0, or 1 when cancelled.
+ */
+static int run_blocks(const pass *ps, workspace *ws, int threads, pc_progress *progress,
+                      double *done, pc_neighbors *nb)
 {
     const int32_t n = ps->lanes->n, n_blocks = (n + LANES - 1) / LANES;
-    double rows_total = 0.0; /* the rows block b meets: all up to its end, or all */
-    for (int32_t b = 0; b < n_blocks; b++)
-        if (block_is_mine(ps, b * LANES))
-            rows_total += ps->self ? (double)((int64_t)b * LANES + LANES < n ? (int64_t)b * LANES + LANES : n)
-                                   : (double)ps->rows->n;
-    pc_progress progress;
-    pc_progress_start(&progress, mon, "related", rows_total);
-    double rows_done = 0.0;
     volatile int stop = 0;
 #pragma omp parallel num_threads(threads)
     {
@@ -818,20 +888,16 @@ static int run_blocks(const pass *ps, workspace *ws, int threads, const pc_monit
             if (!block_is_mine(ps, lo))
                 continue;
             lane_block(ps, lo, nl, &ws[tid], nb);
-            pc_progress_parallel(&progress, &rows_done, ps->self ? lo + nl : ps->rows->n, tid,
-                                 &stop);
+            pc_progress_parallel(progress, done, block_rows(ps, lo, nl), tid, &stop);
         }
         /* the loop's implicit barrier: every block is done before any list is merged */
-        if (!stop && ps->self) {
+        if (!stop && ps->self && ps->lanes == ps->rows) {
 #pragma omp for schedule(static)
             for (int32_t i = 0; i < n; i++)
                 merge_lists(ps->lanes, i, ws[tid].later, &ws[tid].lane[0], nb);
         }
     }
-    if (stop)
-        return 1;
-    pc_progress_finish(&progress);
-    return 0;
+    return stop ? 1 : 0;
 }
 
 /*
@@ -856,8 +922,15 @@ static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists 
             status = pc_fail_nomem(err, "finding related papers");
         ws[t].later = later;
     }
-    if (status == PC_OK && run_blocks(ps, ws, threads, mon, nb) != 0)
-        status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+    pc_progress progress;
+    double done = 0.0;
+    if (status == PC_OK) {
+        pc_progress_start(&progress, mon, "related", pass_rows(ps));
+        if (run_blocks(ps, ws, threads, &progress, &done, nb) != 0)
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+        else
+            pc_progress_finish(&progress);
+    }
     if (status == PC_OK) {
         nb->work = nb->dense_work = 0;
         for (int t = 0; t < threads; t++) {
@@ -978,12 +1051,398 @@ static pc_status exchange_lists(const pc_comm *comm, pc_status status, pc_neighb
     return status;
 }
 
+/*
+ * ---- Ranges: each process holds its range of the rows (opt->ranges) ----
+ *
+ * The lane blocks are those of one process: 64 places of the whole order at
+ * a time, each meeting the rows up to its end.  The rows a block meets are
+ * now spread over the processes, so the block goes to all of them: the
+ * order is cut into chunks of opt->chunk places, and for each chunk every
+ * process contributes the rows it holds (one variable allgather), then runs
+ * every lane block of the chunk against its own rows up to the block's end
+ * (their places: rows->gpos), offering to the lanes' heaps and, for its rows
+ * before the block, to their lists of later documents, as one process does.
+ * So every pair is met once, by the same block as in one process, each sum
+ * formed in the same order, and the work counted is one process's, split.
+ * Each lane's list from each process then goes to the process holding its
+ * document, which merges it into its own (one exchange a chunk); at the end
+ * each process merges its later lists into its range's lists, and the
+ * lists of all n documents are gathered on every process.  Memory per
+ * process: its rows twice (as held and split, with postings), one chunk's
+ * rows and lists, its range's lists twice and all lists once.
+ */
+#define CHUNK_DEFAULT 16384
+
+/*
+ * The shape of the whole from every process's range: the documents in all
+ * (*n), this process's first (*first), and every term's document frequency
+ * over all of them (*df, new): one allgather of 8 bytes a term (and 8) per
+ * process.  The ranges must be pc_share_range's.
+ */
+static pc_status gather_shape(const pc_csr *X, const pc_comm *comm, int32_t *n, int32_t *first,
+                              int64_t **df, pc_error *err)
+{
+    const size_t V = (size_t)X->n_cols, p = (size_t)comm->size;
+    int64_t *mine = pc_calloc(V + 1, sizeof *mine), *all = pc_malloc_array(p * (V + 1), sizeof *all);
+    *df = pc_calloc(V + 1, sizeof **df);
+    pc_status status = mine && all && *df ? PC_OK : pc_fail_nomem(err, "finding related papers");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK) {
+        mine[V] = X->n_rows;
+        for (int64_t e = 0; e < X->nnz; e++)
+            mine[X->col[e]]++;
+        status = comm->allgather(comm, mine, (V + 1) * sizeof *mine, all, err);
+    }
+    int64_t total = 0, before = 0;
+    for (size_t r = 0; status == PC_OK && r < p; r++) {
+        const int64_t *part = all + r * (V + 1);
+        before += r < (size_t)comm->rank ? part[V] : 0;
+        total += part[V];
+        for (size_t t = 0; t < V; t++)
+            (*df)[t] += part[t];
+    }
+    int32_t want_first = 0, want_end = 0;
+    if (status == PC_OK && total <= INT32_MAX)
+        pc_share_range((int32_t)total, comm, &want_first, &want_end);
+    if (status == PC_OK && (total > INT32_MAX || want_first != before ||
+                            want_end - want_first != X->n_rows))
+        status = pc_fail(err, PC_ERR_INVALID, "related papers: rank %d holds rows %lld .. %lld, "
+                         "not its range %d .. %d", comm->rank, (long long)before,
+                         (long long)(before + X->n_rows), (int)want_first, (int)want_end);
+    *n = (int32_t)total;
+    *first = (int32_t)before;
+    free(mine);
+    free(all);
+    if (status != PC_OK) {
+        free(*df);
+        *df = NULL;
+    }
+    return status;
+}
+
+/*
+ * This process's rows, split as one process splits them (rank, head), in
+ * the whole order's places (order, NULL: by document), with postings: ri
+ * names them by document (first + row) and places them (ri->gpos).
+ */
+static pc_status index_range(const pc_csr *X, const int32_t *order, int32_t n, int32_t first,
+                             const int32_t *rank, int32_t head, related_index *ri, pc_error *err)
+{
+    const int32_t m = X->n_rows;
+    int32_t *local = pc_malloc_array((size_t)m + 1, sizeof *local);
+    int32_t *gpos = pc_malloc_array((size_t)m + 1, sizeof *gpos);
+    if (!local || !gpos) {
+        free(local);
+        free(gpos);
+        memset(ri, 0, sizeof *ri);
+        return pc_fail_nomem(err, "finding related papers");
+    }
+    for (int32_t g = 0, i = 0; g < n; g++) {
+        const int32_t d = order ? order[g] : g;
+        if (d >= first && d < first + m) {
+            local[i] = d - first;
+            gpos[i++] = g;
+        }
+    }
+    pc_status status = index_rows(X, local, rank, head, 1, ri, err);
+    free(local);
+    ri->gpos = gpos;
+    if (status == PC_OK && !(ri->id = pc_malloc_array((size_t)m + 1, sizeof *ri->id)))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int32_t i = 0; status == PC_OK && i < m; i++)
+        ri->id[i] = first + ri->doc[i];
+    return status;
+}
+
+/*
+ * The rows of places a .. b-1 of the whole order, each from the process
+ * holding it, on every process: *lanes, split by rank (no postings), lane i
+ * being place a + i, document order[a + i].  status: this process's so far
+ * (a failure is reported to the others instead).
+ */
+static pc_status gather_lanes(const pc_csr *X, const related_index *rows, const int32_t *order,
+                              int32_t a, int32_t b, const int32_t *rank, int32_t head,
+                              const pc_comm *comm, pc_status status, related_index *lanes,
+                              pc_error *err)
+{
+    memset(lanes, 0, sizeof *lanes);
+    const int size = comm->size;
+    char *buf = NULL, *all = NULL;
+    size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)size + 1, sizeof *at);
+    char **part = pc_calloc((size_t)size, sizeof *part);
+    size_t *part_len = pc_calloc((size_t)size, sizeof *part_len);
+    if (status == PC_OK && (!at || !part || !part_len))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int32_t i = rows_before(rows, a); status == PC_OK && i < rows_before(rows, b); i++)
+        if (pc_rows_put(&buf, &len, &cap, rows->gpos[i], X, rows->doc[i]) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, buf, len, &all, at, err);
+    free(buf);
+    pc_csr *M = NULL;
+    for (int q = 0; status == PC_OK && q < size; q++) {
+        part[q] = all + at[q];
+        part_len[q] = at[q + 1] - at[q];
+    }
+    if (status == PC_OK)
+        status = pc_rows_take(part, part_len, size, a, b, X->n_cols, &M, err);
+    free(all);
+    free(at);
+    free(part);
+    free(part_len);
+    if (status == PC_OK)
+        status = index_rows(M, NULL, rank, head, 0, lanes, err);
+    pc_csr_free(M);
+    if (status == PC_OK && !(lanes->id = pc_malloc_array((size_t)(b - a) + 1, sizeof *lanes->id)))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int32_t i = 0; status == PC_OK && i < b - a; i++)
+        lanes->id[i] = order ? order[a + i] : a + i;
+    return status;
+}
+
+/* Merges the list at id/sim (top entries, -1 ends it early) into list `row` of nb. */
+static void merge_into(pc_neighbors *nb, int32_t row, const int32_t *id, const float *sim,
+                       heap *h)
+{
+    const size_t at = (size_t)row * (size_t)nb->top;
+    h->size = 0;
+    for (int32_t r = 0; r < nb->top && nb->id[at + r] >= 0; r++)
+        heap_push(h, nb->similarity[at + r], nb->id[at + r]);
+    for (int32_t r = 0; r < nb->top && id[r] >= 0; r++)
+        heap_push(h, sim[r], id[r]);
+    heap_drain(h, nb->id + at, nb->similarity + at);
+}
+
+/*
+ * Sends each lane's list of this chunk (lists: lane i's, document
+ * lanes->id[i]) to the process holding its document, which merges it into
+ * its range's list (mine, by document - first): one exchange of 4 + 8 × top
+ * bytes a lane.  status as gather_lanes.
+ */
+static pc_status send_lists(const pc_neighbors *lists, const related_index *lanes, int32_t n,
+                            int32_t first, const pc_comm *comm, pc_status status,
+                            pc_neighbors *mine, heap *h, pc_error *err)
+{
+    const int size = comm->size;
+    const int32_t top = h->cap, each = (int32_t)(((int64_t)n + size - 1) / size);
+    const size_t record = sizeof(int32_t) + (size_t)top * (sizeof(int32_t) + sizeof(float));
+    char **out = pc_calloc((size_t)size, sizeof *out), **in = pc_calloc((size_t)size, sizeof *in);
+    size_t *out_len = pc_calloc((size_t)size, sizeof *out_len);
+    size_t *in_len = pc_calloc((size_t)size, sizeof *in_len);
+    if (status == PC_OK && (!out || !in || !out_len || !in_len))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int32_t i = 0; status == PC_OK && i < lanes->n; i++)
+        out_len[lanes->id[i] / each] += record;
+    for (int q = 0; status == PC_OK && q < size; q++)
+        if (!(out[q] = pc_malloc(out_len[q] + 1)))
+            status = pc_fail_nomem(err, "finding related papers");
+    for (int q = 0; status == PC_OK && q < size; q++)
+        out_len[q] = 0;
+    for (int32_t i = 0; status == PC_OK && i < lanes->n; i++) {
+        const int q = lanes->id[i] / each;
+        char *at = out[q] + out_len[q];
+        const size_t cells = (size_t)i * (size_t)top;
+        memcpy(at, &lanes->id[i], sizeof(int32_t));
+        memcpy(at + sizeof(int32_t), lists->id + cells, (size_t)top * sizeof(int32_t));
+        memcpy(at + sizeof(int32_t) * (1 + (size_t)top), lists->similarity + cells,
+               (size_t)top * sizeof(float));
+        out_len[q] += record;
+    }
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_alltoallv(comm, out, out_len, in, in_len, err);
+    int32_t *id = pc_malloc_array((size_t)top, sizeof *id);
+    float *sim = pc_malloc_array((size_t)top, sizeof *sim);
+    if (status == PC_OK && (!id || !sim)) /* every list was sent: no one waits on this */
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int q = 0; status == PC_OK && q < size; q++)
+        for (size_t p = 0; p + record <= in_len[q]; p += record) {
+            int32_t doc;
+            memcpy(&doc, in[q] + p, sizeof doc);
+            memcpy(id, in[q] + p + sizeof doc, (size_t)top * sizeof *id);
+            memcpy(sim, in[q] + p + sizeof doc * (1 + (size_t)top), (size_t)top * sizeof *sim);
+            merge_into(mine, doc - first, id, sim, h);
+        }
+    for (int q = 0; q < size; q++) {
+        if (out)
+            free(out[q]);
+        if (in)
+            free(in[q]);
+    }
+    free(out);
+    free(in);
+    free(out_len);
+    free(in_len);
+    free(id);
+    free(sim);
+    return status;
+}
+
+/*
+ * Every process's range's lists (mine) and work, gathered into *out on
+ * every process: n lists in document order (the ranges follow each other),
+ * work summed.  status as gather_lanes.
+ */
+static pc_status gather_lists(const pc_neighbors *mine, int64_t work, int32_t n,
+                              const pc_comm *comm, pc_status status, pc_neighbors **out,
+                              pc_error *err)
+{
+    *out = NULL;
+    const int32_t top = mine ? mine->top : 0;
+    const size_t cells = mine ? (size_t)mine->n_docs * (size_t)top : 0;
+    const size_t bytes = sizeof work + cells * (sizeof(int32_t) + sizeof(float));
+    char *buf = status == PC_OK ? pc_malloc(bytes) : NULL, *all = NULL;
+    size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    if (status == PC_OK && (!buf || !at))
+        status = pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK) {
+        memcpy(buf, &work, sizeof work);
+        memcpy(buf + sizeof work, mine->id, cells * sizeof(int32_t));
+        memcpy(buf + sizeof work + cells * sizeof(int32_t), mine->similarity,
+               cells * sizeof(float));
+    }
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, buf, bytes, &all, at, err);
+    free(buf);
+    if (status == PC_OK)
+        status = pc_neighbors_alloc(n, top, out, err);
+    if (status == PC_OK) {
+        (*out)->work = 0;
+        size_t row = 0;
+        for (int q = 0; q < comm->size; q++) {
+            const char *part = all + at[q];
+            const size_t got = (at[q + 1] - at[q] - sizeof work) / (sizeof(int32_t) + sizeof(float));
+            memcpy(&work, part, sizeof work);
+            (*out)->work += work;
+            memcpy((*out)->id + row, part + sizeof work, got * sizeof(int32_t));
+            memcpy((*out)->similarity + row, part + sizeof work + got * sizeof(int32_t),
+                   got * sizeof(float));
+            row += got;
+        }
+    }
+    free(all);
+    free(at);
+    return status;
+}
+
+/* pc_neighbors_topn with opt->ranges (see the section's comment). */
+static pc_status topn_ranges(const pc_csr *X, const pc_neighbors_options *opt,
+                             const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+{
+    const pc_comm *comm = opt->comm;
+    const int32_t top = opt->top, chunk = opt->chunk > 0 ? opt->chunk : CHUNK_DEFAULT;
+    if (opt->dense || chunk % LANES != 0)
+        return pc_fail(err, PC_ERR_INVALID, "related papers by ranges: the sparse rows only, "
+                                            "in chunks of a multiple of %d documents", LANES);
+    const int threads = pc_thread_count(opt->threads);
+    int32_t n = 0, first = 0, head = 0;
+    int64_t *df = NULL, sum_df2 = 0;
+    pc_status status = gather_shape(X, comm, &n, &first, &df, err);
+    if (status == PC_OK && opt->order)
+        status = check_permutation(opt->order, n, err);
+    int32_t *rank = NULL;
+    if (status == PC_OK && !(rank = head_ranks_of(df, X->n_cols, n, opt->head_terms, &head,
+                                                  &sum_df2)))
+        status = pc_fail_nomem(err, "finding related papers");
+    free(df);
+    related_index rows, lanes;
+    memset(&rows, 0, sizeof rows);
+    memset(&lanes, 0, sizeof lanes);
+    if (status == PC_OK)
+        status = index_range(X, opt->order, n, first, rank, head, &rows, err);
+    int64_t max_tail[2] = {rows.max_tail, 0}, *tails = pc_malloc_array((size_t)comm->size,
+                                                                       sizeof *tails);
+    if (status == PC_OK && !tails)
+        status = pc_fail_nomem(err, "finding related papers");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK) /* the longest tail of any lane: the workspaces' claims */
+        status = comm->allgather(comm, &max_tail[0], sizeof max_tail[0], tails, err);
+    for (int q = 0; status == PC_OK && q < comm->size; q++)
+        max_tail[1] = tails[q] > max_tail[1] ? tails[q] : max_tail[1];
+    free(tails);
+    later_lists *later = NULL;
+    pc_neighbors *mine = NULL, *lists = NULL;
+    workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
+    int32_t *skip = pc_malloc_array((size_t)chunk, sizeof *skip);
+    heap h = {0, top, pc_malloc_array((size_t)top, sizeof(int32_t)),
+              pc_malloc_array((size_t)top, sizeof(float))};
+    if (status == PC_OK && (!ws || !skip || !h.id || !h.sim ||
+                            !(later = later_lists_new(X->n_rows, top))))
+        status = pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK)
+        status = pc_neighbors_alloc(X->n_rows, top, &mine, err);
+    for (size_t e = 0; status == PC_OK && e < (size_t)X->n_rows * (size_t)top; e++) {
+        mine->id[e] = -1;
+        mine->similarity[e] = 0.0f;
+    }
+    related_index shape = {.head = head, .max_tail = max_tail[1]};
+    for (int t = 0; status == PC_OK && t < threads; t++) {
+        if (workspace_alloc(&ws[t], &shape, top, 0) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+        ws[t].later = later;
+    }
+    pc_progress progress;
+    double total = 0.0, done = 0.0;
+    for (int64_t lo = 0; status == PC_OK && lo < n; lo += LANES)
+        total += rows_before(&rows, lo + LANES < n ? lo + LANES : n);
+    pc_progress_start(&progress, mon, "related", total);
+    for (int32_t a = 0; a < n; a += chunk) {
+        const int32_t b = n - a > chunk ? a + chunk : n;
+        status = gather_lanes(X, &rows, opt->order, a, b, rank, head, comm, status, &lanes, err);
+        for (int32_t i = 0; status == PC_OK && i < b - a; i++) {
+            const int32_t d = lanes.id[i], j = rows_before(&rows, a + i);
+            skip[i] = d >= first && d < first + X->n_rows ? j : -1; /* not its own neighbour */
+        }
+        if (status == PC_OK)
+            status = pc_neighbors_alloc(b - a, top, &lists, err);
+        const pass ps = {.lanes = &lanes, .rows = &rows, .self = 1, .skip = skip, .sparse = 1,
+                         .alpha = 1.0f, .parts = 1, .lane_first = a};
+        if (status == PC_OK && run_blocks(&ps, ws, threads, &progress, &done, lists) != 0)
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+        status = send_lists(lists, &lanes, n, first, comm, status, mine, &h, err);
+        pc_neighbors_free(lists);
+        lists = NULL;
+        related_index_free(&lanes);
+        if (status != PC_OK)
+            break;
+    }
+    if (status == PC_OK)
+        pc_progress_finish(&progress);
+    for (int32_t i = 0; status == PC_OK && i < rows.n; i++)
+        merge_lists(&rows, i, later, &h, mine);
+    int64_t work = 0;
+    for (int t = 0; ws && t < threads; t++)
+        work += ws[t].work;
+    later_lists_free(later);
+    related_index_free(&rows);
+    free(rank);
+    status = gather_lists(mine, work, n, comm, status, out, err);
+    if (status == PC_OK)
+        (*out)->work_all = sum_df2;
+    for (int t = 0; ws && t < threads; t++)
+        workspace_free(&ws[t]);
+    free(ws);
+    free(skip);
+    free(h.id);
+    free(h.sim);
+    pc_neighbors_free(mine);
+    if (status != PC_OK) {
+        pc_neighbors_free(*out);
+        *out = NULL;
+    }
+    return status;
+}
+
 pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
                             const pc_monitor *mon, pc_neighbors **out, pc_error *err)
 {
     *out = NULL;
     if (opt->top < 1)
         return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
+    if (opt->comm && opt->ranges)
+        return topn_ranges(X, opt, mon, out, err);
     pc_status status = opt->order ? check_permutation(opt->order, X->n_rows, err) : PC_OK;
     if (status == PC_OK)
         status = check_dense(opt->dense, 0, err);
@@ -994,8 +1453,8 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     int64_t sum_df2 = 0;
     later_lists *later = NULL;
     float *ordered = NULL;
-    pass ps = {&ri, &ri, 1, NULL, 1, NULL, NULL, 0, 1.0f, NULL, 0, 0, 0, pc_comm_rank(opt->comm),
-               pc_comm_size(opt->comm)};
+    pass ps = {.lanes = &ri, .rows = &ri, .self = 1, .sparse = 1, .alpha = 1.0f,
+               .part = pc_comm_rank(opt->comm), .parts = pc_comm_size(opt->comm)};
     status = related_index_build(X, opt, &ri, &sum_df2, err);
     if (status == PC_OK && !(later = later_lists_new(X->n_rows, opt->top)))
         status = pc_fail_nomem(err, "finding related papers");
@@ -1066,7 +1525,8 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
     int32_t head = 0;
     int64_t sum_df2 = 0;
     float *ordered = NULL;
-    pass ps = {&lanes, &rows, 0, self, 1, NULL, NULL, 0, 1.0f, NULL, 0, 0, 0, 0, 1};
+    pass ps = {.lanes = &lanes, .rows = &rows, .skip = self, .sparse = 1, .alpha = 1.0f,
+               .parts = 1};
     int32_t *rank = head_ranks(X, opt->head_terms, &head, &sum_df2);
     status = rank ? index_rows(X, NULL, rank, head, 1, &rows, err)
                   : pc_fail_nomem(err, "finding related papers");
@@ -1152,8 +1612,10 @@ static int run_probe(const related_index *ri, const pc_partitions *parts, const 
         int32_t first_block = 0; /* the number of partition p's first lane block */
         for (int32_t p = 0; p < parts->n_partitions; p++) {
             const int32_t n_lanes = (int32_t)(lane_start[p + 1] - lane_start[p]);
-            const pass ps = {ri, ri, 0, NULL, 1, NULL, NULL, 0, 1.0f, lanes + lane_start[p],
-                             (int32_t)parts->start[p], (int32_t)parts->start[p + 1], 1, 0, 1};
+            const pass ps = {.lanes = ri, .rows = ri, .sparse = 1, .alpha = 1.0f,
+                             .lane_at = lanes + lane_start[p],
+                             .row_begin = (int32_t)parts->start[p],
+                             .row_end = (int32_t)parts->start[p + 1], .keep = 1, .parts = 1};
             const int32_t blocks = (n_lanes + LANES - 1) / LANES;
             first_block += blocks;
             if (ps.row_end == ps.row_begin) /* an empty partition: nothing to meet */

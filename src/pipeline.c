@@ -8,7 +8,8 @@
  * papers), each weights and clusters its range of the rows (k-means), and,
  * until the other stages work on ranges, every process gathers the whole
  * matrix for them; the stages that split their work (k-means, related
- * papers) take the communicator, and before the reports every process
+ * papers) take the communicator (k-means and the exact related lists work
+ * on the ranges themselves), and before the reports every process
  * checks in, so that a failure anywhere leaves no report; rank 0 alone
  * writes.
  */
@@ -291,8 +292,8 @@ static pc_status read_and_count(const pc_options *opt, const pc_monitor *mon, ru
 
 /*
  * Several processes: each weights its range of rows (kept in s->rows for
- * k-means); then, until the other stages work on ranges, every process
- * gathers the whole matrix.
+ * k-means and the exact related lists); then, until the other stages work
+ * on ranges, every process gathers the whole matrix.
  */
 static pc_status weight_shared(const pc_comm *comm, const pc_tfidf_options *topt, run_state *s,
                                pc_error *err)
@@ -639,8 +640,6 @@ static pc_status cluster(const pc_options *opt, const pc_monitor *mon, run_state
 {
     pc_status status = sweeping(opt) ? choose_k(opt, mon, s, err)
                                      : fit_one(opt, mon, s, opt->kmeans.k, err);
-    pc_csr_free(s->rows); /* k-means' rows: the later stages take the whole matrix */
-    s->rows = NULL;
     if (status == PC_OK && s->L) /* described, mapped and reported by their TF-IDF centroids */
         status = pc_clusters_recenter(s->clusters, s->X, opt->threads, err);
     if (status == PC_OK)
@@ -676,9 +675,15 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     free(start);
     nopt->order = order;
     nopt->comm = opt->comm; /* the lane blocks split between the processes */
+    /* exact TF-IDF lists: each process compares the lane blocks with its own range */
+    nopt->ranges = s->rows && ropt.search == PC_RELATED_EXACT &&
+                   ropt.similarity == PC_SIMILARITY_TFIDF && ropt.feedback == 0;
     ropt.seed = opt->kmeans.seed;
-    pc_status status = pc_related_find(s->X, s->lsa, &ropt, mon, &s->neighbors, err);
+    pc_status status = pc_related_find(nopt->ranges ? s->rows : s->X, s->lsa, &ropt, mon,
+                                       &s->neighbors, err);
     free(order);
+    pc_csr_free(s->rows); /* the range's last use: the later stages take the whole matrix */
+    s->rows = NULL;
     if (status == PC_OK)
         status = lap(s, "seconds_related", "related", clock);
     return status;

@@ -122,7 +122,18 @@ static pc_status fake_sendrecv(const pc_comm *comm, int to, const void *send, si
 
 /* ---- P ranks running one job ---- */
 
-typedef enum job_kind { JOB_KMEANS, JOB_NEIGHBORS, JOB_KMEANS_RANGES, JOB_GATHER } job_kind;
+typedef enum job_kind {
+    JOB_KMEANS,
+    JOB_NEIGHBORS,
+    JOB_KMEANS_RANGES,
+    JOB_NEIGHBORS_RANGES,
+    JOB_GATHER
+} job_kind;
+
+/* The related-paper jobs' order (NULL: by row), head terms (-1: automatic)
+ * and, by ranges, chunk (0: the default). */
+static const int32_t *neighbor_order;
+static int32_t neighbor_head = -1, neighbor_chunk;
 
 /* Rank r's bytes for JOB_GATHER: byte i of rank r is (r * 7 + i * 13) mod 251;
  * rank 0 sends more than two 4 MiB pieces, rank 1 none, rank 2 one piece and
@@ -205,7 +216,13 @@ static void *run_job(void *arg)
         opt.top = 7;
         opt.threads = 1;
         opt.comm = j->comm;
-        j->status = pc_neighbors_topn(j->X, &opt, NULL, &j->neighbors, &j->err);
+        opt.order = neighbor_order;
+        opt.head_terms = neighbor_head;
+        opt.chunk = neighbor_chunk;
+        opt.ranges = j->kind == JOB_NEIGHBORS_RANGES && j->comm;
+        pc_csr *R = opt.ranges ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
+        j->status = pc_neighbors_topn(R ? R : j->X, &opt, NULL, &j->neighbors, &j->err);
+        pc_csr_free(R);
     }
     return NULL;
 }
@@ -352,14 +369,66 @@ static void neighbor_split_is_one_process(void)
     pc_csr_free(X);
 }
 
+/*
+ * Each rank holding only its range of the rows: the lists and the work of
+ * one process, in chunks of `chunk` documents (0: one chunk here), the
+ * documents taken by a shuffled order or by row, with `head` head terms.
+ */
+static void neighbor_ranges_of(const pc_csr *X, int32_t chunk, int shuffle, int32_t head)
+{
+    int32_t *order = NULL;
+    if (shuffle) {
+        order = malloc((size_t)X->n_rows * sizeof *order);
+        CHECK(order != NULL);
+        if (!order)
+            return;
+        for (int32_t i = 0; i < X->n_rows; i++)
+            order[i] = i;
+        for (int32_t i = X->n_rows - 1; i > 0; i--) { /* a fixed shuffle */
+            const int32_t j = (int32_t)(((uint32_t)i * 2654435761u) % (uint32_t)(i + 1));
+            const int32_t t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+    neighbor_order = order;
+    neighbor_chunk = chunk;
+    neighbor_head = head;
+    split_is_one_process(JOB_NEIGHBORS_RANGES, X);
+    neighbor_order = NULL;
+    neighbor_chunk = 0;
+    neighbor_head = -1;
+    free(order);
+}
+
+/* Head terms only, tail terms only, and both, with several chunks (the
+ * last one short) and one, by row and shuffled; empty rows among them. */
+static void neighbor_ranges_are_one_process(void)
+{
+    pc_csr *X = test_random_sparse(700, 60, 6, 5); /* every term common: all in the head */
+    neighbor_ranges_of(X, 128, 1, -1);
+    neighbor_ranges_of(X, 128, 0, 0); /* no head: every term through the postings */
+    pc_csr_free(X);
+    int32_t label[700];
+    pc_csr *P = test_planted(700, 5, 400, 6, 0.3, 3, label); /* rare terms: a head and a tail */
+    for (int32_t i = 0; i < 700; i += 97) /* emptied rows */
+        for (int64_t p = P->row_ptr[i]; p < P->row_ptr[i + 1]; p++)
+            P->val[p] = 0.0f;
+    neighbor_ranges_of(P, 192, 1, -1);
+    neighbor_ranges_of(P, 0, 1, -1);
+    neighbor_ranges_of(P, 64, 0, 5);
+    pc_csr_free(P);
+}
+
 /* A rank failing at collective `at`: every rank returns its message, nothing else. */
 static void failure_reaches_every_rank(void)
 {
     int32_t label[300];
     pc_csr *X = test_planted(300, 5, 30, 40, 0.6, 4, label);
-    const job_kind kinds[] = {JOB_KMEANS, JOB_NEIGHBORS, JOB_NEIGHBORS};
-    const long at[] = {3, 1, 2};
-    for (int t = 0; t < 3; t++) {
+    const job_kind kinds[] = {JOB_KMEANS, JOB_NEIGHBORS, JOB_NEIGHBORS, JOB_NEIGHBORS_RANGES,
+                              JOB_NEIGHBORS_RANGES, JOB_NEIGHBORS_RANGES};
+    const long at[] = {3, 1, 2, 1, 3, 6};
+    for (int t = 0; t < 6; t++) {
         job jobs[3];
         run_ranks(kinds[t], X, 3, 1, at[t], jobs);
         char want[64];
@@ -494,6 +563,7 @@ int main(void)
     RUN_TEST(kmeans_ranges_send_sparse_sums);
     RUN_TEST(allgatherv_in_pieces);
     RUN_TEST(neighbor_split_is_one_process);
+    RUN_TEST(neighbor_ranges_are_one_process);
     RUN_TEST(failure_reaches_every_rank);
     RUN_TEST(run_writes_nothing_after_a_failure);
     remove_temp_dir();

@@ -88,7 +88,7 @@ static void ties_isolation_and_padding(void)
     memcpy(m->row_ptr, ptr, sizeof ptr);
     memcpy(m->col, col, sizeof col);
     memcpy(m->val, val, sizeof val);
-    pc_neighbors_options opt = {5, 1, -1, NULL, NULL, NULL};
+    pc_neighbors_options opt = {.top = 5, .threads = 1, .head_terms = -1};
     pc_neighbors *nb = NULL;
     CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &nb, NULL), PC_OK);
     CHECK_INT(nb->id[0 * 5 + 0], 1); /* row 0: row 1 (1.0), then row 3 (0.6) */
@@ -329,7 +329,7 @@ static void out_of_memory_fails_cleanly(void)
 static void rejects_zero_top(void)
 {
     pc_csr *m = test_random_sparse(10, 10, 3, 1);
-    pc_neighbors_options opt = {0, 1, -1, NULL, NULL, NULL};
+    pc_neighbors_options opt = {.top = 0, .threads = 1, .head_terms = -1};
     pc_neighbors *nb = NULL;
     pc_error err;
     CHECK_INT(pc_neighbors_topn(m, &opt, NULL, &nb, &err), PC_ERR_INVALID);

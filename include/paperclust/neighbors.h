@@ -67,6 +67,15 @@ typedef struct pc_neighbors_options {
                              per process): every process gets the one-process result, work
                              included.  pc_neighbors_query ignores it: every process runs
                              every query */
+    int ranges;           /* default 0.  1 (pc_neighbors_topn, with comm): X holds only this
+                             process's range of the documents (pc_share_range's: ceil(n /
+                             size) each, in order; the columns all of them) and order, when
+                             given, is over all n.  The lane blocks go to every process a
+                             chunk at a time, each compares them with the rows it holds,
+                             and every process gets the one-process lists of all n
+                             documents, work included.  The sparse rows only (no dense) */
+    int32_t chunk;        /* ranges: the documents sent to every process at once (default
+                             0: 16,384; else a multiple of 64) */
 } pc_neighbors_options;
 
 void pc_neighbors_options_default(pc_neighbors_options *opt);
