@@ -34,6 +34,7 @@
 #include "internal.h"
 #include "linalg_internal.h"
 #include "paperclust/describe.h"
+#include "share_internal.h"
 #include "strmap_internal.h"
 
 void pc_describe_options_default(pc_describe_options *opt)
@@ -87,6 +88,11 @@ typedef struct context {
     int32_t *chosen;          /* n_groups × phrase_docs: each group's papers read for phrases */
     int32_t *n_chosen;        /* n_groups */
     const char **chosen_text; /* aligned with chosen */
+    int32_t first;            /* ranges (in->comm): X's first row is this document; else 0 */
+    int32_t n_docs;           /* the documents of the whole */
+    const char *counts;       /* ranges: every process's term counts of its members of */
+    const size_t *count_at;   /* each cluster (gather_counts), process q's of cluster c
+                                 at counts + count_at[q × k + c] */
 } context;
 
 /* What one thread reuses from cluster to cluster. */
@@ -153,25 +159,56 @@ static double log_odds_z(double y_c, double n_c, double y_r, double n_r, double 
     return delta / sqrt(1.0 / (y_c + alpha) + 1.0 / (y_r + alpha));
 }
 
-static int distinctive_terms(const context *x, const group *g, scratch *s,
+/*
+ * Counts, into s->count (the terms touched listed in s->touched), the
+ * documents of the group holding each term, and returns their document-term
+ * pairs; ranges: those of this process's members (x->first on), or (gi >= 0)
+ * every process's counts of cluster gi added up.
+ */
+static int64_t count_terms(const context *x, const group *g, int32_t gi, scratch *s,
+                           int32_t *n_touched)
+{
+    int64_t pairs = 0;
+    *n_touched = 0;
+    for (int q = 0; gi >= 0 && q < x->in->comm->size; q++) {
+        const char *at = x->counts + x->count_at[(size_t)q * (size_t)x->in->clusters->k + gi];
+        int64_t n_c;
+        int32_t n_terms, tc[2];
+        memcpy(&n_c, at, sizeof n_c);
+        memcpy(&n_terms, at + sizeof n_c, sizeof n_terms);
+        pairs += n_c;
+        for (int32_t j = 0; j < n_terms; j++) {
+            memcpy(tc, at + sizeof n_c + sizeof n_terms + (size_t)j * sizeof tc, sizeof tc);
+            if (s->count[tc[0]] == 0)
+                s->touched[(*n_touched)++] = tc[0];
+            s->count[tc[0]] += tc[1];
+        }
+    }
+    const pc_csr *X = x->in->X;
+    for (int64_t m = 0; gi < 0 && m < g->n; m++) {
+        const int32_t i = g->members[m] - x->first;
+        if (i < 0 || i >= X->n_rows)
+            continue;
+        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
+            int32_t t = X->col[p];
+            if (s->count[t]++ == 0)
+                s->touched[(*n_touched)++] = t;
+        }
+        pairs += X->row_ptr[i + 1] - X->row_ptr[i];
+    }
+    return pairs;
+}
+
+/* The group's distinctive terms (gi: its cluster, for ranges' gathered counts). */
+static int distinctive_terms(const context *x, const group *g, int32_t gi, scratch *s,
                              pc_cluster_description *out)
 {
-    const pc_csr *X = x->in->X;
     int32_t cap = x->opt->n_distinctive, n_touched = 0;
     out->distinctive = pc_malloc_array((size_t)cap, sizeof *out->distinctive);
     out->score = pc_malloc_array((size_t)cap, sizeof *out->score);
     if (!out->distinctive || !out->score)
         return -1;
-    double n_c = 0.0;
-    for (int64_t m = 0; m < g->n; m++) {
-        int32_t i = g->members[m];
-        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
-            int32_t t = X->col[p];
-            if (s->count[t]++ == 0)
-                s->touched[n_touched++] = t;
-        }
-        n_c += (double)(X->row_ptr[i + 1] - X->row_ptr[i]);
-    }
+    double n_c = (double)count_terms(x, g, x->counts ? gi : -1, s, &n_touched);
     double n_r = x->total - n_c;
     for (int32_t j = 0; j < n_touched; j++) {
         int32_t t = s->touched[j];
@@ -604,7 +641,7 @@ static int describe_one(const context *x, int32_t g, scratch *s, pc_cluster_desc
     out->centroid_coherence = out->centroid_exclusivity = NAN;
     if (describe_centroid(x, &grp, out) != 0)
         return -1;
-    if (x->in->X && x->in->vocab && distinctive_terms(x, &grp, s, out) != 0)
+    if (x->in->X && x->in->vocab && distinctive_terms(x, &grp, g, s, out) != 0)
         return -1;
     choose_papers(x, g, &grp, s, out);
     return 0;
@@ -621,8 +658,13 @@ static int32_t top_list(const pc_cluster_description *d, int kind, int32_t n,
     return have < n ? have : n;
 }
 
-/* 64-bit FNV-1a of a document's id and the seed: whether it is in the sample
- * depends on the paper, not on where it stands in the input. */
+/*
+ * 64-bit FNV-1a of a document's id and the seed, then MurmurHash3's fmix64
+ * finaliser: whether it is in the sample depends on the paper, not on where
+ * it stands in the input.  The finaliser spreads every byte over the high
+ * bits the sample's cut compares: FNV-1a alone leaves them to the first
+ * bytes, so ids sharing a prefix ("2401.00001" ...) fell in or out together.
+ */
 static uint64_t sample_hash(const char *id, uint64_t seed)
 {
     uint64_t h = 1469598103934665603ULL ^ seed;
@@ -630,7 +672,11 @@ static uint64_t sample_hash(const char *id, uint64_t seed)
         h ^= *p;
         h *= 1099511628211ULL;
     }
-    return h ^ (h >> 31);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb53fe63e3c7bULL;
+    return h ^ (h >> 33);
 }
 
 typedef struct bitsets {
@@ -660,24 +706,73 @@ static int fill_bitsets(const context *x, const pc_description *d, bitsets *b)
                     b->slot[terms[j]] = b->n_sets++;
         }
     int64_t sample = x->opt->coherence_sample;
-    int all = sample <= 0 || X->n_rows <= sample || !x->in->corpus;
-    double share = ldexp((double)sample / X->n_rows, 64); /* of the hash range */
+    const int32_t n = x->n_docs;
+    int all = sample <= 0 || n <= sample || !x->in->corpus;
+    double share = ldexp((double)sample / n, 64); /* of the hash range */
     uint64_t cut = all || share >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)share;
-    b->words = ((size_t)X->n_rows + 63) / 64;
+    b->words = ((size_t)n + 63) / 64;
     b->bits = pc_calloc((size_t)b->n_sets > 0 ? (size_t)b->n_sets : 1, b->words * sizeof *b->bits);
     if (!b->bits)
         return -1;
-    for (int32_t i = 0; i < X->n_rows; i++) {
+    for (int32_t r = 0; r < X->n_rows; r++) {
+        const int32_t i = x->first + r; /* ranges: X holds documents first .. */
         if (!all && sample_hash(x->in->corpus->id[i], x->opt->seed) > cut)
             continue;
         b->n_sampled++;
-        for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++) {
+        for (int64_t p = X->row_ptr[r]; p < X->row_ptr[r + 1]; p++) {
             int32_t s = b->slot[X->col[p]];
             if (s >= 0)
                 b->bits[(size_t)s * b->words + (size_t)i / 64] |= 1ULL << (i % 64);
         }
     }
     return 0;
+}
+
+/*
+ * Ranges: every process's bits (the words its range of documents falls in)
+ * and sampled count, added into b on every process: one allgather of 16
+ * bytes and 8 a word of every set.  status: this process's so far.
+ */
+static pc_status share_bits(const context *x, bitsets *b, pc_status status, pc_error *err)
+{
+    const pc_comm *comm = x->in->comm;
+    const size_t sets = (size_t)b->n_sets, w0 = (size_t)x->first / 64;
+    const size_t w1 = x->in->X->n_rows > 0 ? ((size_t)x->first + (size_t)x->in->X->n_rows - 1) / 64 + 1
+                                           : w0;
+    const size_t bytes = 2 * sizeof(int64_t) + sets * (w1 - w0) * sizeof(uint64_t);
+    char *mine = status == PC_OK ? pc_malloc(bytes) : NULL, *all = NULL;
+    size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    if (status == PC_OK && (!mine || !at))
+        status = pc_fail_nomem(err, "describing clusters");
+    if (status == PC_OK) {
+        const int64_t head[2] = {(int64_t)b->n_sampled, (int64_t)w0};
+        memcpy(mine, head, sizeof head);
+        for (size_t s = 0; s < sets; s++)
+            memcpy(mine + sizeof head + s * (w1 - w0) * sizeof(uint64_t),
+                   b->bits + s * b->words + w0, (w1 - w0) * sizeof(uint64_t));
+    }
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, mine, bytes, &all, at, err);
+    free(mine);
+    if (status == PC_OK)
+        b->n_sampled = 0.0;
+    for (int q = 0; status == PC_OK && q < comm->size; q++) {
+        int64_t head[2];
+        memcpy(head, all + at[q], sizeof head);
+        b->n_sampled += (double)head[0];
+        const size_t words = sets > 0 ? (at[q + 1] - at[q] - sizeof head) / sets / sizeof(uint64_t)
+                                      : 0;
+        for (size_t s = 0; s < sets; s++)
+            for (size_t w = 0; w < words; w++) {
+                uint64_t v;
+                memcpy(&v, all + at[q] + sizeof head + (s * words + w) * sizeof v, sizeof v);
+                b->bits[s * b->words + (size_t)head[1] + w] |= v;
+            }
+    }
+    free(all);
+    free(at);
+    return status;
 }
 
 static double papers_with(const bitsets *b, int32_t s, int32_t other)
@@ -713,16 +808,22 @@ static double mean_npmi(const bitsets *b, const int32_t *terms, int32_t n)
     return sum / pairs;
 }
 
-static int score_quality(const context *x, pc_description *d)
+/* Coherence and exclusivity of every cluster; status as share_bits'. */
+static pc_status score_quality(const context *x, pc_description *d, pc_status status,
+                               pc_error *err)
 {
     const pc_csr *X = x->in->X;
     bitsets b = {0};
-    int32_t *lists = pc_calloc((size_t)X->n_cols, sizeof *lists); /* clusters listing a term */
-    if (!lists || fill_bitsets(x, d, &b) != 0) {
+    int32_t *lists = status == PC_OK ? pc_calloc((size_t)X->n_cols, sizeof *lists) : NULL;
+    if (status == PC_OK && (!lists || fill_bitsets(x, d, &b) != 0))
+        status = pc_fail_nomem(err, "describing clusters");
+    if (x->in->comm)
+        status = share_bits(x, &b, status, err);
+    if (status != PC_OK) {
         free(lists);
         free(b.slot);
         free(b.bits);
-        return -1;
+        return status;
     }
     for (int kind = 0; kind < 2; kind++) {
         const int32_t *terms;
@@ -750,7 +851,7 @@ static int score_quality(const context *x, pc_description *d)
     free(lists);
     free(b.slot);
     free(b.bits);
-    return 0;
+    return PC_OK;
 }
 
 /* ---- the whole ---- */
@@ -797,9 +898,9 @@ static pc_status check_input(const pc_describe_input *in, const pc_describe_opti
         opt->n_quality < 0 || opt->phrase_docs < 0)
         return pc_fail(err, PC_ERR_INVALID, "describe: negative number of terms or papers");
     const pc_csr *X = in->X;
-    if (X && (X->n_rows != in->clusters->n_docs || !in->vocab ||
-              in->vocab->n_terms != X->n_cols ||
-              (in->corpus && in->corpus->n_docs != X->n_rows)))
+    const int32_t n = in->clusters->n_docs; /* ranges: X's rows are checked by pc_share_shape */
+    if (X && ((!in->comm && X->n_rows != n) || !in->vocab || in->vocab->n_terms != X->n_cols ||
+              (in->corpus && in->corpus->n_docs != n)))
         return pc_fail(err, PC_ERR_INVALID, "describe: the matrix, vocabulary, corpus and "
                                             "clusters do not match");
     return PC_OK;
@@ -899,6 +1000,54 @@ static pc_status fetch_chosen(context *x, int32_t n_groups, const char ***texts,
     return status;
 }
 
+/*
+ * Ranges: this process's term counts of its members of each cluster
+ * (count_terms), gathered from every process into *all; (*count_at)[q × k
+ * + c] is where process q's record of cluster c starts: its document-term
+ * pairs (int64), its terms (int32), then each term and its count (two
+ * int32).  s: a thread's scratch.  status: this process's so far.
+ */
+static pc_status gather_counts(const context *x, scratch *s, pc_status status, char **all,
+                               size_t **count_at, pc_error *err)
+{
+    const pc_comm *comm = x->in->comm;
+    const int32_t k = x->in->clusters->k;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    *all = NULL;
+    *count_at = pc_malloc_array((size_t)comm->size * (size_t)k + 1, sizeof **count_at);
+    if (status == PC_OK && (!at || !*count_at))
+        status = pc_fail_nomem(err, "describing clusters");
+    for (int32_t c = 0; status == PC_OK && c < k; c++) {
+        group g;
+        int32_t n_touched = 0;
+        make_group(x, c, s, &g);
+        const int64_t pairs = count_terms(x, &g, -1, s, &n_touched);
+        int failed = pc_bytes_put(&buf, &len, &cap, &pairs, sizeof pairs) ||
+                     pc_bytes_put(&buf, &len, &cap, &n_touched, sizeof n_touched);
+        for (int32_t j = 0; j < n_touched; j++) {
+            const int32_t t = s->touched[j], tc[2] = {t, s->count[t]};
+            s->count[t] = 0;
+            failed = failed || pc_bytes_put(&buf, &len, &cap, tc, sizeof tc);
+        }
+        if (failed)
+            status = pc_fail_nomem(err, "describing clusters");
+    }
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, buf, len, all, at, err);
+    free(buf);
+    for (int q = 0; status == PC_OK && q < comm->size; q++)
+        for (size_t p = at[q], c = 0; c < (size_t)k; c++) {
+            int32_t n_terms;
+            (*count_at)[(size_t)q * (size_t)k + c] = p;
+            memcpy(&n_terms, *all + p + sizeof(int64_t), sizeof n_terms);
+            p += sizeof(int64_t) + sizeof n_terms + (size_t)n_terms * 2 * sizeof(int32_t);
+        }
+    free(at);
+    return status;
+}
+
 typedef int (*group_step)(const context *x, int32_t g, scratch *s, pc_cluster_description *out);
 
 /* Runs `step` on every group, in parallel, each thread with its scratch; 0 or -1. */
@@ -915,9 +1064,19 @@ static int each_group(const context *x, scratch *s, int threads, pc_description 
 }
 
 /* Describes every group, in parallel: all but the labels, the texts for
- * phrases, then the labels.  PC_OK, PC_ERR_NOMEM, or reading's errors. */
-static pc_status describe_all(context *x, int threads, pc_description *d, pc_error *err)
+ * phrases, then the labels.  PC_OK, PC_ERR_NOMEM, or reading's errors.
+ * status: so far (ranges: a failure is reported to the other processes). */
+static pc_status describe_all(context *x, int threads, pc_description *d, pc_status status,
+                              pc_error *err)
 {
+    if (status != PC_OK) { /* only with ranges: the others wait in the counts' exchange */
+        char *counts = NULL;
+        size_t *count_at = NULL;
+        status = gather_counts(x, NULL, status, &counts, &count_at, err);
+        free(counts);
+        free(count_at);
+        return status;
+    }
     scratch *s = pc_calloc((size_t)threads, sizeof *s);
     size_t per = (size_t)x->opt->phrase_docs * (size_t)d->k;
     x->chosen = pc_malloc_array(per + 1, sizeof *x->chosen);
@@ -928,9 +1087,19 @@ static pc_status describe_all(context *x, int threads, pc_description *d, pc_err
     int failed = !s || !x->chosen || !x->chosen_text || !x->n_chosen;
     for (int t = 0; !failed && t < threads; t++)
         failed = scratch_new(x, &s[t]) != 0;
-    failed = failed || each_group(x, s, threads, d, describe_one) != 0;
-    pc_status status = failed ? pc_fail_nomem(err, "describing clusters")
-                              : fetch_chosen(x, d->k, &texts, &hold, err);
+    if (failed)
+        status = pc_fail_nomem(err, "describing clusters");
+    char *counts = NULL;
+    size_t *count_at = NULL;
+    if (x->in->comm && x->in->X) {
+        status = gather_counts(x, s ? &s[0] : NULL, status, &counts, &count_at, err);
+        x->counts = counts;
+        x->count_at = count_at;
+    }
+    if (status == PC_OK && each_group(x, s, threads, d, describe_one) != 0)
+        status = pc_fail_nomem(err, "describing clusters");
+    if (status == PC_OK)
+        status = fetch_chosen(x, d->k, &texts, &hold, err);
     if (status == PC_OK && each_group(x, s, threads, d, build_label) != 0)
         status = pc_fail_nomem(err, "describing clusters");
     pc_corpus_texts_free(texts, hold);
@@ -940,6 +1109,10 @@ static pc_status describe_all(context *x, int threads, pc_description *d, pc_err
     free(x->chosen);
     free(x->chosen_text);
     free(x->n_chosen);
+    free(counts);
+    free(count_at);
+    x->counts = NULL;
+    x->count_at = NULL;
     return status;
 }
 
@@ -958,29 +1131,43 @@ static void shared_free(shared *sh)
     pc_tokenizer_free(sh->tok);
 }
 
-static int prepare(const pc_describe_input *in, context *x, shared *sh)
+/* The document frequencies (ranges: over every process's rows), their total
+ * and the boilerplate marks, into sh and x. */
+static pc_status prepare(const pc_describe_input *in, context *x, shared *sh, pc_error *err)
 {
     memset(sh, 0, sizeof *sh);
+    x->n_docs = in->clusters->n_docs;
     if (!in->X)
-        return 0;
+        return PC_OK;
     const pc_csr *X = in->X;
+    int64_t *whole = NULL;
+    int32_t n = x->n_docs;
+    pc_status status = in->comm ? pc_share_shape(X, in->comm, &n, &x->first, &whole, err) : PC_OK;
+    if (status == PC_OK && n != x->n_docs)
+        return pc_fail(err, PC_ERR_INVALID, "describe: the processes hold %d documents, the "
+                                            "clusters %d", (int)n, (int)x->n_docs);
     sh->df = pc_calloc((size_t)X->n_cols, sizeof *sh->df);
     sh->boilerplate = pc_calloc((size_t)X->n_cols, 1);
-    if (!sh->df || !sh->boilerplate)
-        return -1;
-    for (int64_t p = 0; p < X->nnz; p++)
+    if (status == PC_OK && (!sh->df || !sh->boilerplate))
+        status = pc_fail_nomem(err, "describing clusters");
+    for (int64_t p = 0; status == PC_OK && !whole && p < X->nnz; p++)
         sh->df[X->col[p]]++;
+    x->total = 0.0;
+    for (int32_t t = 0; status == PC_OK && t < X->n_cols; t++) {
+        sh->df[t] = whole ? (int32_t)whole[t] : sh->df[t];
+        x->total += sh->df[t];
+    }
+    free(whole);
     x->df = sh->df;
-    x->total = (double)X->nnz;
     x->boilerplate = sh->boilerplate;
-    if (!in->boilerplate)
-        return 0;
+    if (status != PC_OK || !in->boilerplate)
+        return status;
     pc_tokenize_options topt = word_options(in);
     topt.min_token_len = 1;
     if (pc_tokenizer_new(&topt, &sh->tok, NULL) != PC_OK ||
         mark_boilerplate(in, sh->tok, sh->boilerplate) != 0)
-        return -1;
-    return 0;
+        return pc_fail_nomem(err, "describing clusters");
+    return PC_OK;
 }
 
 /* Describes the n groups of x (and scores their quality when asked) into *out. */
@@ -993,11 +1180,15 @@ static pc_status describe_groups(context *x, int32_t n, int quality, pc_descript
                                                 sizeof *d->cluster));
     if (d)
         d->k = n;
-    pc_status status = prepare(x->in, x, &sh) != 0 || failed
-                           ? pc_fail_nomem(err, "describing clusters")
-                           : describe_all(x, pc_thread_count(x->opt->threads), d, err);
-    if (status == PC_OK && quality && x->in->X && score_quality(x, d) != 0)
+    pc_status status = prepare(x->in, x, &sh, err);
+    if (status == PC_OK && failed)
         status = pc_fail_nomem(err, "describing clusters");
+    /* ranges: describe_all and score_quality exchange, so they run on any failure, to
+       report it to the other processes (their first step) */
+    if (status == PC_OK || x->in->comm)
+        status = describe_all(x, pc_thread_count(x->opt->threads), d, status, err);
+    if ((status == PC_OK || x->in->comm) && quality && x->in->X)
+        status = score_quality(x, d, status, err);
     shared_free(&sh);
     if (status != PC_OK) {
         pc_description_free(d);
@@ -1025,8 +1216,8 @@ pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *op
         pc_clusters_members(clusters, start, members);
         for (int32_t m = 0; m < n; m++)
             member_sim[m] = clusters->similarity[members[m]];
-        context x = {in, opt, members, start, start + 1, member_sim, NULL, 0.0, NULL,
-                     NULL, NULL, NULL};
+        context x = {.in = in, .opt = opt, .members = members, .begin = start,
+                     .end = start + 1, .member_sim = member_sim};
         status = describe_groups(&x, k, 1, out, err);
     }
     free(start);
@@ -1043,8 +1234,8 @@ pc_status pc_describe_groups(const pc_describe_input *in, const pc_describe_opti
     pc_status status = check_input(in, opt, err);
     if (status != PC_OK)
         return status;
-    if (!in->X || n_groups < 0)
-        return pc_fail(err, PC_ERR_INVALID, "describe: groups need the matrix, and n >= 0");
+    if (!in->X || n_groups < 0 || in->comm)
+        return pc_fail(err, PC_ERR_INVALID, "describe: groups need the whole matrix, and n >= 0");
     for (int32_t g = 0; g < n_groups; g++) {
         if (begin[g] < 0 || end[g] < begin[g])
             return pc_fail(err, PC_ERR_INVALID, "describe: group %d spans [%lld, %lld)",
@@ -1054,7 +1245,7 @@ pc_status pc_describe_groups(const pc_describe_input *in, const pc_describe_opti
                 return pc_fail(err, PC_ERR_INVALID, "describe: group %d holds document %d, "
                                "outside [0, %d)", (int)g, (int)members[m], (int)in->X->n_rows);
     }
-    context x = {in, opt, members, begin, end, NULL, NULL, 0.0, NULL, NULL, NULL, NULL};
+    context x = {.in = in, .opt = opt, .members = members, .begin = begin, .end = end};
     return describe_groups(&x, n_groups, 0, out, err);
 }
 

@@ -1074,53 +1074,6 @@ static pc_status exchange_lists(const pc_comm *comm, pc_status status, pc_neighb
 #define CHUNK_DEFAULT 16384
 
 /*
- * The shape of the whole from every process's range: the documents in all
- * (*n), this process's first (*first), and every term's document frequency
- * over all of them (*df, new): one allgather of 8 bytes a term (and 8) per
- * process.  The ranges must be pc_share_range's.
- */
-static pc_status gather_shape(const pc_csr *X, const pc_comm *comm, int32_t *n, int32_t *first,
-                              int64_t **df, pc_error *err)
-{
-    const size_t V = (size_t)X->n_cols, p = (size_t)comm->size;
-    int64_t *mine = pc_calloc(V + 1, sizeof *mine), *all = pc_malloc_array(p * (V + 1), sizeof *all);
-    *df = pc_calloc(V + 1, sizeof **df);
-    pc_status status = mine && all && *df ? PC_OK : pc_fail_nomem(err, "finding related papers");
-    status = comm->check(comm, status, err);
-    if (status == PC_OK) {
-        mine[V] = X->n_rows;
-        for (int64_t e = 0; e < X->nnz; e++)
-            mine[X->col[e]]++;
-        status = comm->allgather(comm, mine, (V + 1) * sizeof *mine, all, err);
-    }
-    int64_t total = 0, before = 0;
-    for (size_t r = 0; status == PC_OK && r < p; r++) {
-        const int64_t *part = all + r * (V + 1);
-        before += r < (size_t)comm->rank ? part[V] : 0;
-        total += part[V];
-        for (size_t t = 0; t < V; t++)
-            (*df)[t] += part[t];
-    }
-    int32_t want_first = 0, want_end = 0;
-    if (status == PC_OK && total <= INT32_MAX)
-        pc_share_range((int32_t)total, comm, &want_first, &want_end);
-    if (status == PC_OK && (total > INT32_MAX || want_first != before ||
-                            want_end - want_first != X->n_rows))
-        status = pc_fail(err, PC_ERR_INVALID, "related papers: rank %d holds rows %lld .. %lld, "
-                         "not its range %d .. %d", comm->rank, (long long)before,
-                         (long long)(before + X->n_rows), (int)want_first, (int)want_end);
-    *n = (int32_t)total;
-    *first = (int32_t)before;
-    free(mine);
-    free(all);
-    if (status != PC_OK) {
-        free(*df);
-        *df = NULL;
-    }
-    return status;
-}
-
-/*
  * This process's rows, split as one process splits them (rank, head), in
  * the whole order's places (order, NULL: by document), with postings: ri
  * names them by document (first + row) and places them (ri->gpos).
@@ -1339,7 +1292,7 @@ static pc_status topn_ranges(const pc_csr *X, const pc_neighbors_options *opt,
     const int threads = pc_thread_count(opt->threads);
     int32_t n = 0, first = 0, head = 0;
     int64_t *df = NULL, sum_df2 = 0;
-    pc_status status = gather_shape(X, comm, &n, &first, &df, err);
+    pc_status status = pc_share_shape(X, comm, &n, &first, &df, err);
     if (status == PC_OK && opt->order)
         status = check_permutation(opt->order, n, err);
     int32_t *rank = NULL;

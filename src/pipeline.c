@@ -627,8 +627,16 @@ static pc_status describe(const pc_options *opt, const pc_monitor *mon, run_stat
     pc_describe_options dopt = opt->describe;
     dopt.threads = stage_threads(dopt.threads, opt->threads);
     dopt.seed = opt->kmeans.seed;
-    pc_describe_input in = {s->clusters, s->X, s->vocab, s->corpus, &topt, boilerplate, mon};
+    pc_describe_input in = {.clusters = s->clusters, .X = s->X, .vocab = s->vocab,
+                            .corpus = s->corpus, .tokenize = &topt, .boilerplate = boilerplate,
+                            .monitor = mon};
+    if (s->rows && !s->tree) { /* several processes: each counts over its own range */
+        in.X = s->rows;
+        in.comm = opt->comm;
+    }
     status = pc_describe(&in, &dopt, &s->description, err);
+    in.X = s->X;
+    in.comm = NULL;
     if (status == PC_OK && s->tree)
         status = describe_tree(s, &in, &dopt, err);
     pc_stoplist_free(boilerplate);

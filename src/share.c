@@ -196,8 +196,7 @@ pc_status pc_share_read(const char *path, const pc_read_options *ropt,
     return status;
 }
 
-/* Appends to *buf (growing it) `len` bytes; 0, or -1 when out of memory. */
-static int put(char **buf, size_t *len, size_t *cap, const void *bytes, size_t n)
+int pc_bytes_put(char **buf, size_t *len, size_t *cap, const void *bytes, size_t n)
 {
     if (pc_reserve_bytes(buf, cap, *len, n) != 0)
         return -1;
@@ -219,8 +218,9 @@ static pc_status pack_terms(const pc_term_lists *lists, char **buf, size_t *len,
     for (int32_t g = 0; g < pc_strmap_count(terms); g++) {
         size_t n;
         const char *key = pc_strmap_key(terms, g, &n);
-        if (put(buf, len, &cap, key, n + 1) || put(buf, len, &cap, &df[g], sizeof *df) ||
-            put(buf, len, &cap, &count[g], sizeof *count))
+        if (pc_bytes_put(buf, len, &cap, key, n + 1) ||
+            pc_bytes_put(buf, len, &cap, &df[g], sizeof *df) ||
+            pc_bytes_put(buf, len, &cap, &count[g], sizeof *count))
             return pc_fail_nomem(err, "gathering the vocabulary");
     }
     return PC_OK;
@@ -308,7 +308,8 @@ static pc_status pack_documents(const pc_corpus *share, char **buf, size_t *len,
     *len = 0;
     for (int32_t i = 0; i < share->n_docs; i++) {
         uint32_t n = (uint32_t)pc_corpus_pack(share, i, NULL);
-        if (put(buf, len, &cap, &n, sizeof n) || pc_reserve_bytes(buf, &cap, *len, n) != 0)
+        if (pc_bytes_put(buf, len, &cap, &n, sizeof n) ||
+            pc_reserve_bytes(buf, &cap, *len, n) != 0)
             return pc_fail_nomem(err, "gathering the documents");
         pc_corpus_pack(share, i, *buf + *len);
         *len += n;
@@ -352,9 +353,12 @@ int pc_rows_put(char **buf, size_t *len, size_t *cap, int32_t pos, const pc_csr 
 {
     const int64_t first = rows->row_ptr[i];
     const int32_t nnz = (int32_t)(rows->row_ptr[i + 1] - first);
-    return put(buf, len, cap, &pos, sizeof pos) || put(buf, len, cap, &nnz, sizeof nnz) ||
-           (nnz && (put(buf, len, cap, rows->col + first, (size_t)nnz * sizeof(int32_t)) ||
-                    put(buf, len, cap, rows->val + first, (size_t)nnz * sizeof(float))));
+    return pc_bytes_put(buf, len, cap, &pos, sizeof pos) ||
+           pc_bytes_put(buf, len, cap, &nnz, sizeof nnz) ||
+           (nnz && (pc_bytes_put(buf, len, cap, rows->col + first,
+                                 (size_t)nnz * sizeof(int32_t)) ||
+                    pc_bytes_put(buf, len, cap, rows->val + first,
+                                 (size_t)nnz * sizeof(float))));
 }
 
 /* The rows for each process, by where their documents fall in the canonical order. */
@@ -564,6 +568,49 @@ pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_com
     if (status != PC_OK) {
         pc_csr_free(*out);
         *out = NULL;
+    }
+    return status;
+}
+
+pc_status pc_share_shape(const pc_csr *X, const pc_comm *comm, int32_t *n, int32_t *first,
+                         int64_t **df, pc_error *err)
+{
+    const size_t V = (size_t)X->n_cols, p = (size_t)comm->size;
+    int64_t *mine = pc_calloc(V + 1, sizeof *mine);
+    int64_t *all = pc_malloc_array(p * (V + 1), sizeof *all);
+    *df = pc_calloc(V + 1, sizeof **df);
+    pc_status status = mine && all && *df ? PC_OK
+                                          : pc_fail_nomem(err, "gathering the ranges' shape");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK) {
+        mine[V] = X->n_rows;
+        for (int64_t e = 0; e < X->nnz; e++)
+            mine[X->col[e]]++;
+        status = comm->allgather(comm, mine, (V + 1) * sizeof *mine, all, err);
+    }
+    int64_t total = 0, before = 0;
+    for (size_t r = 0; status == PC_OK && r < p; r++) {
+        const int64_t *part = all + r * (V + 1);
+        before += r < (size_t)comm->rank ? part[V] : 0;
+        total += part[V];
+        for (size_t t = 0; t < V; t++)
+            (*df)[t] += part[t];
+    }
+    int32_t want_first = 0, want_end = 0;
+    if (status == PC_OK && total <= INT32_MAX)
+        pc_share_range((int32_t)total, comm, &want_first, &want_end);
+    if (status == PC_OK && (total > INT32_MAX || want_first != before ||
+                            want_end - want_first != X->n_rows))
+        status = pc_fail(err, PC_ERR_INVALID, "rank %d holds rows %lld .. %lld, "
+                         "not its range %d .. %d", comm->rank, (long long)before,
+                         (long long)(before + X->n_rows), (int)want_first, (int)want_end);
+    *n = (int32_t)total;
+    *first = (int32_t)before;
+    free(mine);
+    free(all);
+    if (status != PC_OK) {
+        free(*df);
+        *df = NULL;
     }
     return status;
 }

@@ -145,6 +145,10 @@ pc_status pc_term_lists_rows(pc_term_lists *lists, const pc_vocab *vocab,
 
 /* ---- share.c ---- */
 
+/* Appends n bytes to *buf (growing it: *len used, *cap allocated); 0, or -1
+ * when out of memory. */
+int pc_bytes_put(char **buf, size_t *len, size_t *cap, const void *bytes, size_t n);
+
 /* Appends row i of rows to *buf (growing it: *len used, *cap allocated) as
  * sent between processes: pos (its place, e.g. in the canonical order), its
  * length, columns and values.  0, or -1 when out of memory. */
@@ -231,5 +235,14 @@ pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share,
  */
 pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_comm *comm,
                                pc_csr **out, pc_error *err);
+
+/*
+ * The shape of the whole from every process's range of rows (pc_share_range's,
+ * else PC_ERR_INVALID): the documents in all (*n), this process's first
+ * (*first), and every term's document frequency over all of them (*df, new,
+ * range->n_cols): one allgather of 8 bytes a term (and 8) per process.
+ */
+pc_status pc_share_shape(const pc_csr *range, const pc_comm *comm, int32_t *n, int32_t *first,
+                         int64_t **df, pc_error *err);
 
 #endif

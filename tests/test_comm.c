@@ -127,8 +127,14 @@ typedef enum job_kind {
     JOB_NEIGHBORS,
     JOB_KMEANS_RANGES,
     JOB_NEIGHBORS_RANGES,
+    JOB_DESCRIBE_RANGES,
     JOB_GATHER
 } job_kind;
+
+/* The describing jobs' clusters, vocabulary and corpus (every rank the same). */
+static const pc_clusters *describe_clusters;
+static const pc_vocab *describe_vocab;
+static const pc_corpus *describe_corpus;
 
 /* The related-paper jobs' order (NULL: by row), head terms (-1: automatic)
  * and, by ranges, chunk (0: the default). */
@@ -177,6 +183,7 @@ typedef struct job {
     pc_error err;
     pc_clusters *clusters;
     pc_neighbors *neighbors;
+    pc_description *description;
 } job;
 
 /* k-means (k 5, 2 restarts, tol 0) or the top 7 related rows, one thread, by j->comm. */
@@ -198,6 +205,19 @@ static void *run_job(void *arg)
         }
         free(mine);
         free(all);
+    } else if (j->kind == JOB_DESCRIBE_RANGES) {
+        pc_describe_options opt;
+        pc_describe_options_default(&opt);
+        opt.phrase_docs = 0;         /* the texts are not at hand */
+        opt.coherence_sample = 300;  /* of 700: the hashed sample */
+        opt.threads = 1;
+        pc_describe_input in = {.clusters = describe_clusters, .X = j->X,
+                                .vocab = describe_vocab, .corpus = describe_corpus,
+                                .comm = j->comm};
+        pc_csr *R = j->comm ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
+        in.X = R ? R : j->X;
+        j->status = pc_describe(&in, &opt, &j->description, &j->err);
+        pc_csr_free(R);
     } else if (j->kind == JOB_KMEANS || j->kind == JOB_KMEANS_RANGES) {
         pc_kmeans_options opt;
         pc_kmeans_options_default(&opt);
@@ -231,6 +251,7 @@ static void job_free(job *j)
 {
     pc_clusters_free(j->clusters);
     pc_neighbors_free(j->neighbors);
+    pc_description_free(j->description);
 }
 
 /* Runs the job on `size` threads-as-ranks; jobs[r] holds rank r's result. */
@@ -249,7 +270,7 @@ static void run_ranks(job_kind kind, const pc_csr *X, int size, int fail_rank, l
         memset(&ranks[r], 0, sizeof ranks[r]);
         ranks[r].w = &w;
         ranks[r].comm = (pc_comm){r, size, &ranks[r], fake_allgather, fake_sendrecv, fake_check, NULL, NULL};
-        jobs[r] = (job){kind, X, &ranks[r].comm, 0, PC_OK, {PC_OK, ""}, NULL, NULL};
+        jobs[r] = (job){kind, X, &ranks[r].comm, 0, PC_OK, {PC_OK, ""}, NULL, NULL, NULL};
         CHECK_INT(pthread_create(&thread[r], NULL, run_job, &jobs[r]), 0);
     }
     for (int r = 0; r < size; r++)
@@ -283,13 +304,27 @@ static void same_result(const job *got, const job *want)
         CHECK(nb->work == wn->work);
         CHECK(nb->work_all == wn->work_all);
     }
-    CHECK((c != NULL) == (wc != NULL) && (nb != NULL) == (wn != NULL));
+    const pc_description *d = got->description, *wd = want->description;
+    for (int32_t g = 0; d && wd && g < wd->k; g++) {
+        const pc_cluster_description *a = &d->cluster[g], *b = &wd->cluster[g];
+        CHECK_INT(a->n_distinctive, b->n_distinctive);
+        CHECK(memcmp(a->distinctive, b->distinctive,
+                     (size_t)b->n_distinctive * sizeof *b->distinctive) == 0);
+        CHECK(same_floats(a->score, b->score, (size_t)b->n_distinctive));
+        CHECK_STR(a->label, b->label);
+        CHECK(memcmp(&a->coherence, &b->coherence, sizeof a->coherence) == 0);
+        CHECK(memcmp(&a->exclusivity, &b->exclusivity, sizeof a->exclusivity) == 0);
+        CHECK(memcmp(&a->centroid_coherence, &b->centroid_coherence,
+                     sizeof a->centroid_coherence) == 0);
+    }
+    CHECK((c != NULL) == (wc != NULL) && (nb != NULL) == (wn != NULL) &&
+          (d != NULL) == (wd != NULL) && (!d || d->k == wd->k));
 }
 
 /* The job by 1 to 4 ranks against the job without a communicator. */
 static void split_is_one_process(job_kind kind, const pc_csr *X)
 {
-    job want = {kind, X, NULL, 0, PC_OK, {PC_OK, ""}, NULL, NULL};
+    job want = {kind, X, NULL, 0, PC_OK, {PC_OK, ""}, NULL, NULL, NULL};
     run_job(&want);
     CHECK_INT(want.status, PC_OK);
     for (int size = 1; size <= MAX_RANKS; size++) {
@@ -418,6 +453,44 @@ static void neighbor_ranges_are_one_process(void)
     neighbor_ranges_of(P, 0, 1, -1);
     neighbor_ranges_of(P, 64, 0, 5);
     pc_csr_free(P);
+}
+
+/*
+ * Each rank holding only its range of the rows: the distinctive terms,
+ * labels and quality figures of one process (term counts and bit sets
+ * exchanged), on planted topics clustered by k-means, coherence on a hashed
+ * sample of 300 of the 700 papers.
+ */
+static void describe_ranges_are_one_process(void)
+{
+    int32_t label[700];
+    pc_csr *X = test_planted(700, 5, 40, 12, 0.3, 3, label);
+    pc_kmeans_options kopt;
+    pc_kmeans_options_default(&kopt);
+    kopt.k = 6;
+    kopt.threads = 1;
+    pc_clusters *clusters = NULL;
+    pc_error err;
+    CHECK_INT(pc_kmeans_fit(X, &kopt, NULL, &clusters, &err), PC_OK);
+    static char text[700][12];
+    char *term[700], *id[700];
+    for (int32_t i = 0; i < 700; i++) { /* papers 2401.00000 ...; terms named alike */
+        snprintf(text[i], sizeof text[i], "2401.%05d", (int)i);
+        id[i] = term[i] = text[i];
+    }
+    pc_vocab vocab = {.n_terms = X->n_cols, .n_docs = 700, .term = term};
+    pc_corpus corpus = {.n_docs = 700, .id = id, .source = "planted"};
+    CHECK(X->n_cols <= 700);
+    describe_clusters = clusters;
+    describe_vocab = &vocab;
+    describe_corpus = &corpus;
+    if (clusters && X->n_cols <= 700)
+        split_is_one_process(JOB_DESCRIBE_RANGES, X);
+    describe_clusters = NULL;
+    describe_vocab = NULL;
+    describe_corpus = NULL;
+    pc_clusters_free(clusters);
+    pc_csr_free(X);
 }
 
 /* A rank failing at collective `at`: every rank returns its message, nothing else. */
@@ -564,6 +637,7 @@ int main(void)
     RUN_TEST(allgatherv_in_pieces);
     RUN_TEST(neighbor_split_is_one_process);
     RUN_TEST(neighbor_ranges_are_one_process);
+    RUN_TEST(describe_ranges_are_one_process);
     RUN_TEST(failure_reaches_every_rank);
     RUN_TEST(run_writes_nothing_after_a_failure);
     remove_temp_dir();

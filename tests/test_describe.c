@@ -116,7 +116,8 @@ static pc_status describe_built(built *b, const pc_tokenize_options *topt,
     pc_describe_options opt;
     pc_describe_options_default(&opt);
     opt.threads = threads;
-    pc_describe_input in = {&b->clusters, b->X, b->vocab, &b->corpus, topt, boilerplate, NULL};
+    pc_describe_input in = {.clusters = &b->clusters, .X = b->X, .vocab = b->vocab,
+                            .corpus = &b->corpus, .tokenize = topt, .boilerplate = boilerplate};
     return pc_describe(&in, &opt, d, NULL);
 }
 
@@ -274,7 +275,8 @@ static void describes_groups_of_clusters(void)
     CHECK_INT(build(&b, texts, ids, 6, assign, 2, NULL), 0);
     pc_describe_options opt;
     pc_describe_options_default(&opt);
-    pc_describe_input in = {&b.clusters, b.X, b.vocab, &b.corpus, NULL, NULL, NULL};
+    pc_describe_input in = {.clusters = &b.clusters, .X = b.X, .vocab = b.vocab,
+                            .corpus = &b.corpus};
     int32_t members[] = {5, 0, 1, 2, 3, 4, 5};
     int64_t begin[] = {1, 1}, end[] = {4, 7};
     pc_description *d = NULL;
@@ -316,6 +318,47 @@ static void describes_groups_of_clusters(void)
     built_free(&b);
 }
 
+/*
+ * The coherence sample draws papers whatever their ids look like: 700 papers
+ * with arXiv-style ids sharing their first bytes ("2401.00000" ...), a
+ * sample of 300.  Before the hash's finaliser every one of these ids fell
+ * outside the cut (an empty sample: coherence NaN).
+ */
+static void coherence_sample_spreads_over_ids(void)
+{
+    enum { N = 700 };
+    static char id_text[N][12], doc_text[N][64];
+    char *ids[N], *texts[N];
+    int32_t assign[N];
+    const char *words[2][4] = {{"graph", "neural", "networks", "nodes"},
+                               {"protein", "folding", "structure", "amino"}};
+    for (int32_t i = 0; i < N; i++) {
+        const int c = i % 2;
+        snprintf(id_text[i], sizeof id_text[i], "2401.%05d", (int)i);
+        snprintf(doc_text[i], sizeof doc_text[i], "%s %s %s", words[c][0],
+                 words[c][1 + i % 3], words[c][1 + (i / 3) % 3]);
+        ids[i] = id_text[i];
+        texts[i] = doc_text[i];
+        assign[i] = c;
+    }
+    built b;
+    CHECK_INT(build(&b, texts, ids, N, assign, 2, NULL), 0);
+    pc_describe_options opt;
+    pc_describe_options_default(&opt);
+    opt.coherence_sample = 300;
+    opt.phrase_docs = 0;
+    pc_describe_input in = {.clusters = &b.clusters, .X = b.X, .vocab = b.vocab,
+                            .corpus = &b.corpus};
+    pc_description *d = NULL;
+    CHECK_INT(pc_describe(&in, &opt, &d, NULL), PC_OK);
+    for (int32_t c = 0; d && c < 2; c++) {
+        CHECK(d->cluster[c].n_distinctive >= 2);
+        CHECK(isfinite(d->cluster[c].coherence));
+    }
+    pc_description_free(d);
+    built_free(&b);
+}
+
 int main(void)
 {
     RUN_TEST(describes_hand_made_clusters);
@@ -323,5 +366,6 @@ int main(void)
     RUN_TEST(distinctive_terms_by_log_odds);
     RUN_TEST(labels_with_phrases);
     RUN_TEST(describes_groups_of_clusters);
+    RUN_TEST(coherence_sample_spreads_over_ids);
     return TEST_EXIT();
 }

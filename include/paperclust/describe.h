@@ -48,6 +48,7 @@
 
 #include <stdint.h>
 
+#include "comm.h"
 #include "corpus.h"
 #include "kmeans.h"
 #include "matrix.h"
@@ -87,6 +88,15 @@ typedef struct pc_describe_input {
     const pc_stoplist *boilerplate;      /* words never distinctive (NULL: none) */
     const pc_monitor *monitor;           /* progress and cancellation while texts are
                                             read again (NULL: none) */
+    const pc_comm *comm;                 /* NULL: one process.  Else (pc_describe only)
+                                            every process of comm calls with X holding
+                                            only its range of the documents (pc_share_range's,
+                                            the columns all of them) and the rest whole;
+                                            the clusters' term counts and the quality's bit
+                                            sets are exchanged (integers: one allgather
+                                            each, and one for the document frequencies),
+                                            and every process gets the one-process
+                                            description */
 } pc_describe_input;
 
 typedef struct pc_cluster_description {
