@@ -34,6 +34,7 @@
 #include "internal.h"
 #include "linalg_internal.h"
 #include "paperclust/describe.h"
+#include "rng_internal.h"
 #include "share_internal.h"
 #include "strmap_internal.h"
 
@@ -658,27 +659,6 @@ static int32_t top_list(const pc_cluster_description *d, int kind, int32_t n,
     return have < n ? have : n;
 }
 
-/*
- * 64-bit FNV-1a of a document's id and the seed, then MurmurHash3's fmix64
- * finaliser: whether it is in the sample depends on the paper, not on where
- * it stands in the input.  The finaliser spreads every byte over the high
- * bits the sample's cut compares: FNV-1a alone leaves them to the first
- * bytes, so ids sharing a prefix ("2401.00001" ...) fell in or out together.
- */
-static uint64_t sample_hash(const char *id, uint64_t seed)
-{
-    uint64_t h = 1469598103934665603ULL ^ seed;
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb53fe63e3c7bULL;
-    return h ^ (h >> 33);
-}
-
 typedef struct bitsets {
     int32_t n_sets;
     size_t words;             /* 64-bit words per set */
@@ -716,7 +696,7 @@ static int fill_bitsets(const context *x, const pc_description *d, bitsets *b)
         return -1;
     for (int32_t r = 0; r < X->n_rows; r++) {
         const int32_t i = x->first + r; /* ranges: X holds documents first .. */
-        if (!all && sample_hash(x->in->corpus->id[i], x->opt->seed) > cut)
+        if (!all && pc_id_hash(x->in->corpus->id[i], x->opt->seed) > cut)
             continue;
         b->n_sampled++;
         for (int64_t p = X->row_ptr[r]; p < X->row_ptr[r + 1]; p++) {

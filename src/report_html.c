@@ -37,6 +37,7 @@
 #include "internal.h"
 #include "linalg_internal.h"
 #include "report_html_internal.h"
+#include "rng_internal.h"
 
 extern const unsigned char pc_embed_report_html[];
 extern const size_t pc_embed_report_html_size;
@@ -66,16 +67,6 @@ static json_t *figure(double value)
     return isnan(value) || isinf(value) ? json_null() : json_real(value);
 }
 
-static uint64_t id_hash(const char *id, uint64_t seed)
-{
-    uint64_t h = 1469598103934665603ULL ^ (seed * 0x9E3779B97F4A7C15ULL);
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL;
-    }
-    return h ^ (h >> 29);
-}
-
 /* Marks with `bit` about `want` of the papers that have all the bits of
  * `among` (0: of all papers; every one when they are no more than want). */
 static void sample(const pc_corpus *corpus, int32_t want, uint64_t seed, unsigned char among,
@@ -87,7 +78,8 @@ static void sample(const pc_corpus *corpus, int32_t want, uint64_t seed, unsigne
     double share = ldexp((double)want / (n > 0 ? n : 1), 64);
     uint64_t cut = want >= n || share >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)share;
     for (int32_t i = 0; i < corpus->n_docs && taken < want; i++)
-        if ((mark[i] & among) == among && id_hash(corpus->id[i], seed) <= cut) {
+        if ((mark[i] & among) == among &&
+            pc_id_hash(corpus->id[i], seed * 0x9E3779B97F4A7C15ULL) <= cut) {
             mark[i] |= bit;
             taken++;
         }

@@ -97,3 +97,17 @@ int pc_rng_sample(int32_t n, int32_t m, uint64_t seed, int32_t *chosen)
     pc_rng_free(rng);
     return ok ? 0 : -1;
 }
+
+uint64_t pc_id_hash(const char *id, uint64_t seed)
+{
+    uint64_t h = 1469598103934665603ULL ^ seed;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb53fe63e3c7bULL;
+    return h ^ (h >> 33);
+}

@@ -27,6 +27,16 @@ double pc_rng_gaussian(pc_rng *rng);
  * prefix sums cumulative[0..n) (cumulative[n-1] > 0). */
 size_t pc_rng_weighted(pc_rng *rng, const double *cumulative, size_t n);
 
+/*
+ * A 64-bit hash of a paper's id and a seed (FNV-1a from a basis XORed with
+ * the seed, then MurmurHash3's fmix64 finaliser), for samples that depend on
+ * the paper, not on where it stands: a paper is in when its hash is at most
+ * a cut.  The finaliser spreads every byte over the high bits a cut
+ * compares; FNV-1a alone leaves them to the first bytes, so that ids sharing
+ * a prefix ("2401.00001", "2401.00002", ...) fall in or out together.
+ */
+uint64_t pc_id_hash(const char *id, uint64_t seed);
+
 /* Draws m distinct integers of [0, n) (partial Fisher-Yates, a generator
  * seeded with `seed`) into chosen[0 .. m), sorted ascending; 0, or -1 when
  * out of memory.  m <= n. */

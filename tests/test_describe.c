@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "paperclust/describe.h"
+#include "rng_internal.h"
 #include "test.h"
 
 /* Centroid terms and central papers only: no matrix, no corpus. */
@@ -359,6 +360,26 @@ static void coherence_sample_spreads_over_ids(void)
     built_free(&b);
 }
 
+/* The ids' hash spreads papers whose ids share a prefix: of 20,000 ids
+ * 2401.00000 .. 2401.19999, a cut at a tenth of the range takes 9–11 % of
+ * them, and 5–15 % of every block of 1,000 consecutive ids. */
+static void id_hash_spreads_a_shared_prefix(void)
+{
+    const uint64_t cut = UINT64_MAX / 10;
+    int32_t in_all = 0;
+    for (int32_t block = 0; block < 20; block++) {
+        int32_t in = 0;
+        for (int32_t i = block * 1000; i < block * 1000 + 1000; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "2401.%05d", (int)i);
+            in += pc_id_hash(id, 1) <= cut;
+        }
+        CHECK(in >= 50 && in <= 150);
+        in_all += in;
+    }
+    CHECK(in_all >= 1800 && in_all <= 2200);
+}
+
 int main(void)
 {
     RUN_TEST(describes_hand_made_clusters);
@@ -367,5 +388,6 @@ int main(void)
     RUN_TEST(labels_with_phrases);
     RUN_TEST(describes_groups_of_clusters);
     RUN_TEST(coherence_sample_spreads_over_ids);
+    RUN_TEST(id_hash_spreads_a_shared_prefix);
     return TEST_EXIT();
 }
