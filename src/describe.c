@@ -91,9 +91,14 @@ typedef struct context {
     const char **chosen_text; /* aligned with chosen */
     int32_t first;            /* ranges (in->comm): X's first row is this document; else 0 */
     int32_t n_docs;           /* the documents of the whole */
+    int32_t n_groups;         /* the groups described */
     const char *counts;       /* ranges: every process's term counts of its members of */
-    const size_t *count_at;   /* each cluster (gather_counts), process q's of cluster c
-                                 at counts + count_at[q × k + c] */
+    const size_t *count_at;   /* each group (gather_counts), process q's of group g at
+                                 counts + count_at[q × n_groups + g] */
+    const float *centroids;   /* ranges, groups without member_sim: n_groups × V, each
+                                 group's unit centroid (group_centroids), */
+    const float *sims;        /* and its members' cosines to it, group g's from */
+    const int64_t *sim_at;    /* sims + sim_at[g] */
 } context;
 
 /* What one thread reuses from cluster to cluster. */
@@ -172,7 +177,7 @@ static int64_t count_terms(const context *x, const group *g, int32_t gi, scratch
     int64_t pairs = 0;
     *n_touched = 0;
     for (int q = 0; gi >= 0 && q < x->in->comm->size; q++) {
-        const char *at = x->counts + x->count_at[(size_t)q * (size_t)x->in->clusters->k + gi];
+        const char *at = x->counts + x->count_at[(size_t)q * (size_t)x->n_groups + gi];
         int64_t n_c;
         int32_t n_terms, tc[2];
         memcpy(&n_c, at, sizeof n_c);
@@ -615,6 +620,11 @@ static void make_group(const context *x, int32_t g, scratch *s, group *out)
         out->sim = x->member_sim + lo;
         return;
     }
+    if (x->centroids) { /* ranges: computed beforehand, by every process together */
+        out->centroid = x->centroids + (size_t)g * (size_t)x->in->X->n_cols;
+        out->sim = x->sims + x->sim_at[g];
+        return;
+    }
     const pc_csr *X = x->in->X;
     memset(s->centroid, 0, (size_t)X->n_cols * sizeof *s->centroid);
     for (int64_t m = 0; m < out->n; m++) {
@@ -981,6 +991,105 @@ static pc_status fetch_chosen(context *x, int32_t n_groups, const char ***texts,
 }
 
 /*
+ * Ranges, groups whose centroids are computed (no member_sim): every group's
+ * unit centroid and its members' cosines to it, as make_group forms them in
+ * one process, into *centroids (n_groups × V), *sims and *sim_at (see
+ * context).  Each process holds every document's row restricted to its
+ * slice of the terms (pc_share_column_slice) and sums its terms' cells over
+ * the group's members in their order, each sum the one-process bits; the
+ * slices are gathered and the whole normalised on every process; each
+ * member's cosine is taken by the process holding its row, over the row in
+ * order, and the cosines are gathered.  Two variable allgathers a group.
+ * status: this process's so far.
+ */
+static pc_status group_centroids(const context *x, pc_status status, float **centroids,
+                                 float **sims, int64_t **sim_at, pc_error *err)
+{
+    const pc_comm *comm = x->in->comm;
+    const pc_csr *X = x->in->X;
+    const int32_t V = X->n_cols, n = x->n_docs, g_count = x->n_groups;
+    const int64_t each_col = ((int64_t)V + comm->size - 1) / comm->size;
+    const int64_t each_doc = ((int64_t)n + comm->size - 1) / comm->size;
+    int32_t c0 = 0, c1 = 0;
+    pc_share_range(V, comm, &c0, &c1);
+    *centroids = NULL;
+    *sims = NULL;
+    *sim_at = pc_malloc_array((size_t)g_count + 1, sizeof **sim_at);
+    pc_csr *slice = NULL;
+    if (status == PC_OK && !*sim_at)
+        status = pc_fail_nomem(err, "describing the tree");
+    for (int32_t g = 0; status == PC_OK && g <= g_count; g++)
+        (*sim_at)[g] = g == 0 ? 0 : (*sim_at)[g - 1] + (x->end[g - 1] - x->begin[g - 1]);
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_share_column_slice(X, n, x->first, comm, &slice, err);
+    size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    float *part = pc_calloc((size_t)(c1 - c0) + 1, sizeof *part);
+    float *mine = NULL;
+    char *all = NULL;
+    int64_t most = 0;
+    for (int32_t g = 0; g < g_count; g++)
+        most = x->end[g] - x->begin[g] > most ? x->end[g] - x->begin[g] : most;
+    if (status == PC_OK &&
+        (!at || !part || !(mine = pc_malloc_array((size_t)most + 1, sizeof *mine)) ||
+         !(*centroids = pc_malloc_array((size_t)g_count * (size_t)V + 1, sizeof **centroids)) ||
+         !(*sims = pc_malloc_array((size_t)(*sim_at)[g_count] + 1, sizeof **sims))))
+        status = pc_fail_nomem(err, "describing the tree");
+    for (int32_t g = 0; g < g_count; g++) {
+        float *centroid = status == PC_OK ? *centroids + (size_t)g * (size_t)V : NULL;
+        for (int64_t m = x->begin[g]; status == PC_OK && m < x->end[g]; m++) {
+            const int32_t i = x->members[m];
+            for (int64_t p = slice->row_ptr[i]; p < slice->row_ptr[i + 1]; p++)
+                part[slice->col[p] - c0] += slice->val[p];
+        }
+        status = comm->check(comm, status, err);
+        if (status == PC_OK)
+            status = pc_comm_allgatherv(comm, part, (size_t)(c1 - c0) * sizeof *part, &all, at,
+                                        err);
+        for (int q = 0; status == PC_OK && q < comm->size; q++)
+            memcpy(centroid + (size_t)q * (size_t)each_col, all + at[q], at[q + 1] - at[q]);
+        free(all);
+        all = NULL;
+        if (status == PC_OK) {
+            memset(part, 0, (size_t)(c1 - c0) * sizeof *part);
+            pc_normalize_rows(centroid, 1, V);
+        }
+        int64_t held = 0;
+        for (int64_t m = x->begin[g]; status == PC_OK && m < x->end[g]; m++) {
+            const int32_t i = x->members[m] - x->first;
+            if (i < 0 || i >= X->n_rows)
+                continue;
+            double dot = 0.0;
+            for (int64_t p = X->row_ptr[i]; p < X->row_ptr[i + 1]; p++)
+                dot += (double)X->val[p] * centroid[X->col[p]];
+            mine[held++] = (float)dot;
+        }
+        status = comm->check(comm, status, err);
+        if (status == PC_OK)
+            status = pc_comm_allgatherv(comm, mine, (size_t)held * sizeof *mine, &all, at, err);
+        for (int64_t m = x->begin[g]; status == PC_OK && m < x->end[g]; m++) {
+            const int q = (int)(x->members[m] / each_doc); /* its holder's next cosine */
+            memcpy(*sims + (*sim_at)[g] + (m - x->begin[g]), all + at[q], sizeof(float));
+            at[q] += sizeof(float);
+        }
+        free(all);
+        all = NULL;
+    }
+    pc_csr_free(slice);
+    free(at);
+    free(part);
+    free(mine);
+    if (status != PC_OK) {
+        free(*centroids);
+        free(*sims);
+        free(*sim_at);
+        *centroids = *sims = NULL;
+        *sim_at = NULL;
+    }
+    return status;
+}
+
+/*
  * Ranges: this process's term counts of its members of each cluster
  * (count_terms), gathered from every process into *all; (*count_at)[q × k
  * + c] is where process q's record of cluster c starts: its document-term
@@ -991,7 +1100,7 @@ static pc_status gather_counts(const context *x, scratch *s, pc_status status, c
                                size_t **count_at, pc_error *err)
 {
     const pc_comm *comm = x->in->comm;
-    const int32_t k = x->in->clusters->k;
+    const int32_t k = x->n_groups;
     char *buf = NULL;
     size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
     *all = NULL;
@@ -1049,9 +1158,13 @@ static int each_group(const context *x, scratch *s, int threads, pc_description 
 static pc_status describe_all(context *x, int threads, pc_description *d, pc_status status,
                               pc_error *err)
 {
-    if (status != PC_OK) { /* only with ranges: the others wait in the counts' exchange */
+    if (status != PC_OK) { /* only with ranges: the others wait in the next exchange */
         char *counts = NULL;
         size_t *count_at = NULL;
+        float *centroids = NULL, *sims = NULL;
+        int64_t *sim_at = NULL;
+        if (!x->member_sim)
+            status = group_centroids(x, status, &centroids, &sims, &sim_at, err);
         status = gather_counts(x, NULL, status, &counts, &count_at, err);
         free(counts);
         free(count_at);
@@ -1071,6 +1184,14 @@ static pc_status describe_all(context *x, int threads, pc_description *d, pc_sta
         status = pc_fail_nomem(err, "describing clusters");
     char *counts = NULL;
     size_t *count_at = NULL;
+    float *centroids = NULL, *sims = NULL;
+    int64_t *sim_at = NULL;
+    if (x->in->comm && !x->member_sim) {
+        status = group_centroids(x, status, &centroids, &sims, &sim_at, err);
+        x->centroids = centroids;
+        x->sims = sims;
+        x->sim_at = sim_at;
+    }
     if (x->in->comm && x->in->X) {
         status = gather_counts(x, s ? &s[0] : NULL, status, &counts, &count_at, err);
         x->counts = counts;
@@ -1091,8 +1212,13 @@ static pc_status describe_all(context *x, int threads, pc_description *d, pc_sta
     free(x->n_chosen);
     free(counts);
     free(count_at);
+    free(centroids);
+    free(sims);
+    free(sim_at);
     x->counts = NULL;
     x->count_at = NULL;
+    x->centroids = x->sims = NULL;
+    x->sim_at = NULL;
     return status;
 }
 
@@ -1160,6 +1286,7 @@ static pc_status describe_groups(context *x, int32_t n, int quality, pc_descript
                                                 sizeof *d->cluster));
     if (d)
         d->k = n;
+    x->n_groups = n;
     pc_status status = prepare(x->in, x, &sh, err);
     if (status == PC_OK && failed)
         status = pc_fail_nomem(err, "describing clusters");
@@ -1192,6 +1319,8 @@ pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *op
     float *member_sim = pc_malloc_array((size_t)n + 1, sizeof *member_sim);
     if (!start || !members || !member_sim) {
         status = pc_fail_nomem(err, "describing clusters");
+        if (in->comm) /* the others wait in the first exchange */
+            status = in->comm->check(in->comm, status, err);
     } else {
         pc_clusters_members(clusters, start, members);
         for (int32_t m = 0; m < n; m++)
@@ -1214,16 +1343,17 @@ pc_status pc_describe_groups(const pc_describe_input *in, const pc_describe_opti
     pc_status status = check_input(in, opt, err);
     if (status != PC_OK)
         return status;
-    if (!in->X || n_groups < 0 || in->comm)
-        return pc_fail(err, PC_ERR_INVALID, "describe: groups need the whole matrix, and n >= 0");
+    if (!in->X || n_groups < 0)
+        return pc_fail(err, PC_ERR_INVALID, "describe: groups need the matrix, and n >= 0");
+    const int32_t n = in->comm ? in->clusters->n_docs : in->X->n_rows;
     for (int32_t g = 0; g < n_groups; g++) {
         if (begin[g] < 0 || end[g] < begin[g])
             return pc_fail(err, PC_ERR_INVALID, "describe: group %d spans [%lld, %lld)",
                            (int)g, (long long)begin[g], (long long)end[g]);
         for (int64_t m = begin[g]; m < end[g]; m++)
-            if (members[m] < 0 || members[m] >= in->X->n_rows)
+            if (members[m] < 0 || members[m] >= n)
                 return pc_fail(err, PC_ERR_INVALID, "describe: group %d holds document %d, "
-                               "outside [0, %d)", (int)g, (int)members[m], (int)in->X->n_rows);
+                               "outside [0, %d)", (int)g, (int)members[m], (int)n);
     }
     context x = {.in = in, .opt = opt, .members = members, .begin = begin, .end = end};
     return describe_groups(&x, n_groups, 0, out, err);

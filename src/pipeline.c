@@ -568,12 +568,14 @@ static pc_status describe_tree(run_state *s, const pc_describe_input *in,
 {
     const pc_tree *t = s->tree;
     int32_t inner = t->n_nodes - t->k;
-    int32_t *members = pc_malloc_array((size_t)s->X->n_rows + 1, sizeof *members);
+    int32_t *members = pc_malloc_array((size_t)s->corpus->n_docs + 1, sizeof *members);
     int64_t *begin = pc_malloc_array((size_t)t->n_nodes, sizeof *begin);
     int64_t *end = pc_malloc_array((size_t)t->n_nodes, sizeof *end);
     pc_status status = PC_OK;
     if (!members || !begin || !end) {
         status = pc_fail_nomem(err, "describing the cluster tree");
+        if (in->comm) /* by ranges: the others wait in its first exchange */
+            status = in->comm->check(in->comm, status, err);
     } else {
         pc_tree_members(t, s->clusters, members, begin, end);
         int32_t g = 0; /* the inner nodes' ranges, in preorder, packed in front */
@@ -630,13 +632,11 @@ static pc_status describe(const pc_options *opt, const pc_monitor *mon, run_stat
     pc_describe_input in = {.clusters = s->clusters, .X = s->X, .vocab = s->vocab,
                             .corpus = s->corpus, .tokenize = &topt, .boilerplate = boilerplate,
                             .monitor = mon};
-    if (s->rows && !s->tree) { /* several processes: each counts over its own range */
+    if (s->rows) { /* several processes: each works on its own range */
         in.X = s->rows;
         in.comm = opt->comm;
     }
     status = pc_describe(&in, &dopt, &s->description, err);
-    in.X = s->X;
-    in.comm = NULL;
     if (status == PC_OK && s->tree)
         status = describe_tree(s, &in, &dopt, err);
     pc_stoplist_free(boilerplate);

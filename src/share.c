@@ -614,3 +614,34 @@ pc_status pc_share_shape(const pc_csr *X, const pc_comm *comm, int32_t *n, int32
     }
     return status;
 }
+
+pc_status pc_share_column_slice(const pc_csr *X, int32_t n, int32_t base, const pc_comm *comm,
+                               pc_csr **slice, pc_error *err)
+{
+    const int size = comm->size;
+    const int64_t each = ((int64_t)X->n_cols + size - 1) / size;
+    char **out = pc_calloc((size_t)size, sizeof *out);
+    size_t *out_len = pc_calloc((size_t)size, sizeof *out_len);
+    pc_status status = out && out_len ? PC_OK : pc_fail_nomem(err, "slicing columns");
+    for (int q = 0; status == PC_OK && q < size; q++) {
+        const int32_t lo = (int32_t)(q * each < X->n_cols ? q * each : X->n_cols);
+        const int32_t hi = (int32_t)((q + 1) * each < X->n_cols ? (q + 1) * each : X->n_cols);
+        size_t cap = 0;
+        for (int32_t i = 0; status == PC_OK && i < X->n_rows; i++) {
+            int64_t a = X->row_ptr[i], b = X->row_ptr[i + 1];
+            while (a < b && X->col[a] < lo) /* the row's columns are sorted */
+                a++;
+            int64_t e = a;
+            while (e < b && X->col[e] < hi)
+                e++;
+            int64_t part_ptr[2] = {0, e - a};
+            const pc_csr part = {1, X->n_cols, e - a, part_ptr, X->col + a, X->val + a};
+            if (pc_rows_put(&out[q], &out_len[q], &cap, base + i, &part, 0) != 0)
+                status = pc_fail_nomem(err, "slicing columns");
+        }
+    }
+    status = pc_rows_exchange(comm, status, out, out_len, 0, n, X->n_cols, slice, err);
+    free(out);
+    free(out_len);
+    return status;
+}

@@ -245,4 +245,14 @@ pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_com
 pc_status pc_share_shape(const pc_csr *range, const pc_comm *comm, int32_t *n, int32_t *first,
                          int64_t **df, pc_error *err);
 
+/*
+ * Ranges: every document's row restricted to this process's columns
+ * (pc_share_range of X's columns), as *slice (n rows, document order), from
+ * X, this process's range (its first document `base`): each process sends
+ * every other the part of each of its rows that falls in that one's columns
+ * (pc_rows_exchange; nnz × 8 bytes in all, and 8 per row per process).
+ */
+pc_status pc_share_column_slice(const pc_csr *X, int32_t n, int32_t base, const pc_comm *comm,
+                                pc_csr **slice, pc_error *err);
+
 #endif

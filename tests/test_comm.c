@@ -128,6 +128,7 @@ typedef enum job_kind {
     JOB_KMEANS_RANGES,
     JOB_NEIGHBORS_RANGES,
     JOB_DESCRIBE_RANGES,
+    JOB_GROUPS_RANGES,
     JOB_GATHER
 } job_kind;
 
@@ -135,6 +136,10 @@ typedef enum job_kind {
 static const pc_clusters *describe_clusters;
 static const pc_vocab *describe_vocab;
 static const pc_corpus *describe_corpus;
+/* The groups' jobs' groups: members[begin[g] .. end[g]) (pc_describe_groups). */
+static const int32_t *group_members;
+static const int64_t *group_begin, *group_end;
+static int32_t n_groups;
 
 /* The related-paper jobs' order (NULL: by row), head terms (-1: automatic)
  * and, by ranges, chunk (0: the default). */
@@ -205,7 +210,7 @@ static void *run_job(void *arg)
         }
         free(mine);
         free(all);
-    } else if (j->kind == JOB_DESCRIBE_RANGES) {
+    } else if (j->kind == JOB_DESCRIBE_RANGES || j->kind == JOB_GROUPS_RANGES) {
         pc_describe_options opt;
         pc_describe_options_default(&opt);
         opt.phrase_docs = 0;         /* the texts are not at hand */
@@ -216,7 +221,10 @@ static void *run_job(void *arg)
                                 .comm = j->comm};
         pc_csr *R = j->comm ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
         in.X = R ? R : j->X;
-        j->status = pc_describe(&in, &opt, &j->description, &j->err);
+        j->status = j->kind == JOB_GROUPS_RANGES
+                        ? pc_describe_groups(&in, &opt, n_groups, group_members, group_begin,
+                                             group_end, &j->description, &j->err)
+                        : pc_describe(&in, &opt, &j->description, &j->err);
         pc_csr_free(R);
     } else if (j->kind == JOB_KMEANS || j->kind == JOB_KMEANS_RANGES) {
         pc_kmeans_options opt;
@@ -312,6 +320,12 @@ static void same_result(const job *got, const job *want)
                      (size_t)b->n_distinctive * sizeof *b->distinctive) == 0);
         CHECK(same_floats(a->score, b->score, (size_t)b->n_distinctive));
         CHECK_STR(a->label, b->label);
+        CHECK_INT(a->n_terms, b->n_terms);
+        CHECK(memcmp(a->term, b->term, (size_t)b->n_terms * sizeof *b->term) == 0);
+        CHECK(same_floats(a->weight, b->weight, (size_t)b->n_terms));
+        CHECK_INT(a->n_central, b->n_central);
+        CHECK(memcmp(a->central, b->central, (size_t)b->n_central * sizeof *b->central) == 0);
+        CHECK(memcmp(&a->cohesion, &b->cohesion, sizeof a->cohesion) == 0);
         CHECK(memcmp(&a->coherence, &b->coherence, sizeof a->coherence) == 0);
         CHECK(memcmp(&a->exclusivity, &b->exclusivity, sizeof a->exclusivity) == 0);
         CHECK(memcmp(&a->centroid_coherence, &b->centroid_coherence,
@@ -486,6 +500,28 @@ static void describe_ranges_are_one_process(void)
     describe_corpus = &corpus;
     if (clusters && X->n_cols <= 700)
         split_is_one_process(JOB_DESCRIBE_RANGES, X);
+    /* groups: clusters 0 and 1, 2 to 5, every paper (its own order reversed), cluster 3 */
+    int32_t *members = malloc(2 * 700 * sizeof *members);
+    int64_t *start = calloc(8, sizeof *start), begin[4], end[4];
+    CHECK(members && start);
+    if (clusters && members && start) {
+        pc_clusters_members(clusters, start, members);
+        for (int32_t i = 0; i < 700; i++)
+            members[700 + i] = 699 - i;
+        int64_t b[4] = {start[0], start[2], 700, start[3]};
+        int64_t e[4] = {start[2], start[6], 1400, start[4]};
+        memcpy(begin, b, sizeof b);
+        memcpy(end, e, sizeof e);
+        group_members = members;
+        group_begin = begin;
+        group_end = end;
+        n_groups = 4;
+        split_is_one_process(JOB_GROUPS_RANGES, X);
+        group_members = NULL;
+        n_groups = 0;
+    }
+    free(members);
+    free(start);
     describe_clusters = NULL;
     describe_vocab = NULL;
     describe_corpus = NULL;
