@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "paperclust/paperclust.h"
 #include "progress_internal.h"
+#include "report_html_internal.h"
 #include "share_internal.h"
 
 void pc_options_default(pc_options *opt)
@@ -157,7 +158,12 @@ typedef struct run_state {
     pc_lsa *lsa;
     pc_csr *L;                 /* --cluster-on lsa: the unit LSA rows the clusters are fit on */
     pc_csr *rows;              /* several processes: this one's range of the TF-IDF rows
-                                  (pc_share_range), k-means' rows */
+                                  (pc_share_range), k-means' rows; X is then the whole
+                                  matrix gathered (needs_whole), or NULL */
+    int32_t n_docs;            /* the matrix's rows, terms, non-zeros and empty rows (of */
+    int32_t n_terms;           /* all processes) */
+    int64_t nnz;
+    int32_t empty;
     float *idf;
     pc_summary summary;
     pc_tree *tree;
@@ -290,19 +296,56 @@ static pc_status read_and_count(const pc_options *opt, const pc_monitor *mon, ru
     return status;
 }
 
-/*
- * Several processes: each weights its range of rows (kept in s->rows for
- * k-means and the exact related lists); then, until the other stages work
- * on ranges, every process gathers the whole matrix.
- */
-static pc_status weight_shared(const pc_comm *comm, const pc_tfidf_options *topt, run_state *s,
-                               pc_error *err)
+static int sweeping(const pc_options *opt)
 {
+    return opt->k_range.automatic || opt->k_range.min > 0;
+}
+
+/*
+ * Several processes: whether a stage of this run needs every row on every
+ * process — those that do not work on ranges yet: LSA, bisection, a k
+ * sweep's silhouettes, --silhouette, the related lists other than the exact
+ * TF-IDF ones, and a saved model.  k-means, the descriptions (the tree's
+ * too), the exact TF-IDF related lists and report.html's map work from the
+ * ranges.
+ */
+static int needs_whole(const pc_options *opt)
+{
+    const pc_related_options *r = &opt->related;
+    return opt->lsa.dims > 0 || opt->cluster_on == PC_CLUSTER_ON_LSA ||
+           opt->method == PC_METHOD_BISECT || sweeping(opt) || opt->silhouette ||
+           opt->save_model ||
+           (r->neighbors.top > 0 && (r->search != PC_RELATED_EXACT || r->feedback > 0 ||
+                                     r->similarity != PC_SIMILARITY_TFIDF));
+}
+
+/*
+ * Several processes: each weights its range of rows (kept in s->rows); the
+ * whole matrix is gathered on every process only when a stage needs it
+ * (needs_whole), else s->X is NULL.  s gets the whole matrix's sizes (one
+ * allgather of 16 bytes).
+ */
+static pc_status weight_shared(const pc_options *opt, const pc_tfidf_options *topt,
+                               run_state *s, pc_error *err)
+{
+    const pc_comm *comm = opt->comm;
     pc_csr *whole = NULL;
     pc_status status = pc_tfidf_apply_part(s->X, s->vocab, s->vocab->n_docs, topt, &s->idf, err);
+    int64_t mine[2] = {s->X->nnz, 0}, *all = pc_malloc_array((size_t)comm->size, sizeof mine);
+    for (int32_t i = 0; i < s->X->n_rows; i++)
+        mine[1] += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
+    if (status == PC_OK && !all)
+        status = pc_fail_nomem(err, "weighting the rows");
     status = comm->check(comm, status, err);
-    pc_comm_stage(comm, "tfidf");
     if (status == PC_OK)
+        status = comm->allgather(comm, mine, sizeof mine, all, err);
+    for (int q = 0; status == PC_OK && q < comm->size; q++) {
+        s->nnz += all[2 * q];
+        s->empty += (int32_t)all[2 * q + 1];
+    }
+    free(all);
+    pc_comm_stage(comm, "tfidf");
+    if (status == PC_OK && needs_whole(opt))
         status = pc_share_gather_rows(s->X, s->vocab->n_docs, comm, &whole, err);
     if (status == PC_OK) {
         s->rows = s->X;
@@ -319,17 +362,23 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
         return status;
     pc_tfidf_options topt = opt->tfidf;
     topt.threads = stage_threads(topt.threads, opt->threads);
-    status = opt->comm ? weight_shared(opt->comm, &topt, s, err)
+    s->n_docs = s->vocab->n_docs;
+    s->n_terms = s->vocab->n_terms;
+    status = opt->comm ? weight_shared(opt, &topt, s, err)
                        : pc_tfidf_apply(s->X, s->vocab, &topt, &s->idf, err);
     if (status == PC_OK)
         status = lap(s, "seconds_tfidf", opt->comm ? "gather" : "tfidf", clock);
-    int32_t empty = 0;
-    for (int32_t i = 0; i < s->X->n_rows; i++)
-        empty += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
-    if (empty > 0)
+    if (status != PC_OK)
+        return status;
+    if (!opt->comm) {
+        s->nnz = s->X->nnz;
+        for (int32_t i = 0; i < s->X->n_rows; i++)
+            s->empty += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
+    }
+    if (s->empty > 0)
         pc_warn(mon, "%s: %d of %d documents have no terms left after tokenizing and pruning; "
                      "they join the first cluster with similarity 0",
-                s->corpus->source, (int)empty, (int)s->X->n_rows);
+                s->corpus->source, (int)s->empty, (int)s->n_docs);
     return status;
 }
 
@@ -358,11 +407,6 @@ int32_t pc_k_range_values(const pc_k_range *range, int32_t n_docs, int32_t *ks)
     return n;
 }
 
-static int sweeping(const pc_options *opt)
-{
-    return opt->k_range.automatic || opt->k_range.min > 0;
-}
-
 /* The rows the clusters are fit on: the TF-IDF rows, or the unit LSA rows (--cluster-on lsa). */
 static const pc_csr *cluster_rows(const run_state *s)
 {
@@ -384,10 +428,10 @@ static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state
                          pc_error *err)
 {
     pc_kmeans_options kopt = kmeans_options(opt);
-    kopt.k = k ? k : pc_default_k(s->X->n_rows);
-    if (kopt.k > s->X->n_rows)
+    kopt.k = k ? k : pc_default_k(s->n_docs);
+    if (kopt.k > s->n_docs)
         return pc_fail(err, PC_ERR_INVALID, "-k %d is more than the %d document%s of %s",
-                       (int)kopt.k, (int)s->X->n_rows, s->X->n_rows == 1 ? "" : "s",
+                       (int)kopt.k, (int)s->n_docs, s->n_docs == 1 ? "" : "s",
                        s->corpus->source);
     pc_clusters_free(s->clusters);
     s->clusters = NULL;
@@ -403,7 +447,7 @@ static pc_status fit_one(const pc_options *opt, const pc_monitor *mon, run_state
 static pc_status sweep_ks(const pc_options *opt, const pc_monitor *mon, run_state *s,
                           int32_t **ks, int32_t *n_ks, pc_error *err)
 {
-    int32_t n = s->X->n_rows;
+    int32_t n = s->n_docs;
     const pc_k_range *r = &opt->k_range;
     if (!r->automatic && r->min > n)
         return pc_fail(err, PC_ERR_INVALID, "-k %d:%d: %s has only %d document%s", (int)r->min,
@@ -519,7 +563,7 @@ static pc_status choose_k(const pc_options *opt, const pc_monitor *mon, run_stat
     if (status == PC_OK && !(s->sweep = pc_calloc((size_t)n_ks, sizeof *s->sweep)))
         status = pc_fail_nomem(err, "choosing k");
     if (status == PC_OK)
-        status = pc_silhouette_sample(s->X->n_rows, opt->silhouette_sample, opt->kmeans.seed,
+        status = pc_silhouette_sample(s->n_docs, opt->silhouette_sample, opt->kmeans.seed,
                                       &w.sample, &w.n_sample, err);
     double total = 0.0;
     for (int32_t j = 0; j < n_ks; j++)
@@ -672,7 +716,7 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     pc_neighbors_options *nopt = &ropt.neighbors;
     nopt->threads = stage_threads(nopt->threads, opt->threads);
     /* papers of one cluster share terms: batching them together saves work */
-    int32_t *order = pc_malloc_array((size_t)s->X->n_rows + 1, sizeof *order);
+    int32_t *order = pc_malloc_array((size_t)s->n_docs + 1, sizeof *order);
     int64_t *start = pc_malloc_array((size_t)s->clusters->k + 1, sizeof *start);
     if (!order || !start) {
         free(order);
@@ -690,8 +734,6 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     pc_status status = pc_related_find(nopt->ranges ? s->rows : s->X, s->lsa, &ropt, mon,
                                        &s->neighbors, err);
     free(order);
-    pc_csr_free(s->rows); /* the range's last use: the later stages take the whole matrix */
-    s->rows = NULL;
     if (status == PC_OK)
         status = lap(s, "seconds_related", "related", clock);
     return status;
@@ -751,11 +793,11 @@ static pc_status summarize_matrix(const pc_options *opt, run_state *s, double st
     if (status == PC_OK)
         status = pc_summary_add(m, "input", "%s", s->corpus->source);
     if (status == PC_OK)
-        status = pc_summary_add(m, "documents", "%d", (int)s->X->n_rows);
+        status = pc_summary_add(m, "documents", "%d", (int)s->n_docs);
     if (status == PC_OK)
-        status = pc_summary_add(m, "terms", "%d", (int)s->X->n_cols);
+        status = pc_summary_add(m, "terms", "%d", (int)s->n_terms);
     if (status == PC_OK)
-        status = pc_summary_add(m, "nonzeros", "%lld", (long long)s->X->nnz);
+        status = pc_summary_add(m, "nonzeros", "%lld", (long long)s->nnz);
     if (status == PC_OK)
         status = pc_summary_add(m, "threads", "%d", pc_thread_count(opt->threads));
     if (status == PC_OK && opt->comm)
@@ -863,8 +905,8 @@ static pc_status summarize_scores(const pc_options *opt, const pc_monitor *mon, 
             status = pc_summary_add(&s->summary, "silhouette", "%.6f", silhouette);
         if (status == PC_OK)
             status = pc_summary_add(&s->summary, "silhouette_sample", "%d",
-                                    (int)(sample > 0 && sample < s->X->n_rows ? sample
-                                                                              : s->X->n_rows));
+                                    (int)(sample > 0 && sample < s->n_docs ? sample
+                                                                           : s->n_docs));
         if (status == PC_ERR_INVALID) { /* fewer than two non-empty clusters: undefined */
             pc_warn(mon, "silhouette skipped: %s", err ? err->message : "undefined");
             status = PC_OK;
@@ -948,6 +990,23 @@ static pc_status read_and_weight(const pc_options *opt, const pc_monitor *mon, r
     return status;
 }
 
+/*
+ * Several processes without the whole matrix: the rows report.html's map
+ * reads (its papers', pc_html_map_papers), gathered from the ranges into
+ * *rows (every document's row, the others empty).  status: so far.
+ */
+static pc_status gather_map_rows(const pc_comm *comm, const run_state *s,
+                                 const pc_report_input *in, pc_status status, pc_csr **rows,
+                                 pc_error *err)
+{
+    unsigned char *on_map = NULL;
+    if (status == PC_OK && pc_html_map_papers(in, in->seed, &on_map) != 0)
+        status = pc_fail_nomem(err, "choosing the map's papers");
+    status = pc_share_rows_of(s->rows, s->n_docs, on_map, comm, status, rows, err);
+    free(on_map);
+    return status;
+}
+
 /* The model for `paperclust assign` (--save-model), after the reports. */
 static pc_status save_model(const pc_options *opt, const pc_monitor *mon, run_state *s,
                             pc_error *err)
@@ -986,11 +1045,10 @@ static pc_run_result *make_result(const pc_options *opt, const run_state *s, dou
             return NULL;
         }
     }
-    r->documents = s->X->n_rows;
+    r->documents = s->n_docs;
     r->skipped = s->corpus->n_skipped;
-    r->terms = s->X->n_cols;
-    for (int32_t i = 0; i < s->X->n_rows; i++)
-        r->empty_documents += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
+    r->terms = s->n_terms;
+    r->empty_documents = s->empty;
     r->related = s->neighbors != NULL;
     r->html = opt->html;
     if (s->timeline) {
@@ -1053,27 +1111,32 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
         status = pc_fail_nomem(err, "writing the summary");
     if (status == PC_OK)
         status = summarize_scores(opt, mon, &s, err);
+    pc_report_input in = {.corpus = s.corpus,
+                          .vocab = s.vocab,
+                          .clusters = s.clusters,
+                          .description = s.description,
+                          .neighbors = s.neighbors,
+                          .timeline = s.timeline,
+                          .summary = &s.summary,
+                          .n_label_terms = opt->n_label_terms,
+                          .matrix = s.X,
+                          .html = opt->html,
+                          .seed = opt->kmeans.seed,
+                          .tree = s.tree,
+                          .tree_groups = s.tree_groups,
+                          .sweep = s.sweep,
+                          .n_sweep = s.n_sweep};
+    pc_csr *map_rows = NULL;
+    if (opt->comm && opt->html && !s.X && s.rows) /* by ranges: the map's papers' rows */
+        status = gather_map_rows(opt->comm, &s, &in, status, &map_rows, err);
     if (opt->comm) /* every process has done its part: rank 0 alone writes */
         status = opt->comm->check(opt->comm, status, err);
     int writer = pc_comm_rank(opt->comm) == 0;
     if (status == PC_OK && writer) {
-        pc_report_input in = {.corpus = s.corpus,
-                              .vocab = s.vocab,
-                              .clusters = s.clusters,
-                              .description = s.description,
-                              .neighbors = s.neighbors,
-                              .timeline = s.timeline,
-                              .summary = &s.summary,
-                              .n_label_terms = opt->n_label_terms,
-                              .matrix = s.X,
-                              .html = opt->html,
-                              .seed = opt->kmeans.seed,
-                              .tree = s.tree,
-                              .tree_groups = s.tree_groups,
-                              .sweep = s.sweep,
-                              .n_sweep = s.n_sweep};
+        in.matrix = s.X ? s.X : map_rows;
         status = pc_report_write(opt->output_dir, &in, mon, err);
     }
+    pc_csr_free(map_rows);
     if (status == PC_OK && writer && opt->save_model)
         status = save_model(opt, mon, &s, err);
     if (status == PC_OK && result && (*result = make_result(opt, &s, started)) == NULL)

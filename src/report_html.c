@@ -480,6 +480,22 @@ static int write_escaped(const char *text, size_t size, void *data)
     return e->failed ? -1 : 0;
 }
 
+int pc_html_map_papers(const pc_report_input *in, uint64_t seed, unsigned char **on_map)
+{
+    page p = {.in = in};
+    *on_map = NULL;
+    int failed = choose_papers(&p, seed) != 0;
+    free(p.index);
+    for (int32_t i = 0; !failed && i < in->corpus->n_docs; i++)
+        p.mark[i] = (p.mark[i] & ON_MAP) != 0;
+    if (failed) {
+        free(p.mark);
+        return ENOMEM;
+    }
+    *on_map = p.mark;
+    return 0;
+}
+
 int pc_html_write(FILE *out, const pc_report_input *in, uint64_t seed)
 {
     static const char marker[] = "<!--PAPERCLUST-DATA-->";

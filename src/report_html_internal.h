@@ -25,4 +25,11 @@
  */
 int pc_html_write(FILE *out, const pc_report_input *in, uint64_t seed);
 
+/*
+ * The papers pc_html_write places on the map for `in` and `seed`: *on_map
+ * (new, corpus->n_docs bytes) is 1 for each, else 0 — the rows the map
+ * reads from in->matrix.  Returns 0, or ENOMEM.
+ */
+int pc_html_map_papers(const pc_report_input *in, uint64_t seed, unsigned char **on_map);
+
 #endif

@@ -645,3 +645,50 @@ pc_status pc_share_column_slice(const pc_csr *X, int32_t n, int32_t base, const 
     free(out_len);
     return status;
 }
+
+pc_status pc_share_rows_of(const pc_csr *range, int32_t n_docs, const unsigned char *want,
+                           const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err)
+{
+    *out = NULL;
+    int32_t first = 0, end = 0;
+    pc_share_range(n_docs, comm, &first, &end);
+    char *buf = NULL, *all = NULL;
+    size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    int32_t *length = pc_calloc((size_t)n_docs + 1, sizeof *length);
+    const char **row = pc_calloc((size_t)n_docs + 1, sizeof *row);
+    if (status == PC_OK && (!at || !length || !row))
+        status = pc_fail_nomem(err, "gathering rows");
+    for (int32_t i = first; status == PC_OK && i < end; i++)
+        if (want[i] && pc_rows_put(&buf, &len, &cap, i, range, i - first) != 0)
+            status = pc_fail_nomem(err, "gathering rows");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, buf, len, &all, at, err);
+    free(buf);
+    int64_t nnz = 0;
+    for (size_t p = 0; status == PC_OK && p < at[comm->size];) {
+        int32_t doc, n;
+        memcpy(&doc, all + p, sizeof doc);
+        memcpy(&n, all + p + sizeof doc, sizeof n);
+        row[doc] = all + p + sizeof doc + sizeof n;
+        length[doc] = n;
+        nnz += n;
+        p += sizeof doc + sizeof n + (size_t)n * (sizeof(int32_t) + sizeof(float));
+    }
+    if (status == PC_OK)
+        status = pc_csr_new(n_docs, range->n_cols, nnz, out, err);
+    for (int32_t i = 0; status == PC_OK && i < n_docs; i++) {
+        const int64_t o = (*out)->row_ptr[i];
+        if (length[i] > 0) {
+            memcpy((*out)->col + o, row[i], (size_t)length[i] * sizeof(int32_t));
+            memcpy((*out)->val + o, row[i] + (size_t)length[i] * sizeof(int32_t),
+                   (size_t)length[i] * sizeof(float));
+        }
+        (*out)->row_ptr[i + 1] = o + length[i];
+    }
+    free(all);
+    free(at);
+    free(length);
+    free(row);
+    return status;
+}

@@ -246,6 +246,15 @@ pc_status pc_share_shape(const pc_csr *range, const pc_comm *comm, int32_t *n, i
                          int64_t **df, pc_error *err);
 
 /*
+ * The rows of the documents marked in want (n_docs bytes) from every
+ * process's range (pc_share_range's), as *out on every process: n_docs rows,
+ * the others empty.  One variable allgather of the marked rows.  status:
+ * this process's so far (a failure is reported to the others instead).
+ */
+pc_status pc_share_rows_of(const pc_csr *range, int32_t n_docs, const unsigned char *want,
+                           const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err);
+
+/*
  * Ranges: every document's row restricted to this process's columns
  * (pc_share_range of X's columns), as *slice (n rows, document order), from
  * X, this process's range (its first document `base`): each process sends
