@@ -263,7 +263,8 @@ def traffic_per_stage(tmp, corpus, processes):
     rows' slices once (8 bytes a non-zero and a paper; its range holds
     about 1 / P of the non-zeros, 1.5 / P allowed), then less than half of
     the k x terms floats per iteration (the chain of running sums sent them
-    twice per iteration from rank 0)."""
+    twice per iteration from rank 0); and no rank gathers the whole matrix
+    (no stage of this run needs it)."""
     out = os.path.join(tmp, "classic4-trace")
     p = mpirun(processes, ["run", corpus, "-o", out, "--quiet", "--threads", "1", "-k", "4",
                            "--top", "10", "--n-init", "1"], env={"PAPERCLUST_MPI_TRACE": "1"})
@@ -296,6 +297,11 @@ def traffic_per_stage(tmp, corpus, processes):
     check(kmeans_sent < bound, f"k-means: rank 0 sent {kmeans_sent} bytes, want less than "
                                f"{bound} (its slices once, then half of k x terms floats per "
                                f"iteration)")
+    # no stage of this run needs the whole matrix: no rank gathers it
+    for rank in range(processes):
+        moved = stages.get((rank, "gather"), [0, -1, -1, 0])[1:3]
+        check(moved == [0, 0], f"rank {rank} sent and received {moved} bytes gathering the "
+                               f"matrix, want none (each rank holds only its range)")
     print(f"trace: {processes} processes, k-means sent {kmeans_sent} bytes from rank 0 "
           f"(bound {bound})")
 
