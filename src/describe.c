@@ -727,8 +727,8 @@ static pc_status share_bits(const context *x, bitsets *b, pc_status status, pc_e
 {
     const pc_comm *comm = x->in->comm;
     const size_t sets = (size_t)b->n_sets, w0 = (size_t)x->first / 64;
-    const size_t w1 = x->in->X->n_rows > 0 ? ((size_t)x->first + (size_t)x->in->X->n_rows - 1) / 64 + 1
-                                           : w0;
+    const size_t held = (size_t)x->in->X->n_rows; /* documents first .. first + held - 1 */
+    const size_t w1 = held > 0 ? ((size_t)x->first + held - 1) / 64 + 1 : w0;
     const size_t bytes = 2 * sizeof(int64_t) + sets * (w1 - w0) * sizeof(uint64_t);
     char *mine = status == PC_OK ? pc_malloc(bytes) : NULL, *all = NULL;
     size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);

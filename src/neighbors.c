@@ -1266,7 +1266,8 @@ static pc_status gather_lists(const pc_neighbors *mine, int64_t work, int32_t n,
         size_t row = 0;
         for (int q = 0; q < comm->size; q++) {
             const char *part = all + at[q];
-            const size_t got = (at[q + 1] - at[q] - sizeof work) / (sizeof(int32_t) + sizeof(float));
+            const size_t got =
+                (at[q + 1] - at[q] - sizeof work) / (sizeof(int32_t) + sizeof(float));
             memcpy(&work, part, sizeof work);
             (*out)->work += work;
             memcpy((*out)->id + row, part + sizeof work, got * sizeof(int32_t));
