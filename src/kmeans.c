@@ -521,8 +521,20 @@ static pc_status picked_rows(const fit *f, const int32_t *pick, int32_t m, const
     return status;
 }
 
-/* Greedy k-means++ seeding into f->centroid (k rows). */
-static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_error *err)
+/*
+ * A restart's share of k-means' progress, in assignment steps' worth of
+ * work: its seeding (each of the k centres compares trials candidates with
+ * every document: about trials assignment steps in all) and its iterations.
+ */
+static double restart_span(const fit *f, const pc_kmeans_options *opt)
+{
+    return (double)n_trials(f->k) + opt->max_iter;
+}
+
+/* Greedy k-means++ seeding into f->centroid (k rows); progress goes from at
+ * to at + n_trials(k) as the centres are chosen. */
+static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_progress *progress, double at,
+                               pc_error *err)
 {
     int32_t n = f->n, k = f->k, trials = n_trials(k), dim = f->dim;
     const pc_csr *P = NULL; /* the picked rows */
@@ -592,6 +604,7 @@ static pc_status seed_plusplus(fit *f, pc_rng *rng, pc_error *err)
             if (d < d2[i])
                 d2[i] = d;
         }
+        pc_progress_update(progress, at + (double)trials * (c + 1) / k);
     }
     transpose_centroids(f);
 done:
@@ -609,7 +622,8 @@ done:
 static pc_status run_once(fit *f, const pc_kmeans_options *opt, pc_rng *rng, int init,
                           pc_progress *progress, const pc_monitor *mon, pc_error *err)
 {
-    pc_status status = seed_plusplus(f, rng, err);
+    const double at = init * restart_span(f, opt); /* this restart's start in the progress */
+    pc_status status = seed_plusplus(f, rng, progress, at, err);
     if (status != PC_OK)
         return status;
     for (int32_t i = 0; i < f->n; i++)
@@ -635,7 +649,7 @@ static pc_status run_once(fit *f, const pc_kmeans_options *opt, pc_rng *rng, int
         if ((status = update_step(f, err)) != PC_OK)
             return status;
         f->iterations = it + 1;
-        pc_progress_update(progress, (double)init * opt->max_iter + it + 1);
+        pc_progress_update(progress, at + n_trials(f->k) + it + 1);
         previous = objective;
     }
     return score_step(f, &f->objective, err);
@@ -797,7 +811,7 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
     best.empty = trial.empty = empty;
     best.slice = trial.slice = slice;
     pc_progress progress;
-    pc_progress_start(&progress, mon, "k-means", (double)opt->n_init * opt->max_iter);
+    pc_progress_start(&progress, mon, "k-means", opt->n_init * restart_span(&trial, opt));
     for (int init = 0; init < opt->n_init && status == PC_OK; init++) {
         status = run_once(&trial, opt, rng, init, &progress, mon, err);
         if (status == PC_OK && (best_init < 0 || trial.objective > best.objective)) {

@@ -295,11 +295,17 @@ static int compare_rank(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* How many head terms each position's document has (head_ptr), and max_tail. */
-static int64_t count_rows(const pc_csr *X, const int32_t *rank, related_index *ri)
+#define INDEX_STEP 65536 /* rows between two progress reports while an index is built */
+
+/* How many head terms each position's document has (head_ptr), and max_tail;
+ * progress counts the rows. */
+static int64_t count_rows(const pc_csr *X, const int32_t *rank, related_index *ri,
+                          pc_progress *progress)
 {
     int64_t max_head = 0;
     for (int32_t i = 0; i < ri->n; i++) {
+        if (i % INDEX_STEP == 0)
+            pc_progress_update(progress, i);
         const int32_t d = ri->doc[i];
         int64_t h = 0;
         for (int64_t p = X->row_ptr[d]; p < X->row_ptr[d + 1]; p++)
@@ -312,13 +318,17 @@ static int64_t count_rows(const pc_csr *X, const int32_t *rank, related_index *r
     return max_head;
 }
 
-/* Each position's document row split: head terms sorted by rank, tail terms by id. */
-static int split_rows(const pc_csr *X, const int32_t *rank, int64_t max_head, related_index *ri)
+/* Each position's document row split: head terms sorted by rank, tail terms by id;
+ * progress counts the rows after count_rows'. */
+static int split_rows(const pc_csr *X, const int32_t *rank, int64_t max_head, related_index *ri,
+                      pc_progress *progress)
 {
     ranked *row = pc_malloc_array((size_t)max_head + 1, sizeof *row);
     if (!row)
         return -1;
     for (int32_t i = 0; i < ri->n; i++) {
+        if (i % INDEX_STEP == 0)
+            pc_progress_update(progress, (double)ri->n + i);
         const int32_t d = ri->doc[i];
         pc_csr *tail = ri->tail;
         int64_t h = 0, t = tail->row_ptr[i];
@@ -373,12 +383,16 @@ static int32_t *head_ranks(const pc_csr *X, int32_t head_terms, int32_t *head, i
 /*
  * The rows of M (in `order`, NULL: as they are) split by the ranks of
  * another matrix's head terms; with `postings`, also the inverted index of
- * their tail terms.
+ * their tail terms.  Progress to mon (NULL: none) as "related (index)",
+ * the transpose counted as a third pass over the rows.
  */
 static pc_status index_rows(const pc_csr *M, const int32_t *order, const int32_t *rank,
-                            int32_t head, int postings, related_index *ri, pc_error *err)
+                            int32_t head, int postings, const pc_monitor *mon,
+                            related_index *ri, pc_error *err)
 {
     memset(ri, 0, sizeof *ri);
+    pc_progress progress;
+    pc_progress_start(&progress, mon, "related (index)", (2.0 + (postings != 0)) * M->n_rows);
     ri->n = M->n_rows;
     ri->n_terms = M->n_cols;
     ri->head = head;
@@ -389,7 +403,7 @@ static pc_status index_rows(const pc_csr *M, const int32_t *order, const int32_t
     if (!nomem) {
         for (int32_t i = 0; i < ri->n; i++)
             ri->doc[i] = order ? order[i] : i;
-        max_head = count_rows(M, rank, ri);
+        max_head = count_rows(M, rank, ri, &progress);
         const size_t n_head = (size_t)ri->head_ptr[ri->n] + 1;
         ri->head_rank = pc_malloc_array(n_head, sizeof *ri->head_rank);
         ri->head_val = pc_malloc_array(n_head, sizeof *ri->head_val);
@@ -399,24 +413,28 @@ static pc_status index_rows(const pc_csr *M, const int32_t *order, const int32_t
     if (!nomem)
         status = pc_csr_new(ri->n, ri->n_terms, M->nnz - ri->head_ptr[ri->n], &ri->tail, err);
     if (!nomem && status == PC_OK) {
-        nomem = split_rows(M, rank, max_head, ri) != 0;
+        nomem = split_rows(M, rank, max_head, ri, &progress) != 0;
+        pc_progress_update(&progress, 2.0 * ri->n);
         if (!nomem && postings)
             status = pc_csr_transpose(ri->tail, &ri->postings, err);
     }
     if (nomem)
         return pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK)
+        pc_progress_finish(&progress);
     return status;
 }
 
 static pc_status related_index_build(const pc_csr *X, const pc_neighbors_options *opt,
-                                     related_index *ri, int64_t *sum_df2, pc_error *err)
+                                     const pc_monitor *mon, related_index *ri, int64_t *sum_df2,
+                                     pc_error *err)
 {
     memset(ri, 0, sizeof *ri);
     int32_t head = 0;
     int32_t *rank = head_ranks(X, opt->head_terms, &head, sum_df2);
     if (!rank)
         return pc_fail_nomem(err, "finding related papers");
-    pc_status status = index_rows(X, opt->order, rank, head, 1, ri, err);
+    pc_status status = index_rows(X, opt->order, rank, head, 1, mon, ri, err);
     free(rank);
     return status;
 }
@@ -1079,7 +1097,8 @@ static pc_status exchange_lists(const pc_comm *comm, pc_status status, pc_neighb
  * names them by document (first + row) and places them (ri->gpos).
  */
 static pc_status index_range(const pc_csr *X, const int32_t *order, int32_t n, int32_t first,
-                             const int32_t *rank, int32_t head, related_index *ri, pc_error *err)
+                             const int32_t *rank, int32_t head, const pc_monitor *mon,
+                             related_index *ri, pc_error *err)
 {
     const int32_t m = X->n_rows;
     int32_t *local = pc_malloc_array((size_t)m + 1, sizeof *local);
@@ -1097,7 +1116,7 @@ static pc_status index_range(const pc_csr *X, const int32_t *order, int32_t n, i
             gpos[i++] = g;
         }
     }
-    pc_status status = index_rows(X, local, rank, head, 1, ri, err);
+    pc_status status = index_rows(X, local, rank, head, 1, mon, ri, err);
     free(local);
     ri->gpos = gpos;
     if (status == PC_OK && !(ri->id = pc_malloc_array((size_t)m + 1, sizeof *ri->id)))
@@ -1145,7 +1164,7 @@ static pc_status gather_lanes(const pc_csr *X, const related_index *rows, const 
     free(part);
     free(part_len);
     if (status == PC_OK)
-        status = index_rows(M, NULL, rank, head, 0, lanes, err);
+        status = index_rows(M, NULL, rank, head, 0, NULL, lanes, err);
     pc_csr_free(M);
     if (status == PC_OK && !(lanes->id = pc_malloc_array((size_t)(b - a) + 1, sizeof *lanes->id)))
         status = pc_fail_nomem(err, "finding related papers");
@@ -1305,7 +1324,7 @@ static pc_status topn_ranges(const pc_csr *X, const pc_neighbors_options *opt,
     memset(&rows, 0, sizeof rows);
     memset(&lanes, 0, sizeof lanes);
     if (status == PC_OK)
-        status = index_range(X, opt->order, n, first, rank, head, &rows, err);
+        status = index_range(X, opt->order, n, first, rank, head, mon, &rows, err);
     int64_t max_tail[2] = {rows.max_tail, 0}, *tails = pc_malloc_array((size_t)comm->size,
                                                                        sizeof *tails);
     if (status == PC_OK && !tails)
@@ -1409,7 +1428,7 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     float *ordered = NULL;
     pass ps = {.lanes = &ri, .rows = &ri, .self = 1, .sparse = 1, .alpha = 1.0f,
                .part = pc_comm_rank(opt->comm), .parts = pc_comm_size(opt->comm)};
-    status = related_index_build(X, opt, &ri, &sum_df2, err);
+    status = related_index_build(X, opt, mon, &ri, &sum_df2, err);
     if (status == PC_OK && !(later = later_lists_new(X->n_rows, opt->top)))
         status = pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK && opt->dense) {
@@ -1482,10 +1501,10 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
     pass ps = {.lanes = &lanes, .rows = &rows, .skip = self, .sparse = 1, .alpha = 1.0f,
                .parts = 1};
     int32_t *rank = head_ranks(X, opt->head_terms, &head, &sum_df2);
-    status = rank ? index_rows(X, NULL, rank, head, 1, &rows, err)
+    status = rank ? index_rows(X, NULL, rank, head, 1, mon, &rows, err)
                   : pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK)
-        status = index_rows(Q, opt->order, rank, head, 0, &lanes, err);
+        status = index_rows(Q, opt->order, rank, head, 0, NULL, &lanes, err);
     if (status == PC_OK && opt->dense) {
         set_dense(&ps, opt->dense);
         ps.dense_rows = opt->dense->rows; /* the rows are X's, in their own order */
@@ -1611,7 +1630,7 @@ pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
     int64_t *lane_start = pc_malloc_array((size_t)parts->n_partitions + 1, sizeof *lane_start);
     int32_t *lanes = lane_start ? probe_plan(parts, lane_start) : NULL;
     workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
-    pc_status status = related_index_build(X, &iopt, &ri, &sum_df2, err);
+    pc_status status = related_index_build(X, &iopt, mon, &ri, &sum_df2, err);
     if (status == PC_OK && (!lanes || !ws))
         status = pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK)
@@ -1669,7 +1688,7 @@ pc_status pc_pair_scorer_new(const pc_csr *X, int32_t head_terms, pc_pair_scorer
     pc_pair_scorer *sc = pc_calloc(1, sizeof *sc);
     int32_t head = 0;
     int32_t *rank = sc ? head_ranks(X, head_terms, &head, sum_df2) : NULL;
-    pc_status status = rank ? index_rows(X, NULL, rank, head, 0, &sc->ri, err)
+    pc_status status = rank ? index_rows(X, NULL, rank, head, 0, NULL, &sc->ri, err)
                             : pc_fail_nomem(err, "finding related papers");
     free(rank);
     if (status != PC_OK) {
