@@ -3,9 +3,11 @@
 from one measured run of one process and one thread (bench/SCALING.md says
 how the inputs were measured and what is assumed).
 
-usage: scaling_model.py DIR   (DIR: the output folder of `paperclust-mpi run
-       ... --threads 1` by one process with PAPERCLUST_MPI_TRACE=1, DIR.trace
-       its stderr)
+usage: scaling_model.py DIR [TRACE_A PA TRACE_B PB]
+       (DIR: the output folder of `paperclust-mpi run ... --threads 1` by one
+       process with PAPERCLUST_MPI_TRACE=1, DIR.trace its stderr; TRACE_A and
+       TRACE_B: the stderr of the same run by PA and PB processes, whose
+       largest per-rank peaks give the memory model)
 
 Assumptions (stated again in SCALING.md):
 - one rank per machine, 32 threads each; a stage's threads scale linearly
@@ -19,12 +21,18 @@ Assumptions (stated again in SCALING.md):
   vocabulary + order, description and everything after related (reports)
   are not split between ranks (every rank does all of it, with 32 threads);
 - network: 1.25 GB/s into each machine (10 Gb/s), 50 us per collective;
-  every rank receives, per run: every paper's record (the order stage), the
-  whole matrix (the gather, 8 bytes per non-zero), k-means' sums each
-  iteration (a bit per k x terms cell and 4 bytes per non-zero sum) and
-  the related lists of every rank (8 bytes per candidate);
-- memory per rank: the measured peak of the one-process run grows linearly
-  with papers and does not shrink with N (the whole matrix is gathered).
+  every rank receives, per run: every paper's record (the order stage),
+  every row once in the related stage (the lanes, 8 bytes per non-zero)
+  and its share of the others' rows for the tree's column slice (8 bytes
+  per non-zero), k-means' sums each iteration (a bit per k x terms cell and
+  4 bytes per non-zero sum), the lanes' lists from every rank and all the
+  lists at the end (20 bytes per candidate taken for both: about 16 and 4
+  per paper measured);
+- memory per rank: a + b / N times the papers' growth, a and b fitted to
+  the largest per-rank peaks of two measured runs (PA and PB processes):
+  a is what every rank holds whole (the corpus's records, every paper's
+  list, per-paper arrays), b the rows split between the ranks; without
+  those runs, the one-process peak, not shrinking with N.
 """
 import csv
 import re
@@ -51,6 +59,19 @@ def main():
             if m:
                 calls = int(m.group(1))
     order_bytes = 130.0  # bytes per paper of the order stage's records (measured, arxiv)
+    fixed_mib, split_mib = peak_mib, 0.0
+    if len(sys.argv) == 6:  # a + b / P through the two runs' largest per-rank peaks
+        peaks = []
+        for trace, p in ((sys.argv[2], int(sys.argv[3])), (sys.argv[4], int(sys.argv[5]))):
+            with open(trace, encoding="utf-8", errors="replace") as f:
+                peak = max(int(m.group(1)) for m in
+                           re.finditer(r"peak RSS (\d+) MiB", f.read()))
+            peaks.append((p, peak))
+        (pa, ma), (pb, mb) = peaks
+        split_mib = (ma - mb) / (1.0 / pa - 1.0 / pb)
+        fixed_mib = ma - split_mib / pa
+        print(f"memory per rank: {fixed_mib:.0f} MiB + {split_mib:.0f} MiB / P at {n0:,} "
+              f"papers (peaks {ma} MiB at P = {pa}, {mb} MiB at P = {pb})")
     print(f"base: {run}: {n0:,} papers, {nnz0:,} non-zeros, {terms:,} terms, k = {k}; "
           f"one thread: " + ", ".join(f"{key} {v:.1f} s" for key, v in sec.items()))
     print(f"peak {peak_mib:.0f} MiB; {calls} collectives\n")
@@ -70,11 +91,13 @@ def main():
             related = sec.get("related", 0) * g * g / all_cores
             iterations = int(s.get("iterations", 20)) * int(s.get("n_init", 3))
             sums = k * terms * (0.125 + 4 * 0.5)  # half the sums non-zero (arxiv: about half)
-            received = (order_bytes * n + 8 * nnz + iterations * sums * (machines - 1) / machines
-                        + (8 * int(s.get("top", 10)) * n * machines if machines > 1 else 0))
+            top = int(s.get("top", 10))
+            received = (order_bytes * n + 8 * nnz + 8 * nnz * (machines - 1) / machines
+                        + iterations * sums * (machines - 1) / machines
+                        + 20 * top * n) if machines > 1 else 0.0
             network = (received / NET + calls * LATENCY) if machines > 1 else 0.0
             total = read + vocab + tfidf + kmeans + describe + related + network
-            mem = peak_mib * g / 1024
+            mem = (fixed_mib + split_mib / machines) * g / 1024
             print(f"| {n:,} | {machines} | {read:,.0f} | {vocab:,.0f} | {tfidf:,.1f} | "
                   f"{kmeans:,.0f} | {describe:,.0f} | {related:,.0f} | {network:,.0f} | "
                   f"{total:,.0f} s ({total / 3600:,.1f} h) | {mem:,.0f} GiB |")
