@@ -470,6 +470,34 @@ static void neighbor_ranges_are_one_process(void)
 }
 
 /*
+ * Rank 1 of 3 failing at its collective 1, 2, ... in turn, until the job
+ * has fewer collectives: every rank returns the failure's message and
+ * nothing else (no rank waits for ever, none goes on alone).
+ */
+static void fails_at_every_collective(job_kind kind, const pc_csr *X)
+{
+    int ran_out = 0;
+    for (long at = 1; at < 400 && !ran_out; at++) {
+        job jobs[3];
+        run_ranks(kind, X, 3, 1, at, jobs);
+        ran_out = jobs[1].status == PC_OK; /* past its last collective */
+        char want[64];
+        snprintf(want, sizeof want, "rank 1: injected at %ld", at);
+        for (int r = 0; r < 3; r++) {
+            if (!ran_out) {
+                CHECK_INT(jobs[r].status, PC_ERR_IO);
+                CHECK_STR(jobs[r].err.message, want);
+                CHECK(jobs[r].description == NULL);
+            } else {
+                CHECK_INT(jobs[r].status, PC_OK);
+            }
+            job_free(&jobs[r]);
+        }
+    }
+    CHECK(ran_out);
+}
+
+/*
  * Each rank holding only its range of the rows: the distinctive terms,
  * labels and quality figures of one process (term counts and bit sets
  * exchanged), on planted topics clustered by k-means, coherence on a hashed
@@ -498,8 +526,10 @@ static void describe_ranges_are_one_process(void)
     describe_clusters = clusters;
     describe_vocab = &vocab;
     describe_corpus = &corpus;
-    if (clusters && X->n_cols <= 700)
+    if (clusters && X->n_cols <= 700) {
         split_is_one_process(JOB_DESCRIBE_RANGES, X);
+        fails_at_every_collective(JOB_DESCRIBE_RANGES, X);
+    }
     /* groups: clusters 0 and 1, 2 to 5, every paper (its own order reversed), cluster 3 */
     int32_t *members = malloc(2 * 700 * sizeof *members);
     int64_t *start = calloc(8, sizeof *start), begin[4], end[4];
@@ -517,6 +547,7 @@ static void describe_ranges_are_one_process(void)
         group_end = end;
         n_groups = 4;
         split_is_one_process(JOB_GROUPS_RANGES, X);
+        fails_at_every_collective(JOB_GROUPS_RANGES, X);
         group_members = NULL;
         n_groups = 0;
     }
