@@ -419,6 +419,34 @@ static void neighbor_split_is_one_process(void)
 }
 
 /*
+ * Rank 1 of 3 failing at its collective 1, 2, ... in turn, until the job
+ * has fewer collectives: every rank returns the failure's message and
+ * nothing else (no rank waits for ever, none goes on alone).
+ */
+static void fails_at_every_collective(job_kind kind, const pc_csr *X)
+{
+    int ran_out = 0;
+    for (long at = 1; at < 400 && !ran_out; at++) {
+        job jobs[3];
+        run_ranks(kind, X, 3, 1, at, jobs);
+        ran_out = jobs[1].status == PC_OK; /* past its last collective */
+        char want[64];
+        snprintf(want, sizeof want, "rank 1: injected at %ld", at);
+        for (int r = 0; r < 3; r++) {
+            if (!ran_out) {
+                CHECK_INT(jobs[r].status, PC_ERR_IO);
+                CHECK_STR(jobs[r].err.message, want);
+                CHECK(jobs[r].description == NULL && jobs[r].neighbors == NULL);
+            } else {
+                CHECK_INT(jobs[r].status, PC_OK);
+            }
+            job_free(&jobs[r]);
+        }
+    }
+    CHECK(ran_out);
+}
+
+/*
  * Each rank holding only its range of the rows: the lists and the work of
  * one process, in chunks of `chunk` documents (0: one chunk here), the
  * documents taken by a shuffled order or by row, with `head` head terms.
@@ -444,6 +472,8 @@ static void neighbor_ranges_of(const pc_csr *X, int32_t chunk, int shuffle, int3
     neighbor_chunk = chunk;
     neighbor_head = head;
     split_is_one_process(JOB_NEIGHBORS_RANGES, X);
+    if (chunk == 128 && shuffle) /* several chunks: each exchange failing in turn */
+        fails_at_every_collective(JOB_NEIGHBORS_RANGES, X);
     neighbor_order = NULL;
     neighbor_chunk = 0;
     neighbor_head = -1;
@@ -467,34 +497,6 @@ static void neighbor_ranges_are_one_process(void)
     neighbor_ranges_of(P, 0, 1, -1);
     neighbor_ranges_of(P, 64, 0, 5);
     pc_csr_free(P);
-}
-
-/*
- * Rank 1 of 3 failing at its collective 1, 2, ... in turn, until the job
- * has fewer collectives: every rank returns the failure's message and
- * nothing else (no rank waits for ever, none goes on alone).
- */
-static void fails_at_every_collective(job_kind kind, const pc_csr *X)
-{
-    int ran_out = 0;
-    for (long at = 1; at < 400 && !ran_out; at++) {
-        job jobs[3];
-        run_ranks(kind, X, 3, 1, at, jobs);
-        ran_out = jobs[1].status == PC_OK; /* past its last collective */
-        char want[64];
-        snprintf(want, sizeof want, "rank 1: injected at %ld", at);
-        for (int r = 0; r < 3; r++) {
-            if (!ran_out) {
-                CHECK_INT(jobs[r].status, PC_ERR_IO);
-                CHECK_STR(jobs[r].err.message, want);
-                CHECK(jobs[r].description == NULL);
-            } else {
-                CHECK_INT(jobs[r].status, PC_OK);
-            }
-            job_free(&jobs[r]);
-        }
-    }
-    CHECK(ran_out);
 }
 
 /*
