@@ -5,13 +5,13 @@
  * Several processes (opt->comm, paperclust-mpi): every process runs this
  * same pipeline; each reads and tokenizes its share of the input, the shares
  * are merged (src/share.c: one vocabulary, the canonical order over all
- * papers), each weights and clusters its range of the rows (k-means), and,
- * until the other stages work on ranges, every process gathers the whole
- * matrix for them; the stages that split their work (k-means, related
- * papers) take the communicator (k-means and the exact related lists work
- * on the ranges themselves), and before the reports every process
- * checks in, so that a failure anywhere leaves no report; rank 0 alone
- * writes.
+ * papers), and each weights its range of the rows.  k-means, the
+ * descriptions, the exact TF-IDF related lists and report.html's map work
+ * from the ranges, each stage taking the communicator; the stages that do
+ * not yet (LSA, bisection, a k sweep, the silhouette, the other related
+ * lists, a saved model) make every process gather the whole matrix first
+ * (needs_whole).  Before the reports every process checks in, so that a
+ * failure anywhere leaves no report; rank 0 alone writes.
  */
 #include <math.h>
 #include <stdlib.h>
