@@ -1021,8 +1021,9 @@ static pc_status group_centroids(const context *x, pc_status status, float **cen
     for (int32_t g = 0; status == PC_OK && g <= g_count; g++)
         (*sim_at)[g] = g == 0 ? 0 : (*sim_at)[g - 1] + (x->end[g - 1] - x->begin[g - 1]);
     status = comm->check(comm, status, err);
-    if (status == PC_OK)
+    if (status == PC_OK && comm->size > 1) /* one process: its range is every row whole */
         status = pc_share_column_slice(X, n, x->first, comm, &slice, err);
+    const pc_csr *cols = slice ? slice : X;
     size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
     float *part = pc_calloc((size_t)(c1 - c0) + 1, sizeof *part);
     float *mine = NULL;
@@ -1039,8 +1040,8 @@ static pc_status group_centroids(const context *x, pc_status status, float **cen
         float *centroid = status == PC_OK ? *centroids + (size_t)g * (size_t)V : NULL;
         for (int64_t m = x->begin[g]; status == PC_OK && m < x->end[g]; m++) {
             const int32_t i = x->members[m];
-            for (int64_t p = slice->row_ptr[i]; p < slice->row_ptr[i + 1]; p++)
-                part[slice->col[p] - c0] += slice->val[p];
+            for (int64_t p = cols->row_ptr[i]; p < cols->row_ptr[i + 1]; p++)
+                part[cols->col[p] - c0] += cols->val[p];
         }
         status = comm->check(comm, status, err);
         if (status == PC_OK)
