@@ -545,7 +545,7 @@ def out_of_memory_group():
 
 # ---- interrupted ----
 
-PROGRESS = re.compile(r"^([a-z][a-z -]*): +\d+%")
+PROGRESS = re.compile(r"^([a-z][a-z ()-]*): +\d+%")  # "related (index): 40%" too
 
 
 def stderr_parts(raw):
