@@ -82,14 +82,6 @@ static pc_status timed(assign_state *s, const char *key, pc_status status, pc_er
     return status;
 }
 
-static int32_t termless(const pc_csr *X)
-{
-    int32_t n = 0;
-    for (int32_t i = 0; i < X->n_rows; i++)
-        n += X->row_ptr[i] == X->row_ptr[i + 1];
-    return n;
-}
-
 /* Read and tokenize as in a run (no text kept; the corpus in canonical order
  * as in a run: related.csv ties by id), count against the model's
  * vocabulary, weight with its idf. */
@@ -111,7 +103,7 @@ static pc_status vectorize(const pc_assign_options *opt, const pc_monitor *mon, 
     pc_tfidf_options topt = m->tfidf;
     topt.threads = opt->threads;
     pc_tfidf_weight(s->X, m->idf, &topt);
-    int32_t empty = termless(s->X);
+    int32_t empty = pc_csr_empty_rows(s->X);
     if (empty > 0)
         pc_warn(mon, "%s: %d of %d papers have no term the model knows; they join cluster 0 "
                      "with similarity 0", s->corpus->source, (int)empty, (int)s->X->n_rows);
@@ -205,7 +197,7 @@ static pc_status summarize(const pc_assign_options *opt, assign_state *s, double
     ADD("nonzeros", "%lld", (long long)s->X->nnz);
     ADD("threads", "%d", pc_thread_count(opt->threads));
     ADD("unknown_tokens", "%lld", (long long)s->unknown);
-    ADD("empty_documents", "%d", (int)termless(s->X));
+    ADD("empty_documents", "%d", (int)pc_csr_empty_rows(s->X));
     ADD("model_documents", "%d", (int)s->model->n_docs);
     ADD("k", "%d", (int)s->model->k);
     ADD("method", "%s", s->model->method == PC_METHOD_BISECT ? "bisect" : "kmeans");
@@ -247,7 +239,7 @@ static pc_assign_result *make_result(const pc_assign_options *opt, const assign_
         r->count[s->placed.assign[i]]++;
     r->documents = s->X->n_rows;
     r->skipped = s->corpus->n_skipped;
-    r->empty_documents = termless(s->X);
+    r->empty_documents = pc_csr_empty_rows(s->X);
     r->unknown_tokens = s->unknown;
     r->model_documents = m->n_docs;
     r->related = s->neighbors != NULL;

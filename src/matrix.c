@@ -71,6 +71,14 @@ pc_status pc_csr_transpose(const pc_csr *matrix, pc_csr **out, pc_error *err)
     return PC_OK;
 }
 
+int32_t pc_csr_empty_rows(const pc_csr *X)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; i < X->n_rows; i++)
+        n += X->row_ptr[i] == X->row_ptr[i + 1];
+    return n;
+}
+
 pc_status pc_csr_rows(const pc_csr *X, const int32_t *rows, int64_t n, pc_csr **out,
                       pc_error *err)
 {

@@ -1145,7 +1145,8 @@ static pc_status gather_lanes(const pc_csr *X, const related_index *rows, const 
     size_t *part_len = pc_calloc((size_t)size, sizeof *part_len);
     if (status == PC_OK && (!at || !part || !part_len))
         status = pc_fail_nomem(err, "finding related papers");
-    for (int32_t i = rows_before(rows, a); status == PC_OK && i < rows_before(rows, b); i++)
+    for (int32_t i = rows_before(rows, a), end = rows_before(rows, b); status == PC_OK && i < end;
+         i++)
         if (pc_rows_put(&buf, &len, &cap, rows->gpos[i], X, rows->doc[i]) != 0)
             status = pc_fail_nomem(err, "finding related papers");
     status = comm->check(comm, status, err);

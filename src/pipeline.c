@@ -301,6 +301,13 @@ static int sweeping(const pc_options *opt)
     return opt->k_range.automatic || opt->k_range.min > 0;
 }
 
+/* The related lists that work from the ranges: exact, on the TF-IDF rows, without feedback. */
+static int exact_tfidf_lists(const pc_related_options *r)
+{
+    return r->search == PC_RELATED_EXACT && r->similarity == PC_SIMILARITY_TFIDF &&
+           r->feedback == 0;
+}
+
 /*
  * Several processes: whether a stage of this run needs every row on every
  * process — those that do not work on ranges yet: LSA, bisection, a k
@@ -315,8 +322,7 @@ static int needs_whole(const pc_options *opt)
     return opt->lsa.dims > 0 || opt->cluster_on == PC_CLUSTER_ON_LSA ||
            opt->method == PC_METHOD_BISECT || sweeping(opt) || opt->silhouette ||
            opt->save_model ||
-           (r->neighbors.top > 0 && (r->search != PC_RELATED_EXACT || r->feedback > 0 ||
-                                     r->similarity != PC_SIMILARITY_TFIDF));
+           (r->neighbors.top > 0 && !exact_tfidf_lists(r));
 }
 
 /*
@@ -331,9 +337,8 @@ static pc_status weight_shared(const pc_options *opt, const pc_tfidf_options *to
     const pc_comm *comm = opt->comm;
     pc_csr *whole = NULL;
     pc_status status = pc_tfidf_apply_part(s->X, s->vocab, s->vocab->n_docs, topt, &s->idf, err);
-    int64_t mine[2] = {s->X->nnz, 0}, *all = pc_malloc_array((size_t)comm->size, sizeof mine);
-    for (int32_t i = 0; i < s->X->n_rows; i++)
-        mine[1] += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
+    int64_t mine[2] = {s->X->nnz, pc_csr_empty_rows(s->X)};
+    int64_t *all = pc_malloc_array((size_t)comm->size, sizeof mine);
     if (status == PC_OK && !all)
         status = pc_fail_nomem(err, "weighting the rows");
     status = comm->check(comm, status, err);
@@ -372,8 +377,7 @@ static pc_status count_and_weight(const pc_options *opt, const pc_monitor *mon, 
         return status;
     if (!opt->comm) {
         s->nnz = s->X->nnz;
-        for (int32_t i = 0; i < s->X->n_rows; i++)
-            s->empty += s->X->row_ptr[i] == s->X->row_ptr[i + 1];
+        s->empty = pc_csr_empty_rows(s->X);
     }
     if (s->empty > 0)
         pc_warn(mon, "%s: %d of %d documents have no terms left after tokenizing and pruning; "
@@ -728,8 +732,7 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     nopt->order = order;
     nopt->comm = opt->comm; /* the lane blocks split between the processes */
     /* exact TF-IDF lists: each process compares the lane blocks with its own range */
-    nopt->ranges = s->rows && ropt.search == PC_RELATED_EXACT &&
-                   ropt.similarity == PC_SIMILARITY_TFIDF && ropt.feedback == 0;
+    nopt->ranges = s->rows && exact_tfidf_lists(&ropt);
     ropt.seed = opt->kmeans.seed;
     pc_status status = pc_related_find(nopt->ranges ? s->rows : s->X, s->lsa, &ropt, mon,
                                        &s->neighbors, err);

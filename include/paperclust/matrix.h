@@ -34,6 +34,9 @@ void pc_csr_free(pc_csr *matrix);
 /* The transpose (CSC of `matrix` seen as CSR), columns sorted within each row. */
 pc_status pc_csr_transpose(const pc_csr *matrix, pc_csr **out, pc_error *err);
 
+/* How many rows of X have no non-zero. */
+int32_t pc_csr_empty_rows(const pc_csr *X);
+
 /* The rows rows[0 .. n) of X (any order, repeats allowed), as a new matrix of n rows. */
 pc_status pc_csr_rows(const pc_csr *X, const int32_t *rows, int64_t n, pc_csr **out,
                       pc_error *err);
