@@ -501,22 +501,15 @@ static pc_status picked_rows(const fit *f, const int32_t *pick, int32_t m, const
     if (!f->empty)
         return PC_OK;
     const pc_csr *X = f->X;
-    const pc_comm *comm = f->comm;
-    char *mine = NULL, *all = NULL;
-    size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
-    int fail = !at;
+    char *mine = NULL;
+    size_t len = 0, cap = 0;
+    int fail = 0;
     for (int32_t t = 0; !fail && t < m; t++)
         if (pick[t] >= f->base && pick[t] < f->base + X->n_rows)
             fail = pc_rows_put(&mine, &len, &cap, t, X, pick[t] - f->base);
-    pc_status status = comm->check(comm, fail ? pc_fail_nomem(err, "seeding k-means") : PC_OK,
-                                   err);
-    if (status == PC_OK)
-        status = pc_comm_allgatherv(comm, mine, len, &all, at, err);
-    free(mine);
-    if (status == PC_OK)
-        status = pc_rows_take(&all, &at[comm->size], 1, 0, m, X->n_cols, fetched, err);
-    free(all);
-    free(at);
+    pc_status status = pc_rows_allgather(f->comm, fail ? pc_fail_nomem(err, "seeding k-means")
+                                                       : PC_OK,
+                                         mine, len, 0, m, X->n_cols, 0, fetched, err);
     *rows = *fetched;
     return status;
 }
@@ -750,14 +743,10 @@ static pc_status gather_ranges(const pc_csr *X, const pc_comm *comm, int32_t *n,
         status = pc_comm_allgatherv(comm, mine, (size_t)X->n_rows, &all, at, err);
     free(mine);
     if (status == PC_OK) {
+        status = pc_share_check_range(comm, (int64_t)at[comm->size], (int64_t)at[comm->rank],
+                                      X->n_rows, err);
         *n = (int32_t)at[comm->size];
         *base = (int32_t)at[comm->rank];
-        int32_t first, end;
-        pc_share_range(*n, comm, &first, &end);
-        if (first != *base || end - first != X->n_rows)
-            status = pc_fail(err, PC_ERR_INVALID, "k-means: rank %d holds rows %d .. %d, not "
-                             "its range %d .. %d", comm->rank, (int)*base,
-                             (int)(*base + X->n_rows), (int)first, (int)end);
     }
     free(at);
     if (status != PC_OK) {

@@ -823,20 +823,27 @@ static void lane_block(const pass *ps, int32_t lo, int32_t nl, workspace *w, pc_
 }
 
 /*
- * Position i's list: its lane list (in `out`) and its list of later
- * documents, the best `top` of both.  h: scratch of capacity top.
+ * Merges the list at id/sim (at most count entries, -1 ends it early) into
+ * list `row` of nb, keeping the best nb->top.  h: scratch of capacity top.
  */
+static void merge_into(pc_neighbors *nb, int32_t row, const int32_t *id, const float *sim,
+                       int32_t count, heap *h)
+{
+    const size_t at = (size_t)row * (size_t)nb->top;
+    h->size = 0;
+    for (int32_t r = 0; r < nb->top && nb->id[at + r] >= 0; r++)
+        heap_push(h, nb->similarity[at + r], nb->id[at + r]);
+    for (int32_t r = 0; r < count && id[r] >= 0; r++)
+        heap_push(h, sim[r], id[r]);
+    heap_drain(h, nb->id + at, nb->similarity + at);
+}
+
+/* Position i's list: its lane list (in `out`) and its list of later documents. */
 static void merge_lists(const related_index *ri, int32_t i, const later_lists *later, heap *h,
                         pc_neighbors *out)
 {
-    const int32_t top = out->top;
-    const size_t row = (size_t)ri->doc[i] * (size_t)top, mine = (size_t)i * (size_t)top;
-    h->size = 0;
-    for (int32_t r = 0; r < top && out->id[row + r] >= 0; r++)
-        heap_push(h, out->similarity[row + r], out->id[row + r]);
-    for (int32_t r = 0; r < later->size[i]; r++)
-        heap_push(h, later->sim[mine + r], later->id[mine + r]);
-    heap_drain(h, out->id + row, out->similarity + row);
+    const size_t mine = (size_t)i * (size_t)out->top;
+    merge_into(out, ri->doc[i], later->id + mine, later->sim + mine, later->size[i], h);
 }
 
 pc_status pc_neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_error *err)
@@ -1138,32 +1145,14 @@ static pc_status gather_lanes(const pc_csr *X, const related_index *rows, const 
                               pc_error *err)
 {
     memset(lanes, 0, sizeof *lanes);
-    const int size = comm->size;
-    char *buf = NULL, *all = NULL;
-    size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)size + 1, sizeof *at);
-    char **part = pc_calloc((size_t)size, sizeof *part);
-    size_t *part_len = pc_calloc((size_t)size, sizeof *part_len);
-    if (status == PC_OK && (!at || !part || !part_len))
-        status = pc_fail_nomem(err, "finding related papers");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
     for (int32_t i = rows_before(rows, a), end = rows_before(rows, b); status == PC_OK && i < end;
          i++)
         if (pc_rows_put(&buf, &len, &cap, rows->gpos[i], X, rows->doc[i]) != 0)
             status = pc_fail_nomem(err, "finding related papers");
-    status = comm->check(comm, status, err);
-    if (status == PC_OK)
-        status = pc_comm_allgatherv(comm, buf, len, &all, at, err);
-    free(buf);
     pc_csr *M = NULL;
-    for (int q = 0; status == PC_OK && q < size; q++) {
-        part[q] = all + at[q];
-        part_len[q] = at[q + 1] - at[q];
-    }
-    if (status == PC_OK)
-        status = pc_rows_take(part, part_len, size, a, b, X->n_cols, &M, err);
-    free(all);
-    free(at);
-    free(part);
-    free(part_len);
+    status = pc_rows_allgather(comm, status, buf, len, a, b, X->n_cols, 0, &M, err);
     if (status == PC_OK)
         status = index_rows(M, NULL, rank, head, 0, NULL, lanes, err);
     pc_csr_free(M);
@@ -1172,19 +1161,6 @@ static pc_status gather_lanes(const pc_csr *X, const related_index *rows, const 
     for (int32_t i = 0; status == PC_OK && i < b - a; i++)
         lanes->id[i] = order ? order[a + i] : a + i;
     return status;
-}
-
-/* Merges the list at id/sim (top entries, -1 ends it early) into list `row` of nb. */
-static void merge_into(pc_neighbors *nb, int32_t row, const int32_t *id, const float *sim,
-                       heap *h)
-{
-    const size_t at = (size_t)row * (size_t)nb->top;
-    h->size = 0;
-    for (int32_t r = 0; r < nb->top && nb->id[at + r] >= 0; r++)
-        heap_push(h, nb->similarity[at + r], nb->id[at + r]);
-    for (int32_t r = 0; r < nb->top && id[r] >= 0; r++)
-        heap_push(h, sim[r], id[r]);
-    heap_drain(h, nb->id + at, nb->similarity + at);
 }
 
 /*
@@ -1235,7 +1211,7 @@ static pc_status send_lists(const pc_neighbors *lists, const related_index *lane
             memcpy(&doc, in[q] + p, sizeof doc);
             memcpy(id, in[q] + p + sizeof doc, (size_t)top * sizeof *id);
             memcpy(sim, in[q] + p + sizeof doc * (1 + (size_t)top), (size_t)top * sizeof *sim);
-            merge_into(mine, doc - first, id, sim, h);
+            merge_into(mine, doc - first, id, sim, top, h);
         }
     for (int q = 0; q < size; q++) {
         if (out)

@@ -379,7 +379,7 @@ static pc_status pack_rows(const pc_corpus *share, const pc_csr *rows, const int
 }
 
 pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t first,
-                       int32_t end, int32_t n_cols, pc_csr **out, pc_error *err)
+                       int32_t end, int32_t n_cols, int sparse, pc_csr **out, pc_error *err)
 {
     const char **row = pc_calloc((size_t)(end - first) + 1, sizeof *row);
     if (!row)
@@ -396,20 +396,43 @@ pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t fi
             nnz += n;
             p += sizeof at + sizeof n + (size_t)n * 8;
         }
-    pc_status status = got == end - first ? pc_csr_new(end - first, n_cols, nnz, out, err)
-                                          : pc_fail(err, PC_ERR_INVALID, "%d rows received "
-                                                    "for %d documents", (int)got,
-                                                    (int)(end - first));
+    pc_status status = sparse || got == end - first
+                           ? pc_csr_new(end - first, n_cols, nnz, out, err)
+                           : pc_fail(err, PC_ERR_INVALID, "%d rows received for %d documents",
+                                     (int)got, (int)(end - first));
     for (int32_t i = 0; status == PC_OK && i < end - first; i++) {
-        int32_t n;
-        memcpy(&n, row[i], sizeof n);
+        int32_t n = 0;
+        if (row[i])
+            memcpy(&n, row[i], sizeof n);
         int64_t o = (*out)->row_ptr[i];
-        memcpy((*out)->col + o, row[i] + sizeof n, (size_t)n * sizeof(int32_t));
-        memcpy((*out)->val + o, row[i] + sizeof n + (size_t)n * sizeof(int32_t),
-               (size_t)n * sizeof(float));
+        if (n > 0) {
+            memcpy((*out)->col + o, row[i] + sizeof n, (size_t)n * sizeof(int32_t));
+            memcpy((*out)->val + o, row[i] + sizeof n + (size_t)n * sizeof(int32_t),
+                   (size_t)n * sizeof(float));
+        }
         (*out)->row_ptr[i + 1] = o + n;
     }
     free(row);
+    return status;
+}
+
+pc_status pc_rows_allgather(const pc_comm *comm, pc_status status, char *buf, size_t len,
+                            int32_t first, int32_t end, int32_t n_cols, int sparse,
+                            pc_csr **rows, pc_error *err)
+{
+    *rows = NULL;
+    char *all = NULL;
+    size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    if (status == PC_OK && !at)
+        status = pc_fail_nomem(err, "gathering rows");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, buf, len, &all, at, err);
+    free(buf);
+    if (status == PC_OK)
+        status = pc_rows_take(&all, &at[comm->size], 1, first, end, n_cols, sparse, rows, err);
+    free(all);
+    free(at);
     return status;
 }
 
@@ -452,7 +475,7 @@ pc_status pc_rows_exchange(const pc_comm *comm, pc_status status, char **out,
     if (status == PC_OK)
         status = pc_comm_alltoallv(comm, out, out_len, in, in_len, err);
     if (status == PC_OK)
-        status = pc_rows_take(in, in_len, size, first, end, n_cols, rows, err);
+        status = pc_rows_take(in, in_len, size, first, end, n_cols, 0, rows, err);
     for (int q = 0; q < size; q++) {
         if (out) {
             free(out[q]);
@@ -572,6 +595,19 @@ pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_com
     return status;
 }
 
+pc_status pc_share_check_range(const pc_comm *comm, int64_t total, int64_t first, int32_t rows,
+                               pc_error *err)
+{
+    int32_t want_first = 0, want_end = 0;
+    if (total <= INT32_MAX)
+        pc_share_range((int32_t)total, comm, &want_first, &want_end);
+    if (total <= INT32_MAX && want_first == first && want_end - want_first == rows)
+        return PC_OK;
+    return pc_fail(err, PC_ERR_INVALID, "rank %d holds rows %lld .. %lld, not its range "
+                   "%d .. %d", comm->rank, (long long)first, (long long)(first + rows),
+                   (int)want_first, (int)want_end);
+}
+
 pc_status pc_share_shape(const pc_csr *X, const pc_comm *comm, int32_t *n, int32_t *first,
                          int64_t **df, pc_error *err)
 {
@@ -596,14 +632,8 @@ pc_status pc_share_shape(const pc_csr *X, const pc_comm *comm, int32_t *n, int32
         for (size_t t = 0; t < V; t++)
             (*df)[t] += part[t];
     }
-    int32_t want_first = 0, want_end = 0;
-    if (status == PC_OK && total <= INT32_MAX)
-        pc_share_range((int32_t)total, comm, &want_first, &want_end);
-    if (status == PC_OK && (total > INT32_MAX || want_first != before ||
-                            want_end - want_first != X->n_rows))
-        status = pc_fail(err, PC_ERR_INVALID, "rank %d holds rows %lld .. %lld, "
-                         "not its range %d .. %d", comm->rank, (long long)before,
-                         (long long)(before + X->n_rows), (int)want_first, (int)want_end);
+    if (status == PC_OK)
+        status = pc_share_check_range(comm, total, before, X->n_rows, err);
     *n = (int32_t)total;
     *first = (int32_t)before;
     free(mine);
@@ -649,46 +679,12 @@ pc_status pc_share_column_slice(const pc_csr *X, int32_t n, int32_t base, const 
 pc_status pc_share_rows_of(const pc_csr *range, int32_t n_docs, const unsigned char *want,
                            const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err)
 {
-    *out = NULL;
     int32_t first = 0, end = 0;
     pc_share_range(n_docs, comm, &first, &end);
-    char *buf = NULL, *all = NULL;
-    size_t len = 0, cap = 0, *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
-    int32_t *length = pc_calloc((size_t)n_docs + 1, sizeof *length);
-    const char **row = pc_calloc((size_t)n_docs + 1, sizeof *row);
-    if (status == PC_OK && (!at || !length || !row))
-        status = pc_fail_nomem(err, "gathering rows");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
     for (int32_t i = first; status == PC_OK && i < end; i++)
         if (want[i] && pc_rows_put(&buf, &len, &cap, i, range, i - first) != 0)
             status = pc_fail_nomem(err, "gathering rows");
-    status = comm->check(comm, status, err);
-    if (status == PC_OK)
-        status = pc_comm_allgatherv(comm, buf, len, &all, at, err);
-    free(buf);
-    int64_t nnz = 0;
-    for (size_t p = 0; status == PC_OK && p < at[comm->size];) {
-        int32_t doc, n;
-        memcpy(&doc, all + p, sizeof doc);
-        memcpy(&n, all + p + sizeof doc, sizeof n);
-        row[doc] = all + p + sizeof doc + sizeof n;
-        length[doc] = n;
-        nnz += n;
-        p += sizeof doc + sizeof n + (size_t)n * (sizeof(int32_t) + sizeof(float));
-    }
-    if (status == PC_OK)
-        status = pc_csr_new(n_docs, range->n_cols, nnz, out, err);
-    for (int32_t i = 0; status == PC_OK && i < n_docs; i++) {
-        const int64_t o = (*out)->row_ptr[i];
-        if (length[i] > 0) {
-            memcpy((*out)->col + o, row[i], (size_t)length[i] * sizeof(int32_t));
-            memcpy((*out)->val + o, row[i] + (size_t)length[i] * sizeof(int32_t),
-                   (size_t)length[i] * sizeof(float));
-        }
-        (*out)->row_ptr[i + 1] = o + length[i];
-    }
-    free(all);
-    free(at);
-    free(length);
-    free(row);
-    return status;
+    return pc_rows_allgather(comm, status, buf, len, 0, n_docs, range->n_cols, 1, out, err);
 }

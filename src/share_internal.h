@@ -157,9 +157,10 @@ int pc_rows_put(char **buf, size_t *len, size_t *cap, int32_t pos, const pc_csr 
 
 /* The rows in buf[0 .. size) (len[q] bytes each, pc_rows_put's) whose places
  * are first .. end - 1, once each, as a new CSR of end - first rows (n_cols
- * columns); PC_ERR_INVALID when some place is missing, PC_ERR_NOMEM. */
+ * columns).  A place missing is an empty row when `sparse`, else
+ * PC_ERR_INVALID; PC_ERR_NOMEM. */
 pc_status pc_rows_take(char *const *buf, const size_t *len, int size, int32_t first,
-                       int32_t end, int32_t n_cols, pc_csr **out, pc_error *err);
+                       int32_t end, int32_t n_cols, int sparse, pc_csr **out, pc_error *err);
 
 /*
  * Every process gives `bytes` bytes at `mine` (any number, its own); *all (a
@@ -180,6 +181,17 @@ pc_status pc_comm_allgatherv(const pc_comm *comm, const void *mine, size_t bytes
  */
 pc_status pc_comm_alltoallv(const pc_comm *comm, char **out, const size_t *out_len, char **in,
                             size_t *in_len, pc_error *err);
+
+/*
+ * Every process at once: each gives its rows packed by pc_rows_put (buf, len
+ * bytes; freed here), and every process gets the rows at places first .. end
+ * - 1 of them all as *rows (pc_rows_take, `sparse` as there): one variable
+ * allgather.  status is this process's failure so far (PC_OK: none),
+ * reported to the others first.
+ */
+pc_status pc_rows_allgather(const pc_comm *comm, pc_status status, char *buf, size_t len,
+                            int32_t first, int32_t end, int32_t n_cols, int sparse,
+                            pc_csr **rows, pc_error *err);
 
 /*
  * Every process at once: out[q] (out_len[q] bytes of rows packed by
@@ -235,6 +247,11 @@ pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share,
  */
 pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_comm *comm,
                                pc_csr **out, pc_error *err);
+
+/* PC_OK when rows first .. first + rows - 1 of `total` are this process's
+ * range (pc_share_range's), else PC_ERR_INVALID naming both. */
+pc_status pc_share_check_range(const pc_comm *comm, int64_t total, int64_t first, int32_t rows,
+                               pc_error *err);
 
 /*
  * The shape of the whole from every process's range of rows (pc_share_range's,
