@@ -1306,8 +1306,8 @@ static pc_status describe_groups(context *x, int32_t n, int quality, pc_descript
     return PC_OK;
 }
 
-pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *opt,
-                      pc_description **out, pc_error *err)
+static pc_status describe_job(const pc_describe_input *in, const pc_describe_options *opt,
+                              pc_description **out, pc_error *err)
 {
     *out = NULL;
     pc_status status = check_input(in, opt, err);
@@ -1336,9 +1336,21 @@ pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *op
     return status;
 }
 
-pc_status pc_describe_groups(const pc_describe_input *in, const pc_describe_options *opt,
-                             int32_t n_groups, const int32_t *members, const int64_t *begin,
-                             const int64_t *end, pc_description **out, pc_error *err)
+pc_status pc_describe(const pc_describe_input *in, const pc_describe_options *opt,
+                      pc_description **out, pc_error *err)
+{
+    pc_status status = pc_comm_agree(in->comm, describe_job(in, opt, out, err), err);
+    if (status != PC_OK) {
+        pc_description_free(*out);
+        *out = NULL;
+    }
+    return status;
+}
+
+static pc_status describe_groups_job(const pc_describe_input *in,
+                                     const pc_describe_options *opt, int32_t n_groups,
+                                     const int32_t *members, const int64_t *begin,
+                                     const int64_t *end, pc_description **out, pc_error *err)
 {
     *out = NULL;
     pc_status status = check_input(in, opt, err);
@@ -1358,6 +1370,20 @@ pc_status pc_describe_groups(const pc_describe_input *in, const pc_describe_opti
     }
     context x = {.in = in, .opt = opt, .members = members, .begin = begin, .end = end};
     return describe_groups(&x, n_groups, 0, out, err);
+}
+
+pc_status pc_describe_groups(const pc_describe_input *in, const pc_describe_options *opt,
+                             int32_t n_groups, const int32_t *members, const int64_t *begin,
+                             const int64_t *end, pc_description **out, pc_error *err)
+{
+    pc_status status = pc_comm_agree(in->comm, describe_groups_job(in, opt, n_groups, members,
+                                                                   begin, end, out, err),
+                                     err);
+    if (status != PC_OK) {
+        pc_description_free(*out);
+        *out = NULL;
+    }
+    return status;
 }
 
 void pc_description_free(pc_description *description)

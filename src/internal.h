@@ -27,6 +27,9 @@ void *pc_calloc(size_t n, size_t size);
 void *pc_malloc_array(size_t n, size_t size);
 void *pc_realloc_array(void *ptr, size_t n, size_t size);
 char *pc_strndup(const char *s, size_t len);
+/* Test hook: pc_alloc_fail_after for the calling thread's allocations only
+ * (e.g. one rank of threads playing processes); n <= 0 turns it off. */
+void pc_alloc_fail_after_here(long n);
 /* n × size bytes aligned to `alignment` (a power of two, e.g. 64 for a cache
  * line), freed with free(); NULL when n × size overflows or allocation fails. */
 void *pc_aligned_array(size_t alignment, size_t n, size_t size);

@@ -757,8 +757,8 @@ static pc_status gather_ranges(const pc_csr *X, const pc_comm *comm, int32_t *n,
     return PC_OK;
 }
 
-pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
-                        pc_clusters **out, pc_error *err)
+static pc_status kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt,
+                            const pc_monitor *mon, pc_clusters **out, pc_error *err)
 {
     *out = NULL;
     uint8_t *empty = NULL;
@@ -819,6 +819,17 @@ pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_
     pc_rng_free(rng);
     free(empty);
     pc_csr_free(slice);
+    return status;
+}
+
+pc_status pc_kmeans_fit(const pc_csr *X, const pc_kmeans_options *opt, const pc_monitor *mon,
+                        pc_clusters **out, pc_error *err)
+{
+    pc_status status = pc_comm_agree(opt->comm, kmeans_fit(X, opt, mon, out, err), err);
+    if (status != PC_OK) {
+        pc_clusters_free(*out);
+        *out = NULL;
+    }
     return status;
 }
 

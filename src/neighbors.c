@@ -1385,8 +1385,8 @@ static pc_status topn_ranges(const pc_csr *X, const pc_neighbors_options *opt,
     return status;
 }
 
-pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
-                            const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+static pc_status neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
+                                const pc_monitor *mon, pc_neighbors **out, pc_error *err)
 {
     *out = NULL;
     if (opt->top < 1)
@@ -1427,6 +1427,17 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     free(ordered);
     later_lists_free(later);
     related_index_free(&ri);
+    return status;
+}
+
+pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
+                            const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+{
+    pc_status status = pc_comm_agree(opt->comm, neighbors_topn(X, opt, mon, out, err), err);
+    if (status != PC_OK) {
+        pc_neighbors_free(*out);
+        *out = NULL;
+    }
     return status;
 }
 

@@ -67,8 +67,19 @@ static int spend(atomic_long *budget)
     return left == 1;
 }
 
+static _Thread_local long thread_budget; /* pc_alloc_fail_after_here's, this thread's */
+
+void pc_alloc_fail_after_here(long n)
+{
+    thread_budget = n > 0 ? n : 0;
+}
+
 static int injected_failure(void)
 {
+    if (thread_budget > 1)
+        thread_budget--;
+    else if (thread_budget == 1)
+        return 1;
     return spend(&alloc_budget);
 }
 

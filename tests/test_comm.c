@@ -9,9 +9,11 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "paperclust/paperclust.h"
@@ -33,7 +35,12 @@ typedef struct world {
     size_t sent_bytes[MAX_RANKS];
     int fail_rank; /* this rank fails at its collective number fail_at (-1: none) */
     long fail_at;
+    int kind[MAX_RANKS]; /* the collective each rank is in (collective_kind) */
+    int mismatched;      /* some ranks met in different collectives */
 } world;
+
+/* Which collective a rank is in: all ranks must be in the same one. */
+typedef enum collective_kind { IN_CHECK = 1, IN_ALLGATHER, IN_SENDRECV } collective_kind;
 
 typedef struct rank_state {
     world *w;
@@ -43,7 +50,8 @@ typedef struct rank_state {
 } rank_state;
 
 /* The first step of every collective, as mpi.c's: agree on failure. */
-static pc_status agree(const pc_comm *comm, pc_status status, pc_error *err)
+static pc_status agree(const pc_comm *comm, pc_status status, collective_kind kind,
+                       pc_error *err)
 {
     rank_state *r = comm->ctx;
     world *w = r->w;
@@ -61,8 +69,25 @@ static pc_status agree(const pc_comm *comm, pc_status status, pc_error *err)
         snprintf(mine, sizeof mine, "%s", err->message);
     }
     w->status[comm->rank] = status;
+    w->kind[comm->rank] = kind;
     memcpy(w->message[comm->rank], mine, sizeof mine);
     pthread_barrier_wait(&w->barrier);
+    int failing = 0; /* a failure ends every collective at this step: any may meet it */
+    for (int q = 0; q < w->size; q++)
+        failing |= w->status[q] != PC_OK;
+    for (int q = 1; q < w->size && !failing; q++)
+        if (w->kind[q] != w->kind[0]) { /* in MPI: a hang, or garbage; here every rank fails */
+            if (comm->rank == 0)
+                w->mismatched = 1;
+            r->failed.status = PC_ERR_INVALID;
+            snprintf(r->failed.message, sizeof r->failed.message,
+                     "collectives do not match: rank 0 in %d, rank %d in %d", w->kind[0], q,
+                     w->kind[q]);
+            pthread_barrier_wait(&w->barrier);
+            if (err)
+                *err = r->failed;
+            return r->failed.status;
+        }
     int first = -1;
     for (int q = 0; q < w->size && first < 0; q++)
         if (w->status[q] != PC_OK)
@@ -81,13 +106,13 @@ static pc_status agree(const pc_comm *comm, pc_status status, pc_error *err)
 
 static pc_status fake_check(const pc_comm *comm, pc_status status, pc_error *err)
 {
-    return agree(comm, status, err);
+    return agree(comm, status, IN_CHECK, err);
 }
 
 static pc_status fake_allgather(const pc_comm *comm, const void *mine, size_t bytes, void *all,
                                 pc_error *err)
 {
-    pc_status status = agree(comm, PC_OK, err);
+    pc_status status = agree(comm, PC_OK, IN_ALLGATHER, err);
     if (status != PC_OK)
         return status;
     world *w = ((rank_state *)comm->ctx)->w;
@@ -104,7 +129,7 @@ static pc_status fake_allgather(const pc_comm *comm, const void *mine, size_t by
 static pc_status fake_sendrecv(const pc_comm *comm, int to, const void *send, size_t send_bytes,
                                int from, void *recv, size_t recv_bytes, pc_error *err)
 {
-    pc_status status = agree(comm, PC_OK, err);
+    pc_status status = agree(comm, PC_OK, IN_SENDRECV, err);
     if (status != PC_OK)
         return status;
     world *w = ((rank_state *)comm->ctx)->w;
@@ -140,6 +165,18 @@ static const pc_corpus *describe_corpus;
 static const int32_t *group_members;
 static const int64_t *group_begin, *group_end;
 static int32_t n_groups;
+
+/* This rank's library allocation number alloc_at, and every later one, fail
+ * (alloc_rank -1: none), counted from the job's call into the library. */
+static int alloc_rank = -1;
+static long alloc_at;
+
+/* Arms the allocation failure for the library call that follows, on its rank. */
+static void arm(const pc_comm *comm)
+{
+    if (comm && comm->rank == alloc_rank)
+        pc_alloc_fail_after_here(alloc_at);
+}
 
 /* The related-paper jobs' order (NULL: by row), head terms (-1: automatic)
  * and, by ranges, chunk (0: the default). */
@@ -221,6 +258,7 @@ static void *run_job(void *arg)
                                 .comm = j->comm};
         pc_csr *R = j->comm ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
         in.X = R ? R : j->X;
+        arm(j->comm);
         j->status = j->kind == JOB_GROUPS_RANGES
                         ? pc_describe_groups(&in, &opt, n_groups, group_members, group_begin,
                                              group_end, &j->description, &j->err)
@@ -236,6 +274,7 @@ static void *run_job(void *arg)
         opt.comm = j->comm;
         opt.ranges = j->kind == JOB_KMEANS_RANGES && j->comm;
         pc_csr *R = opt.ranges ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
+        arm(j->comm);
         j->status = pc_kmeans_fit(R ? R : j->X, &opt, NULL, &j->clusters, &j->err);
         pc_csr_free(R);
     } else {
@@ -249,9 +288,11 @@ static void *run_job(void *arg)
         opt.chunk = neighbor_chunk;
         opt.ranges = j->kind == JOB_NEIGHBORS_RANGES && j->comm;
         pc_csr *R = opt.ranges ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
+        arm(j->comm);
         j->status = pc_neighbors_topn(R ? R : j->X, &opt, NULL, &j->neighbors, &j->err);
         pc_csr_free(R);
     }
+    pc_alloc_fail_after_here(0);
     return NULL;
 }
 
@@ -284,6 +325,7 @@ static void run_ranks(job_kind kind, const pc_csr *X, int size, int fail_rank, l
     for (int r = 0; r < size; r++)
         pthread_join(thread[r], NULL);
     pthread_barrier_destroy(&w.barrier);
+    CHECK(!w.mismatched);
 }
 
 static int same_floats(const float *a, const float *b, size_t n)
@@ -366,6 +408,8 @@ static void kmeans_split_is_one_process(void)
  * documents of `len` draws from 5 topics of `terms` terms; every 97th row
  * emptied): a few documents without terms among them, and enough rows for
  * several seeding rounds' picks on every rank. */
+static void fails_at_every_allocation(job_kind kind, const pc_csr *X);
+
 static void kmeans_ranges_of_planted(int32_t terms, int32_t len)
 {
     int32_t label[700];
@@ -382,6 +426,8 @@ static void kmeans_ranges_of_planted(int32_t terms, int32_t len)
     }
     X->nnz = X->row_ptr[700];
     split_is_one_process(JOB_KMEANS_RANGES, X);
+    if (terms == 30)
+        fails_at_every_allocation(JOB_KMEANS_RANGES, X);
     pc_csr_free(P);
     pc_csr_free(X);
 }
@@ -446,6 +492,60 @@ static void fails_at_every_collective(job_kind kind, const pc_csr *X)
     CHECK(ran_out);
 }
 
+/* The allocation fails_at_every_allocation is at, for the watchdog's message. */
+static volatile long watched_at;
+
+static void hung(int sig)
+{
+    (void)sig;
+    char line[96];
+    int n = snprintf(line, sizeof line, "FAIL: ranks hung after rank 1's allocation %ld failed\n",
+                     (long)watched_at);
+    if (write(STDOUT_FILENO, line, (size_t)n) < 0)
+        _exit(2);
+    _exit(1);
+}
+
+/*
+ * Rank 1 of 3 out of memory at its library allocation 1, 2, ... in turn (and
+ * every one after), until the job needs fewer: every rank returns rank 1's
+ * PC_ERR_NOMEM and message, whether rank 1 failed before a collective the
+ * others wait in or after the last one (the job ends in an agreement,
+ * pc_comm_agree), and nothing else.  No rank waits for ever (a 30 s
+ * watchdog), none meets the others in a different collective while all is
+ * well (run_ranks), nothing leaks (the sanitizer build).
+ */
+static void fails_at_every_allocation(job_kind kind, const pc_csr *X)
+{
+    int ran_out = 0;
+    long at = 1;
+    signal(SIGALRM, hung);
+    for (; at < 100000 && !ran_out; at++) {
+        job jobs[3];
+        alloc_rank = 1;
+        alloc_at = watched_at = at;
+        alarm(30);
+        run_ranks(kind, X, 3, -1, 0, jobs);
+        alarm(0);
+        alloc_rank = -1;
+        ran_out = jobs[1].status == PC_OK;
+        for (int r = 0; r < 3; r++) {
+            if (!ran_out) {
+                CHECK_INT(jobs[r].status, PC_ERR_NOMEM);
+                CHECK_STR(jobs[r].err.message, jobs[1].err.message);
+                CHECK(jobs[r].description == NULL && jobs[r].neighbors == NULL &&
+                      jobs[r].clusters == NULL);
+            } else {
+                CHECK_INT(jobs[r].status, PC_OK);
+            }
+            job_free(&jobs[r]);
+        }
+    }
+    signal(SIGALRM, SIG_DFL);
+    CHECK(ran_out);
+    printf("     (rank 1's allocations in the job: %ld)\n", at - 2);
+}
+
 /*
  * Each rank holding only its range of the rows: the lists and the work of
  * one process, in chunks of `chunk` documents (0: one chunk here), the
@@ -472,8 +572,10 @@ static void neighbor_ranges_of(const pc_csr *X, int32_t chunk, int shuffle, int3
     neighbor_chunk = chunk;
     neighbor_head = head;
     split_is_one_process(JOB_NEIGHBORS_RANGES, X);
-    if (chunk == 128 && shuffle) /* several chunks: each exchange failing in turn */
+    if (chunk == 128 && shuffle) { /* several chunks: each exchange failing in turn */
         fails_at_every_collective(JOB_NEIGHBORS_RANGES, X);
+        fails_at_every_allocation(JOB_NEIGHBORS_RANGES, X);
+    }
     neighbor_order = NULL;
     neighbor_chunk = 0;
     neighbor_head = -1;
@@ -531,6 +633,7 @@ static void describe_ranges_are_one_process(void)
     if (clusters && X->n_cols <= 700) {
         split_is_one_process(JOB_DESCRIBE_RANGES, X);
         fails_at_every_collective(JOB_DESCRIBE_RANGES, X);
+        fails_at_every_allocation(JOB_DESCRIBE_RANGES, X);
     }
     /* groups: clusters 0 and 1, 2 to 5, every paper (its own order reversed), cluster 3 */
     int32_t *members = malloc(2 * 700 * sizeof *members);
@@ -550,6 +653,7 @@ static void describe_ranges_are_one_process(void)
         n_groups = 4;
         split_is_one_process(JOB_GROUPS_RANGES, X);
         fails_at_every_collective(JOB_GROUPS_RANGES, X);
+        fails_at_every_allocation(JOB_GROUPS_RANGES, X);
         group_members = NULL;
         n_groups = 0;
     }
