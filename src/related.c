@@ -29,6 +29,7 @@
 #include "internal.h"
 #include "linalg_internal.h"
 #include "rng_internal.h"
+#include "share_internal.h"
 #include "paperclust/related.h"
 
 void pc_related_options_default(pc_related_options *opt)
@@ -439,8 +440,8 @@ static pc_status find_approx(const pc_csr *X, const pc_related_options *opt,
     return status;
 }
 
-pc_status pc_related_find(const pc_csr *X, const pc_lsa *lsa, const pc_related_options *opt,
-                          const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+static pc_status related_find(const pc_csr *X, const pc_lsa *lsa, const pc_related_options *opt,
+                              const pc_monitor *mon, pc_neighbors **out, pc_error *err)
 {
     *out = NULL;
     if (opt->search == PC_RELATED_APPROX &&
@@ -476,5 +477,17 @@ pc_status pc_related_find(const pc_csr *X, const pc_lsa *lsa, const pc_related_o
         *out = first;
     }
     free(sc.unit);
+    return status;
+}
+
+pc_status pc_related_find(const pc_csr *X, const pc_lsa *lsa, const pc_related_options *opt,
+                          const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+{
+    pc_status status = pc_comm_agree(opt->neighbors.comm, related_find(X, lsa, opt, mon, out, err),
+                                     err);
+    if (status != PC_OK) {
+        pc_neighbors_free(*out);
+        *out = NULL;
+    }
     return status;
 }

@@ -154,6 +154,7 @@ typedef enum job_kind {
     JOB_NEIGHBORS_RANGES,
     JOB_DESCRIBE_RANGES,
     JOB_GROUPS_RANGES,
+    JOB_APPROX,
     JOB_GATHER
 } job_kind;
 
@@ -264,6 +265,20 @@ static void *run_job(void *arg)
                                              group_end, &j->description, &j->err)
                         : pc_describe(&in, &opt, &j->description, &j->err);
         pc_csr_free(R);
+    } else if (j->kind == JOB_APPROX) { /* every rank the whole matrix, as pc_run gathers it */
+        pc_related_options opt;
+        pc_related_options_default(&opt);
+        opt.search = PC_RELATED_APPROX;
+        opt.partitions = 12;
+        opt.probe = 2;
+        opt.recall_sample = 40;
+        opt.refine = 2;
+        opt.seed = 3;
+        opt.neighbors.top = 7;
+        opt.neighbors.threads = 1;
+        opt.neighbors.comm = j->comm;
+        arm(j->comm);
+        j->status = pc_related_find(j->X, NULL, &opt, NULL, &j->neighbors, &j->err);
     } else if (j->kind == JOB_KMEANS || j->kind == JOB_KMEANS_RANGES) {
         pc_kmeans_options opt;
         pc_kmeans_options_default(&opt);
@@ -409,6 +424,7 @@ static void kmeans_split_is_one_process(void)
  * emptied): a few documents without terms among them, and enough rows for
  * several seeding rounds' picks on every rank. */
 static void fails_at_every_allocation(job_kind kind, const pc_csr *X);
+static void fails_at_every_collective(job_kind kind, const pc_csr *X);
 
 static void kmeans_ranges_of_planted(int32_t terms, int32_t len)
 {
@@ -455,6 +471,21 @@ static void allgatherv_in_pieces(void)
         CHECK_INT(jobs[r].status, PC_OK);
         CHECK(jobs[r].gathered_right);
     }
+}
+
+/*
+ * Approximate lists (partitions, probing, refining, the recall sample) with
+ * the lane blocks split between ranks: one process's lists, recall and work;
+ * a failure at any collective or allocation of rank 1 reaches every rank.
+ */
+static void approx_split_is_one_process(void)
+{
+    int32_t label[700];
+    pc_csr *X = test_planted(700, 5, 200, 10, 0.3, 3, label);
+    split_is_one_process(JOB_APPROX, X);
+    fails_at_every_collective(JOB_APPROX, X);
+    fails_at_every_allocation(JOB_APPROX, X);
+    pc_csr_free(X);
 }
 
 static void neighbor_split_is_one_process(void)
@@ -809,6 +840,7 @@ int main(void)
     RUN_TEST(kmeans_ranges_send_sparse_sums);
     RUN_TEST(allgatherv_in_pieces);
     RUN_TEST(neighbor_split_is_one_process);
+    RUN_TEST(approx_split_is_one_process);
     RUN_TEST(neighbor_ranges_are_one_process);
     RUN_TEST(describe_ranges_are_one_process);
     RUN_TEST(failure_reaches_every_rank);
