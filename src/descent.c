@@ -594,8 +594,8 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
     if (status == PC_OK && n > 1 &&
         run_sweep(&sw, threads, mon, "related (refining: first lists)", &work) != 0)
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
-    if (nopt->comm) /* every process is ready for the rounds, or all hear why not */
-        status = nopt->comm->check(nopt->comm, status, err);
+    /* every process is ready for the rounds, or all hear why not */
+    status = pc_comm_agree(nopt->comm, status, err);
     for (int32_t round = 1; status == PC_OK && n > 1 && round <= opt->max_rounds; round++) {
         sw.round = round;
         if (pick_all(g, &r, &sw, threads) != 0)

@@ -1132,8 +1132,8 @@ pc_status pc_run_with_result(const pc_options *opt, const pc_monitor *mon,
     pc_csr *map_rows = NULL;
     if (opt->comm && opt->html && !s.X && s.rows) /* by ranges: the map's papers' rows */
         status = gather_map_rows(opt->comm, &s, &in, status, &map_rows, err);
-    if (opt->comm) /* every process has done its part: rank 0 alone writes */
-        status = opt->comm->check(opt->comm, status, err);
+    /* every process has done its part: rank 0 alone writes */
+    status = pc_comm_agree(opt->comm, status, err);
     int writer = pc_comm_rank(opt->comm) == 0;
     if (status == PC_OK && writer) {
         in.matrix = s.X ? s.X : map_rows;

@@ -29,7 +29,6 @@
 #include "internal.h"
 #include "linalg_internal.h"
 #include "rng_internal.h"
-#include "share_internal.h"
 #include "paperclust/related.h"
 
 void pc_related_options_default(pc_related_options *opt)

@@ -595,11 +595,6 @@ pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_com
     return status;
 }
 
-pc_status pc_comm_agree(const pc_comm *comm, pc_status status, pc_error *err)
-{
-    return comm ? comm->check(comm, status, err) : status;
-}
-
 pc_status pc_share_check_range(const pc_comm *comm, int64_t total, int64_t first, int32_t rows,
                                pc_error *err)
 {

@@ -248,14 +248,6 @@ pc_status pc_share_finish(pc_term_lists *lists, const pc_corpus *share,
 pc_status pc_share_gather_rows(const pc_csr *range, int32_t n_docs, const pc_comm *comm,
                                pc_csr **out, pc_error *err);
 
-/*
- * The end of a job whose processes meet in collectives (comm NULL: one
- * process, status as it is): every process agrees on status (one check), so
- * that each returns the same, a failure of one process (e.g. out of memory
- * after the last collective, or before one the others wait in) reaching all.
- */
-pc_status pc_comm_agree(const pc_comm *comm, pc_status status, pc_error *err);
-
 /* PC_OK when rows first .. first + rows - 1 of `total` are this process's
  * range (pc_share_range's), else PC_ERR_INVALID naming both. */
 pc_status pc_share_check_range(const pc_comm *comm, int64_t total, int64_t first, int32_t rows,

@@ -88,6 +88,18 @@ static inline int pc_comm_rank(const pc_comm *comm)
     return comm ? comm->rank : 0;
 }
 
+/*
+ * comm's check, for a job that may run in one process (comm NULL: status as
+ * it is).  At the end of a job whose processes meet in collectives, it makes
+ * every process return the same status: a failure of one (e.g. out of
+ * memory after the last collective, or before one the others wait in)
+ * reaches all.
+ */
+static inline pc_status pc_comm_agree(const pc_comm *comm, pc_status status, pc_error *err)
+{
+    return comm ? comm->check(comm, status, err) : status;
+}
+
 /* Marks the end of stage `name` on comm, when it has the hook (else nothing). */
 static inline void pc_comm_stage(const pc_comm *comm, const char *name)
 {
