@@ -423,8 +423,7 @@ static void kmeans_split_is_one_process(void)
  * documents of `len` draws from 5 topics of `terms` terms; every 97th row
  * emptied): a few documents without terms among them, and enough rows for
  * several seeding rounds' picks on every rank. */
-static void fails_at_every_allocation(job_kind kind, const pc_csr *X);
-static void fails_at_every_collective(job_kind kind, const pc_csr *X);
+static void fails_cleanly(job_kind kind, const pc_csr *X);
 
 static void kmeans_ranges_of_planted(int32_t terms, int32_t len)
 {
@@ -443,7 +442,7 @@ static void kmeans_ranges_of_planted(int32_t terms, int32_t len)
     X->nnz = X->row_ptr[700];
     split_is_one_process(JOB_KMEANS_RANGES, X);
     if (terms == 30)
-        fails_at_every_allocation(JOB_KMEANS_RANGES, X);
+        fails_cleanly(JOB_KMEANS_RANGES, X);
     pc_csr_free(P);
     pc_csr_free(X);
 }
@@ -483,8 +482,7 @@ static void approx_split_is_one_process(void)
     int32_t label[700];
     pc_csr *X = test_planted(700, 5, 200, 10, 0.3, 3, label);
     split_is_one_process(JOB_APPROX, X);
-    fails_at_every_collective(JOB_APPROX, X);
-    fails_at_every_allocation(JOB_APPROX, X);
+    fails_cleanly(JOB_APPROX, X);
     pc_csr_free(X);
 }
 
@@ -495,86 +493,70 @@ static void neighbor_split_is_one_process(void)
     pc_csr_free(X);
 }
 
-/*
- * Rank 1 of 3 failing at its collective 1, 2, ... in turn, until the job
- * has fewer collectives: every rank returns the failure's message and
- * nothing else (no rank waits for ever, none goes on alone).
- */
-static void fails_at_every_collective(job_kind kind, const pc_csr *X)
-{
-    int ran_out = 0;
-    for (long at = 1; at < 400 && !ran_out; at++) {
-        job jobs[3];
-        run_ranks(kind, X, 3, 1, at, jobs);
-        ran_out = jobs[1].status == PC_OK; /* past its last collective */
-        char want[64];
-        snprintf(want, sizeof want, "rank 1: injected at %ld", at);
-        for (int r = 0; r < 3; r++) {
-            if (!ran_out) {
-                CHECK_INT(jobs[r].status, PC_ERR_IO);
-                CHECK_STR(jobs[r].err.message, want);
-                CHECK(jobs[r].description == NULL && jobs[r].neighbors == NULL);
-            } else {
-                CHECK_INT(jobs[r].status, PC_OK);
-            }
-            job_free(&jobs[r]);
-        }
-    }
-    CHECK(ran_out);
-}
-
-/* The allocation fails_at_every_allocation is at, for the watchdog's message. */
+/* Where fails_cleanly makes rank 1 fail; which one it is at, for the watchdog. */
+typedef enum fault { AT_COLLECTIVE, AT_ALLOCATION } fault;
+static const char *const fault_name[] = {"collective", "allocation"};
+static volatile int watched_fault;
 static volatile long watched_at;
 
 static void hung(int sig)
 {
     (void)sig;
     char line[96];
-    int n = snprintf(line, sizeof line, "FAIL: ranks hung after rank 1's allocation %ld failed\n",
-                     (long)watched_at);
+    int n = snprintf(line, sizeof line, "FAIL: ranks hung after rank 1's %s %ld failed\n",
+                     fault_name[watched_fault], (long)watched_at);
     if (write(STDOUT_FILENO, line, (size_t)n) < 0)
         _exit(2);
     _exit(1);
 }
 
 /*
- * Rank 1 of 3 out of memory at its library allocation 1, 2, ... in turn (and
- * every one after), until the job needs fewer: every rank returns rank 1's
- * PC_ERR_NOMEM and message, whether rank 1 failed before a collective the
- * others wait in or after the last one (the job ends in an agreement,
- * pc_comm_agree), and nothing else.  No rank waits for ever (a 30 s
- * watchdog), none meets the others in a different collective while all is
- * well (run_ranks), nothing leaks (the sanitizer build).
+ * Rank 1 of 3 failing at its collective 1, 2, ... in turn, then out of
+ * memory at its library allocation 1, 2, ... in turn (and every one after),
+ * until the job has fewer: every rank returns rank 1's failure and message
+ * (at a collective: "rank 1: injected at N"; out of memory: PC_ERR_NOMEM),
+ * whether rank 1 failed before a collective the others wait in or after the
+ * last one (the job ends in an agreement, pc_comm_agree), and nothing else.
+ * No rank waits for ever (a 30 s watchdog), none meets the others in a
+ * different collective while all is well (run_ranks), nothing leaks (the
+ * sanitizer build).
  */
-static void fails_at_every_allocation(job_kind kind, const pc_csr *X)
+static void fails_cleanly(job_kind kind, const pc_csr *X)
 {
-    int ran_out = 0;
-    long at = 1;
+    const long most[] = {400, 100000};
     signal(SIGALRM, hung);
-    for (; at < 100000 && !ran_out; at++) {
-        job jobs[3];
-        alloc_rank = 1;
-        alloc_at = watched_at = at;
-        alarm(30);
-        run_ranks(kind, X, 3, -1, 0, jobs);
-        alarm(0);
-        alloc_rank = -1;
-        ran_out = jobs[1].status == PC_OK;
-        for (int r = 0; r < 3; r++) {
-            if (!ran_out) {
-                CHECK_INT(jobs[r].status, PC_ERR_NOMEM);
-                CHECK_STR(jobs[r].err.message, jobs[1].err.message);
-                CHECK(jobs[r].description == NULL && jobs[r].neighbors == NULL &&
-                      jobs[r].clusters == NULL);
-            } else {
-                CHECK_INT(jobs[r].status, PC_OK);
+    for (int where = AT_COLLECTIVE; where <= AT_ALLOCATION; where++) {
+        int ran_out = 0;
+        long at = 1;
+        for (; at < most[where] && !ran_out; at++) {
+            job jobs[3];
+            alloc_rank = where == AT_ALLOCATION ? 1 : -1;
+            alloc_at = watched_at = at;
+            watched_fault = where;
+            alarm(30);
+            run_ranks(kind, X, 3, where == AT_COLLECTIVE ? 1 : -1, at, jobs);
+            alarm(0);
+            alloc_rank = -1;
+            ran_out = jobs[1].status == PC_OK; /* past its last collective or allocation */
+            char want[64];
+            snprintf(want, sizeof want, "rank 1: injected at %ld", at);
+            for (int r = 0; r < 3; r++) {
+                if (!ran_out) {
+                    CHECK_INT(jobs[r].status, where == AT_COLLECTIVE ? PC_ERR_IO : PC_ERR_NOMEM);
+                    CHECK_STR(jobs[r].err.message,
+                              where == AT_COLLECTIVE ? want : jobs[1].err.message);
+                    CHECK(jobs[r].description == NULL && jobs[r].neighbors == NULL &&
+                          jobs[r].clusters == NULL);
+                } else {
+                    CHECK_INT(jobs[r].status, PC_OK);
+                }
+                job_free(&jobs[r]);
             }
-            job_free(&jobs[r]);
         }
+        CHECK(ran_out);
+        printf("     (rank 1's %ss in the job: %ld)\n", fault_name[where], at - 2);
     }
     signal(SIGALRM, SIG_DFL);
-    CHECK(ran_out);
-    printf("     (rank 1's allocations in the job: %ld)\n", at - 2);
 }
 
 /*
@@ -603,10 +585,8 @@ static void neighbor_ranges_of(const pc_csr *X, int32_t chunk, int shuffle, int3
     neighbor_chunk = chunk;
     neighbor_head = head;
     split_is_one_process(JOB_NEIGHBORS_RANGES, X);
-    if (chunk == 128 && shuffle) { /* several chunks: each exchange failing in turn */
-        fails_at_every_collective(JOB_NEIGHBORS_RANGES, X);
-        fails_at_every_allocation(JOB_NEIGHBORS_RANGES, X);
-    }
+    if (chunk == 128 && shuffle) /* several chunks: each exchange failing in turn */
+        fails_cleanly(JOB_NEIGHBORS_RANGES, X);
     neighbor_order = NULL;
     neighbor_chunk = 0;
     neighbor_head = -1;
@@ -663,8 +643,7 @@ static void describe_ranges_are_one_process(void)
     describe_corpus = &corpus;
     if (clusters && X->n_cols <= 700) {
         split_is_one_process(JOB_DESCRIBE_RANGES, X);
-        fails_at_every_collective(JOB_DESCRIBE_RANGES, X);
-        fails_at_every_allocation(JOB_DESCRIBE_RANGES, X);
+        fails_cleanly(JOB_DESCRIBE_RANGES, X);
     }
     /* groups: clusters 0 and 1, 2 to 5, every paper (its own order reversed), cluster 3 */
     int32_t *members = malloc(2 * 700 * sizeof *members);
@@ -683,8 +662,7 @@ static void describe_ranges_are_one_process(void)
         group_end = end;
         n_groups = 4;
         split_is_one_process(JOB_GROUPS_RANGES, X);
-        fails_at_every_collective(JOB_GROUPS_RANGES, X);
-        fails_at_every_allocation(JOB_GROUPS_RANGES, X);
+        fails_cleanly(JOB_GROUPS_RANGES, X);
         group_members = NULL;
         n_groups = 0;
     }
