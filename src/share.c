@@ -688,3 +688,21 @@ pc_status pc_share_rows_of(const pc_csr *range, int32_t n_docs, const unsigned c
             status = pc_fail_nomem(err, "gathering rows");
     return pc_rows_allgather(comm, status, buf, len, 0, n_docs, range->n_cols, 1, out, err);
 }
+
+pc_status pc_share_rows_at(const pc_csr *range, int32_t n_docs, const int32_t *ids, int32_t m,
+                           const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err)
+{
+    *out = NULL;
+    unsigned char *want = status == PC_OK ? pc_calloc((size_t)n_docs + 1, 1) : NULL;
+    if (status == PC_OK && !want)
+        status = pc_fail_nomem(err, "gathering rows");
+    for (int32_t q = 0; status == PC_OK && q < m; q++)
+        want[ids[q]] = 1;
+    pc_csr *all = NULL;
+    status = pc_share_rows_of(range, n_docs, want, comm, status, &all, err);
+    free(want);
+    if (status == PC_OK)
+        status = pc_csr_rows(all, ids, m, out, err);
+    pc_csr_free(all);
+    return status;
+}

@@ -272,6 +272,14 @@ pc_status pc_share_rows_of(const pc_csr *range, int32_t n_docs, const unsigned c
                            const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err);
 
 /*
+ * The rows of documents ids[0 .. m) (0 <= id < n_docs) from every process's
+ * range, as *out on every process: m rows in that order (pc_share_rows_of,
+ * then pc_csr_rows).  status as pc_share_rows_of.
+ */
+pc_status pc_share_rows_at(const pc_csr *range, int32_t n_docs, const int32_t *ids, int32_t m,
+                           const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err);
+
+/*
  * Ranges: every document's row restricted to this process's columns
  * (pc_share_range of X's columns), as *slice (n rows, document order), from
  * X, this process's range (its first document `base`): each process sends
