@@ -14,7 +14,9 @@
  * alone, so nothing depends on the thread count (nor on the number of
  * processes: with opt->comm k-means splits its assignment steps, each
  * process lists every size-th block, and the lists are gathered,
- * share_lists).
+ * share_lists; with opt->ranges each process holds its range of the rows
+ * only: the training sample's rows are gathered on every process, each lists
+ * its own rows, share_range_lists).
  * Members: a counting sort of the documents by their own partition, stable.
  */
 #include <math.h>
@@ -43,6 +45,7 @@ void pc_partitions_options_default(pc_partitions_options *opt)
     opt->seed = 1;
     opt->threads = 0;
     opt->comm = NULL;
+    opt->ranges = 0;
 }
 
 int32_t pc_partitions_default_count(int32_t n_docs)
@@ -62,22 +65,25 @@ void pc_partitions_free(pc_partitions *partitions)
 }
 
 /*
- * The centroids of k-means on a seeded sample of X, transposed (n_cols ×
- * P) into *centroid_t (new); *train gets the sample's size.
+ * The centroids of k-means on a seeded sample of the n documents (X's rows,
+ * or with opt->ranges every process's), transposed (n_cols × P) into
+ * *centroid_t (new); *train gets the sample's size.
  */
-static pc_status train(const pc_csr *X, const pc_partitions_options *opt, int32_t P,
+static pc_status train(const pc_csr *X, int32_t n, const pc_partitions_options *opt, int32_t P,
                        const pc_monitor *mon, float **centroid_t, int32_t *train_size,
                        pc_error *err)
 {
     const int64_t want = (int64_t)P * PC_PARTITION_TRAIN;
-    const int32_t m = want < X->n_rows ? (int32_t)want : X->n_rows;
+    const int32_t m = want < n ? (int32_t)want : n;
     int32_t *chosen = pc_malloc_array((size_t)m + 1, sizeof *chosen);
     pc_csr *S = NULL;
     pc_clusters *clusters = NULL;
     pc_status status = chosen ? PC_OK : pc_fail_nomem(err, "building the partitions");
-    if (status == PC_OK && pc_rng_sample(X->n_rows, m, opt->seed, chosen) != 0)
+    if (status == PC_OK && pc_rng_sample(n, m, opt->seed, chosen) != 0)
         status = pc_fail_nomem(err, "building the partitions");
-    if (status == PC_OK)
+    if (opt->ranges) /* the sample's rows from the processes holding them, on every one */
+        status = pc_share_rows_at(X, n, chosen, m, opt->comm, status, &S, err);
+    else if (status == PC_OK)
         status = pc_csr_rows(X, chosen, m, &S, err);
     pc_kmeans_options kopt;
     pc_kmeans_options_default(&kopt);
@@ -129,10 +135,11 @@ static int block_is_mine(int32_t b, int part, int parts)
     return b % parts == part;
 }
 
-/* Every document's probe list (this process's blocks: part of parts), block by block in
- * parallel; 0, or 1 when cancelled. */
+/* The probe list of every row of X (this process's blocks: part of parts) into
+ * nearest (by row), block by block in parallel; 0, or 1 when cancelled. */
 static int probe_lists(const pc_csr *X, const float *centroid_t, int threads, float *scratch,
-                       int part, int parts, pc_partitions *pt, const pc_monitor *mon)
+                       int part, int parts, pc_partitions *pt, int32_t *nearest,
+                       const pc_monitor *mon)
 {
     const int32_t n = X->n_rows, P = pt->n_partitions, n_blocks = (n + BLOCK - 1) / BLOCK;
     double mine = 0.0;
@@ -154,7 +161,7 @@ static int probe_lists(const pc_csr *X, const float *centroid_t, int threads, fl
             pc_csr_times_dense(X, lo, hi, centroid_t, P, buf); /* nnz × P multiply-adds */
             for (int32_t i = lo; i < hi; i++)
                 nearest_of(buf + (size_t)(i - lo) * (size_t)P, P, pt->probe,
-                           pt->nearest + (size_t)i * (size_t)pt->probe);
+                           nearest + (size_t)i * (size_t)pt->probe);
             pc_progress_parallel(&progress, &done, hi - lo, tid, &stop);
         }
     }
@@ -204,6 +211,34 @@ static pc_status share_lists(pc_partitions *pt, const pc_comm *comm, pc_status s
     return status;
 }
 
+/*
+ * Ranges, after probe_lists: each process's range's lists (from
+ * pt->nearest's place `first`, `rows` of them) go to all, one variable-sized
+ * gather of 4 · probe bytes a document; the ranges follow each other, rank
+ * 0's first.  status as share_lists.
+ */
+static pc_status share_range_lists(pc_partitions *pt, int32_t first, int32_t rows,
+                                   const pc_comm *comm, pc_status status, pc_error *err)
+{
+    const size_t row = (size_t)pt->probe * sizeof *pt->nearest;
+    size_t *at = pc_malloc_array((size_t)comm->size + 1, sizeof *at);
+    char *all = NULL;
+    if (status == PC_OK && !at)
+        status = pc_fail_nomem(err, "building the partitions");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK)
+        status = pc_comm_allgatherv(comm, pt->nearest + (size_t)first * pt->probe,
+                                    (size_t)rows * row, &all, at, err);
+    if (status == PC_OK && at[comm->size] != (size_t)pt->n_docs * row)
+        status = pc_fail(err, PC_ERR_INVALID, "partitions: the ranges hold %zu lists of %d",
+                         at[comm->size] / row, (int)pt->n_docs);
+    if (status == PC_OK)
+        memcpy(pt->nearest, all, (size_t)pt->n_docs * row);
+    free(all);
+    free(at);
+    return status;
+}
+
 /* start and member: the documents by their own partition (nearest[i·probe]), stable. */
 static void group_members(pc_partitions *pt)
 {
@@ -228,7 +263,17 @@ pc_status pc_partitions_build(const pc_csr *X, const pc_partitions_options *opt,
         return pc_fail(err, PC_ERR_INVALID, "partitions: bad options (%d partitions, probe %d, "
                                             "%d iterations)",
                        (int)opt->partitions, (int)opt->probe, opt->max_iter);
-    const int32_t n = X->n_rows, threads = pc_thread_count(opt->threads);
+    const int threads = pc_thread_count(opt->threads);
+    int32_t n = X->n_rows, first = 0;
+    if (opt->ranges && !opt->comm)
+        return pc_fail(err, PC_ERR_INVALID, "partitions: ranges need a communicator");
+    if (opt->ranges) { /* every process's range of rows: the documents in all */
+        int64_t *df = NULL;
+        pc_status status = pc_share_shape(X, opt->comm, &n, &first, &df, err);
+        free(df);
+        if (status != PC_OK)
+            return status;
+    }
     int32_t P = opt->partitions > 0 ? opt->partitions : pc_partitions_default_count(n);
     P = P > n && n > 0 ? n : P;
     pc_partitions *pt = pc_calloc(1, sizeof *pt);
@@ -245,15 +290,20 @@ pc_status pc_partitions_build(const pc_csr *X, const pc_partitions_options *opt,
                            ? PC_OK
                            : pc_fail_nomem(err, "building the partitions");
     if (status == PC_OK && n > 0)
-        status = train(X, opt, P, mon, &centroid_t, &pt->train, err);
+        status = train(X, n, opt, P, mon, &centroid_t, &pt->train, err);
     if (status == PC_OK && n > 0 &&
         !(scratch = pc_malloc_array((size_t)threads * BLOCK * (size_t)P, sizeof *scratch)))
         status = pc_fail_nomem(err, "building the partitions");
+    /* ranges: this process's rows, all of them; else every size-th block of all rows */
+    const int part = opt->ranges ? 0 : pc_comm_rank(opt->comm);
+    const int parts = opt->ranges ? 1 : pc_comm_size(opt->comm);
     if (status == PC_OK && n > 0 &&
-        probe_lists(X, centroid_t, threads, scratch, pc_comm_rank(opt->comm),
-                    pc_comm_size(opt->comm), pt, mon) != 0)
+        probe_lists(X, centroid_t, threads, scratch, part, parts, pt,
+                    pt->nearest + (size_t)first * (size_t)pt->probe, mon) != 0)
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while building the partitions");
-    if (opt->comm && n > 0)
+    if (opt->ranges && n > 0)
+        status = share_range_lists(pt, first, X->n_rows, opt->comm, status, err);
+    else if (opt->comm && n > 0)
         status = share_lists(pt, opt->comm, status, err);
     if (status == PC_OK)
         group_members(pt);

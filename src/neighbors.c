@@ -864,6 +864,17 @@ pc_status pc_neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_erro
     return PC_OK;
 }
 
+/* pc_neighbors_alloc with every list empty (ids -1, similarities 0). */
+static pc_status empty_lists(int32_t n, int32_t top, pc_neighbors **out, pc_error *err)
+{
+    pc_status status = pc_neighbors_alloc(n, top, out, err);
+    for (size_t e = 0; status == PC_OK && e < (size_t)n * (size_t)top; e++) {
+        (*out)->id[e] = -1;
+        (*out)->similarity[e] = 0.0f;
+    }
+    return status;
+}
+
 /* PC_OK when order holds each of 0 .. n-1 once, else PC_ERR_INVALID (or PC_ERR_NOMEM). */
 static pc_status check_permutation(const int32_t *order, int32_t n, pc_error *err)
 {
@@ -934,11 +945,10 @@ static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists 
 {
     pc_neighbors *nb = NULL;
     workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
-    pc_status status = ws ? pc_neighbors_alloc(ps->lanes->n, top, &nb, err)
-                          : pc_fail_nomem(err, "finding related papers");
-    for (size_t r = 0; status == PC_OK && ps->parts > 1 && r < (size_t)nb->n_docs * (size_t)top;
-         r++)
-        nb->id[r] = -1; /* the lane lists of other processes' blocks stay empty */
+    /* the lane lists of other processes' blocks stay empty */
+    pc_status status = !ws             ? pc_fail_nomem(err, "finding related papers")
+                       : ps->parts > 1 ? empty_lists(ps->lanes->n, top, &nb, err)
+                                       : pc_neighbors_alloc(ps->lanes->n, top, &nb, err);
     for (int t = 0; t < threads && status == PC_OK; t++) {
         if (workspace_alloc(&ws[t], ps->lanes, top, 0) != 0 ||
             (ps->dense_rows &&
@@ -1134,32 +1144,34 @@ static pc_status index_range(const pc_csr *X, const int32_t *order, int32_t n, i
 }
 
 /*
- * The rows of places a .. b-1 of the whole order, each from the process
- * holding it, on every process: *lanes, split by rank (no postings), lane i
- * being place a + i, document order[a + i].  status: this process's so far
- * (a failure is reported to the others instead).
+ * The rows of documents doc[a .. b) (doc NULL: a .. b-1), each from the
+ * process holding it (this one holds X, documents first .. first +
+ * X->n_rows - 1), on every process: *lanes, split by rank (no postings),
+ * lane i being document doc[a + i].  status: this process's so far (a
+ * failure is reported to the others instead).
  */
-static pc_status gather_lanes(const pc_csr *X, const related_index *rows, const int32_t *order,
-                              int32_t a, int32_t b, const int32_t *rank, int32_t head,
-                              const pc_comm *comm, pc_status status, related_index *lanes,
-                              pc_error *err)
+static pc_status gather_lanes(const pc_csr *X, int32_t first, const int32_t *doc, int64_t a,
+                              int64_t b, const int32_t *rank, int32_t head, const pc_comm *comm,
+                              pc_status status, related_index *lanes, pc_error *err)
 {
     memset(lanes, 0, sizeof *lanes);
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    for (int32_t i = rows_before(rows, a), end = rows_before(rows, b); status == PC_OK && i < end;
-         i++)
-        if (pc_rows_put(&buf, &len, &cap, rows->gpos[i], X, rows->doc[i]) != 0)
+    for (int64_t g = a; status == PC_OK && g < b; g++) {
+        const int32_t d = doc ? doc[g] : (int32_t)g;
+        if (d >= first && d - first < X->n_rows &&
+            pc_rows_put(&buf, &len, &cap, (int32_t)(g - a), X, d - first) != 0)
             status = pc_fail_nomem(err, "finding related papers");
+    }
     pc_csr *M = NULL;
-    status = pc_rows_allgather(comm, status, buf, len, a, b, X->n_cols, 0, &M, err);
+    status = pc_rows_allgather(comm, status, buf, len, 0, (int32_t)(b - a), X->n_cols, 0, &M, err);
     if (status == PC_OK)
         status = index_rows(M, NULL, rank, head, 0, NULL, lanes, err);
     pc_csr_free(M);
     if (status == PC_OK && !(lanes->id = pc_malloc_array((size_t)(b - a) + 1, sizeof *lanes->id)))
         status = pc_fail_nomem(err, "finding related papers");
-    for (int32_t i = 0; status == PC_OK && i < b - a; i++)
-        lanes->id[i] = order ? order[a + i] : a + i;
+    for (int64_t g = a; status == PC_OK && g < b; g++)
+        lanes->id[g - a] = doc ? doc[g] : (int32_t)g;
     return status;
 }
 
@@ -1277,6 +1289,98 @@ static pc_status gather_lists(const pc_neighbors *mine, int64_t work, int32_t n,
     return status;
 }
 
+/* What each process holds for a job by ranges (topn_ranges, probe_ranges). */
+typedef struct range_job {
+    int32_t n, first, head; /* the documents in all, this process's first, the head terms */
+    int64_t sum_df2;
+    int32_t *rank;          /* the whole's head ranks */
+    related_index rows;     /* this process's rows, placed in the whole order */
+    int threads;
+    workspace *ws;
+    heap h;                 /* scratch for merging lists */
+    pc_neighbors *mine;     /* this process's range's lists (by document - first), empty */
+} range_job;
+
+/*
+ * Starts a job by ranges: the whole's shape and head ranks (pc_share_shape:
+ * one process splits its rows by the same ranks), this process's rows
+ * indexed in `order` (over all n, NULL: by document), the workspaces
+ * (probing: with the chains by term) sized for the longest tail of any
+ * process's rows (one allgather), and this range's lists.  Failures as
+ * gather_lanes (rj is range_job_finish's in every case).
+ */
+static pc_status range_job_start(const pc_csr *X, const pc_neighbors_options *opt,
+                                 const int32_t *order, int probing, const pc_monitor *mon,
+                                 range_job *rj, pc_error *err)
+{
+    const pc_comm *comm = opt->comm;
+    const int32_t top = opt->top;
+    memset(rj, 0, sizeof *rj);
+    rj->threads = pc_thread_count(opt->threads);
+    int64_t *df = NULL;
+    pc_status status = pc_share_shape(X, comm, &rj->n, &rj->first, &df, err);
+    if (status == PC_OK && order)
+        status = check_permutation(order, rj->n, err);
+    if (status == PC_OK && !(rj->rank = head_ranks_of(df, X->n_cols, rj->n, opt->head_terms,
+                                                      &rj->head, &rj->sum_df2)))
+        status = pc_fail_nomem(err, "finding related papers");
+    free(df);
+    if (status == PC_OK)
+        status = index_range(X, order, rj->n, rj->first, rj->rank, rj->head, mon, &rj->rows, err);
+    int64_t max_tail[2] = {rj->rows.max_tail, 0};
+    int64_t *tails = pc_malloc_array((size_t)comm->size, sizeof *tails);
+    if (status == PC_OK && !tails)
+        status = pc_fail_nomem(err, "finding related papers");
+    status = comm->check(comm, status, err);
+    if (status == PC_OK) /* the longest tail of any lane: the workspaces' claims */
+        status = comm->allgather(comm, &max_tail[0], sizeof max_tail[0], tails, err);
+    for (int q = 0; status == PC_OK && q < comm->size; q++)
+        max_tail[1] = tails[q] > max_tail[1] ? tails[q] : max_tail[1];
+    free(tails);
+    rj->ws = pc_calloc((size_t)rj->threads, sizeof *rj->ws);
+    rj->h = (heap){0, top, pc_malloc_array((size_t)top, sizeof(int32_t)),
+                   pc_malloc_array((size_t)top, sizeof(float))};
+    if (status == PC_OK && (!rj->ws || !rj->h.id || !rj->h.sim))
+        status = pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK)
+        status = empty_lists(X->n_rows, top, &rj->mine, err);
+    const related_index shape = {.n_terms = X->n_cols, .head = rj->head, .max_tail = max_tail[1]};
+    for (int t = 0; status == PC_OK && t < rj->threads; t++)
+        if (workspace_alloc(&rj->ws[t], &shape, top, probing) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+    return status;
+}
+
+/*
+ * Ends a job by ranges: the work added up, rj freed, and every process's
+ * range's lists gathered into *out on every process (gather_lists, work_all
+ * the whole's Σ df²).  status: this process's so far.
+ */
+static pc_status range_job_finish(range_job *rj, const pc_comm *comm, pc_status status,
+                                  pc_neighbors **out, pc_error *err)
+{
+    int64_t work = 0;
+    for (int t = 0; rj->ws && t < rj->threads; t++) {
+        work += rj->ws[t].work;
+        workspace_free(&rj->ws[t]);
+    }
+    free(rj->ws);
+    related_index_free(&rj->rows);
+    free(rj->rank);
+    free(rj->h.id);
+    free(rj->h.sim);
+    status = gather_lists(rj->mine, work, rj->n, comm, status, out, err);
+    if (status == PC_OK)
+        (*out)->work_all = rj->sum_df2;
+    pc_neighbors_free(rj->mine);
+    memset(rj, 0, sizeof *rj);
+    if (status != PC_OK) {
+        pc_neighbors_free(*out);
+        *out = NULL;
+    }
+    return status;
+}
+
 /* pc_neighbors_topn with opt->ranges (see the section's comment). */
 static pc_status topn_ranges(const pc_csr *X, const pc_neighbors_options *opt,
                              const pc_monitor *mon, pc_neighbors **out, pc_error *err)
@@ -1286,72 +1390,38 @@ static pc_status topn_ranges(const pc_csr *X, const pc_neighbors_options *opt,
     if (opt->dense || chunk % LANES != 0)
         return pc_fail(err, PC_ERR_INVALID, "related papers by ranges: the sparse rows only, "
                                             "in chunks of a multiple of %d documents", LANES);
-    const int threads = pc_thread_count(opt->threads);
-    int32_t n = 0, first = 0, head = 0;
-    int64_t *df = NULL, sum_df2 = 0;
-    pc_status status = pc_share_shape(X, comm, &n, &first, &df, err);
-    if (status == PC_OK && opt->order)
-        status = check_permutation(opt->order, n, err);
-    int32_t *rank = NULL;
-    if (status == PC_OK && !(rank = head_ranks_of(df, X->n_cols, n, opt->head_terms, &head,
-                                                  &sum_df2)))
-        status = pc_fail_nomem(err, "finding related papers");
-    free(df);
-    related_index rows, lanes;
-    memset(&rows, 0, sizeof rows);
-    memset(&lanes, 0, sizeof lanes);
-    if (status == PC_OK)
-        status = index_range(X, opt->order, n, first, rank, head, mon, &rows, err);
-    int64_t max_tail[2] = {rows.max_tail, 0}, *tails = pc_malloc_array((size_t)comm->size,
-                                                                       sizeof *tails);
-    if (status == PC_OK && !tails)
-        status = pc_fail_nomem(err, "finding related papers");
-    status = comm->check(comm, status, err);
-    if (status == PC_OK) /* the longest tail of any lane: the workspaces' claims */
-        status = comm->allgather(comm, &max_tail[0], sizeof max_tail[0], tails, err);
-    for (int q = 0; status == PC_OK && q < comm->size; q++)
-        max_tail[1] = tails[q] > max_tail[1] ? tails[q] : max_tail[1];
-    free(tails);
+    range_job rj;
+    pc_status status = range_job_start(X, opt, opt->order, 0, mon, &rj, err);
+    const int32_t n = rj.n, first = rj.first;
     later_lists *later = NULL;
-    pc_neighbors *mine = NULL, *lists = NULL;
-    workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
+    pc_neighbors *lists = NULL;
     int32_t *skip = pc_malloc_array((size_t)chunk, sizeof *skip);
-    heap h = {0, top, pc_malloc_array((size_t)top, sizeof(int32_t)),
-              pc_malloc_array((size_t)top, sizeof(float))};
-    if (status == PC_OK && (!ws || !skip || !h.id || !h.sim ||
-                            !(later = later_lists_new(X->n_rows, top))))
+    if (status == PC_OK && (!skip || !(later = later_lists_new(X->n_rows, top))))
         status = pc_fail_nomem(err, "finding related papers");
-    if (status == PC_OK)
-        status = pc_neighbors_alloc(X->n_rows, top, &mine, err);
-    for (size_t e = 0; status == PC_OK && e < (size_t)X->n_rows * (size_t)top; e++) {
-        mine->id[e] = -1;
-        mine->similarity[e] = 0.0f;
-    }
-    related_index shape = {.head = head, .max_tail = max_tail[1]};
-    for (int t = 0; status == PC_OK && t < threads; t++) {
-        if (workspace_alloc(&ws[t], &shape, top, 0) != 0)
-            status = pc_fail_nomem(err, "finding related papers");
-        ws[t].later = later;
-    }
+    for (int t = 0; status == PC_OK && t < rj.threads; t++)
+        rj.ws[t].later = later;
+    related_index lanes;
+    memset(&lanes, 0, sizeof lanes);
     pc_progress progress;
     double total = 0.0, done = 0.0;
     for (int64_t lo = 0; status == PC_OK && lo < n; lo += LANES)
-        total += rows_before(&rows, lo + LANES < n ? lo + LANES : n);
+        total += rows_before(&rj.rows, lo + LANES < n ? lo + LANES : n);
     pc_progress_start(&progress, mon, "related", total);
     for (int32_t a = 0; a < n; a += chunk) {
         const int32_t b = n - a > chunk ? a + chunk : n;
-        status = gather_lanes(X, &rows, opt->order, a, b, rank, head, comm, status, &lanes, err);
+        status = gather_lanes(X, first, opt->order, a, b, rj.rank, rj.head, comm, status, &lanes,
+                              err);
         for (int32_t i = 0; status == PC_OK && i < b - a; i++) {
-            const int32_t d = lanes.id[i], j = rows_before(&rows, a + i);
+            const int32_t d = lanes.id[i], j = rows_before(&rj.rows, a + i);
             skip[i] = d >= first && d < first + X->n_rows ? j : -1; /* not its own neighbour */
         }
         if (status == PC_OK)
             status = pc_neighbors_alloc(b - a, top, &lists, err);
-        const pass ps = {.lanes = &lanes, .rows = &rows, .self = 1, .skip = skip, .sparse = 1,
-                         .alpha = 1.0f, .parts = 1, .lane_first = a};
-        if (status == PC_OK && run_blocks(&ps, ws, threads, &progress, &done, lists) != 0)
+        const pass ps = {.lanes = &lanes, .rows = &rj.rows, .self = 1, .skip = skip,
+                         .sparse = 1, .alpha = 1.0f, .parts = 1, .lane_first = a};
+        if (status == PC_OK && run_blocks(&ps, rj.ws, rj.threads, &progress, &done, lists) != 0)
             status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
-        status = send_lists(lists, &lanes, n, first, comm, status, mine, &h, err);
+        status = send_lists(lists, &lanes, n, first, comm, status, rj.mine, &rj.h, err);
         pc_neighbors_free(lists);
         lists = NULL;
         related_index_free(&lanes);
@@ -1360,29 +1430,11 @@ static pc_status topn_ranges(const pc_csr *X, const pc_neighbors_options *opt,
     }
     if (status == PC_OK)
         pc_progress_finish(&progress);
-    for (int32_t i = 0; status == PC_OK && i < rows.n; i++)
-        merge_lists(&rows, i, later, &h, mine);
-    int64_t work = 0;
-    for (int t = 0; ws && t < threads; t++)
-        work += ws[t].work;
+    for (int32_t i = 0; status == PC_OK && i < rj.rows.n; i++)
+        merge_lists(&rj.rows, i, later, &rj.h, rj.mine);
     later_lists_free(later);
-    related_index_free(&rows);
-    free(rank);
-    status = gather_lists(mine, work, n, comm, status, out, err);
-    if (status == PC_OK)
-        (*out)->work_all = sum_df2;
-    for (int t = 0; ws && t < threads; t++)
-        workspace_free(&ws[t]);
-    free(ws);
     free(skip);
-    free(h.id);
-    free(h.sim);
-    pc_neighbors_free(mine);
-    if (status != PC_OK) {
-        pc_neighbors_free(*out);
-        *out = NULL;
-    }
-    return status;
+    return range_job_finish(&rj, comm, status, out, err);
 }
 
 static pc_status neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
@@ -1441,22 +1493,96 @@ pc_status pc_neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt,
     return status;
 }
 
-/* *work = Σ_t df_t(Q) · df_t(X), the multiply-adds of the sparse product Q·Xᵀ;
- * 0, or -1 when out of memory. */
-static int product_work(const pc_csr *X, const pc_csr *Q, int64_t *work)
+/* *work = Σ_t df_t(Q) · df[t] (df: X's document frequencies), the multiply-adds of the
+ * sparse product Q·Xᵀ; 0, or -1 when out of memory. */
+static int product_work(const int64_t *df, const pc_csr *Q, int64_t *work)
 {
-    int64_t *df = pc_calloc((size_t)X->n_cols + 1, 2 * sizeof *df);
-    if (!df)
+    int64_t *df_q = pc_calloc((size_t)Q->n_cols + 1, sizeof *df_q);
+    if (!df_q)
         return -1;
-    for (int64_t p = 0; p < X->nnz; p++)
-        df[2 * (size_t)X->col[p]]++;
     for (int64_t p = 0; p < Q->nnz; p++)
-        df[2 * (size_t)Q->col[p] + 1]++;
+        df_q[Q->col[p]]++;
     *work = 0;
-    for (int32_t t = 0; t < X->n_cols; t++)
-        *work += df[2 * (size_t)t] * df[2 * (size_t)t + 1];
-    free(df);
+    for (int32_t t = 0; t < Q->n_cols; t++)
+        *work += df_q[t] * df[t];
+    free(df_q);
     return 0;
+}
+
+/*
+ * The queries Q against the rows of X (split by the head ranks `rank` of
+ * `head` terms; self by X's rows, as pc_neighbors_query's), into *out (work
+ * counted, not work_all).  first >= 0: X's row j is document first + j in
+ * the lists (ranges).
+ */
+static pc_status query_rows(const pc_csr *X, const pc_csr *Q, const int32_t *self,
+                            const pc_neighbors_options *opt, const int32_t *rank, int32_t head,
+                            int32_t first, const pc_monitor *mon, pc_neighbors **out,
+                            pc_error *err)
+{
+    const int threads = pc_thread_count(opt->threads);
+    related_index rows, lanes;
+    memset(&lanes, 0, sizeof lanes);
+    float *ordered = NULL;
+    pass ps = {.lanes = &lanes, .rows = &rows, .skip = self, .sparse = 1, .alpha = 1.0f,
+               .parts = 1};
+    pc_status status = index_rows(X, NULL, rank, head, 1, mon, &rows, err);
+    if (status == PC_OK && first >= 0 &&
+        !(rows.id = pc_malloc_array((size_t)X->n_rows + 1, sizeof *rows.id)))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int32_t j = 0; status == PC_OK && first >= 0 && j < X->n_rows; j++)
+        rows.id[j] = first + j;
+    if (status == PC_OK)
+        status = index_rows(Q, opt->order, rank, head, 0, NULL, &lanes, err);
+    if (status == PC_OK && opt->dense) {
+        set_dense(&ps, opt->dense);
+        ps.dense_rows = opt->dense->rows; /* the rows are X's, in their own order */
+        ps.dense_lanes = dense_in_order(opt->dense->queries, opt->dense->dims, &lanes, &ordered);
+        if (!ps.dense_lanes)
+            status = pc_fail_nomem(err, "finding related papers");
+    }
+    if (status == PC_OK)
+        status = run_pass(&ps, opt->top, threads, NULL, mon, out, err);
+    free(ordered);
+    related_index_free(&rows);
+    related_index_free(&lanes);
+    return status;
+}
+
+/*
+ * pc_neighbors_query with opt->ranges: each process lists the queries' best
+ * among its own rows (split by the whole's head terms, named by document),
+ * then the lists are exchanged and merged (exchange_lists): one process's
+ * lists and work.  self names documents of the whole.
+ */
+static pc_status query_ranges(const pc_csr *X, const pc_csr *Q, const int32_t *self,
+                              const pc_neighbors_options *opt, const pc_monitor *mon,
+                              pc_neighbors **out, pc_error *err)
+{
+    int32_t n = 0, first = 0, head = 0;
+    int64_t *df = NULL, sum_df2 = 0, work_all = 0;
+    pc_status status = pc_share_shape(X, opt->comm, &n, &first, &df, err);
+    for (int32_t q = 0; status == PC_OK && self && q < Q->n_rows; q++)
+        if (self[q] < -1 || self[q] >= n)
+            status = pc_fail(err, PC_ERR_INVALID, "related papers: query %d is document %d of %d",
+                             (int)q, (int)self[q], (int)n);
+    int32_t *rank = NULL, *mine = NULL;
+    if (status == PC_OK &&
+        (!(rank = head_ranks_of(df, X->n_cols, n, opt->head_terms, &head, &sum_df2)) ||
+         (self && !(mine = pc_malloc_array((size_t)Q->n_rows + 1, sizeof *mine))) ||
+         product_work(df, Q, &work_all) != 0))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int32_t q = 0; status == PC_OK && mine && q < Q->n_rows; q++)
+        mine[q] = self[q] >= first && self[q] - first < X->n_rows ? self[q] - first : -1;
+    free(df);
+    if (status == PC_OK)
+        status = query_rows(X, Q, mine, opt, rank, head, first, mon, out, err);
+    free(rank);
+    free(mine);
+    status = exchange_lists(opt->comm, status, *out, err);
+    if (status == PC_OK)
+        (*out)->work_all = work_all;
+    return status;
 }
 
 pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *self,
@@ -1469,48 +1595,37 @@ pc_status pc_neighbors_query(const pc_csr *X, const pc_csr *Q, const int32_t *se
     if (Q->n_cols != X->n_cols)
         return pc_fail(err, PC_ERR_INVALID, "related papers: queries of %d terms for rows of %d",
                        (int)Q->n_cols, (int)X->n_cols);
-
-    for (int32_t q = 0; self && q < Q->n_rows; q++)
+    const int ranges = opt->comm && opt->ranges;
+    for (int32_t q = 0; !ranges && self && q < Q->n_rows; q++)
         if (self[q] < -1 || self[q] >= X->n_rows)
             return pc_fail(err, PC_ERR_INVALID, "related papers: query %d is row %d of %d",
                            (int)q, (int)self[q], (int)X->n_rows);
     pc_status status = opt->order ? check_permutation(opt->order, Q->n_rows, err) : PC_OK;
+    if (status == PC_OK && ranges && opt->dense)
+        status = pc_fail(err, PC_ERR_INVALID, "related papers by ranges: the sparse rows only");
     if (status == PC_OK)
         status = check_dense(opt->dense, 1, err);
     if (status != PC_OK)
         return status;
-    int threads = pc_thread_count(opt->threads);
-    related_index rows, lanes;
-    memset(&rows, 0, sizeof rows);
-    memset(&lanes, 0, sizeof lanes);
-    int32_t head = 0;
-    int64_t sum_df2 = 0;
-    float *ordered = NULL;
-    pass ps = {.lanes = &lanes, .rows = &rows, .skip = self, .sparse = 1, .alpha = 1.0f,
-               .parts = 1};
-    int32_t *rank = head_ranks(X, opt->head_terms, &head, &sum_df2);
-    status = rank ? index_rows(X, NULL, rank, head, 1, mon, &rows, err)
-                  : pc_fail_nomem(err, "finding related papers");
-    if (status == PC_OK)
-        status = index_rows(Q, opt->order, rank, head, 0, NULL, &lanes, err);
-    if (status == PC_OK && opt->dense) {
-        set_dense(&ps, opt->dense);
-        ps.dense_rows = opt->dense->rows; /* the rows are X's, in their own order */
-        ps.dense_lanes = dense_in_order(opt->dense->queries, opt->dense->dims, &lanes, &ordered);
-        if (!ps.dense_lanes)
+    if (ranges)
+        status = query_ranges(X, Q, self, opt, mon, out, err);
+    else {
+        int32_t head = 0;
+        int64_t sum_df2 = 0, *df = column_counts(X);
+        int32_t *rank = df ? head_ranks_of(df, X->n_cols, X->n_rows, opt->head_terms, &head,
+                                           &sum_df2)
+                           : NULL;
+        status = rank ? query_rows(X, Q, self, opt, rank, head, -1, mon, out, err)
+                      : pc_fail_nomem(err, "finding related papers");
+        if (status == PC_OK && product_work(df, Q, &(*out)->work_all) != 0)
             status = pc_fail_nomem(err, "finding related papers");
+        free(rank);
+        free(df);
     }
-    if (status == PC_OK)
-        status = run_pass(&ps, opt->top, threads, NULL, mon, out, err);
-    if (status == PC_OK && product_work(X, Q, &(*out)->work_all) != 0) {
+    if (status != PC_OK) {
         pc_neighbors_free(*out);
         *out = NULL;
-        status = pc_fail_nomem(err, "finding related papers");
     }
-    free(rank);
-    free(ordered);
-    related_index_free(&rows);
-    related_index_free(&lanes);
     return status;
 }
 
@@ -1544,56 +1659,172 @@ static int32_t *probe_plan(const pc_partitions *parts, int64_t *lane_start)
 }
 
 /*
- * Every partition in turn: the documents that probe it fill the lanes, 64
- * at a time in parallel, against the partition's rows, each lane's heap
- * starting from what its earlier partitions gave (a document is in one
- * lane block per partition, so no two threads hold its list at once).
- * Several processes: the lane blocks of all partitions are numbered in
- * turn, and process `part` of `parts` runs those whose number is part
- * modulo parts (a partition of one block goes to one process, the next
- * partition's to the next).  0, or 1 when cancelled.
+ * What probing compares: the lanes (probe_plan's slots: lane_at[s - slot0]
+ * is the lane position of slot s) and the rows, both placed in the order of
+ * parts->member (the rows of partition p are those before place start[p +
+ * 1] and not before start[p]: rows_before).  skip: NULL when lanes == rows,
+ * else per lane position its own row's position or -1.  keep: each lane's
+ * heap starts from its list in the output.
  */
-static int run_probe(const related_index *ri, const pc_partitions *parts, const int32_t *lanes,
-                     const int64_t *lane_start, workspace *ws, int threads, int part, int parts_of,
-                     const pc_monitor *mon, pc_neighbors *nb)
+typedef struct probe_view {
+    const related_index *lanes, *rows;
+    const int32_t *lane_at;
+    int64_t slot0;
+    const int32_t *skip;
+    int keep;
+} probe_view;
+
+/* Partition p's pass in view v (lane_start: probe_plan's). */
+static pass probe_pass(const probe_view *v, const pc_partitions *parts, const int64_t *lane_start,
+                       int32_t p)
 {
-    double total = 0.0; /* this process's lane blocks × the rows they meet */
-    for (int32_t p = 0, block = 0; p < parts->n_partitions; p++)
+    return (pass){.lanes = v->lanes, .rows = v->rows, .skip = v->skip, .sparse = 1,
+                  .alpha = 1.0f, .lane_at = v->lane_at + (lane_start[p] - v->slot0),
+                  .row_begin = rows_before(v->rows, parts->start[p]),
+                  .row_end = rows_before(v->rows, parts->start[p + 1]), .keep = v->keep,
+                  .parts = 1};
+}
+
+/* The rows process `part` of `parts_of`'s lane blocks meet when probing `rows`, placed
+ * as in a probe_view (the progress's amount; see run_probe). */
+static double probe_amount(const related_index *rows, const pc_partitions *parts,
+                           const int64_t *lane_start, int part, int parts_of)
+{
+    double total = 0.0;
+    for (int32_t p = 0, block = 0; p < parts->n_partitions; p++) {
+        const int32_t met = rows_before(rows, parts->start[p + 1]) -
+                            rows_before(rows, parts->start[p]);
         for (int64_t lo = lane_start[p]; lo < lane_start[p + 1]; lo += LANES)
-            total += block++ % parts_of == part
-                         ? (double)(parts->start[p + 1] - parts->start[p])
-                         : 0.0;
-    pc_progress progress;
-    pc_progress_start(&progress, mon, "related (probing)", total);
-    double done = 0.0;
+            total += block++ % parts_of == part ? (double)met : 0.0;
+    }
+    return total;
+}
+
+/*
+ * Partitions pa .. pb-1 in turn: the documents that probe each fill the
+ * lanes, 64 at a time in parallel, against the partition's rows, each lane's
+ * heap starting from what its earlier partitions gave (v->keep; a document
+ * is in one lane block per partition, so no two threads hold its list at
+ * once).  Several processes with the whole rows: the lane blocks of all
+ * partitions are numbered in turn, and process `part` of `parts_of` runs
+ * those whose number is part modulo parts_of (a partition of one block goes
+ * to one process, the next partition's to the next; pa must be 0 then).
+ * The rows met are counted into progress (*done so far).  0, or 1 when
+ * cancelled.
+ */
+static int run_probe(const probe_view *v, const pc_partitions *parts, const int64_t *lane_start,
+                     int32_t pa, int32_t pb, workspace *ws, int threads, int part, int parts_of,
+                     pc_progress *progress, double *done, pc_neighbors *nb)
+{
     volatile int stop = 0;
 #pragma omp parallel num_threads(threads)
     {
         const int tid = pc_thread_id();
         int32_t first_block = 0; /* the number of partition p's first lane block */
-        for (int32_t p = 0; p < parts->n_partitions; p++) {
+        for (int32_t p = pa; p < pb; p++) {
             const int32_t n_lanes = (int32_t)(lane_start[p + 1] - lane_start[p]);
-            const pass ps = {.lanes = ri, .rows = ri, .sparse = 1, .alpha = 1.0f,
-                             .lane_at = lanes + lane_start[p],
-                             .row_begin = (int32_t)parts->start[p],
-                             .row_end = (int32_t)parts->start[p + 1], .keep = 1, .parts = 1};
+            const pass ps = probe_pass(v, parts, lane_start, p);
             const int32_t blocks = (n_lanes + LANES - 1) / LANES;
             first_block += blocks;
-            if (ps.row_end == ps.row_begin) /* an empty partition: nothing to meet */
+            if (ps.row_end == ps.row_begin) /* no rows of the partition: nothing to meet */
                 continue;
 #pragma omp for schedule(dynamic, 1)
             for (int32_t lo = 0; lo < n_lanes; lo += LANES) {
                 if (stop || (first_block - blocks + lo / LANES) % parts_of != part)
                     continue;
                 lane_block(&ps, lo, n_lanes - lo < LANES ? n_lanes - lo : LANES, &ws[tid], nb);
-                pc_progress_parallel(&progress, &done, ps.row_end - ps.row_begin, tid, &stop);
+                pc_progress_parallel(progress, done, ps.row_end - ps.row_begin, tid, &stop);
             }
         }
     }
-    if (stop)
-        return 1;
-    pc_progress_finish(&progress);
-    return 0;
+    return stop ? 1 : 0;
+}
+
+/*
+ * pc_neighbors_probe with opt->ranges: each process holds its range of the
+ * rows, indexed in the partitions' order (index_range over parts->member).
+ * The partitions go in chunks of whole partitions, at least opt->chunk
+ * slots each (a slot: a document probing a partition, probe_plan's); for a
+ * chunk every process contributes the rows of the slots' documents it holds
+ * (gather_lanes: one variable allgather, a document once per partition it
+ * probes), then runs the chunk's lane blocks, blocked as one process blocks
+ * them, against its own rows of each partition, each slot's heap starting
+ * empty; each slot's list goes to the process holding its document
+ * (send_lists), which merges it into its own.  A pair's sum is formed as in
+ * one process and every list is the top of a fixed set under a total order,
+ * so the lists and the work (split) are one process's.  Memory per process:
+ * its rows twice (as held and split, with postings), n × probe slots, one
+ * chunk's rows and lists, its range's lists and all lists once.
+ */
+static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
+                              const pc_neighbors_options *opt, const pc_monitor *mon,
+                              pc_neighbors **out, pc_error *err)
+{
+    const pc_comm *comm = opt->comm;
+    const int32_t P = parts->n_partitions, chunk = opt->chunk > 0 ? opt->chunk : CHUNK_DEFAULT;
+    range_job rj;
+    pc_status status = range_job_start(X, opt, parts->member, 1, mon, &rj, err);
+    if (status == PC_OK && rj.n != parts->n_docs)
+        status = pc_fail(err, PC_ERR_INVALID, "related papers: partitions of %d documents for %d",
+                         (int)parts->n_docs, (int)rj.n);
+    int64_t *lane_start = pc_malloc_array((size_t)P + 1, sizeof *lane_start);
+    int32_t *slot_doc = status == PC_OK && lane_start ? probe_plan(parts, lane_start) : NULL;
+    int64_t widest = 0; /* the most slots of one chunk */
+    for (int32_t pa = 0, pb = 0; slot_doc && pa < P; pa = pb) {
+        for (pb = pa + 1; pb < P && lane_start[pb] - lane_start[pa] < chunk; pb++)
+            ;
+        widest = lane_start[pb] - lane_start[pa] > widest ? lane_start[pb] - lane_start[pa]
+                                                           : widest;
+    }
+    int32_t *at = pc_malloc_array((size_t)widest + 1, sizeof *at);
+    int32_t *skip = pc_malloc_array((size_t)widest + 1, sizeof *skip);
+    int32_t *row_of = pc_malloc_array((size_t)X->n_rows + 1, sizeof *row_of);
+    if (status == PC_OK && (!slot_doc || !at || !skip || !row_of))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int64_t e = 0; status == PC_OK && e < (int64_t)rj.n * parts->probe; e++)
+        slot_doc[e] = parts->member[slot_doc[e]]; /* the slots' places → their documents */
+    for (int64_t i = 0; status == PC_OK && i < widest; i++)
+        at[i] = (int32_t)i;
+    for (int32_t j = 0; status == PC_OK && j < rj.rows.n; j++)
+        row_of[rj.rows.doc[j]] = j; /* this process's row → its position */
+    related_index lanes;
+    memset(&lanes, 0, sizeof lanes);
+    pc_neighbors *lists = NULL;
+    pc_progress progress;
+    double done = 0.0;
+    pc_progress_start(&progress, mon, "related (probing)",
+                      status == PC_OK ? probe_amount(&rj.rows, parts, lane_start, 0, 1) : 0.0);
+    for (int32_t pa = 0, pb = 0; status == PC_OK && pa < P; pa = pb) {
+        for (pb = pa + 1; pb < P && lane_start[pb] - lane_start[pa] < chunk; pb++)
+            ;
+        const int64_t a = lane_start[pa], b = lane_start[pb];
+        status = gather_lanes(X, rj.first, slot_doc, a, b, rj.rank, rj.head, comm, status,
+                              &lanes, err);
+        for (int64_t e = a; status == PC_OK && e < b; e++) {
+            const int32_t d = slot_doc[e] - rj.first;
+            skip[e - a] = d >= 0 && d < X->n_rows ? row_of[d] : -1; /* not its own neighbour */
+        }
+        if (status == PC_OK) /* empty: the slots of a partition without rows here */
+            status = empty_lists((int32_t)(b - a), opt->top, &lists, err);
+        const probe_view v = {.lanes = &lanes, .rows = &rj.rows, .lane_at = at, .slot0 = a,
+                              .skip = skip};
+        if (status == PC_OK &&
+            run_probe(&v, parts, lane_start, pa, pb, rj.ws, rj.threads, 0, 1, &progress, &done,
+                      lists) != 0)
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+        status = send_lists(lists, &lanes, rj.n, rj.first, comm, status, rj.mine, &rj.h, err);
+        pc_neighbors_free(lists);
+        lists = NULL;
+        related_index_free(&lanes);
+    }
+    if (status == PC_OK)
+        pc_progress_finish(&progress);
+    free(lane_start);
+    free(slot_doc);
+    free(at);
+    free(skip);
+    free(row_of);
+    return range_job_finish(&rj, comm, status, out, err);
 }
 
 pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
@@ -1603,12 +1834,14 @@ pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
     *out = NULL;
     if (opt->top < 1)
         return pc_fail(err, PC_ERR_INVALID, "related papers: top must be at least 1");
-    if (parts->n_docs != X->n_rows || parts->probe < 1)
+    if (parts->probe < 1 || (parts->n_docs != X->n_rows && !(opt->comm && opt->ranges)))
         return pc_fail(err, PC_ERR_INVALID, "related papers: partitions of %d documents for %d",
                        (int)parts->n_docs, (int)X->n_rows);
     if (opt->dense)
         return pc_fail(err, PC_ERR_INVALID,
                        "related papers: probing compares the TF-IDF rows only, not dense rows");
+    if (opt->comm && opt->ranges)
+        return probe_ranges(X, parts, opt, mon, out, err);
     const int threads = pc_thread_count(opt->threads);
     pc_neighbors_options iopt = *opt;
     iopt.order = parts->member; /* positions: the documents by partition */
@@ -1622,18 +1855,23 @@ pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
     if (status == PC_OK && (!lanes || !ws))
         status = pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK)
-        status = pc_neighbors_alloc(X->n_rows, opt->top, &nb, err);
-    for (int64_t e = 0; status == PC_OK && e < (int64_t)X->n_rows * opt->top; e++) {
-        nb->id[e] = -1;
-        nb->similarity[e] = 0.0f;
-    }
+        status = empty_lists(X->n_rows, opt->top, &nb, err);
     for (int t = 0; t < threads && status == PC_OK; t++)
         if (workspace_alloc(&ws[t], &ri, opt->top, 1) != 0)
             status = pc_fail_nomem(err, "finding related papers");
-    if (status == PC_OK && run_probe(&ri, parts, lanes, lane_start, ws, threads,
-                                     pc_comm_rank(opt->comm), pc_comm_size(opt->comm), mon,
-                                     nb) != 0)
-        status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+    const int part = pc_comm_rank(opt->comm), parts_of = pc_comm_size(opt->comm);
+    const probe_view v = {.lanes = &ri, .rows = &ri, .lane_at = lanes, .keep = 1};
+    pc_progress progress;
+    double done = 0.0;
+    if (status == PC_OK) {
+        pc_progress_start(&progress, mon, "related (probing)",
+                          probe_amount(&ri, parts, lane_start, part, parts_of));
+        if (run_probe(&v, parts, lane_start, 0, parts->n_partitions, ws, threads, part,
+                      parts_of, &progress, &done, nb) != 0)
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+        else
+            pc_progress_finish(&progress);
+    }
     if (status == PC_OK) {
         nb->work = 0;
         for (int t = 0; t < threads; t++)

@@ -6,12 +6,13 @@
  * same pipeline; each reads and tokenizes its share of the input, the shares
  * are merged (src/share.c: one vocabulary, the canonical order over all
  * papers), and each weights its range of the rows.  k-means, the
- * descriptions, the exact TF-IDF related lists and report.html's map work
- * from the ranges, each stage taking the communicator; the stages that do
- * not yet (LSA, bisection, a k sweep, the silhouette, the other related
- * lists, a saved model) make every process gather the whole matrix first
- * (needs_whole).  Before the reports every process checks in, so that a
- * failure anywhere leaves no report; rank 0 alone writes.
+ * descriptions, the TF-IDF related lists (exact, or approximate without
+ * --refine) and report.html's map work from the ranges, each stage taking
+ * the communicator; the stages that do not yet (LSA, bisection, a k sweep,
+ * the silhouette, the other related lists, a saved model) make every
+ * process gather the whole matrix first (needs_whole).  Before the reports
+ * every process checks in, so that a failure anywhere leaves no report;
+ * rank 0 alone writes.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -301,20 +302,21 @@ static int sweeping(const pc_options *opt)
     return opt->k_range.automatic || opt->k_range.min > 0;
 }
 
-/* The related lists that work from the ranges: exact, on the TF-IDF rows, without feedback. */
-static int exact_tfidf_lists(const pc_related_options *r)
+/* The related lists that work from the ranges: on the TF-IDF rows, without feedback, exact
+ * or approximate without refining. */
+static int lists_by_ranges(const pc_related_options *r)
 {
-    return r->search == PC_RELATED_EXACT && r->similarity == PC_SIMILARITY_TFIDF &&
-           r->feedback == 0;
+    return r->similarity == PC_SIMILARITY_TFIDF && r->feedback == 0 &&
+           (r->search == PC_RELATED_EXACT || (r->search == PC_RELATED_APPROX && r->refine == 0));
 }
 
 /*
  * Several processes: whether a stage of this run needs every row on every
  * process — those that do not work on ranges yet: LSA, bisection, a k
- * sweep's silhouettes, --silhouette, the related lists other than the exact
- * TF-IDF ones, and a saved model.  k-means, the descriptions (the tree's
- * too), the exact TF-IDF related lists and report.html's map work from the
- * ranges.
+ * sweep's silhouettes, --silhouette, the related lists other than
+ * lists_by_ranges' (LSA or hybrid scores, feedback, refining), and a saved
+ * model.  k-means, the descriptions (the tree's too), the TF-IDF related
+ * lists, exact or approximate, and report.html's map work from the ranges.
  */
 static int needs_whole(const pc_options *opt)
 {
@@ -322,7 +324,7 @@ static int needs_whole(const pc_options *opt)
     return opt->lsa.dims > 0 || opt->cluster_on == PC_CLUSTER_ON_LSA ||
            opt->method == PC_METHOD_BISECT || sweeping(opt) || opt->silhouette ||
            opt->save_model ||
-           (r->neighbors.top > 0 && !exact_tfidf_lists(r));
+           (r->neighbors.top > 0 && !lists_by_ranges(r));
 }
 
 /*
@@ -731,8 +733,8 @@ static pc_status relate(const pc_options *opt, const pc_monitor *mon, run_state 
     free(start);
     nopt->order = order;
     nopt->comm = opt->comm; /* the lane blocks split between the processes */
-    /* exact TF-IDF lists: each process compares the lane blocks with its own range */
-    nopt->ranges = s->rows && exact_tfidf_lists(&ropt);
+    /* TF-IDF lists: each process compares the lane blocks with its own range */
+    nopt->ranges = s->rows && lists_by_ranges(&ropt);
     ropt.seed = opt->kmeans.seed;
     pc_status status = pc_related_find(nopt->ranges ? s->rows : s->X, s->lsa, &ropt, mon,
                                        &s->neighbors, err);

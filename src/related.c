@@ -29,6 +29,7 @@
 #include "internal.h"
 #include "linalg_internal.h"
 #include "rng_internal.h"
+#include "share_internal.h"
 #include "paperclust/related.h"
 
 void pc_related_options_default(pc_related_options *opt)
@@ -350,19 +351,23 @@ pc_status pc_related_recall(const pc_csr *X, const pc_neighbors *found, int32_t 
 {
     *recall = NAN;
     *sampled = 0;
-    if (found->n_docs != X->n_rows || found->top < 1 || sample < 0)
+    const int ranges = opt->comm && opt->ranges; /* X: this process's range of the rows */
+    const int32_t n = ranges ? found->n_docs : X->n_rows;
+    if ((found->n_docs != X->n_rows && !ranges) || found->top < 1 || sample < 0)
         return pc_fail(err, PC_ERR_INVALID, "recall: lists of %d rows for %d (sample %d)",
                        (int)found->n_docs, (int)X->n_rows, (int)sample);
-    const int32_t m = sample < X->n_rows ? sample : X->n_rows;
+    const int32_t m = sample < n ? sample : n;
     if (m == 0)
         return PC_OK;
     int32_t *chosen = pc_malloc_array((size_t)m, sizeof *chosen);
     pc_csr *Q = NULL;
     pc_neighbors *exact = NULL;
-    pc_status status = chosen && pc_rng_sample(X->n_rows, m, seed, chosen) == 0
+    pc_status status = chosen && pc_rng_sample(n, m, seed, chosen) == 0
                            ? PC_OK
                            : pc_fail_nomem(err, "measuring the recall");
-    if (status == PC_OK)
+    if (ranges) /* the sample's rows from the processes holding them */
+        status = pc_share_rows_at(X, n, chosen, m, opt->comm, status, &Q, err);
+    else if (status == PC_OK)
         status = pc_csr_rows(X, chosen, m, &Q, err);
     pc_neighbors_options qopt = *opt;
     qopt.top = found->top;
@@ -394,6 +399,9 @@ static pc_status find_approx(const pc_csr *X, const pc_related_options *opt,
     popt.seed = opt->seed;
     popt.threads = opt->neighbors.threads;
     popt.comm = opt->neighbors.comm;
+    popt.ranges = opt->neighbors.ranges;
+    if (popt.comm && popt.ranges && opt->refine > 0)
+        return pc_fail(err, PC_ERR_INVALID, "related papers by ranges: refining needs every row");
     pc_partitions *parts = NULL;
     const double started = pc_now();
     pc_status status = pc_partitions_build(X, &popt, mon, &parts, err);

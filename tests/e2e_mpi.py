@@ -36,10 +36,12 @@ CASE files:    ranks read only their own shards when there are as many as
                and PAPERCLUST_MPI_TRACE's input bytes parsed: about a quarter
                of the input per rank for 4 equal shards by 4.
 CASE approx:   approximate related papers (--related approx) by 1, 2, 3 and 4
-               processes, each probing its share of the lane blocks and
-               joining its share of the papers in each refinement round:
-               the seed papers 7 times over, probing alone and refined; then
-               classic4 (skipped when absent), refined; then a rank failing
+               processes: probing alone, each rank holding only its range of
+               the rows (PAPERCLUST_MPI_TRACE: no rank gathers the matrix),
+               and refined, each rank joining its share of the papers in each
+               refinement round (the whole matrix gathered): the seed papers 7
+               times over, probing alone and refined; then classic4 (skipped
+               when absent), probing alone and refined; then a rank failing
                in a refinement round's exchange.
 CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
                one rank fail at a chosen collective: rank 2 after reading and in
@@ -187,9 +189,15 @@ def case_approx(tmp):
     if not os.path.exists(corpus):
         print(f"SKIP: {corpus} is absent")
         sys.exit(77)
-    same_as_one_process(tmp, "classic4-approx", corpus,
-                        ["-k", "4", "--top", "10", "--n-init", "1", "--related", "approx",
-                         "--probe", "4", "--refine", "2"], counts)
+    probing = ["-k", "4", "--top", "10", "--n-init", "1", "--related", "approx", "--probe", "4"]
+    same_as_one_process(tmp, "classic4-approx", corpus, probing, counts)
+    same_as_one_process(tmp, "classic4-approx-refine", corpus, probing + ["--refine", "2"],
+                        counts)
+    # probing alone works from the ranges: no rank gathers the matrix
+    p = mpirun(3, ["run", corpus, "-o", os.path.join(tmp, "classic4-approx-trace"), "--quiet",
+                   "--threads", "1"] + probing, env={"PAPERCLUST_MPI_TRACE": "1"})
+    check_no_gather(stage_lines(p.stderr.decode("utf-8", "replace").strip().splitlines()[:-1]),
+                    3, "approx")
     # a rank failing in the last refinement round's exchange: the job ends with its line
     args = ["--quiet", "--threads", "1"] + refine
     at = last_related_collective(3, ["run", repeated, "-o", os.path.join(tmp, "approx-count")]
@@ -255,6 +263,27 @@ STAGE_LINE = re.compile(r"paperclust-mpi: rank (\d+): stage (\w+): (\d+) collect
                         r"(?:, (\d+) input bytes parsed)?")
 
 
+def stage_lines(lines):
+    """PAPERCLUST_MPI_TRACE's stage lines: {(rank, stage): [collectives,
+    bytes sent, bytes received, peak RSS MiB]}."""
+    stages = {}
+    for line in lines:
+        m = STAGE_LINE.fullmatch(line)
+        check(m is not None, f"PAPERCLUST_MPI_TRACE: unexpected line {line!r}")
+        if m:
+            stages[(int(m.group(1)), m.group(2))] = [int(g) for g in m.group(3, 4, 5, 6)]
+    return stages
+
+
+def check_no_gather(stages, processes, what):
+    """No rank sent or received a byte gathering the whole matrix."""
+    for rank in range(processes):
+        moved = stages.get((rank, "gather"), [0, -1, -1, 0])[1:3]
+        check(moved == [0, 0], f"{what}: rank {rank} sent and received {moved} bytes "
+                               f"gathering the matrix, want none (each rank holds only its "
+                               f"range)")
+
+
 def traffic_per_stage(tmp, corpus, processes):
     """PAPERCLUST_MPI_TRACE: a line per rank per stage, read to the end;
     rank 0's stages add up to its total; and k-means, whose centroid sums
@@ -269,12 +298,7 @@ def traffic_per_stage(tmp, corpus, processes):
     p = mpirun(processes, ["run", corpus, "-o", out, "--quiet", "--threads", "1", "-k", "4",
                            "--top", "10", "--n-init", "1"], env={"PAPERCLUST_MPI_TRACE": "1"})
     lines = p.stderr.decode("utf-8", "replace").strip().splitlines()
-    stages = {}
-    for line in lines[:-1]:
-        m = STAGE_LINE.fullmatch(line)
-        check(m is not None, f"PAPERCLUST_MPI_TRACE: unexpected line {line!r}")
-        if m:
-            stages[(int(m.group(1)), m.group(2))] = [int(g) for g in m.group(3, 4, 5, 6)]
+    stages = stage_lines(lines[:-1])
     want = ["read", "order", "vocabulary", "tfidf", "gather", "kmeans", "describe", "related",
             "end"]
     for rank in range(processes):
@@ -298,10 +322,7 @@ def traffic_per_stage(tmp, corpus, processes):
                                f"{bound} (its slices once, then half of k x terms floats per "
                                f"iteration)")
     # no stage of this run needs the whole matrix: no rank gathers it
-    for rank in range(processes):
-        moved = stages.get((rank, "gather"), [0, -1, -1, 0])[1:3]
-        check(moved == [0, 0], f"rank {rank} sent and received {moved} bytes gathering the "
-                               f"matrix, want none (each rank holds only its range)")
+    check_no_gather(stages, processes, "exact")
     print(f"trace: {processes} processes, k-means sent {kmeans_sent} bytes from rank 0 "
           f"(bound {bound})")
 

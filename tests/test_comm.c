@@ -8,6 +8,7 @@
  * the Open MPI end-to-end tests cannot have.
  */
 #include <dirent.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -155,6 +156,7 @@ typedef enum job_kind {
     JOB_DESCRIBE_RANGES,
     JOB_GROUPS_RANGES,
     JOB_APPROX,
+    JOB_APPROX_RANGES,
     JOB_GATHER
 } job_kind;
 
@@ -265,20 +267,26 @@ static void *run_job(void *arg)
                                              group_end, &j->description, &j->err)
                         : pc_describe(&in, &opt, &j->description, &j->err);
         pc_csr_free(R);
-    } else if (j->kind == JOB_APPROX) { /* every rank the whole matrix, as pc_run gathers it */
+    } else if (j->kind == JOB_APPROX || j->kind == JOB_APPROX_RANGES) {
+        /* JOB_APPROX: every rank the whole matrix, as pc_run gathers it for refining;
+         * JOB_APPROX_RANGES: each rank its range, no refining */
         pc_related_options opt;
         pc_related_options_default(&opt);
         opt.search = PC_RELATED_APPROX;
         opt.partitions = 12;
         opt.probe = 2;
         opt.recall_sample = 40;
-        opt.refine = 2;
+        opt.refine = j->kind == JOB_APPROX ? 2 : 0;
         opt.seed = 3;
         opt.neighbors.top = 7;
         opt.neighbors.threads = 1;
         opt.neighbors.comm = j->comm;
+        opt.neighbors.chunk = neighbor_chunk;
+        opt.neighbors.ranges = j->kind == JOB_APPROX_RANGES && j->comm;
+        pc_csr *R = opt.neighbors.ranges ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
         arm(j->comm);
-        j->status = pc_related_find(j->X, NULL, &opt, NULL, &j->neighbors, &j->err);
+        j->status = pc_related_find(R ? R : j->X, NULL, &opt, NULL, &j->neighbors, &j->err);
+        pc_csr_free(R);
     } else if (j->kind == JOB_KMEANS || j->kind == JOB_KMEANS_RANGES) {
         pc_kmeans_options opt;
         pc_kmeans_options_default(&opt);
@@ -368,6 +376,9 @@ static void same_result(const job *got, const job *want)
         CHECK(same_floats(nb->similarity, wn->similarity, n * (size_t)wn->top));
         CHECK(nb->work == wn->work);
         CHECK(nb->work_all == wn->work_all);
+        CHECK_INT(nb->recall_sample, wn->recall_sample);
+        CHECK(nb->recall == wn->recall || (isnan(nb->recall) && isnan(wn->recall)));
+        CHECK_INT(nb->partitions, wn->partitions);
     }
     const pc_description *d = got->description, *wd = want->description;
     for (int32_t g = 0; d && wd && g < wd->k; g++) {
@@ -483,6 +494,38 @@ static void approx_split_is_one_process(void)
     pc_csr *X = test_planted(700, 5, 200, 10, 0.3, 3, label);
     split_is_one_process(JOB_APPROX, X);
     fails_cleanly(JOB_APPROX, X);
+    pc_csr_free(X);
+}
+
+/*
+ * Approximate lists (partitions, probing, the recall sample) with each rank
+ * holding only its range of the rows: one process's lists, recall and work,
+ * in one chunk of partitions and in chunks of at least 64 probing slots; a
+ * failure at any collective or allocation of rank 1 reaches every rank.
+ */
+static void approx_ranges_are_one_process(void)
+{
+    int32_t label[700];
+    pc_csr *X = test_planted(700, 5, 200, 10, 0.3, 3, label);
+    split_is_one_process(JOB_APPROX_RANGES, X);
+    neighbor_chunk = 64;
+    split_is_one_process(JOB_APPROX_RANGES, X);
+    fails_cleanly(JOB_APPROX_RANGES, X);
+    neighbor_chunk = 0;
+    pc_csr_free(X);
+    /* the rows by topic, nearly pure, with few terms each: a rank holds none of many
+     * partitions, and many lists are short (fewer than 7 papers share a term) */
+    X = test_planted(700, 5, 400, 3, 0.95, 5, label);
+    int32_t by_topic[700], at = 0;
+    for (int32_t t = 0; t < 5; t++)
+        for (int32_t i = 0; i < 700; i++)
+            if (label[i] == t)
+                by_topic[at++] = i;
+    pc_csr *S = NULL;
+    pc_error err;
+    CHECK_INT(pc_csr_rows(X, by_topic, 700, &S, &err), PC_OK);
+    split_is_one_process(JOB_APPROX_RANGES, S);
+    pc_csr_free(S);
     pc_csr_free(X);
 }
 
@@ -819,6 +862,7 @@ int main(void)
     RUN_TEST(allgatherv_in_pieces);
     RUN_TEST(neighbor_split_is_one_process);
     RUN_TEST(approx_split_is_one_process);
+    RUN_TEST(approx_ranges_are_one_process);
     RUN_TEST(neighbor_ranges_are_one_process);
     RUN_TEST(describe_ranges_are_one_process);
     RUN_TEST(failure_reaches_every_rank);

@@ -49,6 +49,12 @@ typedef struct pc_partitions_options {
                             partitions of every size-th block of documents, and the lists
                             are gathered (4 · probe bytes a document): every process gets
                             the one-process partitions */
+    int ranges;         /* default 0.  1 (with comm): X holds only this process's range of
+                           the rows (pc_share_range's: ceil(n / size) documents each, in
+                           rank order); the training sample's rows are gathered on every
+                           process, each lists the partitions of its own rows, and the
+                           lists are gathered: every process gets the one-process
+                           partitions of all n documents */
 } pc_partitions_options;
 
 void pc_partitions_options_default(pc_partitions_options *opt);

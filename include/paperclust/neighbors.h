@@ -65,17 +65,23 @@ typedef struct pc_neighbors_options {
                              and options, takes every size-th lane block, and the lists are
                              exchanged and merged (one allgather of n_docs × top candidates
                              per process): every process gets the one-process result, work
-                             included.  pc_neighbors_query ignores it: every process runs
-                             every query */
-    int ranges;           /* default 0.  1 (pc_neighbors_topn, with comm): X holds only this
-                             process's range of the documents (pc_share_range's: ceil(n /
-                             size) each, in order; the columns all of them) and order, when
-                             given, is over all n.  The lane blocks go to every process a
-                             chunk at a time, each compares them with the rows it holds,
-                             and every process gets the one-process lists of all n
-                             documents, work included.  The sparse rows only (no dense) */
-    int32_t chunk;        /* ranges: the documents sent to every process at once (default
-                             0: 16,384; else a multiple of 64) */
+                             included.  pc_neighbors_query ignores it (every process runs
+                             every query) unless with ranges */
+    int ranges;           /* default 0.  1 (with comm): X holds only this process's range of
+                             the documents (pc_share_range's: ceil(n / size) each, in order;
+                             the columns all of them) and order, when given, is over all n.
+                             pc_neighbors_topn: the lane blocks go to every process a chunk
+                             at a time, each compares them with the rows it holds;
+                             pc_neighbors_probe: the same by chunks of whole partitions,
+                             each process meeting a partition's lanes with its rows of the
+                             partition; pc_neighbors_query: each process lists the queries'
+                             best among its rows, and the lists are merged (self names
+                             documents of all n).  Every process gets the one-process lists
+                             of all n documents (the queries), work included.  The sparse
+                             rows only (no dense) */
+    int32_t chunk;        /* ranges: the documents (probing: the probing slots, whole
+                             partitions) sent to every process at once (default 0: 16,384;
+                             else, for pc_neighbors_topn, a multiple of 64) */
 } pc_neighbors_options;
 
 void pc_neighbors_options_default(pc_neighbors_options *opt);
