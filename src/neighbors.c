@@ -1144,29 +1144,107 @@ static pc_status index_range(const pc_csr *X, const int32_t *order, int32_t n, i
 }
 
 /*
- * The rows of documents doc[a .. b) (doc NULL: a .. b-1), each from the
- * process holding it (this one holds X, documents first .. first +
- * X->n_rows - 1), on every process: *lanes, split by rank (no postings),
- * lane i being document doc[a + i].  status: this process's so far (a
- * failure is reported to the others instead).
+ * Appends position j of ri (rows split by split_rows) to buf as one row of
+ * head + n_terms columns: its head terms by rank (columns below head, in
+ * rank order), then its tail terms (head + term id, ascending).  col and
+ * val hold a row (head + ri->max_tail entries).  0, or -1 when out of
+ * memory.
  */
-static pc_status gather_lanes(const pc_csr *X, int32_t first, const int32_t *doc, int64_t a,
-                              int64_t b, const int32_t *rank, int32_t head, const pc_comm *comm,
+static int put_split_row(char **buf, size_t *len, size_t *cap, int32_t pos,
+                         const related_index *ri, int32_t j, int32_t *col, float *val)
+{
+    int64_t m = 0;
+    for (int64_t p = ri->head_ptr[j]; p < ri->head_ptr[j + 1]; p++, m++) {
+        col[m] = ri->head_rank[p];
+        val[m] = ri->head_val[p];
+    }
+    const pc_csr *T = ri->tail;
+    for (int64_t p = T->row_ptr[j]; p < T->row_ptr[j + 1]; p++, m++) {
+        col[m] = ri->head + T->col[p];
+        val[m] = T->val[p];
+    }
+    int64_t row_ptr[2] = {0, m};
+    const pc_csr row = {1, ri->head + ri->n_terms, m, row_ptr, col, val};
+    return pc_rows_put(buf, len, cap, pos, &row, 0);
+}
+
+/* put_split_row's rows M back into *ri (no postings), without sorting again. */
+static pc_status take_split_rows(const pc_csr *M, int32_t head, related_index *ri,
+                                 pc_error *err)
+{
+    memset(ri, 0, sizeof *ri);
+    ri->n = M->n_rows;
+    ri->n_terms = M->n_cols - head;
+    ri->head = head;
+    ri->doc = pc_malloc_array((size_t)ri->n + 1, sizeof *ri->doc);
+    ri->head_ptr = pc_calloc((size_t)ri->n + 1, sizeof *ri->head_ptr);
+    if (!ri->doc || !ri->head_ptr)
+        return pc_fail_nomem(err, "finding related papers");
+    for (int32_t i = 0; i < ri->n; i++) {
+        int64_t p = M->row_ptr[i];
+        while (p < M->row_ptr[i + 1] && M->col[p] < head)
+            p++;
+        const int64_t tail = M->row_ptr[i + 1] - p;
+        ri->max_tail = tail > ri->max_tail ? tail : ri->max_tail;
+        ri->head_ptr[i + 1] = ri->head_ptr[i] + (p - M->row_ptr[i]);
+        ri->doc[i] = i;
+    }
+    const int64_t n_head = ri->head_ptr[ri->n];
+    ri->head_rank = pc_malloc_array((size_t)n_head + 1, sizeof *ri->head_rank);
+    ri->head_val = pc_malloc_array((size_t)n_head + 1, sizeof *ri->head_val);
+    if (!ri->head_rank || !ri->head_val)
+        return pc_fail_nomem(err, "finding related papers");
+    pc_status status = pc_csr_new(ri->n, ri->n_terms, M->nnz - n_head, &ri->tail, err);
+    for (int32_t i = 0; status == PC_OK && i < ri->n; i++) {
+        int64_t h = ri->head_ptr[i], t = ri->tail->row_ptr[i];
+        for (int64_t p = M->row_ptr[i]; p < M->row_ptr[i + 1]; p++) {
+            if (M->col[p] < head) {
+                ri->head_rank[h] = (uint16_t)M->col[p];
+                ri->head_val[h++] = M->val[p];
+            } else {
+                ri->tail->col[t] = M->col[p] - head;
+                ri->tail->val[t++] = M->val[p];
+            }
+        }
+        ri->tail->row_ptr[i + 1] = t;
+    }
+    return status;
+}
+
+/*
+ * The rows of documents doc[a .. b) (doc NULL: a .. b-1), each from the
+ * process holding it (this one holds documents first .. first +
+ * rows->n - 1, split in `rows`, row_of[d - first] being d's position), on
+ * every process: *lanes, split as rows are (no postings; sent split, so
+ * that no process sorts a lane's terms again), lane i being document
+ * doc[a + i].  status: this process's so far (a failure is reported to the
+ * others instead).
+ */
+static pc_status gather_lanes(const related_index *rows, const int32_t *row_of, int32_t first,
+                              const int32_t *doc, int64_t a, int64_t b, const pc_comm *comm,
                               pc_status status, related_index *lanes, pc_error *err)
 {
     memset(lanes, 0, sizeof *lanes);
     char *buf = NULL;
     size_t len = 0, cap = 0;
+    int32_t *col = pc_malloc_array((size_t)rows->head + (size_t)rows->max_tail + 1, sizeof *col);
+    float *val = pc_malloc_array((size_t)rows->head + (size_t)rows->max_tail + 1, sizeof *val);
+    if (status == PC_OK && (!col || !val))
+        status = pc_fail_nomem(err, "finding related papers");
     for (int64_t g = a; status == PC_OK && g < b; g++) {
         const int32_t d = doc ? doc[g] : (int32_t)g;
-        if (d >= first && d - first < X->n_rows &&
-            pc_rows_put(&buf, &len, &cap, (int32_t)(g - a), X, d - first) != 0)
+        if (d >= first && d - first < rows->n &&
+            put_split_row(&buf, &len, &cap, (int32_t)(g - a), rows, row_of[d - first], col,
+                          val) != 0)
             status = pc_fail_nomem(err, "finding related papers");
     }
+    free(col);
+    free(val);
     pc_csr *M = NULL;
-    status = pc_rows_allgather(comm, status, buf, len, 0, (int32_t)(b - a), X->n_cols, 0, &M, err);
+    status = pc_rows_allgather(comm, status, buf, len, 0, (int32_t)(b - a),
+                               rows->head + rows->n_terms, 0, &M, err);
     if (status == PC_OK)
-        status = index_rows(M, NULL, rank, head, 0, NULL, lanes, err);
+        status = take_split_rows(M, rows->head, lanes, err);
     pc_csr_free(M);
     if (status == PC_OK && !(lanes->id = pc_malloc_array((size_t)(b - a) + 1, sizeof *lanes->id)))
         status = pc_fail_nomem(err, "finding related papers");
@@ -1293,8 +1371,8 @@ static pc_status gather_lists(const pc_neighbors *mine, int64_t work, int32_t n,
 typedef struct range_job {
     int32_t n, first, head; /* the documents in all, this process's first, the head terms */
     int64_t sum_df2;
-    int32_t *rank;          /* the whole's head ranks */
     related_index rows;     /* this process's rows, placed in the whole order */
+    int32_t *row_of;        /* this process's row → its position in rows */
     int threads;
     workspace *ws;
     heap h;                 /* scratch for merging lists */
@@ -1302,9 +1380,10 @@ typedef struct range_job {
 } range_job;
 
 /*
- * Starts a job by ranges: the whole's shape and head ranks (pc_share_shape:
+ * Starts a job by ranges: the whole's shape and head terms (pc_share_shape:
  * one process splits its rows by the same ranks), this process's rows
- * indexed in `order` (over all n, NULL: by document), the workspaces
+ * indexed in `order` (over all n, NULL: by document) and their positions
+ * (row_of), the workspaces
  * (probing: with the chains by term) sized for the longest tail of any
  * process's rows (one allgather), and this range's lists.  Failures as
  * gather_lanes (rj is range_job_finish's in every case).
@@ -1321,12 +1400,19 @@ static pc_status range_job_start(const pc_csr *X, const pc_neighbors_options *op
     pc_status status = pc_share_shape(X, comm, &rj->n, &rj->first, &df, err);
     if (status == PC_OK && order)
         status = check_permutation(order, rj->n, err);
-    if (status == PC_OK && !(rj->rank = head_ranks_of(df, X->n_cols, rj->n, opt->head_terms,
-                                                      &rj->head, &rj->sum_df2)))
+    int32_t *rank = NULL;
+    if (status == PC_OK && !(rank = head_ranks_of(df, X->n_cols, rj->n, opt->head_terms,
+                                                  &rj->head, &rj->sum_df2)))
         status = pc_fail_nomem(err, "finding related papers");
     free(df);
     if (status == PC_OK)
-        status = index_range(X, order, rj->n, rj->first, rj->rank, rj->head, mon, &rj->rows, err);
+        status = index_range(X, order, rj->n, rj->first, rank, rj->head, mon, &rj->rows, err);
+    free(rank);
+    if (status == PC_OK && !(rj->row_of = pc_malloc_array((size_t)X->n_rows + 1,
+                                                          sizeof *rj->row_of)))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int32_t j = 0; status == PC_OK && j < rj->rows.n; j++)
+        rj->row_of[rj->rows.doc[j]] = j;
     int64_t max_tail[2] = {rj->rows.max_tail, 0};
     int64_t *tails = pc_malloc_array((size_t)comm->size, sizeof *tails);
     if (status == PC_OK && !tails)
@@ -1366,7 +1452,7 @@ static pc_status range_job_finish(range_job *rj, const pc_comm *comm, pc_status 
     }
     free(rj->ws);
     related_index_free(&rj->rows);
-    free(rj->rank);
+    free(rj->row_of);
     free(rj->h.id);
     free(rj->h.sim);
     status = gather_lists(rj->mine, work, rj->n, comm, status, out, err);
@@ -1409,7 +1495,7 @@ static pc_status topn_ranges(const pc_csr *X, const pc_neighbors_options *opt,
     pc_progress_start(&progress, mon, "related", total);
     for (int32_t a = 0; a < n; a += chunk) {
         const int32_t b = n - a > chunk ? a + chunk : n;
-        status = gather_lanes(X, first, opt->order, a, b, rj.rank, rj.head, comm, status, &lanes,
+        status = gather_lanes(&rj.rows, rj.row_of, first, opt->order, a, b, comm, status, &lanes,
                               err);
         for (int32_t i = 0; status == PC_OK && i < b - a; i++) {
             const int32_t d = lanes.id[i], j = rows_before(&rj.rows, a + i);
@@ -1778,15 +1864,12 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
     }
     int32_t *at = pc_malloc_array((size_t)widest + 1, sizeof *at);
     int32_t *skip = pc_malloc_array((size_t)widest + 1, sizeof *skip);
-    int32_t *row_of = pc_malloc_array((size_t)X->n_rows + 1, sizeof *row_of);
-    if (status == PC_OK && (!slot_doc || !at || !skip || !row_of))
+    if (status == PC_OK && (!slot_doc || !at || !skip))
         status = pc_fail_nomem(err, "finding related papers");
     for (int64_t e = 0; status == PC_OK && e < (int64_t)rj.n * parts->probe; e++)
         slot_doc[e] = parts->member[slot_doc[e]]; /* the slots' places → their documents */
     for (int64_t i = 0; status == PC_OK && i < widest; i++)
         at[i] = (int32_t)i;
-    for (int32_t j = 0; status == PC_OK && j < rj.rows.n; j++)
-        row_of[rj.rows.doc[j]] = j; /* this process's row → its position */
     related_index lanes;
     memset(&lanes, 0, sizeof lanes);
     pc_neighbors *lists = NULL;
@@ -1798,11 +1881,11 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
         for (pb = pa + 1; pb < P && lane_start[pb] - lane_start[pa] < chunk; pb++)
             ;
         const int64_t a = lane_start[pa], b = lane_start[pb];
-        status = gather_lanes(X, rj.first, slot_doc, a, b, rj.rank, rj.head, comm, status,
+        status = gather_lanes(&rj.rows, rj.row_of, rj.first, slot_doc, a, b, comm, status,
                               &lanes, err);
         for (int64_t e = a; status == PC_OK && e < b; e++) {
             const int32_t d = slot_doc[e] - rj.first;
-            skip[e - a] = d >= 0 && d < X->n_rows ? row_of[d] : -1; /* not its own neighbour */
+            skip[e - a] = d >= 0 && d < X->n_rows ? rj.row_of[d] : -1; /* not its own neighbour */
         }
         if (status == PC_OK) /* empty: the slots of a partition without rows here */
             status = empty_lists((int32_t)(b - a), opt->top, &lists, err);
@@ -1823,7 +1906,6 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
     free(slot_doc);
     free(at);
     free(skip);
-    free(row_of);
     return range_job_finish(&rj, comm, status, out, err);
 }
 
