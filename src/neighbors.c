@@ -1827,27 +1827,92 @@ static int run_probe(const probe_view *v, const pc_partitions *parts, const int6
 }
 
 /*
+ * The rows a step of partitions pa .. pb-1 needs, packed by put_split_row
+ * into *buf from this process's (rj): first the partitions' members (places
+ * 0 .. m-1, in the partitions' order), then the documents of slots a .. b-1
+ * (places m .. m + b - a - 1), those of them this process holds.  0, or -1
+ * when out of memory.
+ */
+static int put_step_rows(const range_job *rj, const pc_partitions *parts, const int32_t *slot_doc,
+                         int32_t pa, int32_t pb, int64_t a, int64_t b, char **buf, size_t *len,
+                         int32_t *col, float *val)
+{
+    size_t cap = 0;
+    const int32_t g0 = (int32_t)parts->start[pa], m = (int32_t)parts->start[pb] - g0;
+    for (int64_t i = 0; i < m + (b - a); i++) {
+        const int32_t d = i < m ? parts->member[g0 + i] : slot_doc[a + i - m];
+        if (d >= rj->first && d - rj->first < rj->rows.n &&
+            put_split_row(buf, len, &cap, (int32_t)i, &rj->rows, rj->row_of[d - rj->first], col,
+                          val) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Rows a .. b-1 of M (a view, no copy). */
+static pc_csr rows_view(const pc_csr *M, int32_t a, int32_t b)
+{
+    return (pc_csr){b - a, M->n_cols, M->row_ptr[b] - M->row_ptr[a], M->row_ptr + a, M->col,
+                    M->val};
+}
+
+/*
+ * A step's rows as received (M: put_step_rows' places) into *members (the
+ * partitions' members, with postings, placed in the partitions' order from
+ * g0, named by document) and *lanes (the slots' documents, named so).
+ */
+static pc_status take_step_rows(const pc_csr *M, int32_t head, const pc_partitions *parts,
+                                int32_t g0, int32_t m, const int32_t *slot_doc, int64_t a,
+                                related_index *members, related_index *lanes, pc_error *err)
+{
+    const pc_csr mv = rows_view(M, 0, m), lv = rows_view(M, m, M->n_rows);
+    pc_status status = take_split_rows(&mv, head, members, err);
+    if (status == PC_OK)
+        status = take_split_rows(&lv, head, lanes, err);
+    if (status == PC_OK)
+        status = pc_csr_transpose(members->tail, &members->postings, err);
+    if (status == PC_OK &&
+        (!(members->gpos = pc_malloc_array((size_t)m + 1, sizeof *members->gpos)) ||
+         !(members->id = pc_malloc_array((size_t)m + 1, sizeof *members->id)) ||
+         !(lanes->id = pc_malloc_array((size_t)lanes->n + 1, sizeof *lanes->id))))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int32_t i = 0; status == PC_OK && i < m; i++) {
+        members->gpos[i] = g0 + i;
+        members->id[i] = parts->member[g0 + i];
+    }
+    for (int32_t i = 0; status == PC_OK && i < lanes->n; i++)
+        lanes->id[i] = slot_doc[a + i];
+    return status;
+}
+
+/*
  * pc_neighbors_probe with opt->ranges: each process holds its range of the
- * rows, indexed in the partitions' order (index_range over parts->member).
- * The partitions go in chunks of whole partitions, at least opt->chunk
- * slots each (a slot: a document probing a partition, probe_plan's); for a
- * chunk every process contributes the rows of the slots' documents it holds
- * (gather_lanes: one variable allgather, a document once per partition it
- * probes), then runs the chunk's lane blocks, blocked as one process blocks
- * them, against its own rows of each partition, each slot's heap starting
- * empty; each slot's list goes to the process holding its document
- * (send_lists), which merges it into its own.  A pair's sum is formed as in
- * one process and every list is the top of a fixed set under a total order,
- * so the lists and the work (split) are one process's.  Memory per process:
- * its rows twice (as held and split, with postings), n × probe slots, one
- * chunk's rows and lists, its range's lists and all lists once.
+ * rows (split, range_job_start).  The partitions go in steps of whole
+ * partitions, each at least `chunk` slots (a slot: a document probing a
+ * partition, probe_plan's; chunk: opt->chunk, or less so that each process
+ * has about 4 steps); step s is process s mod P's, and in each round
+ * every process receives its step's rows from the processes holding them
+ * (one exchange: the partitions' members once, each slot's document once
+ * per partition it probes), runs the step's lane blocks as one process runs
+ * them against the partitions' members, and sends each slot's list to the
+ * process holding its document (send_lists), which merges it into its own.
+ * A pair's sum is formed as in one process and every list is the top of a
+ * fixed set under a total order, so the lists and the work are one
+ * process's.  Per process: (1 + probe) × its share of the rows received in
+ * all, and memory for its range (held and split), n × probe slots, one
+ * step's rows and lists, its range's lists and all lists once.
  */
 static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
                               const pc_neighbors_options *opt, const pc_monitor *mon,
                               pc_neighbors **out, pc_error *err)
 {
     const pc_comm *comm = opt->comm;
-    const int32_t P = parts->n_partitions, chunk = opt->chunk > 0 ? opt->chunk : CHUNK_DEFAULT;
+    const int32_t P = parts->n_partitions;
+    const int size = comm->size, me = comm->rank;
+    /* steps of at most opt->chunk slots, and at least 4 per process when there are enough */
+    const int64_t most = opt->chunk > 0 ? opt->chunk : CHUNK_DEFAULT;
+    const int64_t even = (int64_t)parts->n_docs * parts->probe / (4 * size);
+    const int64_t chunk = even < LANES ? LANES : even < most ? even : most;
     range_job rj;
     pc_status status = range_job_start(X, opt, parts->member, 1, mon, &rj, err);
     if (status == PC_OK && rj.n != parts->n_docs)
@@ -1855,41 +1920,72 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
                          (int)parts->n_docs, (int)rj.n);
     int64_t *lane_start = pc_malloc_array((size_t)P + 1, sizeof *lane_start);
     int32_t *slot_doc = status == PC_OK && lane_start ? probe_plan(parts, lane_start) : NULL;
-    int64_t widest = 0; /* the most slots of one chunk */
-    for (int32_t pa = 0, pb = 0; slot_doc && pa < P; pa = pb) {
+    int32_t *step = pc_malloc_array((size_t)P + 2, sizeof *step), n_steps = 0;
+    int32_t *place = pc_malloc_array((size_t)rj.n + 1, sizeof *place);
+    int32_t *col = pc_malloc_array((size_t)rj.head + (size_t)rj.rows.max_tail + 1, sizeof *col);
+    float *val = pc_malloc_array((size_t)rj.head + (size_t)rj.rows.max_tail + 1, sizeof *val);
+    char **buf = pc_calloc((size_t)size, sizeof *buf);
+    size_t *len = pc_calloc((size_t)size, sizeof *len);
+    if (status == PC_OK && (!slot_doc || !step || !place || !col || !val || !buf || !len))
+        status = pc_fail_nomem(err, "finding related papers");
+    for (int64_t e = 0; status == PC_OK && e < (int64_t)rj.n * parts->probe; e++)
+        slot_doc[e] = parts->member[slot_doc[e]]; /* the slots' places → their documents */
+    for (int32_t g = 0; status == PC_OK && g < rj.n; g++)
+        place[parts->member[g]] = g;
+    int64_t widest = 0; /* the most slots of one step */
+    double total = 0.0; /* this process's rows met (run_probe's progress) */
+    for (int32_t pa = 0, pb = 0; status == PC_OK && pa < P; pa = pb) {
         for (pb = pa + 1; pb < P && lane_start[pb] - lane_start[pa] < chunk; pb++)
             ;
         widest = lane_start[pb] - lane_start[pa] > widest ? lane_start[pb] - lane_start[pa]
                                                            : widest;
+        for (int32_t p = pa; n_steps % size == me && p < pb; p++)
+            total += (double)((lane_start[p + 1] - lane_start[p] + LANES - 1) / LANES) *
+                     (double)(parts->start[p + 1] - parts->start[p]);
+        step[n_steps++] = pa;
     }
+    if (status == PC_OK)
+        step[n_steps] = P;
     int32_t *at = pc_malloc_array((size_t)widest + 1, sizeof *at);
     int32_t *skip = pc_malloc_array((size_t)widest + 1, sizeof *skip);
-    if (status == PC_OK && (!slot_doc || !at || !skip))
+    if (status == PC_OK && (!at || !skip))
         status = pc_fail_nomem(err, "finding related papers");
-    for (int64_t e = 0; status == PC_OK && e < (int64_t)rj.n * parts->probe; e++)
-        slot_doc[e] = parts->member[slot_doc[e]]; /* the slots' places → their documents */
     for (int64_t i = 0; status == PC_OK && i < widest; i++)
         at[i] = (int32_t)i;
-    related_index lanes;
+    related_index members, lanes;
+    memset(&members, 0, sizeof members);
     memset(&lanes, 0, sizeof lanes);
     pc_neighbors *lists = NULL;
     pc_progress progress;
     double done = 0.0;
-    pc_progress_start(&progress, mon, "related (probing)",
-                      status == PC_OK ? probe_amount(&rj.rows, parts, lane_start, 0, 1) : 0.0);
-    for (int32_t pa = 0, pb = 0; status == PC_OK && pa < P; pa = pb) {
-        for (pb = pa + 1; pb < P && lane_start[pb] - lane_start[pa] < chunk; pb++)
-            ;
-        const int64_t a = lane_start[pa], b = lane_start[pb];
-        status = gather_lanes(&rj.rows, rj.row_of, rj.first, slot_doc, a, b, comm, status,
-                              &lanes, err);
-        for (int64_t e = a; status == PC_OK && e < b; e++) {
-            const int32_t d = slot_doc[e] - rj.first;
-            skip[e - a] = d >= 0 && d < X->n_rows ? rj.row_of[d] : -1; /* not its own neighbour */
+    pc_progress_start(&progress, mon, "related (probing)", total);
+    for (int32_t round = 0; status == PC_OK && round * size < n_steps; round++) {
+        for (int q = 0; status == PC_OK && q < size; q++) {
+            const int32_t s = round * size + q;
+            if (s < n_steps &&
+                put_step_rows(&rj, parts, slot_doc, step[s], step[s + 1], lane_start[step[s]],
+                              lane_start[step[s + 1]], &buf[q], &len[q], col, val) != 0)
+                status = pc_fail_nomem(err, "finding related papers");
         }
-        if (status == PC_OK) /* empty: the slots of a partition without rows here */
+        const int32_t s = round * size + me, pa = s < n_steps ? step[s] : P,
+                      pb = s < n_steps ? step[s + 1] : P, g0 = (int32_t)parts->start[pa];
+        const int32_t m = (int32_t)parts->start[pb] - g0;
+        const int64_t a = lane_start[pa], b = lane_start[pb];
+        pc_csr *M = NULL;
+        status = pc_rows_exchange(comm, status, buf, len, 0, m + (int32_t)(b - a),
+                                  rj.head + X->n_cols, &M, err);
+        for (int q = 0; q < size; q++)
+            len[q] = 0;
+        if (status == PC_OK)
+            status = take_step_rows(M, rj.head, parts, g0, m, slot_doc, a, &members, &lanes, err);
+        pc_csr_free(M);
+        for (int64_t e = a; status == PC_OK && e < b; e++) /* not its own neighbour */
+            skip[e - a] = place[slot_doc[e]] >= g0 && place[slot_doc[e]] < g0 + m
+                              ? place[slot_doc[e]] - g0
+                              : -1;
+        if (status == PC_OK)
             status = empty_lists((int32_t)(b - a), opt->top, &lists, err);
-        const probe_view v = {.lanes = &lanes, .rows = &rj.rows, .lane_at = at, .slot0 = a,
+        const probe_view v = {.lanes = &lanes, .rows = &members, .lane_at = at, .slot0 = a,
                               .skip = skip};
         if (status == PC_OK &&
             run_probe(&v, parts, lane_start, pa, pb, rj.ws, rj.threads, 0, 1, &progress, &done,
@@ -1898,12 +1994,23 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
         status = send_lists(lists, &lanes, rj.n, rj.first, comm, status, rj.mine, &rj.h, err);
         pc_neighbors_free(lists);
         lists = NULL;
+        related_index_free(&members);
         related_index_free(&lanes);
+        memset(&members, 0, sizeof members);
+        memset(&lanes, 0, sizeof lanes);
     }
     if (status == PC_OK)
         pc_progress_finish(&progress);
+    for (int q = 0; buf && q < size; q++)
+        free(buf[q]);
+    free(buf);
+    free(len);
     free(lane_start);
     free(slot_doc);
+    free(step);
+    free(place);
+    free(col);
+    free(val);
     free(at);
     free(skip);
     return range_job_finish(&rj, comm, status, out, err);

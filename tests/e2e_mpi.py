@@ -196,8 +196,13 @@ def case_approx(tmp):
     # probing alone works from the ranges: no rank gathers the matrix
     p = mpirun(3, ["run", corpus, "-o", os.path.join(tmp, "classic4-approx-trace"), "--quiet",
                    "--threads", "1"] + probing, env={"PAPERCLUST_MPI_TRACE": "1"})
-    check_no_gather(stage_lines(p.stderr.decode("utf-8", "replace").strip().splitlines()[:-1]),
-                    3, "approx")
+    stages = stage_lines(p.stderr.decode("utf-8", "replace").strip().splitlines()[:-1])
+    check_no_gather(stages, 3, "approx")
+    # the partitions' steps are spread over the ranks: each receives about as much
+    got = [stages.get((rank, "related"), [0, 0, 0, 0])[2] for rank in range(3)]
+    check(max(got) <= 1.25 * sum(got) / 3,
+          f"approx: the ranks received {got} bytes in the related stage, want each within "
+          f"1.25 x their mean (the probing steps shared out)")
     # a rank failing in the last refinement round's exchange: the job ends with its line
     args = ["--quiet", "--threads", "1"] + refine
     at = last_related_collective(3, ["run", repeated, "-o", os.path.join(tmp, "approx-count")]

@@ -72,16 +72,18 @@ typedef struct pc_neighbors_options {
                              the columns all of them) and order, when given, is over all n.
                              pc_neighbors_topn: the lane blocks go to every process a chunk
                              at a time, each compares them with the rows it holds;
-                             pc_neighbors_probe: the same by chunks of whole partitions,
-                             each process meeting a partition's lanes with its rows of the
-                             partition; pc_neighbors_query: each process lists the queries'
+                             pc_neighbors_probe: the partitions go in steps of whole
+                             partitions shared out between the processes, each receiving
+                             its steps' members and lanes from the processes holding them;
+                             pc_neighbors_query: each process lists the queries'
                              best among its rows, and the lists are merged (self names
                              documents of all n).  Every process gets the one-process lists
                              of all n documents (the queries), work included.  The sparse
                              rows only (no dense) */
-    int32_t chunk;        /* ranges: the documents (probing: the probing slots, whole
-                             partitions) sent to every process at once (default 0: 16,384;
-                             else, for pc_neighbors_topn, a multiple of 64) */
+    int32_t chunk;        /* ranges: the documents sent to every process at once (probing:
+                             the most probing slots of one step, whole partitions, fewer
+                             to give each process 4 steps) (default 0: 16,384; else, for
+                             pc_neighbors_topn, a multiple of 64) */
 } pc_neighbors_options;
 
 void pc_neighbors_options_default(pc_neighbors_options *opt);
