@@ -33,6 +33,25 @@ Assumptions (stated again in SCALING.md):
   a is what every rank holds whole (the corpus's records, every paper's
   list, per-paper arrays), b the rows split between the ranks; without
   those runs, the one-process peak, not shrinking with N.
+
+A run with `--related approx` (no --refine) models that stage instead:
+- its seconds grow as papers^1.5: sqrt(papers) partitions by default, so
+  with a fixed --probe each paper meets probe x sqrt(papers) others, and
+  the nearest-partition pass is non-zeros x partitions (the multiply-adds
+  measured from 1M to 10M papers grew with exponent 1.53, RESULTS.md); it
+  is split between all cores as the exact stage is;
+- its bytes per rank: what the rank receiving most received in the related
+  stage of the PA and PB runs, fitted as F (P - 1) / P + R (P - 1) / P^2:
+  F what every rank gets whole from the others (the partitions' training
+  sums, the nearest-partition lists, every paper's list), R the rows the
+  probing steps spread over the ranks (each rank receives its steps'
+  members and lanes, about (1 + probe) x the rows / P); both taken to grow
+  linearly with papers (F's training sums grow more slowly: an upper
+  bound); they replace the "every row once" and the lists of the exact
+  model;
+- the recall at that --probe is the measured run's estimate; how it changes
+  with the number of papers is not modelled (at --probe 2 it fell from
+  0.59, with --refine 3, at 1M to 0.30 at 10M on the realistic corpus).
 """
 import csv
 import re
@@ -74,9 +93,29 @@ def main():
               f"papers (peaks {ma} MiB at P = {pa}, {mb} MiB at P = {pb})")
     print(f"base: {run}: {n0:,} papers, {nnz0:,} non-zeros, {terms:,} terms, k = {k}; "
           f"one thread: " + ", ".join(f"{key} {v:.1f} s" for key, v in sec.items()))
+    approx = s.get("related") == "approx"
+    whole, spread = 0.0, 0.0  # F and R (bytes at the base's size), approx only
+    if approx:
+        if len(sys.argv) != 6:
+            sys.exit("scaling_model.py: an approx run needs the two traces (its bytes per rank)")
+        got = []
+        for trace, p in ((sys.argv[2], int(sys.argv[3])), (sys.argv[4], int(sys.argv[5]))):
+            with open(trace, encoding="utf-8", errors="replace") as f:
+                got.append((p, max(int(m.group(1)) for m in re.finditer(
+                    r"stage related: \d+ collectives, \d+ bytes sent, (\d+) bytes received",
+                    f.read()))))
+        (pa, ba), (pb, bb) = got  # ba = F (pa-1)/pa + R (pa-1)/pa^2, the same for pb
+        a1, a2, b1, b2 = (pa - 1) / pa, (pa - 1) / pa ** 2, (pb - 1) / pb, (pb - 1) / pb ** 2
+        spread = (ba * b1 - bb * a1) / (a2 * b1 - b2 * a1)
+        whole = (ba - spread * a2) / a1
+        print(f"approx: --probe {s['probe']} of {s['partitions']} partitions, recall estimate "
+              f"{s.get('related_recall_estimate', '?')}; related stage received {ba / 1e6:.1f} "
+              f"MB (P = {pa}) and {bb / 1e6:.1f} MB (P = {pb}) by the rank receiving most: "
+              f"F = {whole / 1e6:.1f} MB whole, R = {spread / 1e6:.1f} MB spread")
     print(f"peak {peak_mib:.0f} MiB; {calls} collectives\n")
+    related_name = f"related (approx, probe {s['probe']})" if approx else "related (exact)"
     print("| papers | machines | read | vocabulary + order | tf-idf | k-means | describe | "
-          "related (exact) | network | total | memory per rank |")
+          f"{related_name} | network | total | memory per rank |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in (2_500_000, 100_000_000):
         g = n / n0
@@ -88,13 +127,15 @@ def main():
             tfidf = sec.get("tfidf", 0) * g / all_cores
             kmeans = sec.get("kmeans", 0) * g / all_cores
             describe = sec.get("describe", 0) * g / CORES
-            related = sec.get("related", 0) * g * g / all_cores
+            related = sec.get("related", 0) * (g ** 1.5 if approx else g * g) / all_cores
             iterations = int(s.get("iterations", 20)) * int(s.get("n_init", 3))
             sums = k * terms * (0.125 + 4 * 0.5)  # half the sums non-zero (arxiv: about half)
             top = int(s.get("top", 10))
-            received = (order_bytes * n + 8 * nnz + 8 * nnz * (machines - 1) / machines
-                        + iterations * sums * (machines - 1) / machines
-                        + 20 * top * n) if machines > 1 else 0.0
+            share = (machines - 1) / machines
+            related_received = ((whole * share + spread * share / machines) * g
+                                if approx else 8 * nnz + 20 * top * n)
+            received = (order_bytes * n + related_received + 8 * nnz * share
+                        + iterations * sums * share) if machines > 1 else 0.0
             network = (received / NET + calls * LATENCY) if machines > 1 else 0.0
             total = read + vocab + tfidf + kmeans + describe + related + network
             mem = (fixed_mib + split_mib / machines) * g / 1024
