@@ -1885,12 +1885,61 @@ static pc_status take_step_rows(const pc_csr *M, int32_t head, const pc_partitio
     return status;
 }
 
+/* A step of probing by ranges: slots a .. b-1, in partitions pa .. pb-1. */
+typedef struct probe_step {
+    int64_t a, b;
+    int32_t pa, pb;
+    double cost; /* lane blocks × the partition's members, summed */
+} probe_step;
+
+/*
+ * Cuts the slots (lane_start: probe_plan's) into steps for `size`
+ * processes, at the lane blocks' boundaries (a partition's blocks are one
+ * process's): each step at most `most` slots and about a quarter of a
+ * process's share of the cost, so that the steps of a round cost about the
+ * same; a large partition's lanes may span several steps.  *n_steps; NULL
+ * when out of memory.
+ */
+static probe_step *cut_steps(const pc_partitions *parts, const int64_t *lane_start, int64_t most,
+                             int size, int32_t *n_steps)
+{
+    const int32_t P = parts->n_partitions;
+    double total = 0.0;
+    int64_t blocks = 0;
+    for (int32_t p = 0; p < P; p++) {
+        const int64_t b = (lane_start[p + 1] - lane_start[p] + LANES - 1) / LANES;
+        blocks += b;
+        total += (double)b * (double)(parts->start[p + 1] - parts->start[p]);
+    }
+    const double target = total / (4.0 * size);
+    probe_step *st = pc_malloc_array((size_t)blocks + 1, sizeof *st);
+    if (!st)
+        return NULL;
+    int32_t n = 0;
+    probe_step cur = {0, 0, 0, 0, 0.0};
+    for (int32_t p = 0; p < P; p++)
+        for (int64_t lo = lane_start[p]; lo < lane_start[p + 1]; lo += LANES) {
+            if (lo > cur.a && (lo - cur.a >= most || cur.cost >= target)) {
+                cur.b = lo;
+                cur.pb = lo > lane_start[p] ? p + 1 : p;
+                st[n++] = cur;
+                cur = (probe_step){lo, 0, p, 0, 0.0};
+            }
+            cur.cost += (double)(parts->start[p + 1] - parts->start[p]);
+        }
+    cur.b = lane_start[P];
+    cur.pb = P;
+    st[n++] = cur;
+    *n_steps = n;
+    return st;
+}
+
 /*
  * pc_neighbors_probe with opt->ranges: each process holds its range of the
- * rows (split, range_job_start).  The partitions go in steps of whole
- * partitions, each at least `chunk` slots (a slot: a document probing a
- * partition, probe_plan's; chunk: opt->chunk, or less so that each process
- * has about 4 steps); step s is process s mod P's, and in each round
+ * rows (split, range_job_start).  The slots (a slot: a document probing a
+ * partition, probe_plan's) go in steps of about equal cost (cut_steps: at
+ * most opt->chunk slots, about 4 per process); step s is process s mod P's,
+ * and in each round
  * every process receives its step's rows from the processes holding them
  * (one exchange: the partitions' members once, each slot's document once
  * per partition it probes), runs the step's lane blocks as one process runs
@@ -1909,10 +1958,6 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
     const pc_comm *comm = opt->comm;
     const int32_t P = parts->n_partitions;
     const int size = comm->size, me = comm->rank;
-    /* steps of at most opt->chunk slots, and at least 4 per process when there are enough */
-    const int64_t most = opt->chunk > 0 ? opt->chunk : CHUNK_DEFAULT;
-    const int64_t even = (int64_t)parts->n_docs * parts->probe / (4 * size);
-    const int64_t chunk = even < LANES ? LANES : even < most ? even : most;
     range_job rj;
     pc_status status = range_job_start(X, opt, parts->member, 1, mon, &rj, err);
     if (status == PC_OK && rj.n != parts->n_docs)
@@ -1920,13 +1965,19 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
                          (int)parts->n_docs, (int)rj.n);
     int64_t *lane_start = pc_malloc_array((size_t)P + 1, sizeof *lane_start);
     int32_t *slot_doc = status == PC_OK && lane_start ? probe_plan(parts, lane_start) : NULL;
-    int32_t *step = pc_malloc_array((size_t)P + 2, sizeof *step), n_steps = 0;
+    int32_t n_steps = 0;
+    probe_step *step = status == PC_OK && slot_doc
+                           ? cut_steps(parts, lane_start, opt->chunk > 0 ? opt->chunk
+                                                                         : CHUNK_DEFAULT,
+                                       size, &n_steps)
+                           : NULL;
+    int64_t *clip = pc_malloc_array((size_t)P + 1, sizeof *clip); /* lane_start, a step's ends */
     int32_t *place = pc_malloc_array((size_t)rj.n + 1, sizeof *place);
     int32_t *col = pc_malloc_array((size_t)rj.head + (size_t)rj.rows.max_tail + 1, sizeof *col);
     float *val = pc_malloc_array((size_t)rj.head + (size_t)rj.rows.max_tail + 1, sizeof *val);
     char **buf = pc_calloc((size_t)size, sizeof *buf);
     size_t *len = pc_calloc((size_t)size, sizeof *len);
-    if (status == PC_OK && (!slot_doc || !step || !place || !col || !val || !buf || !len))
+    if (status == PC_OK && (!slot_doc || !step || !clip || !place || !col || !val || !buf || !len))
         status = pc_fail_nomem(err, "finding related papers");
     for (int64_t e = 0; status == PC_OK && e < (int64_t)rj.n * parts->probe; e++)
         slot_doc[e] = parts->member[slot_doc[e]]; /* the slots' places → their documents */
@@ -1934,18 +1985,12 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
         place[parts->member[g]] = g;
     int64_t widest = 0; /* the most slots of one step */
     double total = 0.0; /* this process's rows met (run_probe's progress) */
-    for (int32_t pa = 0, pb = 0; status == PC_OK && pa < P; pa = pb) {
-        for (pb = pa + 1; pb < P && lane_start[pb] - lane_start[pa] < chunk; pb++)
-            ;
-        widest = lane_start[pb] - lane_start[pa] > widest ? lane_start[pb] - lane_start[pa]
-                                                           : widest;
-        for (int32_t p = pa; n_steps % size == me && p < pb; p++)
-            total += (double)((lane_start[p + 1] - lane_start[p] + LANES - 1) / LANES) *
-                     (double)(parts->start[p + 1] - parts->start[p]);
-        step[n_steps++] = pa;
+    for (int32_t t = 0; status == PC_OK && t < n_steps; t++) {
+        widest = step[t].b - step[t].a > widest ? step[t].b - step[t].a : widest;
+        total += t % size == me ? step[t].cost : 0.0;
     }
-    if (status == PC_OK)
-        step[n_steps] = P;
+    for (int32_t p = 0; status == PC_OK && p <= P; p++)
+        clip[p] = lane_start[p];
     int32_t *at = pc_malloc_array((size_t)widest + 1, sizeof *at);
     int32_t *skip = pc_malloc_array((size_t)widest + 1, sizeof *skip);
     if (status == PC_OK && (!at || !skip))
@@ -1961,16 +2006,18 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
     pc_progress_start(&progress, mon, "related (probing)", total);
     for (int32_t round = 0; status == PC_OK && round * size < n_steps; round++) {
         for (int q = 0; status == PC_OK && q < size; q++) {
-            const int32_t s = round * size + q;
-            if (s < n_steps &&
-                put_step_rows(&rj, parts, slot_doc, step[s], step[s + 1], lane_start[step[s]],
-                              lane_start[step[s + 1]], &buf[q], &len[q], col, val) != 0)
+            const int32_t t = round * size + q;
+            if (t < n_steps && put_step_rows(&rj, parts, slot_doc, step[t].pa, step[t].pb,
+                                             step[t].a, step[t].b, &buf[q], &len[q], col,
+                                             val) != 0)
                 status = pc_fail_nomem(err, "finding related papers");
         }
-        const int32_t s = round * size + me, pa = s < n_steps ? step[s] : P,
-                      pb = s < n_steps ? step[s + 1] : P, g0 = (int32_t)parts->start[pa];
+        const int32_t t = round * size + me;
+        const probe_step my = t < n_steps ? step[t] : (probe_step){lane_start[P], lane_start[P],
+                                                                   P, P, 0.0};
+        const int32_t pa = my.pa, pb = my.pb, g0 = (int32_t)parts->start[pa];
         const int32_t m = (int32_t)parts->start[pb] - g0;
-        const int64_t a = lane_start[pa], b = lane_start[pb];
+        const int64_t a = my.a, b = my.b;
         pc_csr *M = NULL;
         status = pc_rows_exchange(comm, status, buf, len, 0, m + (int32_t)(b - a),
                                   rj.head + X->n_cols, &M, err);
@@ -1987,10 +2034,14 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
             status = empty_lists((int32_t)(b - a), opt->top, &lists, err);
         const probe_view v = {.lanes = &lanes, .rows = &members, .lane_at = at, .slot0 = a,
                               .skip = skip};
+        clip[pa] = a; /* the step's first and last partitions cut to its slots */
+        clip[pb] = b;
         if (status == PC_OK &&
-            run_probe(&v, parts, lane_start, pa, pb, rj.ws, rj.threads, 0, 1, &progress, &done,
+            run_probe(&v, parts, clip, pa, pb, rj.ws, rj.threads, 0, 1, &progress, &done,
                       lists) != 0)
             status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+        clip[pa] = lane_start[pa];
+        clip[pb] = lane_start[pb];
         status = send_lists(lists, &lanes, rj.n, rj.first, comm, status, rj.mine, &rj.h, err);
         pc_neighbors_free(lists);
         lists = NULL;
@@ -2008,6 +2059,7 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
     free(lane_start);
     free(slot_doc);
     free(step);
+    free(clip);
     free(place);
     free(col);
     free(val);
