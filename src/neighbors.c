@@ -90,12 +90,7 @@ void pc_neighbors_options_default(pc_neighbors_options *opt)
     opt->chunk = 0;
 }
 
-/* A bounded heap of the best candidates, worst on top. */
-typedef struct heap {
-    int32_t size, cap;
-    int32_t *id;
-    float *sim;
-} heap;
+typedef pc_heap heap;
 
 /* 1 when (sa, ia) ranks below (sb, ib): lower similarity, or equal and higher index. */
 static int worse(float sa, int32_t ia, float sb, int32_t ib)
@@ -125,7 +120,7 @@ static void heap_sift_down(heap *h, int32_t i)
     }
 }
 
-static void heap_push(heap *h, float sim, int32_t id)
+void pc_heap_push(heap *h, float sim, int32_t id)
 {
     if (h->size == h->cap) {
         if (!worse(h->sim[0], h->id[0], sim, id))
@@ -148,13 +143,13 @@ static void heap_push(heap *h, float sim, int32_t id)
 }
 
 /* The similarity a candidate must reach to enter a heap: its worst once full, else 0. */
-static float heap_floor(const heap *h)
+float pc_heap_floor(const heap *h)
 {
     return h->size == h->cap ? h->sim[0] : 0.0f;
 }
 
 /* Empties the heap into out_id/out_sim, best first, padding with -1 / 0. */
-static void heap_drain(heap *h, int32_t *out_id, float *out_sim)
+void pc_heap_drain(heap *h, int32_t *out_id, float *out_sim)
 {
     for (int32_t r = h->cap - 1; r >= h->size; r--) {
         out_id[r] = -1;
@@ -496,10 +491,10 @@ static void offer_later(later_lists *l, const related_index *ri, int32_t j, int3
     heap h = {l->size[j], top, l->id + (size_t)j * (size_t)top, l->sim + (size_t)j * (size_t)top};
     for (; hits; hits &= hits - 1) {
         const int b = __builtin_ctzll(hits);
-        heap_push(&h, sums[b], doc_id(ri, lo + b));
+        pc_heap_push(&h, sums[b], doc_id(ri, lo + b));
     }
     l->size[j] = h.size;
-    atomic_store_explicit(&l->floor[j], heap_floor(&h), memory_order_relaxed);
+    atomic_store_explicit(&l->floor[j], pc_heap_floor(&h), memory_order_relaxed);
     pc_stripes_unlock(l->locks, j);
 }
 
@@ -662,8 +657,8 @@ static void load_lanes(const pass *ps, int32_t lo, int32_t nl, workspace *w,
             w->skip[b] = ps->skip[ri->doc[i]];
         const size_t row = (size_t)ri->doc[i] * (size_t)out->top;
         for (int32_t r = 0; ps->keep && r < out->top && out->id[row + r] >= 0; r++)
-            heap_push(&w->lane[b], out->similarity[row + r], out->id[row + r]);
-        w->lane_floor[b] = heap_floor(&w->lane[b]);
+            pc_heap_push(&w->lane[b], out->similarity[row + r], out->id[row + r]);
+        w->lane_floor[b] = pc_heap_floor(&w->lane[b]);
     }
 }
 
@@ -771,8 +766,8 @@ static void collect(const pass *ps, int32_t lo, int32_t nl, int32_t before, int3
         uint64_t hits = lanes_reaching(sums, w->lane_floor, 0.0f);
         for (; hits; hits &= hits - 1) {
             const int b = __builtin_ctzll(hits);
-            heap_push(&w->lane[b], sums[b], doc_id(ps->rows, j));
-            w->lane_floor[b] = heap_floor(&w->lane[b]);
+            pc_heap_push(&w->lane[b], sums[b], doc_id(ps->rows, j));
+            w->lane_floor[b] = pc_heap_floor(&w->lane[b]);
         }
         if (ps->self && j < before) {
             const float least = atomic_load_explicit(&w->later->floor[j], memory_order_relaxed);
@@ -818,7 +813,7 @@ static void lane_block(const pass *ps, int32_t lo, int32_t nl, workspace *w, pc_
     unload_lanes(ps, lo, nl, w);
     for (int32_t b = 0; b < nl; b++) {
         const size_t row = (size_t)ps->lanes->doc[lane_position(ps, lo + b)] * (size_t)out->top;
-        heap_drain(&w->lane[b], out->id + row, out->similarity + row);
+        pc_heap_drain(&w->lane[b], out->id + row, out->similarity + row);
     }
 }
 
@@ -832,10 +827,10 @@ static void merge_into(pc_neighbors *nb, int32_t row, const int32_t *id, const f
     const size_t at = (size_t)row * (size_t)nb->top;
     h->size = 0;
     for (int32_t r = 0; r < nb->top && nb->id[at + r] >= 0; r++)
-        heap_push(h, nb->similarity[at + r], nb->id[at + r]);
+        pc_heap_push(h, nb->similarity[at + r], nb->id[at + r]);
     for (int32_t r = 0; r < count && id[r] >= 0; r++)
-        heap_push(h, sim[r], id[r]);
-    heap_drain(h, nb->id + at, nb->similarity + at);
+        pc_heap_push(h, sim[r], id[r]);
+    pc_heap_drain(h, nb->id + at, nb->similarity + at);
 }
 
 /* Position i's list: its lane list (in `out`) and its list of later documents. */
@@ -1033,7 +1028,7 @@ static const float *dense_in_order(const float *rows, int32_t dims, const relate
  * total order).  Memory: size × that, transiently.  status: this process's
  * so far (a failure is reported to the others instead).
  */
-static pc_status exchange_lists(const pc_comm *comm, pc_status status, pc_neighbors *nb,
+pc_status pc_neighbors_exchange(const pc_comm *comm, pc_status status, pc_neighbors *nb,
                                 pc_error *err)
 {
     if (status != PC_OK) /* nb may be missing: the others wait in the exchange, and hear of it */
@@ -1073,10 +1068,10 @@ static pc_status exchange_lists(const pc_comm *comm, pc_status status, pc_neighb
                     if (id < 0)
                         break;
                     memcpy(&sim, part + cells * sizeof id + c * sizeof sim, sizeof sim);
-                    heap_push(&h, sim, id);
+                    pc_heap_push(&h, sim, id);
                 }
             }
-            heap_drain(&h, nb->id + i * (size_t)nb->top, nb->similarity + i * (size_t)nb->top);
+            pc_heap_drain(&h, nb->id + i * (size_t)nb->top, nb->similarity + i * (size_t)nb->top);
         }
     }
     free(mine);
@@ -1555,7 +1550,7 @@ static pc_status neighbors_topn(const pc_csr *X, const pc_neighbors_options *opt
     if (status == PC_OK)
         status = run_pass(&ps, opt->top, threads, later, mon, out, err);
     if (opt->comm)
-        status = exchange_lists(opt->comm, status, *out, err);
+        status = pc_neighbors_exchange(opt->comm, status, *out, err);
     if (status != PC_OK) {
         pc_neighbors_free(*out);
         *out = NULL;
@@ -1638,7 +1633,7 @@ static pc_status query_rows(const pc_csr *X, const pc_csr *Q, const int32_t *sel
 /*
  * pc_neighbors_query with opt->ranges: each process lists the queries' best
  * among its own rows (split by the whole's head terms, named by document),
- * then the lists are exchanged and merged (exchange_lists): one process's
+ * then the lists are exchanged and merged (pc_neighbors_exchange): one process's
  * lists and work.  self names documents of the whole.
  */
 static pc_status query_ranges(const pc_csr *X, const pc_csr *Q, const int32_t *self,
@@ -1665,7 +1660,7 @@ static pc_status query_ranges(const pc_csr *X, const pc_csr *Q, const int32_t *s
         status = query_rows(X, Q, mine, opt, rank, head, first, mon, out, err);
     free(rank);
     free(mine);
-    status = exchange_lists(opt->comm, status, *out, err);
+    status = pc_neighbors_exchange(opt->comm, status, *out, err);
     if (status == PC_OK)
         (*out)->work_all = work_all;
     return status;
@@ -2120,7 +2115,7 @@ pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
         nb->work_all = sum_df2;
     }
     if (opt->comm) /* every list is the top of its blocks' across processes */
-        status = exchange_lists(opt->comm, status, nb, err);
+        status = pc_neighbors_exchange(opt->comm, status, nb, err);
     if (status == PC_OK) {
         *out = nb;
         nb = NULL;

@@ -22,6 +22,35 @@
 /* New lists of n × top (id and similarity not filled), recall NaN; PC_ERR_NOMEM. */
 pc_status pc_neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_error *err);
 
+/* A bounded heap of the best candidates, worst on top: id and sim hold cap
+ * entries (the caller's storage), size of them in use. */
+typedef struct pc_heap {
+    int32_t size, cap;
+    int32_t *id;
+    float *sim;
+} pc_heap;
+
+/* Offers (sim, id): kept while the heap has room or when it beats the worst
+ * (higher similarity, or equal and a lower index). */
+void pc_heap_push(pc_heap *h, float sim, int32_t id);
+
+/* The similarity a candidate must reach to enter: the worst once full, else 0. */
+float pc_heap_floor(const pc_heap *h);
+
+/* Empties the heap into out_id/out_sim (cap entries), best first, padding with -1 / 0. */
+void pc_heap_drain(pc_heap *h, int32_t *out_id, float *out_sim);
+
+/*
+ * Several processes (comm), each with lists of every document that hold the
+ * best of the pairs it met: every process's lists and work are gathered and
+ * each document's merged (the best top under the lists' order), so every
+ * process gets the one-process lists when each pair was met by one process.
+ * status: this process's so far (a failure reaches the others instead; nb
+ * may then be NULL).  PC_ERR_NOMEM, or another process's failure.
+ */
+pc_status pc_neighbors_exchange(const pc_comm *comm, pc_status status, pc_neighbors *nb,
+                                pc_error *err);
+
 typedef struct pc_pair_scorer pc_pair_scorer;
 
 /* The split rows of X (head terms chosen as pc_neighbors_options.head_terms

@@ -89,14 +89,26 @@ pc_status pc_options_check(const pc_options *opt, pc_error *err)
         return pc_fail(err, PC_ERR_INVALID, "unknown related-paper search %d", (int)rel->search);
     if (rel->probe < 0 || rel->partitions < 0)
         return pc_fail(err, PC_ERR_INVALID, "--probe and --partitions must be at least 1");
+    if (rel->index != PC_INDEX_PARTITIONS && rel->index != PC_INDEX_TERMS)
+        return pc_fail(err, PC_ERR_INVALID, "unknown approximate index %d", (int)rel->index);
+    const int by_terms = rel->index == PC_INDEX_TERMS;
+    if (rel->search != PC_RELATED_APPROX && (by_terms || rel->mass != 0.0f))
+        return pc_fail(err, PC_ERR_INVALID, "--index and --mass need --related approx");
+    if (!(rel->mass >= 0.0f && rel->mass <= 1.0f))
+        return pc_fail(err, PC_ERR_INVALID, "--mass must be above 0 and at most 1");
+    if (rel->mass > 0.0f && !by_terms)
+        return pc_fail(err, PC_ERR_INVALID, "--mass needs --index terms");
     if (rel->search != PC_RELATED_APPROX && (rel->probe > 0 || rel->partitions > 0))
         return pc_fail(err, PC_ERR_INVALID, "--probe and --partitions need --related approx");
+    if (by_terms && (rel->probe > 0 || rel->partitions > 0 || rel->refine > 0))
+        return pc_fail(err, PC_ERR_INVALID, "--probe, --partitions and --refine need --index "
+                                            "partitions, not terms");
     if (rel->refine < 0 || rel->candidates < 0)
         return pc_fail(err, PC_ERR_INVALID, "--refine and --candidates must be at least 1");
     if (rel->search != PC_RELATED_APPROX && rel->refine > 0)
         return pc_fail(err, PC_ERR_INVALID, "--refine needs --related approx");
-    if (rel->refine == 0 && rel->candidates > 0)
-        return pc_fail(err, PC_ERR_INVALID, "--candidates needs --refine");
+    if (rel->refine == 0 && rel->candidates > 0 && !by_terms)
+        return pc_fail(err, PC_ERR_INVALID, "--candidates needs --refine or --index terms");
     if (rel->search != PC_RELATED_EXACT && rel->similarity != PC_SIMILARITY_TFIDF)
         return pc_fail(err, PC_ERR_INVALID, "--related %s scores by the TF-IDF cosine only, "
                                             "not --similarity %s",
@@ -303,18 +315,19 @@ static int sweeping(const pc_options *opt)
 }
 
 /* The related lists that work from the ranges: on the TF-IDF rows, without feedback, exact
- * or approximate without refining. */
+ * or approximate by partitions without refining. */
 static int lists_by_ranges(const pc_related_options *r)
 {
     return r->similarity == PC_SIMILARITY_TFIDF && r->feedback == 0 &&
-           (r->search == PC_RELATED_EXACT || (r->search == PC_RELATED_APPROX && r->refine == 0));
+           (r->search == PC_RELATED_EXACT ||
+            (r->search == PC_RELATED_APPROX && r->index == PC_INDEX_PARTITIONS && r->refine == 0));
 }
 
 /*
  * Several processes: whether a stage of this run needs every row on every
  * process — those that do not work on ranges yet: LSA, bisection, a k
  * sweep's silhouettes, --silhouette, the related lists other than
- * lists_by_ranges' (LSA or hybrid scores, feedback, refining), and a saved
+ * lists_by_ranges' (LSA or hybrid scores, feedback, refining, the terms index), and a saved
  * model.  k-means, the descriptions (the tree's too), the TF-IDF related
  * lists, exact or approximate, and report.html's map work from the ranges.
  */
@@ -834,15 +847,22 @@ static pc_status summarize_clusters(const pc_options *opt, run_state *s)
     if (rel->feedback > 0)
         ADD("feedback_weight", "%g", (double)rel->feedback_weight);
     ADD("related", "%s", pc_related_search_name(rel->search));
-    if (s->neighbors && s->neighbors->partitions > 0) { /* approximate: the index, its recall */
-        ADD("partitions", "%d", (int)s->neighbors->partitions);
-        ADD("probe", "%d", (int)s->neighbors->probe);
-        if (s->neighbors->candidates > 0) { /* refined: the lists kept, the rounds run */
+    if (s->neighbors && rel->search == PC_RELATED_APPROX) { /* approximate: the index, its recall */
+        ADD("index", "%s", pc_related_index_name(rel->index));
+        if (rel->index == PC_INDEX_TERMS) {
+            ADD("mass", "%g", (double)s->neighbors->mass);
             ADD("candidates", "%d", (int)s->neighbors->candidates);
-            ADD("refine", "%d", (int)rel->refine);
+        } else {
+            ADD("partitions", "%d", (int)s->neighbors->partitions);
+            ADD("probe", "%d", (int)s->neighbors->probe);
+        }
+        if (rel->index == PC_INDEX_PARTITIONS && s->neighbors->candidates > 0) {
+            ADD("candidates", "%d", (int)s->neighbors->candidates); /* refined: the lists kept, */
+            ADD("refine", "%d", (int)rel->refine);                 /* the rounds run */
             ADD("refine_rounds", "%d", (int)s->neighbors->rounds);
         }
-        ADD("seconds_related_partitions", "%.3f", s->neighbors->seconds_partitions);
+        if (rel->index == PC_INDEX_PARTITIONS)
+            ADD("seconds_related_partitions", "%.3f", s->neighbors->seconds_partitions);
         ADD("seconds_related_recall", "%.3f", s->neighbors->seconds_recall);
         ADD("related_recall_sample", "%d", (int)s->neighbors->recall_sample);
         if (s->neighbors->recall_sample > 0)

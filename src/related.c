@@ -41,6 +41,8 @@ void pc_related_options_default(pc_related_options *opt)
     opt->feedback_weight = PC_FEEDBACK_WEIGHT;
     pc_neighbors_options_default(&opt->neighbors);
     opt->search = PC_RELATED_EXACT;
+    opt->index = PC_INDEX_PARTITIONS;
+    opt->mass = 0.0f;
     opt->probe = 0;
     opt->partitions = 0;
     opt->recall_sample = PC_RECALL_SAMPLE;
@@ -63,6 +65,24 @@ pc_status pc_related_search_parse(const char *text, pc_related_search *out, pc_e
             return PC_OK;
         }
     return pc_fail(err, PC_ERR_INVALID, "--related must be exact or approx, not '%s'", text);
+}
+
+static const char *const index_names[] = {"partitions", "terms"};
+
+const char *pc_related_index_name(pc_related_index index)
+{
+    return index == PC_INDEX_PARTITIONS || index == PC_INDEX_TERMS ? index_names[index]
+                                                                   : "unknown";
+}
+
+pc_status pc_related_index_parse(const char *text, pc_related_index *out, pc_error *err)
+{
+    for (int s = PC_INDEX_PARTITIONS; s <= PC_INDEX_TERMS; s++)
+        if (strcmp(text, index_names[s]) == 0) {
+            *out = (pc_related_index)s;
+            return PC_OK;
+        }
+    return pc_fail(err, PC_ERR_INVALID, "--index must be partitions or terms, not '%s'", text);
 }
 
 static const char *const similarity_names[] = {"tfidf", "lsa", "hybrid"};
@@ -388,9 +408,9 @@ pc_status pc_related_recall(const pc_csr *X, const pc_neighbors *found, int32_t 
     return status;
 }
 
-/* The approximate lists: partitions, probing, then the recall on a sample. */
-static pc_status find_approx(const pc_csr *X, const pc_related_options *opt,
-                             const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+/* The approximate lists by partitions (index.h): the partitions, probing, then refining. */
+static pc_status lists_by_partitions(const pc_csr *X, const pc_related_options *opt,
+                                     const pc_monitor *mon, pc_neighbors **out, pc_error *err)
 {
     pc_partitions_options popt;
     pc_partitions_options_default(&popt);
@@ -429,21 +449,47 @@ static pc_status find_approx(const pc_csr *X, const pc_related_options *opt,
         pc_neighbors_free(*out);
         *out = refined;
     }
-    const double probed = pc_now();
     if (status == PC_OK) {
         (*out)->partitions = parts->n_partitions;
         (*out)->probe = parts->probe;
         (*out)->seconds_partitions = built - started;
+    }
+    pc_partitions_free(parts);
+    return status;
+}
+
+/* The approximate lists by the heaviest terms (heavy.h). */
+static pc_status lists_by_terms(const pc_csr *X, const pc_related_options *opt,
+                                const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+{
+    if (opt->neighbors.comm && opt->neighbors.ranges)
+        return pc_fail(err, PC_ERR_INVALID, "related papers by ranges: the terms index needs "
+                                            "every row");
+    pc_heavy_options hopt;
+    pc_heavy_options_default(&hopt);
+    if (opt->mass > 0.0f)
+        hopt.mass = opt->mass;
+    if (opt->candidates > 0)
+        hopt.candidates = opt->candidates;
+    return pc_neighbors_heavy(X, &hopt, &opt->neighbors, mon, out, err);
+}
+
+/* The approximate lists (by partitions or by terms), then their recall on a sample. */
+static pc_status find_approx(const pc_csr *X, const pc_related_options *opt,
+                             const pc_monitor *mon, pc_neighbors **out, pc_error *err)
+{
+    pc_status status = opt->index == PC_INDEX_TERMS ? lists_by_terms(X, opt, mon, out, err)
+                                                    : lists_by_partitions(X, opt, mon, out, err);
+    const double listed = pc_now();
+    if (status == PC_OK)
         status = pc_related_recall(X, *out, opt->recall_sample, opt->seed, &opt->neighbors, mon,
                                    &(*out)->recall, &(*out)->recall_sample, err);
-    }
     if (status == PC_OK)
-        (*out)->seconds_recall = pc_now() - probed;
+        (*out)->seconds_recall = pc_now() - listed;
     if (status != PC_OK) {
         pc_neighbors_free(*out);
         *out = NULL;
     }
-    pc_partitions_free(parts);
     return status;
 }
 
@@ -454,11 +500,12 @@ static pc_status related_find(const pc_csr *X, const pc_lsa *lsa, const pc_relat
     if (opt->search == PC_RELATED_APPROX &&
         (opt->similarity != PC_SIMILARITY_TFIDF || opt->feedback > 0 || opt->probe < 0 ||
          opt->partitions < 0 || opt->recall_sample < 0 || opt->refine < 0 ||
-         opt->candidates < 0))
+         opt->candidates < 0 || !(opt->mass >= 0.0f && opt->mass <= 1.0f) ||
+         (opt->index != PC_INDEX_PARTITIONS && opt->index != PC_INDEX_TERMS)))
         return pc_fail(err, PC_ERR_INVALID, "related papers: approximate search needs the tfidf "
-                                            "score without feedback, probe >= 0 (probe %d, "
-                                            "partitions %d)",
-                       (int)opt->probe, (int)opt->partitions);
+                                            "score without feedback and sound options (probe %d, "
+                                            "partitions %d, mass %g)",
+                       (int)opt->probe, (int)opt->partitions, (double)opt->mass);
     if (opt->search == PC_RELATED_APPROX && opt->neighbors.top >= 1)
         return find_approx(X, opt, mon, out, err);
     if (opt->neighbors.top < 1 || opt->feedback < 0 || !(opt->hybrid_weight >= 0.0f) ||

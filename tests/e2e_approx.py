@@ -14,12 +14,18 @@ CASE seed:     datasets/seed_papers.csv, 7 partitions (52 papers, so the
                above probing alone and the estimate equal to the recall
                from related.csv; every listed similarity the exact run's
                (printed) for that pair; threads 1 and 3 the same reports.
+               --index terms: with --mass 1 and every paper a candidate,
+               exactly the exact run's related.csv; with --mass 0.3
+               --candidates 6, a recall below 1 and the estimate equal to
+               the recall from related.csv, exact similarities, the
+               summary's rows, threads 1 and 3 the same reports.
 CASE classic4: ../shared/corpora/classic4.csv (exits 77 when absent): the
                estimate on its 1000-paper sample within 0.04 of the recall over
                all 5478 papers computed here (four standard errors of a
                1000-paper mean), below 1 and above 0.5 at --probe 3;
                --probe 2 --refine 3: recall above 0.9 and at least 0.25
-               above --probe 2 alone, estimate within 0.04.
+               above --probe 2 alone, estimate within 0.04; --index terms
+               (its defaults): recall from 0.9 to 1, estimate within 0.04.
 
 The recall computed here: recall_i = |{j in approx_i : sim(i, j) >= the lowest
 similarity of exact_i}| / |exact_i|, 1 when exact_i is empty (summary.csv's
@@ -109,6 +115,7 @@ def seed(tmp):
         same_reports(order + " rows", moved, two, names=[r for r in REPORTS
                                                           if r != "assignments.csv"])
     refine_checks(tmp, exact, approx, papers, two)
+    terms_checks(tmp, exact, papers)
     bad = [(["--probe", "0"] + approx, "--probe"),
            (["--refine", "2"], "--refine needs --related approx"),
            (["--candidates", "8"] + approx, "--candidates needs --refine"),
@@ -117,7 +124,14 @@ def seed(tmp):
            (["--partitions", "3"], "need --related approx"),
            (["--related", "approx", "--similarity", "lsa", "--lsa", "5"], "TF-IDF cosine only"),
            (["--related", "approx", "--feedback", "2"], "--feedback"),
-           (["--related", "approximate"], "exact or approx")]
+           (["--related", "approximate"], "exact or approx"),
+           (["--index", "terms"], "--index and --mass need --related approx"),
+           (["--related", "approx", "--mass", "0.5"], "--mass needs --index terms"),
+           (["--related", "approx", "--index", "terms", "--mass", "0"], "--mass must be above 0"),
+           (["--related", "approx", "--index", "terms", "--mass", "1.5"], "at most 1"),
+           (["--related", "approx", "--index", "terms", "--probe", "3"], "not terms"),
+           (["--related", "approx", "--index", "terms", "--refine", "2"], "not terms"),
+           (["--related", "approx", "--index", "trees"], "partitions or terms")]
     for args, words in bad:
         err = paperclust(tmp, "bad", SEED_CORPUS, *args, status=2)
         lines = err.strip().splitlines()
@@ -152,6 +166,39 @@ def refine_checks(tmp, exact, approx, papers, probed):
     same_reports("--refine, --threads 3 against 1", three, one, names=REPORTS)
 
 
+def terms_checks(tmp, exact, papers):
+    """--index terms: every candidate scored is the exact run; a cut and few candidates lose
+    some neighbours, with the estimate equal to the recall from related.csv, exact
+    similarities, the summary's rows and any thread count."""
+    terms = ["--top", "5", "--related", "approx", "--index", "terms"]
+    whole = paperclust(tmp, "terms-whole", SEED_CORPUS, *terms, "--mass", "1", "--candidates", "51")
+    with open(os.path.join(exact, "related.csv"), "rb") as a, \
+         open(os.path.join(whole, "related.csv"), "rb") as b:
+        check(a.read() == b.read(), "--index terms --mass 1 --candidates 51: related.csv differs "
+                                    "from exact")
+    one = paperclust(tmp, "terms1", SEED_CORPUS, *terms, "--mass", "0.3", "--candidates", "6",
+                     "--threads", "1")
+    s = summary(one)
+    want = recall(exact, one, papers)
+    got = float(s.get("related_recall_estimate", "nan"))
+    check(abs(got - want) < 1e-6, f"--index terms: estimate {got}, recall from related.csv {want}")
+    check(0.3 < want < 1.0, f"--index terms --mass 0.3 --candidates 6: recall {want}")
+    for key, value in (("related", "approx"), ("index", "terms"), ("mass", "0.3"),
+                       ("candidates", "6"), ("related_recall_sample", str(len(papers)))):
+        check(s.get(key) == value, f"--index terms: summary {key}: {s.get(key)!r}, want {value!r}")
+    for key in ("probe", "partitions", "refine", "seconds_related_partitions"):
+        check(key not in s, f"--index terms: summary has a {key} row")
+    default = summary(paperclust(tmp, "terms-default", SEED_CORPUS, *terms))
+    check(default.get("mass") == "0.6" and default.get("candidates") == "200",
+          f"--index terms defaults: mass {default.get('mass')}, candidates {default.get('candidates')}")
+    all_pairs = pairs(paperclust(tmp, "exact51t", SEED_CORPUS, "--top", "51"))
+    wrong = [(k, v, all_pairs.get(k)) for k, v in pairs(one).items() if all_pairs.get(k) != v]
+    check(not wrong, f"--index terms: similarities unlike the exact run's: {wrong[:3]}")
+    three = paperclust(tmp, "terms3", SEED_CORPUS, *terms, "--mass", "0.3", "--candidates", "6",
+                       "--threads", "3")
+    same_reports("--index terms, --threads 3 against 1", three, one, names=REPORTS)
+
+
 def classic4(tmp):
     if not os.path.exists(CLASSIC4):
         print("SKIP: ../shared/corpora/classic4.csv is absent")
@@ -173,6 +220,12 @@ def classic4(tmp):
     check(abs(got - want) < 0.04, f"classic4 --refine 3: estimate {got}, all papers {want}")
     check(want > 0.9 and want > probed + 0.25,
           f"classic4 --probe 2 --refine 3: recall {want}, probing alone {probed}")
+    terms = paperclust(tmp, "terms", CLASSIC4, "--top", "10", "--n-init", "1", "--related",
+                       "approx", "--index", "terms")
+    want = recall(exact, terms, ids(CLASSIC4))
+    got = float(summary(terms).get("related_recall_estimate", "nan"))
+    check(abs(got - want) < 0.04, f"classic4 --index terms: estimate {got}, all papers {want}")
+    check(0.9 < want < 1.0, f"classic4 --index terms: recall {want} outside 0.9 .. 1")
 
 
 def main():

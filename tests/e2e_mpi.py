@@ -39,7 +39,9 @@ CASE approx:   approximate related papers (--related approx) by 1, 2, 3 and 4
                processes: probing alone, each rank holding only its range of
                the rows (PAPERCLUST_MPI_TRACE: no rank gathers the matrix),
                and refined, each rank joining its share of the papers in each
-               refinement round (the whole matrix gathered): the seed papers 7
+               refinement round (the whole matrix gathered), and by the
+               heaviest terms (--index terms: the whole matrix gathered, each
+               rank every size-th batch of papers): the seed papers 7
                times over, probing alone and refined; then classic4 (skipped
                when absent), probing alone and refined; then a rank failing
                in a refinement round's exchange.
@@ -185,6 +187,9 @@ def case_approx(tmp):
     refine = ["--top", "8", "--related", "approx", "--probe", "2", "--refine", "3",
               "--candidates", "16"]
     same_as_one_process(tmp, "approx-refine", repeated, refine, counts)
+    same_as_one_process(tmp, "approx-terms", repeated,
+                        ["--top", "8", "--related", "approx", "--index", "terms", "--mass", "0.5",
+                         "--candidates", "12"], counts)
     corpus = os.path.join(CORPORA, "classic4.csv")
     if not os.path.exists(corpus):
         print(f"SKIP: {corpus} is absent")

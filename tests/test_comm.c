@@ -157,6 +157,7 @@ typedef enum job_kind {
     JOB_GROUPS_RANGES,
     JOB_APPROX,
     JOB_APPROX_RANGES,
+    JOB_APPROX_TERMS,
     JOB_GATHER
 } job_kind;
 
@@ -267,9 +268,11 @@ static void *run_job(void *arg)
                                              group_end, &j->description, &j->err)
                         : pc_describe(&in, &opt, &j->description, &j->err);
         pc_csr_free(R);
-    } else if (j->kind == JOB_APPROX || j->kind == JOB_APPROX_RANGES) {
+    } else if (j->kind == JOB_APPROX || j->kind == JOB_APPROX_RANGES ||
+               j->kind == JOB_APPROX_TERMS) {
         /* JOB_APPROX: every rank the whole matrix, as pc_run gathers it for refining;
-         * JOB_APPROX_RANGES: each rank its range, no refining */
+         * JOB_APPROX_RANGES: each rank its range, no refining; JOB_APPROX_TERMS: by the
+         * heaviest terms, every rank the whole matrix */
         pc_related_options opt;
         pc_related_options_default(&opt);
         opt.search = PC_RELATED_APPROX;
@@ -277,6 +280,12 @@ static void *run_job(void *arg)
         opt.probe = 2;
         opt.recall_sample = 40;
         opt.refine = j->kind == JOB_APPROX ? 2 : 0;
+        if (j->kind == JOB_APPROX_TERMS) {
+            opt.index = PC_INDEX_TERMS;
+            opt.mass = 0.5f;
+            opt.candidates = 12;
+            opt.partitions = opt.probe = 0;
+        }
         opt.seed = 3;
         opt.neighbors.top = 7;
         opt.neighbors.threads = 1;
@@ -494,6 +503,21 @@ static void approx_split_is_one_process(void)
     pc_csr *X = test_planted(700, 5, 200, 10, 0.3, 3, label);
     split_is_one_process(JOB_APPROX, X);
     fails_cleanly(JOB_APPROX, X);
+    pc_csr_free(X);
+}
+
+/*
+ * Approximate lists by the heaviest terms, every rank the whole matrix and
+ * every size-th batch of 256 papers (700: three batches, so one rank of four
+ * has none): one process's lists, recall and work; a failure at any
+ * collective or allocation of rank 1 reaches every rank.
+ */
+static void approx_terms_split_is_one_process(void)
+{
+    int32_t label[700];
+    pc_csr *X = test_planted(700, 5, 200, 10, 0.3, 3, label);
+    split_is_one_process(JOB_APPROX_TERMS, X);
+    fails_cleanly(JOB_APPROX_TERMS, X);
     pc_csr_free(X);
 }
 
@@ -862,6 +886,7 @@ int main(void)
     RUN_TEST(allgatherv_in_pieces);
     RUN_TEST(neighbor_split_is_one_process);
     RUN_TEST(approx_split_is_one_process);
+    RUN_TEST(approx_terms_split_is_one_process);
     RUN_TEST(approx_ranges_are_one_process);
     RUN_TEST(neighbor_ranges_are_one_process);
     RUN_TEST(describe_ranges_are_one_process);

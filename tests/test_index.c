@@ -130,14 +130,6 @@ static pc_neighbors *exact_lists(const pc_csr *m, int32_t top, int32_t head)
     return nb;
 }
 
-static int same_lists(const pc_neighbors *a, const pc_neighbors *b)
-{
-    const size_t cells = (size_t)a->n_docs * (size_t)a->top;
-    return a->n_docs == b->n_docs && a->top == b->top &&
-           memcmp(a->id, b->id, cells * sizeof *a->id) == 0 &&
-           memcmp(a->similarity, b->similarity, cells * sizeof *a->similarity) == 0;
-}
-
 /* Probing every partition is the exact search, bit for bit, for any head. */
 static void probing_all_is_exact(void)
 {
@@ -148,7 +140,7 @@ static void probing_all_is_exact(void)
     for (int h = 0; h < 3; h++) {
         pc_neighbors *exact = exact_lists(m, 8, heads[h]);
         pc_neighbors *probed = probe_lists(m, pt, 8, 2, heads[h]);
-        CHECK(same_lists(exact, probed));
+        CHECK(test_same_lists(exact, probed));
         pc_neighbors_free(exact);
         pc_neighbors_free(probed);
     }
@@ -170,7 +162,7 @@ static void probing_some_is_top_n_of_the_probed(void)
     pc_partitions *pt = partitions(m, 20, 2, 1);
     pc_neighbors *probed = probe_lists(m, pt, top, 1, -1);
     pc_neighbors *three = probe_lists(m, pt, top, 3, -1);
-    CHECK(same_lists(probed, three));
+    CHECK(test_same_lists(probed, three));
     pc_neighbors *exact = exact_lists(m, top, -1);
     int32_t *home = malloc((size_t)n * sizeof *home);
     for (int32_t p = 0; p < pt->n_partitions; p++)
@@ -209,7 +201,7 @@ static void probing_some_is_top_n_of_the_probed(void)
     }
     CHECK(shared > n); /* the check below met many pairs */
     CHECK_INT(differ, 0);
-    CHECK(!same_lists(probed, exact)); /* 2 of 20 partitions do miss some */
+    CHECK(!test_same_lists(probed, exact)); /* 2 of 20 partitions do miss some */
     free(sim);
     free(home);
     pc_neighbors_free(exact);
@@ -407,7 +399,7 @@ static void related_find_approx(void)
     ropt.neighbors.top = 5;
     pc_neighbors *nb = NULL, *exact = exact_lists(m, 5, -1);
     CHECK_INT(pc_related_find(m, NULL, &ropt, NULL, &nb, NULL), PC_OK);
-    CHECK(same_lists(nb, exact));
+    CHECK(test_same_lists(nb, exact));
     CHECK_INT(nb->partitions, 8);
     CHECK_INT(nb->probe, 8);
     CHECK_INT(nb->recall_sample, 600);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "paperclust/matrix.h"
+#include "paperclust/neighbors.h"
 
 /* Scales every non-empty row of m to unit L2 norm. */
 static inline void test_normalize_rows(pc_csr *m)
@@ -113,6 +114,15 @@ static inline pc_csr *test_random_sparse(int32_t n, int32_t dim, int32_t per_row
     gsl_rng_free(rng);
     test_normalize_rows(m);
     return m;
+}
+
+/* 1 when two sets of lists are the same, ids and similarities bit for bit. */
+static inline int test_same_lists(const pc_neighbors *a, const pc_neighbors *b)
+{
+    const size_t cells = (size_t)a->n_docs * (size_t)a->top;
+    return a->n_docs == b->n_docs && a->top == b->top &&
+           memcmp(a->id, b->id, cells * sizeof *a->id) == 0 &&
+           memcmp(a->similarity, b->similarity, cells * sizeof *a->similarity) == 0;
 }
 
 #endif

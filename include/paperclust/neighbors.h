@@ -102,8 +102,10 @@ typedef struct pc_neighbors {
        otherwise): */
     int32_t partitions;    /* partitions of the index */
     int32_t probe;         /* partitions probed per document */
-    int32_t candidates;    /* graph search: entries kept per document, */
+    int32_t candidates;    /* graph search: entries kept per document (by terms: scored
+                              exactly per document), */
     int32_t rounds;        /* and the rounds it ran */
+    float mass;            /* by terms (heavy.h): the share of squared weight cut rows keep */
     int32_t recall_sample; /* documents whose exact lists the recall was measured on */
     double recall;         /* mean recall@top on them (related.h), NaN when not measured */
     double seconds_partitions; /* wall time building the partitions, */

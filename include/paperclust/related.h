@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "descent.h"
+#include "heavy.h"
 #include "lsa.h"
 #include "matrix.h"
 #include "neighbors.h"
@@ -64,6 +65,12 @@ typedef enum pc_similarity {
 /* Exact top-N over all pairs, or probing an inverted-file index (then refining). */
 typedef enum pc_related_search { PC_RELATED_EXACT = 0, PC_RELATED_APPROX = 1 } pc_related_search;
 
+/* Approximate search: what each paper is compared with (--index). */
+typedef enum pc_related_index {
+    PC_INDEX_PARTITIONS = 0, /* the papers of its probed partitions (index.h) */
+    PC_INDEX_TERMS = 1       /* the best candidates by its heaviest terms (heavy.h) */
+} pc_related_index;
+
 #define PC_DEFAULT_PROBE 128      /* --probe's default: recall 0.9665 on arXiv (README, "Large corpora") */
 #define PC_RECALL_SAMPLE 1000     /* papers whose exact lists measure the recall */
 #define PC_DEFAULT_CANDIDATES 30  /* --candidates' default (README, "Large corpora") */
@@ -76,11 +83,14 @@ typedef struct pc_related_options {
     float feedback_weight;          /* default PC_FEEDBACK_WEIGHT: β */
     pc_neighbors_options neighbors; /* top, threads, order, head terms (dense: set here) */
     pc_related_search search;       /* default PC_RELATED_EXACT */
+    pc_related_index index;         /* default PC_INDEX_PARTITIONS (approx) */
+    float mass;                     /* default 0: PC_HEAVY_MASS (approx by terms) */
     int32_t probe;                  /* default 0: PC_DEFAULT_PROBE partitions probed (approx) */
     int32_t partitions;             /* default 0: automatic (index.h) */
     int32_t refine;                 /* default 0: NN-descent rounds after probing (approx) */
     int32_t candidates;             /* default 0: PC_DEFAULT_CANDIDATES kept per paper while
-                                       refining (at least top) */
+                                       refining (at least top); by terms, PC_HEAVY_CANDIDATES
+                                       scored exactly per paper */
     int32_t recall_sample;          /* default PC_RECALL_SAMPLE (0: no recall estimate) */
     uint64_t seed;                  /* default 1: the partitions' training and the sample */
 } pc_related_options;
@@ -92,6 +102,12 @@ const char *pc_related_search_name(pc_related_search search);
 
 /* Parses a name of pc_related_search_name(); PC_ERR_INVALID naming the choices otherwise. */
 pc_status pc_related_search_parse(const char *text, pc_related_search *out, pc_error *err);
+
+/* "partitions" or "terms". */
+const char *pc_related_index_name(pc_related_index index);
+
+/* Parses a name of pc_related_index_name(); PC_ERR_INVALID naming the choices otherwise. */
+pc_status pc_related_index_parse(const char *text, pc_related_index *out, pc_error *err);
 
 /* "tfidf", "lsa" or "hybrid". */
 const char *pc_similarity_name(pc_similarity similarity);

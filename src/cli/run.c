@@ -85,13 +85,18 @@ static const char run_help_more[] =
     "  --hybrid-weight A   TF-IDF's share A of the hybrid score (default 0.5)\n"
     "  --feedback N        pseudo-relevance feedback: each paper's query plus 0.5 x\n"
     "                      the mean of its N nearest, ranked again (default 0: off)\n"
-    "  --related M         exact (every pair, the default) or approx (probe an\n"
-    "                      inverted-file index of fine partitions; tfidf score,\n"
+    "  --related M         exact (every pair, the default) or approx (tfidf score,\n"
     "                      no feedback; recall on 1000 papers in summary.csv)\n"
-    "  --probe N           approx: partitions searched per paper (default 128)\n"
-    "  --partitions P      approx: partitions of the index (default sqrt(papers))\n"
-    "  --refine R          approx: R rounds of NN-descent after probing (default 0)\n"
-    "  --candidates K      approx with --refine: papers kept per paper (default 30)\n"
+    "  --index I           approx: partitions (probe an inverted-file index of fine\n"
+    "                      partitions, the default) or terms (candidates sharing\n"
+    "                      each paper's heaviest terms, scored exactly)\n"
+    "  --probe N           partitions: partitions searched per paper (default 128)\n"
+    "  --partitions P      partitions: how many (default sqrt(papers))\n"
+    "  --refine R          partitions: R rounds of NN-descent after probing\n"
+    "  --candidates K      with --refine: papers kept per paper (default 30);\n"
+    "                      terms: papers scored exactly per paper (default 200)\n"
+    "  --mass F            terms: share of each paper's squared TF-IDF weight its\n"
+    "                      heaviest terms hold (default 0.6)\n"
     "Evaluation (added to summary.csv):\n"
     "                      with labels: nmi, ari, homogeneity, completeness,\n"
     "                      v_measure, purity, label_precision_at_top\n"
@@ -128,7 +133,7 @@ enum {
     OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
     OPT_NO_HTML, OPT_SAVE_MODEL, OPT_LSA, OPT_METHOD,
     OPT_SILHOUETTE_SAMPLE, OPT_SIMILARITY, OPT_HYBRID_WEIGHT, OPT_FEEDBACK, OPT_CLUSTER_ON,
-    OPT_RELATED, OPT_PROBE, OPT_PARTITIONS, OPT_CANDIDATES, OPT_REFINE
+    OPT_RELATED, OPT_PROBE, OPT_PARTITIONS, OPT_CANDIDATES, OPT_REFINE, OPT_INDEX, OPT_MASS
 };
 
 static const struct option long_options[] = {
@@ -168,6 +173,8 @@ static const struct option long_options[] = {
     {"candidates", required_argument, NULL, OPT_CANDIDATES},
     {"refine", required_argument, NULL, OPT_REFINE},
     {"partitions", required_argument, NULL, OPT_PARTITIONS},
+    {"index", required_argument, NULL, OPT_INDEX},
+    {"mass", required_argument, NULL, OPT_MASS},
     {"cluster-on", required_argument, NULL, OPT_CLUSTER_ON},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
@@ -352,6 +359,21 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         pc_error err;
         return usage_unless_ok(pc_related_search_parse(arg, &opt->related.search, &err), "",
                                &err);
+    }
+    case OPT_INDEX: {
+        pc_error err;
+        return usage_unless_ok(pc_related_index_parse(arg, &opt->related.index, &err), "", &err);
+    }
+    case OPT_MASS: {
+        double a = 0.0;
+        if (pc_cli_parse_double("--mass", arg, &a) != 0)
+            return -1;
+        if (!(a > 0.0 && a <= 1.0)) {
+            fprintf(stderr, "paperclust: --mass must be above 0 and at most 1, not '%s'\n", arg);
+            return -1;
+        }
+        opt->related.mass = (float)a;
+        return 0;
     }
     case OPT_PROBE:
     case OPT_PARTITIONS:

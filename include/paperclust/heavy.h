@@ -1,0 +1,46 @@
+/*
+ * heavy.h — relate, approximately: candidates from the terms that weigh most
+ * in each paper, scored exactly.
+ *
+ * Each row of X is cut to its heaviest entries that hold `mass` of its
+ * squared weight (at least one).  A paper's candidates are the rows whose
+ * cut shares a term with its cut, ranked by the product of the two cuts; the
+ * best `candidates` of them are scored exactly (the float the exact stage
+ * lists for the pair, bit for bit) and the best `top` of those listed, ties
+ * to the lower index.  Every paper is done alone, so the result does not
+ * depend on the thread count.  Cost Σ_t df_t(cut)² + n × candidates pair
+ * sums; memory O(nnz + threads × n).
+ */
+#ifndef PAPERCLUST_HEAVY_H
+#define PAPERCLUST_HEAVY_H
+
+#include <stdint.h>
+
+#include "matrix.h"
+#include "neighbors.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PC_HEAVY_MASS 0.6f
+#define PC_HEAVY_CANDIDATES 200
+
+typedef struct pc_heavy_options {
+    float mass;         /* default PC_HEAVY_MASS: the share of each row's squared weight kept */
+    int32_t candidates; /* default PC_HEAVY_CANDIDATES: scored exactly per paper (at least top) */
+} pc_heavy_options;
+
+void pc_heavy_options_default(pc_heavy_options *opt);
+
+/* Each row's nopt->top related rows (nopt: top, threads, head_terms read).
+ * PC_ERR_INVALID for bad options; PC_ERR_NOMEM; PC_ERR_INTERRUPTED. */
+pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
+                             const pc_neighbors_options *nopt, const pc_monitor *mon,
+                             pc_neighbors **out, pc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
