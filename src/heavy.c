@@ -163,10 +163,12 @@ static int better(float sa, int32_t ia, float sb, int32_t ib)
 /*
  * Paper i's list: the rows sharing a cut term with it, by their cut
  * product; the best `candidates` of them scored exactly, the best top of
- * those into out.  Returns the cut products added.
+ * those into out.  Returns the multiply-adds: the cut products added, and
+ * a candidate's non-zeros for each pair scored.
  */
-static int64_t one_paper(const pc_csr *C, const pc_csr *T, const pc_pair_scorer *sc, int32_t i,
-                         int32_t candidates, shortlist *s, pc_neighbors *out)
+static int64_t one_paper(const pc_csr *X, const pc_csr *C, const pc_csr *T,
+                         const pc_pair_scorer *sc, int32_t i, int32_t candidates, shortlist *s,
+                         pc_neighbors *out)
 {
     const int32_t *restrict row = T->col;
     const float *restrict weight = T->val;
@@ -205,6 +207,8 @@ static int64_t one_paper(const pc_csr *C, const pc_csr *T, const pc_pair_scorer 
     int64_t work = 0;
     for (int64_t p = C->row_ptr[i]; p < C->row_ptr[i + 1]; p++)
         work += T->row_ptr[C->col[p] + 1] - T->row_ptr[C->col[p]];
+    for (int32_t r = 0; r < m; r++)
+        work += X->row_ptr[s->cand_id[r] + 1] - X->row_ptr[s->cand_id[r]];
     return work;
 }
 
@@ -217,9 +221,9 @@ static int batch_is_mine(const pc_comm *comm, int32_t i0)
 }
 
 /* Every paper's list, BATCH papers at a time; 0, or 1 when cancelled. */
-static int run_batches(const pc_csr *C, const pc_csr *T, const pc_pair_scorer *sc,
-                       int32_t candidates, const pc_comm *comm, int threads, shortlist *s,
-                       const pc_monitor *mon, pc_neighbors *out)
+static int run_batches(const pc_csr *X, const pc_csr *C, const pc_csr *T,
+                       const pc_pair_scorer *sc, int32_t candidates, const pc_comm *comm,
+                       int threads, shortlist *s, const pc_monitor *mon, pc_neighbors *out)
 {
     const int32_t n = C->n_rows;
     double mine = 0.0;
@@ -239,7 +243,7 @@ static int run_batches(const pc_csr *C, const pc_csr *T, const pc_pair_scorer *s
                 continue;
             const int32_t i1 = i0 + BATCH < n ? i0 + BATCH : n;
             for (int32_t i = i0; i < i1; i++)
-                work += one_paper(C, T, sc, i, candidates, &s[tid], out);
+                work += one_paper(X, C, T, sc, i, candidates, &s[tid], out);
             pc_progress_parallel(&progress, &done, i1 - i0, tid, &stop);
         }
     }
@@ -286,7 +290,7 @@ pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
             (*out)->id[c] = -1;
             (*out)->similarity[c] = 0.0f;
         }
-        if (run_batches(C, T, sc, candidates, nopt->comm, threads, s, mon, *out) != 0)
+        if (run_batches(X, C, T, sc, candidates, nopt->comm, threads, s, mon, *out) != 0)
             status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
     }
     if (nopt->comm) /* a process that failed still takes part, so that all hear of it */

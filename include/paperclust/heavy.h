@@ -9,7 +9,9 @@
  * lists for the pair, bit for bit) and the best `top` of those listed, ties
  * to the lower index.  Every paper is done alone, so the result does not
  * depend on the thread count.  Cost Σ_t df_t(cut)² + n × candidates pair
- * sums; memory O(nnz + threads × n).
+ * sums (the lists' work counts both: a cut product, and a candidate's
+ * non-zeros for each pair sum); memory: the cut rows twice (as rows and as
+ * postings), a split copy of X for the pair sums, and threads × n sums.
  */
 #ifndef PAPERCLUST_HEAVY_H
 #define PAPERCLUST_HEAVY_H
@@ -34,8 +36,9 @@ typedef struct pc_heavy_options {
 
 void pc_heavy_options_default(pc_heavy_options *opt);
 
-/* Each row's nopt->top related rows (nopt: top, threads, head_terms read).
- * PC_ERR_INVALID for bad options; PC_ERR_NOMEM; PC_ERR_INTERRUPTED. */
+/* Each row's nopt->top related rows (nopt: top, threads, head_terms and comm read; with
+ * comm, every process calls with the whole X and gets every list).  PC_ERR_INVALID for bad
+ * options (dense rows, ranges); PC_ERR_NOMEM; PC_ERR_INTERRUPTED. */
 pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
                              const pc_neighbors_options *nopt, const pc_monitor *mon,
                              pc_neighbors **out, pc_error *err);
