@@ -175,9 +175,11 @@ static int64_t one_paper(const pc_csr *X, const pc_csr *C, const pc_csr *T,
     float *restrict sum = s->sum;
     int32_t *restrict touched = s->touched;
     int32_t met = 0;
+    int64_t work = 0;
     for (int64_t p = C->row_ptr[i]; p < C->row_ptr[i + 1]; p++) {
         const int32_t t = C->col[p];
         const float w = C->val[p];
+        work += T->row_ptr[t + 1] - T->row_ptr[t];
         for (int64_t q = T->row_ptr[t]; q < T->row_ptr[t + 1]; q++) {
             const int32_t j = row[q];
             touched[met] = j;
@@ -204,9 +206,6 @@ static int64_t one_paper(const pc_csr *X, const pc_csr *C, const pc_csr *T,
             pc_heap_push(&best, s->exact[r], s->cand_id[r]);
     pc_heap_drain(&best, out->id + (size_t)i * (size_t)out->top,
                   out->similarity + (size_t)i * (size_t)out->top);
-    int64_t work = 0;
-    for (int64_t p = C->row_ptr[i]; p < C->row_ptr[i + 1]; p++)
-        work += T->row_ptr[C->col[p] + 1] - T->row_ptr[C->col[p]];
     for (int32_t r = 0; r < m; r++)
         work += X->row_ptr[s->cand_id[r] + 1] - X->row_ptr[s->cand_id[r]];
     return work;
