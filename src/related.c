@@ -359,8 +359,12 @@ static double list_recall(const pc_neighbors *found, int32_t i, const pc_neighbo
     const int32_t *fid = found->id + (size_t)i * (size_t)found->top;
     const float *fsim = found->similarity + (size_t)i * (size_t)found->top;
     int32_t hits = 0;
-    for (int32_t r = 0; r < found->top && fid[r] >= 0; r++)
-        hits += fsim[r] >= least;
+    for (int32_t r = 0; r < found->top && fid[r] >= 0; r++) {
+        int32_t before = 0; /* a paper listed twice is found once */
+        while (before < r && fid[before] != fid[r])
+            before++;
+        hits += fsim[r] >= least && fid[r] != i && before == r;
+    }
     return (double)hits / listed_exact;
 }
 

@@ -304,6 +304,37 @@ static void recall_of_short_lists(void)
     pc_csr_free(m);
 }
 
+/* The matrix of recall_of_short_lists, top 2, with lists that cheat: row 0
+ * lists itself (similarity 1, above the exact 0.6), row 1 lists row 0 twice,
+ * row 2 nothing.  Only row 1's first entry and row 2's empty list count:
+ * (0 + 1 + 1) / 3, where counting by similarity alone would give 4 / 3. */
+static void recall_ignores_self_and_repeats(void)
+{
+    pc_csr *m = NULL;
+    CHECK_INT(pc_csr_new(3, 3, 4, &m, NULL), PC_OK);
+    const int64_t ptr[] = {0, 1, 3, 4};
+    const int32_t col[] = {0, 0, 1, 2};
+    const float val[] = {1.0f, 0.6f, 0.8f, 1.0f};
+    memcpy(m->row_ptr, ptr, sizeof ptr);
+    memcpy(m->col, col, sizeof col);
+    memcpy(m->val, val, sizeof val);
+    pc_neighbors *found = exact_lists(m, 2, -1);
+    const float pair = found->similarity[0]; /* rows 0 and 1: 0.6 */
+    const int32_t id[] = {0, -1, 0, 0, -1, -1};
+    const float sim[] = {1.0f, 0.0f, pair, pair, 0.0f, 0.0f};
+    memcpy(found->id, id, sizeof id);
+    memcpy(found->similarity, sim, sizeof sim);
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    double recall = 0.0;
+    int32_t sampled = 0;
+    CHECK_INT(pc_related_recall(m, found, 10, 1, &opt, NULL, &recall, &sampled, NULL), PC_OK);
+    CHECK_INT(sampled, 3);
+    CHECK_NEAR(recall, 2.0 / 3.0, 1e-12);
+    pc_neighbors_free(found);
+    pc_csr_free(m);
+}
+
 /* A sample of 300 of 700 rows: the recall of the probed lists on exactly
  * those rows (drawn as the library draws them), recomputed here from
  * pc_neighbors_topn's lists. */
@@ -454,6 +485,7 @@ int main(void)
     RUN_TEST(default_count_is_square_root);
     RUN_TEST(recall_counts_ties_and_empty_lists);
     RUN_TEST(recall_of_short_lists);
+    RUN_TEST(recall_ignores_self_and_repeats);
     RUN_TEST(recall_on_a_sample);
     RUN_TEST(bad_options_fail);
     RUN_TEST(related_find_approx);

@@ -138,9 +138,10 @@ pc_status pc_related_find(const pc_csr *X, const pc_lsa *lsa, const pc_related_o
  * each, its exact top-N (N = found->top) against every row of X by
  * pc_neighbors_query with opt's head terms (the same sums, so a pair has
  * the same similarity in both lists), and
- *     recall_i = |{ j in found_i : sim(i, j) >= s_i }| / |exact_i|,
+ *     recall_i = |{ j in found_i, j != i : sim(i, j) >= s_i }| / |exact_i|,
  * s_i the lowest similarity of the exact list: a neighbour tied with the
- * exact N-th counts as found (another exact list could hold it).  A row
+ * exact N-th counts as found (another exact list could hold it); a row
+ * listing itself, or a paper twice, gains nothing by it.  A row
  * with an empty exact list (nothing similar) has recall 1.  *recall is the
  * mean over the sample (NaN when it is empty), *sampled its size.
  * PC_ERR_INVALID for lists of other rows; PC_ERR_NOMEM; PC_ERR_INTERRUPTED.
