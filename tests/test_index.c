@@ -277,11 +277,9 @@ static void recall_counts_ties_and_empty_lists(void)
     pc_csr_free(m);
 }
 
-/* Lists shorter than top: rows 0 = (1, 0) and 1 = (0.6, 0.8) are each
- * other's only neighbour, row 2 = (0, 0, 1) has none; top 2.  The exact
- * lists found again have recall 1: a list counts against its own length,
- * (1/1 + 1/1 + 1) / 3, not against top ((1/2 + 1/2 + 1) / 3). */
-static void recall_of_short_lists(void)
+/* Rows 0 = (1, 0) and 1 = (0.6, 0.8) are each other's only neighbour, row 2 =
+ * (0, 0, 1) has none. */
+static pc_csr *pair_and_loner(void)
 {
     pc_csr *m = NULL;
     CHECK_INT(pc_csr_new(3, 3, 4, &m, NULL), PC_OK);
@@ -291,6 +289,15 @@ static void recall_of_short_lists(void)
     memcpy(m->row_ptr, ptr, sizeof ptr);
     memcpy(m->col, col, sizeof col);
     memcpy(m->val, val, sizeof val);
+    return m;
+}
+
+/* Lists shorter than top: pair_and_loner(), top 2.  The exact lists found
+ * again have recall 1: a list counts against its own length,
+ * (1/1 + 1/1 + 1) / 3, not against top ((1/2 + 1/2 + 1) / 3). */
+static void recall_of_short_lists(void)
+{
+    pc_csr *m = pair_and_loner();
     pc_neighbors *found = exact_lists(m, 2, -1);
     CHECK_INT(found->id[1], -1); /* row 0's second place is empty */
     pc_neighbors_options opt;
@@ -304,20 +311,13 @@ static void recall_of_short_lists(void)
     pc_csr_free(m);
 }
 
-/* The matrix of recall_of_short_lists, top 2, with lists that cheat: row 0
+/* pair_and_loner(), top 2, with lists that cheat: row 0
  * lists itself (similarity 1, above the exact 0.6), row 1 lists row 0 twice,
  * row 2 nothing.  Only row 1's first entry and row 2's empty list count:
  * (0 + 1 + 1) / 3, where counting by similarity alone would give 4 / 3. */
 static void recall_ignores_self_and_repeats(void)
 {
-    pc_csr *m = NULL;
-    CHECK_INT(pc_csr_new(3, 3, 4, &m, NULL), PC_OK);
-    const int64_t ptr[] = {0, 1, 3, 4};
-    const int32_t col[] = {0, 0, 1, 2};
-    const float val[] = {1.0f, 0.6f, 0.8f, 1.0f};
-    memcpy(m->row_ptr, ptr, sizeof ptr);
-    memcpy(m->col, col, sizeof col);
-    memcpy(m->val, val, sizeof val);
+    pc_csr *m = pair_and_loner();
     pc_neighbors *found = exact_lists(m, 2, -1);
     const float pair = found->similarity[0]; /* rows 0 and 1: 0.6 */
     const int32_t id[] = {0, -1, 0, 0, -1, -1};
