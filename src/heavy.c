@@ -38,12 +38,6 @@ static int compare_heavier(const void *a, const void *b)
     return (x->at > y->at) - (x->at < y->at);
 }
 
-static int compare_place(const void *a, const void *b)
-{
-    const weighed *x = a, *y = b;
-    return (x->at > y->at) - (x->at < y->at);
-}
-
 /* Row i's entries heaviest first into scratch; returns how many the cut keeps: the fewest
  * whose squared weights reach `mass` of the row's, one at least. */
 static int32_t heaviest(const pc_csr *X, int32_t i, float mass, weighed *scratch)
@@ -73,41 +67,71 @@ static int32_t longest_row(const pc_csr *X)
     return (int32_t)most;
 }
 
-/* X with each row cut to its heaviest entries (heaviest()), in column order. */
-static pc_status cut_rows(const pc_csr *X, float mass, int threads, pc_csr **out, pc_error *err)
+enum { CUT_STEP = 1024 }; /* rows between progress reports */
+
+/* X with each row cut to its heaviest entries (heaviest()), in column order.  Each row is
+ * sorted once: its last entry kept (least) tells the second pass which to copy. */
+static pc_status cut_rows(const pc_csr *X, float mass, int threads, const pc_monitor *mon,
+                          pc_csr **out, pc_error *err)
 {
     *out = NULL;
     const int32_t n = X->n_rows;
     const size_t each = (size_t)longest_row(X) + 1;
     int32_t *kept = pc_malloc_array((size_t)n, sizeof *kept);
+    weighed *least = pc_malloc_array((size_t)n, sizeof *least);
     weighed *scratch = pc_malloc_array((size_t)threads * each, sizeof *scratch);
-    pc_status status = kept && scratch ? PC_OK : pc_fail_nomem(err, "cutting the rows");
+    pc_status status = kept && least && scratch ? PC_OK : pc_fail_nomem(err, "cutting the rows");
     if (status == PC_OK) {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1024)
-        for (int32_t i = 0; i < n; i++)
-            kept[i] = heaviest(X, i, mass, scratch + (size_t)pc_thread_id() * each);
-        int64_t nnz = 0;
-        for (int32_t i = 0; i < n; i++)
-            nnz += kept[i];
-        status = pc_csr_new(n, X->n_cols, nnz, out, err);
+        pc_progress progress;
+        pc_progress_start(&progress, mon, "related (cutting the rows)", (double)n);
+        double done = 0.0;
+        volatile int stop = 0;
+#pragma omp parallel num_threads(threads)
+        {
+            const int tid = pc_thread_id();
+            weighed *s = scratch + (size_t)tid * each;
+#pragma omp for schedule(dynamic, 1)
+            for (int32_t i0 = 0; i0 < n; i0 += CUT_STEP) {
+                if (stop)
+                    continue;
+                const int32_t i1 = i0 + CUT_STEP < n ? i0 + CUT_STEP : n;
+                for (int32_t i = i0; i < i1; i++) {
+                    kept[i] = heaviest(X, i, mass, s);
+                    least[i] = kept[i] > 0 ? s[kept[i] - 1] : (weighed){0.0f, -1};
+                }
+                pc_progress_parallel(&progress, &done, i1 - i0, tid, &stop);
+            }
+        }
+        if (stop)
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while cutting the rows");
+        else
+            pc_progress_finish(&progress);
     }
+    int64_t nnz = 0;
+    for (int32_t i = 0; status == PC_OK && i < n; i++)
+        nnz += kept[i];
+    if (status == PC_OK)
+        status = pc_csr_new(n, X->n_cols, nnz, out, err);
     if (status == PC_OK) {
         pc_csr *C = *out;
         for (int32_t i = 0; i < n; i++)
             C->row_ptr[i + 1] = C->row_ptr[i] + kept[i];
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1024)
+#pragma omp parallel for num_threads(threads) schedule(dynamic, CUT_STEP)
         for (int32_t i = 0; i < n; i++) {
-            weighed *s = scratch + (size_t)pc_thread_id() * each;
-            const int32_t k = heaviest(X, i, mass, s);
-            qsort(s, (size_t)k, sizeof *s, compare_place);
-            const int64_t from = X->row_ptr[i], to = C->row_ptr[i];
-            for (int32_t r = 0; r < k; r++) {
-                C->col[to + r] = X->col[from + s[r].at];
-                C->val[to + r] = X->val[from + s[r].at];
+            const int64_t from = X->row_ptr[i];
+            int64_t to = C->row_ptr[i];
+            for (int32_t p = 0; p < (int32_t)(X->row_ptr[i + 1] - from); p++) {
+                const float v = X->val[from + p];
+                const weighed w = {v * v, p};
+                if (compare_heavier(&w, &least[i]) <= 0) {
+                    C->col[to] = X->col[from + p];
+                    C->val[to++] = v;
+                }
             }
         }
     }
     free(kept);
+    free(least);
     free(scratch);
     return status;
 }
@@ -272,7 +296,7 @@ pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
     pc_pair_scorer *sc = NULL;
     int64_t sum_df2 = 0;
     shortlist *s = pc_calloc((size_t)threads, sizeof *s);
-    pc_status status = s ? cut_rows(X, hopt->mass, threads, &C, err)
+    pc_status status = s ? cut_rows(X, hopt->mass, threads, mon, &C, err)
                          : pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK)
         status = pc_csr_transpose(C, &T, err);
