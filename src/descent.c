@@ -566,7 +566,7 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
     S = S < 1 ? 1 : S > K ? K : S;
     pc_pair_scorer *sc = NULL;
     int64_t sum_df2 = 0, work = 0;
-    pc_status status = pc_pair_scorer_new(X, nopt->head_terms, &sc, &sum_df2, err);
+    pc_status status = pc_pair_scorer_new(X, NULL, 0, nopt->head_terms, &sc, &sum_df2, err);
     graph *g = status == PC_OK ? graph_new(n, K) : NULL;
     round_sets r;
     const int sets_failed = round_sets_alloc(&r, n, K, S);

@@ -6,8 +6,11 @@
  * cut terms, adding the cut products of the rows met into a sum per row (the
  * rows touched listed as they are first met); the best `candidates` of them
  * go through the pair scorer of the exact stage (neighbors_internal.h).
- * Papers are taken BATCH at a time; with several processes, each takes every
- * size-th batch and the lists are exchanged (pc_neighbors_exchange).
+ * Papers are taken BATCH at a time.  Several processes with the whole matrix
+ * each take every size-th batch and exchange the lists
+ * (pc_neighbors_exchange); by ranges (heavy_ranges), each finds its own
+ * papers' candidates from the whole's cut rows, keeps them, and scores them
+ * as the rows come by in chunks.
  */
 #include "paperclust/heavy.h"
 
@@ -17,6 +20,7 @@
 #include "internal.h"
 #include "neighbors_internal.h"
 #include "progress_internal.h"
+#include "share_internal.h"
 
 void pc_heavy_options_default(pc_heavy_options *opt)
 {
@@ -185,25 +189,22 @@ static int better(float sa, int32_t ia, float sb, int32_t ib)
 }
 
 /*
- * Paper i's list: the rows sharing a cut term with it, by their cut
- * product; the best `candidates` of them scored exactly, the best top of
- * those into out.  Returns the multiply-adds: the cut products added, and
- * a candidate's non-zeros for each pair scored.
+ * Paper i's candidates: the rows sharing a cut term with it, by their cut
+ * product, the best `candidates` of them into s->cand_id (as many as it
+ * returns, in no order).  *work gains the cut products added.
  */
-static int64_t one_paper(const pc_csr *X, const pc_csr *C, const pc_csr *T,
-                         const pc_pair_scorer *sc, int32_t i, int32_t candidates, shortlist *s,
-                         pc_neighbors *out)
+static int32_t shortlist_of(const pc_csr *C, const pc_csr *T, int32_t i, int32_t candidates,
+                            shortlist *s, int64_t *work)
 {
     const int32_t *restrict row = T->col;
     const float *restrict weight = T->val;
     float *restrict sum = s->sum;
     int32_t *restrict touched = s->touched;
     int32_t met = 0;
-    int64_t work = 0;
     for (int64_t p = C->row_ptr[i]; p < C->row_ptr[i + 1]; p++) {
         const int32_t t = C->col[p];
         const float w = C->val[p];
-        work += T->row_ptr[t + 1] - T->row_ptr[t];
+        *work += T->row_ptr[t + 1] - T->row_ptr[t];
         for (int64_t q = T->row_ptr[t]; q < T->row_ptr[t + 1]; q++) {
             const int32_t j = row[q];
             touched[met] = j;
@@ -220,19 +221,19 @@ static int64_t one_paper(const pc_csr *X, const pc_csr *C, const pc_csr *T,
             pc_heap_push(&h, sum[j], j);
         sum[j] = 0.0f;
     }
-    const int32_t m = h.size;
-    pc_pair_spread(sc, i, s->scratch, 0);
-    pc_pair_sums(sc, s->scratch, s->cand_id, m, s->exact);
-    pc_pair_spread(sc, i, s->scratch, 1);
-    pc_heap best = {0, out->top, s->best_id, s->best_sim};
+    return h.size;
+}
+
+/* The best top of m candidates (ids, exact: their similarities) into id and sim (top
+ * entries, best first; ties to the lower id, whatever the candidates' order). */
+static void list_best(const int32_t *ids, const float *exact, int32_t m, int32_t top,
+                      shortlist *s, int32_t *id, float *sim)
+{
+    pc_heap best = {0, top, s->best_id, s->best_sim};
     for (int32_t r = 0; r < m; r++)
-        if (s->exact[r] > 0.0f)
-            pc_heap_push(&best, s->exact[r], s->cand_id[r]);
-    pc_heap_drain(&best, out->id + (size_t)i * (size_t)out->top,
-                  out->similarity + (size_t)i * (size_t)out->top);
-    for (int32_t r = 0; r < m; r++)
-        work += X->row_ptr[s->cand_id[r] + 1] - X->row_ptr[s->cand_id[r]];
-    return work;
+        if (exact[r] > 0.0f)
+            pc_heap_push(&best, exact[r], ids[r]);
+    pc_heap_drain(&best, id, sim);
 }
 
 enum { BATCH = 256 };
@@ -243,38 +244,248 @@ static int batch_is_mine(const pc_comm *comm, int32_t i0)
     return !comm || (i0 / BATCH) % comm->size == comm->rank;
 }
 
-/* Every paper's list, BATCH papers at a time; 0, or 1 when cancelled. */
-static int run_batches(const pc_csr *X, const pc_csr *C, const pc_csr *T,
-                       const pc_pair_scorer *sc, int32_t candidates, const pc_comm *comm,
-                       int threads, shortlist *s, const pc_monitor *mon, pc_neighbors *out)
+/* What a process keeps of its papers' candidates by ranges: their ids (ascending) and
+ * exact similarities, K a paper, count[l] of them for paper first + l, the next to
+ * score at at[l]. */
+typedef struct kept_candidates {
+    int32_t K;
+    int32_t *id, *count, *at;
+    float *exact;
+} kept_candidates;
+
+static int compare_id(const void *a, const void *b)
 {
-    const int32_t n = C->n_rows;
+    const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* What the passes over the papers read and write. */
+typedef struct terms_pass {
+    const pc_csr *X;          /* one process: the rows (by ranges: NULL) */
+    const pc_csr *C, *T;      /* the whole's cut rows and their postings */
+    const pc_pair_scorer *sc; /* one process: X's */
+    int32_t candidates, first; /* first: this process's first paper (by ranges) */
+    pc_neighbors *out;        /* one process: every paper's list */
+    kept_candidates *kc;      /* by ranges: this process's papers' candidates */
+} terms_pass;
+
+/*
+ * Paper i's list: its candidates (shortlist_of) scored exactly, the best
+ * top of them into tp->out.  Returns the multiply-adds: the cut products
+ * added, and a candidate's non-zeros for each pair scored.
+ */
+static int64_t one_paper(const terms_pass *tp, int32_t i, shortlist *s)
+{
+    const pc_csr *X = tp->X;
+    pc_neighbors *out = tp->out;
+    int64_t work = 0;
+    const int32_t m = shortlist_of(tp->C, tp->T, i, tp->candidates, s, &work);
+    pc_pair_spread(tp->sc, i, s->scratch, 0);
+    pc_pair_sums(tp->sc, s->scratch, s->cand_id, m, s->exact);
+    pc_pair_spread(tp->sc, i, s->scratch, 1);
+    list_best(s->cand_id, s->exact, m, out->top, s, out->id + (size_t)i * (size_t)out->top,
+              out->similarity + (size_t)i * (size_t)out->top);
+    for (int32_t r = 0; r < m; r++)
+        work += X->row_ptr[s->cand_id[r] + 1] - X->row_ptr[s->cand_id[r]];
+    return work;
+}
+
+/* By ranges, this process's paper first + l: its candidates kept in tp->kc, by id.
+ * Returns the cut products added. */
+static int64_t keep_candidates(const terms_pass *tp, int32_t l, shortlist *s)
+{
+    kept_candidates *kc = tp->kc;
+    int32_t *ids = kc->id + (size_t)l * (size_t)kc->K;
+    int64_t work = 0;
+    kc->count[l] = shortlist_of(tp->C, tp->T, tp->first + l, kc->K, s, &work);
+    memcpy(ids, s->cand_id, (size_t)kc->count[l] * sizeof *ids);
+    qsort(ids, (size_t)kc->count[l], sizeof *ids, compare_id);
+    kc->at[l] = 0;
+    return work;
+}
+
+typedef int64_t (*paper_step)(const terms_pass *tp, int32_t paper, shortlist *s);
+
+/* step for papers 0 .. papers - 1, BATCH at a time, with progress (with `batches`,
+ * only this process's batches: batch_is_mine); *work gains the steps' returns.  0, or
+ * 1 when cancelled. */
+static int each_paper(const terms_pass *tp, paper_step step, int32_t papers,
+                      const pc_comm *batches, int threads, shortlist *s, const pc_monitor *mon,
+                      int64_t *work)
+{
     double mine = 0.0;
-    for (int32_t i0 = 0; i0 < n; i0 += BATCH)
-        mine += batch_is_mine(comm, i0) ? (double)(i0 + BATCH < n ? BATCH : n - i0) : 0.0;
+    for (int32_t i0 = 0; i0 < papers; i0 += BATCH)
+        mine += batch_is_mine(batches, i0) ? (double)(i0 + BATCH < papers ? BATCH : papers - i0)
+                                           : 0.0;
     pc_progress progress;
     pc_progress_start(&progress, mon, "related (heaviest terms)", mine);
     double done = 0.0;
     volatile int stop = 0;
-    int64_t work = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : work)
+    int64_t added = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : added)
     {
         const int tid = pc_thread_id();
 #pragma omp for schedule(dynamic, 1)
-        for (int32_t i0 = 0; i0 < n; i0 += BATCH) {
-            if (stop || !batch_is_mine(comm, i0))
+        for (int32_t i0 = 0; i0 < papers; i0 += BATCH) {
+            if (stop || !batch_is_mine(batches, i0))
                 continue;
-            const int32_t i1 = i0 + BATCH < n ? i0 + BATCH : n;
+            const int32_t i1 = i0 + BATCH < papers ? i0 + BATCH : papers;
             for (int32_t i = i0; i < i1; i++)
-                work += one_paper(X, C, T, sc, i, candidates, &s[tid], out);
+                added += step(tp, i, &s[tid]);
             pc_progress_parallel(&progress, &done, i1 - i0, tid, &stop);
         }
     }
     if (stop)
         return 1;
     pc_progress_finish(&progress);
-    out->work = work;
+    *work += added;
     return 0;
+}
+
+/* This process's cut rows (X: its range, from row first of n), gathered whole on every
+ * process.  status: this process's so far (a failure reaches the others instead). */
+static pc_status gather_cut(const pc_csr *X, float mass, int threads, int32_t first, int32_t n,
+                            const pc_comm *comm, pc_status status, const pc_monitor *mon,
+                            pc_csr **C, pc_error *err)
+{
+    pc_csr *mine = NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    if (status == PC_OK)
+        status = cut_rows(X, mass, threads, mon, &mine, err);
+    for (int32_t i = 0; status == PC_OK && i < X->n_rows; i++)
+        if (pc_rows_put(&buf, &len, &cap, first + i, mine, i) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+    pc_csr_free(mine);
+    return pc_rows_allgather(comm, status, buf, len, 0, n, X->n_cols, 0, C, err);
+}
+
+/* Scores this process's candidates among rows a .. a + R->n_rows - 1 (R, split by
+ * chunk): own spreads this process's rows.  *work gains a candidate's non-zeros for
+ * each pair. */
+static void score_chunk(const pc_pair_scorer *own, const pc_pair_scorer *chunk, const pc_csr *R,
+                        int32_t a, int32_t rows, int threads, shortlist *s,
+                        kept_candidates *kc, int64_t *work)
+{
+    const int32_t b = a + R->n_rows;
+    int64_t added = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : added)
+    {
+        shortlist *t = &s[pc_thread_id()];
+#pragma omp for schedule(dynamic, BATCH)
+        for (int32_t l = 0; l < rows; l++) {
+            const int32_t *ids = kc->id + (size_t)l * (size_t)kc->K;
+            const int32_t from = kc->at[l];
+            int32_t m = 0;
+            while (from + m < kc->count[l] && ids[from + m] < b) {
+                const int32_t j = ids[from + m] - a;
+                t->cand_id[m++] = j; /* the chunk's row */
+                added += R->row_ptr[j + 1] - R->row_ptr[j];
+            }
+            if (m == 0)
+                continue;
+            pc_pair_spread(own, l, t->scratch, 0);
+            pc_pair_sums(chunk, t->scratch, t->cand_id, m,
+                         kc->exact + (size_t)l * (size_t)kc->K + from);
+            pc_pair_spread(own, l, t->scratch, 1);
+            kc->at[l] = from + m;
+        }
+    }
+    *work += added;
+}
+
+/*
+ * pc_neighbors_heavy by ranges (X: this process's range of the rows).  Every
+ * process cuts its rows and the cuts are gathered whole, so each finds its
+ * own papers' candidates as one process would.  Then every process's rows
+ * come by in chunks of nopt->chunk (0: n / size), gathered on every process,
+ * each scoring its candidates in the chunk by the one process's pair sums
+ * (the head terms from the whole's document frequencies).  Each range's
+ * lists are then gathered (pc_neighbors_gather).
+ */
+static pc_status heavy_ranges(const pc_csr *X, float mass, int32_t candidates,
+                              const pc_neighbors_options *nopt, int threads, shortlist *s,
+                              pc_status status, const pc_monitor *mon, pc_neighbors **out,
+                              pc_error *err)
+{
+    const pc_comm *comm = nopt->comm;
+    const int32_t rows = X->n_rows;
+    int32_t n = 0, first = 0;
+    int64_t *df = NULL, sum_df2 = 0, work = 0;
+    pc_csr *C = NULL, *T = NULL;
+    pc_pair_scorer *own = NULL;
+    pc_neighbors *mine = NULL;
+    kept_candidates kc = {candidates, pc_malloc_array((size_t)rows * (size_t)candidates + 1,
+                                                      sizeof *kc.id),
+                          pc_malloc_array((size_t)rows + 1, sizeof *kc.count),
+                          pc_malloc_array((size_t)rows + 1, sizeof *kc.at),
+                          pc_malloc_array((size_t)rows * (size_t)candidates + 1,
+                                          sizeof *kc.exact)};
+    status = comm->check(comm, status, err); /* then every process fails or none */
+    if (status == PC_OK)
+        status = pc_share_shape(X, comm, &n, &first, &df, err);
+    if (status == PC_OK && (!kc.id || !kc.count || !kc.at || !kc.exact))
+        status = pc_fail_nomem(err, "finding related papers");
+    status = gather_cut(X, mass, threads, first, n, comm, status, mon, &C, err);
+    if (status == PC_OK)
+        status = pc_csr_transpose(C, &T, err);
+    if (status == PC_OK)
+        status = pc_pair_scorer_new(X, df, n, nopt->head_terms, &own, &sum_df2, err);
+    const size_t scratch = own ? pc_pair_scorer_scratch(own) : 0;
+    for (int t = 0; status == PC_OK && t < threads; t++)
+        if (shortlist_alloc(&s[t], n, candidates, nopt->top, scratch) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+    const terms_pass tp = {.C = C, .T = T, .candidates = candidates, .first = first, .kc = &kc};
+    if (status == PC_OK && each_paper(&tp, keep_candidates, rows, NULL, threads, s, mon, &work))
+        status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+    pc_csr_free(C);
+    pc_csr_free(T);
+    const int32_t chunk = nopt->chunk > 0 ? nopt->chunk : (n + comm->size - 1) / comm->size;
+    pc_progress progress;
+    pc_progress_start(&progress, mon, "related (scoring the candidates)", (double)n);
+    for (int32_t a = 0; a < n; a += chunk) {
+        const int32_t b = n - a > chunk ? a + chunk : n;
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
+        for (int32_t g = a > first ? a : first; status == PC_OK && g < b && g < first + rows;
+             g++)
+            if (pc_rows_put(&buf, &len, &cap, g - a, X, g - first) != 0)
+                status = pc_fail_nomem(err, "finding related papers");
+        pc_csr *R = NULL;
+        pc_pair_scorer *sc = NULL;
+        int64_t unused = 0;
+        status = pc_rows_allgather(comm, status, buf, len, 0, b - a, X->n_cols, 0, &R, err);
+        if (status != PC_OK) /* every process's failure so far, on every process */
+            break;
+        status = pc_pair_scorer_new(R, df, n, nopt->head_terms, &sc, &unused, err);
+        if (status == PC_OK)
+            score_chunk(own, sc, R, a, rows, threads, s, &kc, &work);
+        pc_pair_scorer_free(sc);
+        pc_csr_free(R);
+        if (status == PC_OK && pc_cancelled(mon))
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+        pc_progress_update(&progress, (double)b);
+    }
+    if (status == PC_OK) {
+        pc_progress_finish(&progress);
+        status = pc_neighbors_alloc(rows, nopt->top, &mine, err);
+    }
+    for (int32_t l = 0; status == PC_OK && l < rows; l++)
+        list_best(kc.id + (size_t)l * (size_t)candidates,
+                  kc.exact + (size_t)l * (size_t)candidates, kc.count[l], nopt->top, &s[0],
+                  mine->id + (size_t)l * (size_t)nopt->top,
+                  mine->similarity + (size_t)l * (size_t)nopt->top);
+    status = pc_neighbors_gather(mine, work, n, comm, status, out, err);
+    if (status == PC_OK)
+        (*out)->work_all = sum_df2;
+    pc_neighbors_free(mine);
+    pc_pair_scorer_free(own);
+    free(df);
+    free(kc.id);
+    free(kc.count);
+    free(kc.at);
+    free(kc.exact);
+    return status;
 }
 
 pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
@@ -283,43 +494,49 @@ pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
 {
     *out = NULL;
     if (nopt->top < 1 || !(hopt->mass > 0.0f && hopt->mass <= 1.0f) || hopt->candidates < 1 ||
-        nopt->dense || (nopt->comm && nopt->ranges))
+        nopt->dense)
         return pc_fail(err, PC_ERR_INVALID, "related papers by heaviest terms: bad options "
-                                            "(top %d, mass %g, candidates %d, dense rows %s, "
-                                            "ranges %s)",
+                                            "(top %d, mass %g, candidates %d, dense rows %s)",
                        (int)nopt->top, (double)hopt->mass, (int)hopt->candidates,
-                       nopt->dense ? "yes" : "no", nopt->comm && nopt->ranges ? "yes" : "no");
+                       nopt->dense ? "yes" : "no");
     const int threads = pc_thread_count(nopt->threads);
     const int32_t n = X->n_rows;
     const int32_t candidates = hopt->candidates > nopt->top ? hopt->candidates : nopt->top;
+    const int ranges = nopt->comm && nopt->ranges;
     pc_csr *C = NULL, *T = NULL;
     pc_pair_scorer *sc = NULL;
     int64_t sum_df2 = 0;
     shortlist *s = pc_calloc((size_t)threads, sizeof *s);
-    pc_status status = s ? cut_rows(X, hopt->mass, threads, mon, &C, err)
-                         : pc_fail_nomem(err, "finding related papers");
-    if (status == PC_OK)
+    pc_status status = s ? PC_OK : pc_fail_nomem(err, "finding related papers");
+    if (ranges) /* a process short of memory still takes part, so that all hear of it */
+        status = heavy_ranges(X, hopt->mass, candidates, nopt, threads, s, status, mon, out,
+                              err);
+    else if (status == PC_OK)
+        status = cut_rows(X, hopt->mass, threads, mon, &C, err);
+    if (status == PC_OK && !ranges)
         status = pc_csr_transpose(C, &T, err);
-    if (status == PC_OK)
-        status = pc_pair_scorer_new(X, nopt->head_terms, &sc, &sum_df2, err);
-    if (status == PC_OK)
+    if (status == PC_OK && !ranges)
+        status = pc_pair_scorer_new(X, NULL, 0, nopt->head_terms, &sc, &sum_df2, err);
+    if (status == PC_OK && !ranges)
         status = pc_neighbors_alloc(n, nopt->top, out, err);
     const size_t scratch = sc ? pc_pair_scorer_scratch(sc) : 0;
-    for (int t = 0; status == PC_OK && t < threads; t++)
+    for (int t = 0; status == PC_OK && !ranges && t < threads; t++)
         if (shortlist_alloc(&s[t], n, candidates, nopt->top, scratch) != 0)
             status = pc_fail_nomem(err, "finding related papers");
-    if (status == PC_OK) {
+    if (status == PC_OK && !ranges) {
         for (size_t c = 0; c < (size_t)n * (size_t)nopt->top; c++) { /* others' papers: empty */
             (*out)->id[c] = -1;
             (*out)->similarity[c] = 0.0f;
         }
-        if (run_batches(X, C, T, sc, candidates, nopt->comm, threads, s, mon, *out) != 0)
+        const terms_pass tp = {X, C, T, sc, candidates, 0, *out, NULL};
+        if (each_paper(&tp, one_paper, n, nopt->comm, threads, s, mon, &(*out)->work) != 0)
             status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
     }
-    if (nopt->comm) /* a process that failed still takes part, so that all hear of it */
+    if (nopt->comm && !ranges) /* a process that failed still takes part, so that all hear */
         status = pc_neighbors_exchange(nopt->comm, status, *out, err);
     if (status == PC_OK) {
-        (*out)->work_all = sum_df2;
+        if (!ranges)
+            (*out)->work_all = sum_df2;
         (*out)->candidates = candidates;
         (*out)->mass = hopt->mass;
     } else {

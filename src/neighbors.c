@@ -1313,12 +1313,8 @@ static pc_status send_lists(const pc_neighbors *lists, const related_index *lane
     return status;
 }
 
-/*
- * Every process's range's lists (mine) and work, gathered into *out on
- * every process: n lists in document order (the ranges follow each other),
- * work summed.  status as gather_lanes.
- */
-static pc_status gather_lists(const pc_neighbors *mine, int64_t work, int32_t n,
+/* Every process's range's lists gathered (neighbors_internal.h). */
+pc_status pc_neighbors_gather(const pc_neighbors *mine, int64_t work, int32_t n,
                               const pc_comm *comm, pc_status status, pc_neighbors **out,
                               pc_error *err)
 {
@@ -1434,7 +1430,7 @@ static pc_status range_job_start(const pc_csr *X, const pc_neighbors_options *op
 
 /*
  * Ends a job by ranges: the work added up, rj freed, and every process's
- * range's lists gathered into *out on every process (gather_lists, work_all
+ * range's lists gathered into *out on every process (pc_neighbors_gather, work_all
  * the whole's Σ df²).  status: this process's so far.
  */
 static pc_status range_job_finish(range_job *rj, const pc_comm *comm, pc_status status,
@@ -1450,7 +1446,7 @@ static pc_status range_job_finish(range_job *rj, const pc_comm *comm, pc_status 
     free(rj->row_of);
     free(rj->h.id);
     free(rj->h.sim);
-    status = gather_lists(rj->mine, work, rj->n, comm, status, out, err);
+    status = pc_neighbors_gather(rj->mine, work, rj->n, comm, status, out, err);
     if (status == PC_OK)
         (*out)->work_all = rj->sum_df2;
     pc_neighbors_free(rj->mine);
@@ -2143,13 +2139,16 @@ struct pc_pair_scorer {
     related_index ri;
 };
 
-pc_status pc_pair_scorer_new(const pc_csr *X, int32_t head_terms, pc_pair_scorer **out,
-                             int64_t *sum_df2, pc_error *err)
+pc_status pc_pair_scorer_new(const pc_csr *X, const int64_t *df, int32_t n_docs,
+                             int32_t head_terms, pc_pair_scorer **out, int64_t *sum_df2,
+                             pc_error *err)
 {
     *out = NULL;
     pc_pair_scorer *sc = pc_calloc(1, sizeof *sc);
     int32_t head = 0;
-    int32_t *rank = sc ? head_ranks(X, head_terms, &head, sum_df2) : NULL;
+    int32_t *rank = !sc ? NULL
+                    : df ? head_ranks_of(df, X->n_cols, n_docs, head_terms, &head, sum_df2)
+                         : head_ranks(X, head_terms, &head, sum_df2);
     pc_status status = rank ? index_rows(X, NULL, rank, head, 0, NULL, &sc->ri, err)
                             : pc_fail_nomem(err, "finding related papers");
     free(rank);

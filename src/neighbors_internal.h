@@ -51,13 +51,27 @@ void pc_heap_drain(pc_heap *h, int32_t *out_id, float *out_sim);
 pc_status pc_neighbors_exchange(const pc_comm *comm, pc_status status, pc_neighbors *nb,
                                 pc_error *err);
 
+/*
+ * Every process's range's lists (mine: this process's, by document - its
+ * first) and work, gathered into *out on every process: n lists in document
+ * order (the ranges follow each other), work summed.  status: this
+ * process's so far (a failure reaches the others instead; mine may then be
+ * NULL).  PC_ERR_NOMEM, or another process's failure.
+ */
+pc_status pc_neighbors_gather(const pc_neighbors *mine, int64_t work, int32_t n,
+                              const pc_comm *comm, pc_status status, pc_neighbors **out,
+                              pc_error *err);
+
 typedef struct pc_pair_scorer pc_pair_scorer;
 
-/* The split rows of X (head terms chosen as pc_neighbors_options.head_terms
- * says); *out is new, freed with pc_pair_scorer_free; *sum_df2 gets Σ_t df_t².
- * PC_ERR_NOMEM. */
-pc_status pc_pair_scorer_new(const pc_csr *X, int32_t head_terms, pc_pair_scorer **out,
-                             int64_t *sum_df2, pc_error *err);
+/* The split rows of X, head terms chosen as pc_neighbors_options.head_terms
+ * says from df, the document frequencies of the n_docs documents X's rows
+ * are some of (NULL: X's own, of its rows): rows split by the same df pair
+ * alike in any scorer.  *out is new, freed with pc_pair_scorer_free;
+ * *sum_df2 gets Σ_t df_t².  PC_ERR_NOMEM. */
+pc_status pc_pair_scorer_new(const pc_csr *X, const int64_t *df, int32_t n_docs,
+                             int32_t head_terms, pc_pair_scorer **out, int64_t *sum_df2,
+                             pc_error *err);
 
 void pc_pair_scorer_free(pc_pair_scorer *scorer);
 
@@ -67,7 +81,8 @@ size_t pc_pair_scorer_scratch(const pc_pair_scorer *scorer);
 /* Row i's weights spread into a thread's zeroed scratch, or (clear) zeroed again. */
 void pc_pair_spread(const pc_pair_scorer *scorer, int32_t i, float *scratch, int clear);
 
-/* The similarity of the spread row and row j (j may be the spread row itself). */
+/* The similarity of the spread row (spread by this scorer or another of the same df) and
+ * row j (j may be the spread row itself). */
 float pc_pair_sum(const pc_pair_scorer *scorer, const float *scratch, int32_t j);
 
 /* out[q] = pc_pair_sum(scorer, scratch, j[q]) for q < m, four pairs at a time. */

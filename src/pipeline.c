@@ -315,19 +315,20 @@ static int sweeping(const pc_options *opt)
 }
 
 /* The related lists that work from the ranges: on the TF-IDF rows, without feedback, exact
- * or approximate by partitions without refining. */
+ * or approximate (by partitions without refining, or by the heaviest terms). */
 static int lists_by_ranges(const pc_related_options *r)
 {
     return r->similarity == PC_SIMILARITY_TFIDF && r->feedback == 0 &&
            (r->search == PC_RELATED_EXACT ||
-            (r->search == PC_RELATED_APPROX && r->index == PC_INDEX_PARTITIONS && r->refine == 0));
+            (r->search == PC_RELATED_APPROX &&
+             (r->index == PC_INDEX_TERMS || r->refine == 0)));
 }
 
 /*
  * Several processes: whether a stage of this run needs every row on every
  * process — those that do not work on ranges yet: LSA, bisection, a k
  * sweep's silhouettes, --silhouette, the related lists other than
- * lists_by_ranges' (LSA or hybrid scores, feedback, refining, the terms index), and a saved
+ * lists_by_ranges' (LSA or hybrid scores, feedback, refining), and a saved
  * model.  k-means, the descriptions (the tree's too), the TF-IDF related
  * lists, exact or approximate, and report.html's map work from the ranges.
  */

@@ -466,9 +466,6 @@ static pc_status lists_by_partitions(const pc_csr *X, const pc_related_options *
 static pc_status lists_by_terms(const pc_csr *X, const pc_related_options *opt,
                                 const pc_monitor *mon, pc_neighbors **out, pc_error *err)
 {
-    if (opt->neighbors.comm && opt->neighbors.ranges)
-        return pc_fail(err, PC_ERR_INVALID, "related papers by ranges: the terms index needs "
-                                            "every row");
     pc_heavy_options hopt;
     pc_heavy_options_default(&hopt);
     if (opt->mass > 0.0f)

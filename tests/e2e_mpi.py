@@ -40,11 +40,12 @@ CASE approx:   approximate related papers (--related approx) by 1, 2, 3 and 4
                the rows (PAPERCLUST_MPI_TRACE: no rank gathers the matrix),
                and refined, each rank joining its share of the papers in each
                refinement round (the whole matrix gathered), and by the
-               heaviest terms (--index terms: the whole matrix gathered, each
-               rank every size-th batch of papers): the seed papers 7
-               times over, probing alone and refined; then classic4 (skipped
-               when absent), probing alone and refined; then a rank failing
-               in a refinement round's exchange.
+               heaviest terms (--index terms: each rank its range of the rows,
+               the cut rows gathered whole, the rows coming by in chunks): the
+               seed papers 7 times over, probing alone, refined and by terms;
+               then classic4 (skipped when absent), probing alone, refined and
+               by terms, no rank gathering the matrix for probing or terms;
+               then a rank failing in a refinement round's exchange.
 CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
                one rank fail at a chosen collective: rank 2 after reading and in
                the related stage's exchange, ranks 1 and 3 when the
@@ -198,6 +199,14 @@ def case_approx(tmp):
     same_as_one_process(tmp, "classic4-approx", corpus, probing, counts)
     same_as_one_process(tmp, "classic4-approx-refine", corpus, probing + ["--refine", "2"],
                         counts)
+    terms = ["-k", "4", "--top", "10", "--n-init", "1", "--related", "approx", "--index",
+             "terms", "--mass", "0.5", "--candidates", "40"]
+    same_as_one_process(tmp, "classic4-approx-terms", corpus, terms, counts)
+    # the terms work from the ranges too: no rank gathers the matrix
+    p = mpirun(3, ["run", corpus, "-o", os.path.join(tmp, "classic4-terms-trace"), "--quiet",
+                   "--threads", "1"] + terms, env={"PAPERCLUST_MPI_TRACE": "1"})
+    check_no_gather(stage_lines(p.stderr.decode("utf-8", "replace").strip().splitlines()[:-1]),
+                    3, "approx by terms")
     # probing alone works from the ranges: no rank gathers the matrix
     p = mpirun(3, ["run", corpus, "-o", os.path.join(tmp, "classic4-approx-trace"), "--quiet",
                    "--threads", "1"] + probing, env={"PAPERCLUST_MPI_TRACE": "1"})

@@ -158,6 +158,7 @@ typedef enum job_kind {
     JOB_APPROX,
     JOB_APPROX_RANGES,
     JOB_APPROX_TERMS,
+    JOB_APPROX_TERMS_RANGES,
     JOB_GATHER
 } job_kind;
 
@@ -269,10 +270,12 @@ static void *run_job(void *arg)
                         : pc_describe(&in, &opt, &j->description, &j->err);
         pc_csr_free(R);
     } else if (j->kind == JOB_APPROX || j->kind == JOB_APPROX_RANGES ||
-               j->kind == JOB_APPROX_TERMS) {
+               j->kind == JOB_APPROX_TERMS || j->kind == JOB_APPROX_TERMS_RANGES) {
         /* JOB_APPROX: every rank the whole matrix, as pc_run gathers it for refining;
          * JOB_APPROX_RANGES: each rank its range, no refining; JOB_APPROX_TERMS: by the
-         * heaviest terms, every rank the whole matrix */
+         * heaviest terms, every rank the whole matrix; JOB_APPROX_TERMS_RANGES: by the
+         * heaviest terms, each rank its range */
+        const int terms = j->kind == JOB_APPROX_TERMS || j->kind == JOB_APPROX_TERMS_RANGES;
         pc_related_options opt;
         pc_related_options_default(&opt);
         opt.search = PC_RELATED_APPROX;
@@ -280,7 +283,7 @@ static void *run_job(void *arg)
         opt.probe = 2;
         opt.recall_sample = 40;
         opt.refine = j->kind == JOB_APPROX ? 2 : 0;
-        if (j->kind == JOB_APPROX_TERMS) {
+        if (terms) {
             opt.index = PC_INDEX_TERMS;
             opt.mass = 0.5f;
             opt.candidates = 12;
@@ -291,7 +294,8 @@ static void *run_job(void *arg)
         opt.neighbors.threads = 1;
         opt.neighbors.comm = j->comm;
         opt.neighbors.chunk = neighbor_chunk;
-        opt.neighbors.ranges = j->kind == JOB_APPROX_RANGES && j->comm;
+        opt.neighbors.ranges =
+            (j->kind == JOB_APPROX_RANGES || j->kind == JOB_APPROX_TERMS_RANGES) && j->comm;
         pc_csr *R = opt.neighbors.ranges ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
         arm(j->comm);
         j->status = pc_related_find(R ? R : j->X, NULL, &opt, NULL, &j->neighbors, &j->err);
@@ -521,6 +525,31 @@ static void approx_terms_split_is_one_process(void)
     pc_csr_free(X);
 }
 
+/* The approximate job `kind` by ranges on 700 planted rows is one process's, in
+ * chunks of the default and of `chunk`, and fails cleanly. */
+static void ranges_are_one_process(job_kind kind, int32_t chunk)
+{
+    int32_t label[700];
+    pc_csr *X = test_planted(700, 5, 200, 10, 0.3, 3, label);
+    split_is_one_process(kind, X);
+    neighbor_chunk = chunk;
+    split_is_one_process(kind, X);
+    fails_cleanly(kind, X);
+    neighbor_chunk = 0;
+    pc_csr_free(X);
+}
+
+/*
+ * Approximate lists by the heaviest terms, each rank holding only its range
+ * of the rows: one process's lists, recall and work, with the rows coming by
+ * in one chunk a rank's range and in chunks of 100 (not a range's edges); a
+ * failure at any collective or allocation of rank 1 reaches every rank.
+ */
+static void approx_terms_ranges_are_one_process(void)
+{
+    ranges_are_one_process(JOB_APPROX_TERMS_RANGES, 100);
+}
+
 /*
  * Approximate lists (partitions, probing, the recall sample) with each rank
  * holding only its range of the rows: one process's lists, recall and work,
@@ -529,14 +558,9 @@ static void approx_terms_split_is_one_process(void)
  */
 static void approx_ranges_are_one_process(void)
 {
+    ranges_are_one_process(JOB_APPROX_RANGES, 64);
     int32_t label[700];
-    pc_csr *X = test_planted(700, 5, 200, 10, 0.3, 3, label);
-    split_is_one_process(JOB_APPROX_RANGES, X);
-    neighbor_chunk = 64;
-    split_is_one_process(JOB_APPROX_RANGES, X);
-    fails_cleanly(JOB_APPROX_RANGES, X);
-    neighbor_chunk = 0;
-    pc_csr_free(X);
+    pc_csr *X = NULL;
     /* the rows by topic, nearly pure, with few terms each: a rank holds none of many
      * partitions, and many lists are short (fewer than 7 papers share a term) */
     X = test_planted(700, 5, 400, 3, 0.95, 5, label);
@@ -887,6 +911,7 @@ int main(void)
     RUN_TEST(neighbor_split_is_one_process);
     RUN_TEST(approx_split_is_one_process);
     RUN_TEST(approx_terms_split_is_one_process);
+    RUN_TEST(approx_terms_ranges_are_one_process);
     RUN_TEST(approx_ranges_are_one_process);
     RUN_TEST(neighbor_ranges_are_one_process);
     RUN_TEST(describe_ranges_are_one_process);

@@ -104,7 +104,7 @@ static void pair_sums_are_the_exact_stage_bits(void)
     pc_neighbors *all = all_pairs(m);
     pc_pair_scorer *sc = NULL;
     int64_t sum_df2 = 0;
-    CHECK_INT(pc_pair_scorer_new(m, -1, &sc, &sum_df2, NULL), PC_OK);
+    CHECK_INT(pc_pair_scorer_new(m, NULL, 0, -1, &sc, &sum_df2, NULL), PC_OK);
     CHECK(sum_df2 > 0);
     float *dense = calloc(pc_pair_scorer_scratch(sc), sizeof *dense);
     int32_t others[N_DOCS];

@@ -36,9 +36,22 @@ typedef struct pc_heavy_options {
 
 void pc_heavy_options_default(pc_heavy_options *opt);
 
-/* Each row's nopt->top related rows (nopt: top, threads, head_terms and comm read; with
- * comm, every process calls with the whole X and gets every list).  PC_ERR_INVALID for bad
- * options (dense rows, ranges); PC_ERR_NOMEM; PC_ERR_INTERRUPTED. */
+/*
+ * Each row's nopt->top related rows (nopt: top, threads, head_terms, comm,
+ * ranges and chunk read).  With comm, every process gets every list, the
+ * one process's:
+ *   - without ranges, every process calls with the whole X and takes every
+ *     size-th batch of papers;
+ *   - with ranges, X is this process's range of the rows (as
+ *     pc_neighbors_topn's): the cut rows are gathered whole on every process
+ *     (each finds its own papers' candidates), then the rows come by in
+ *     chunks of nopt->chunk (0: n / size) for each process to score its
+ *     candidates.  Memory per process: the whole's cut rows twice, its own
+ *     rows twice, a chunk's rows twice, and its papers' candidates (8 bytes
+ *     each: `candidates` a paper).
+ * PC_ERR_INVALID for bad options (dense rows); PC_ERR_NOMEM;
+ * PC_ERR_INTERRUPTED; with comm, another process's failure.
+ */
 pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
                              const pc_neighbors_options *nopt, const pc_monitor *mon,
                              pc_neighbors **out, pc_error *err);
