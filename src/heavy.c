@@ -224,19 +224,25 @@ static int32_t shortlist_of(const pc_csr *C, const pc_csr *T, int32_t i, int32_t
     return h.size;
 }
 
-/* The best top of m candidates (ids, exact: their similarities) into id and sim (top
- * entries, best first; ties to the lower id, whatever the candidates' order). */
-static void list_best(const int32_t *ids, const float *exact, int32_t m, int32_t top,
-                      shortlist *s, int32_t *id, float *sim)
+/* A list (id, sim: top entries, best first, -1 after the last) with m more papers
+ * (base + ids[r], exact[r] their similarities) taken in: the best top of both, ties to
+ * the lower id, whatever the order they come in. */
+static void merge_best(int32_t *id, float *sim, int32_t top, const int32_t *ids, int32_t base,
+                       const float *exact, int32_t m, shortlist *s)
 {
     pc_heap best = {0, top, s->best_id, s->best_sim};
+    for (int32_t r = 0; r < top && id[r] >= 0; r++)
+        pc_heap_push(&best, sim[r], id[r]);
     for (int32_t r = 0; r < m; r++)
         if (exact[r] > 0.0f)
-            pc_heap_push(&best, exact[r], ids[r]);
+            pc_heap_push(&best, exact[r], base + ids[r]);
     pc_heap_drain(&best, id, sim);
 }
 
-enum { BATCH = 256 };
+enum {
+    BATCH = 256,  /* papers a step */
+    CHUNK = 65536 /* by ranges: the rows sent to every process at once (nopt->chunk 0) */
+};
 
 /* 1 when this process takes the batch starting at paper i0. */
 static int batch_is_mine(const pc_comm *comm, int32_t i0)
@@ -244,13 +250,11 @@ static int batch_is_mine(const pc_comm *comm, int32_t i0)
     return !comm || (i0 / BATCH) % comm->size == comm->rank;
 }
 
-/* What a process keeps of its papers' candidates by ranges: their ids (ascending) and
- * exact similarities, K a paper, count[l] of them for paper first + l, the next to
- * score at at[l]. */
+/* What a process keeps of its papers' candidates by ranges: their ids (ascending), K a
+ * paper, count[l] of them for paper first + l, the next to score at at[l]. */
 typedef struct kept_candidates {
     int32_t K;
     int32_t *id, *count, *at;
-    float *exact;
 } kept_candidates;
 
 static int compare_id(const void *a, const void *b)
@@ -283,8 +287,9 @@ static int64_t one_paper(const terms_pass *tp, int32_t i, shortlist *s)
     pc_pair_spread(tp->sc, i, s->scratch, 0);
     pc_pair_sums(tp->sc, s->scratch, s->cand_id, m, s->exact);
     pc_pair_spread(tp->sc, i, s->scratch, 1);
-    list_best(s->cand_id, s->exact, m, out->top, s, out->id + (size_t)i * (size_t)out->top,
-              out->similarity + (size_t)i * (size_t)out->top);
+    merge_best(out->id + (size_t)i * (size_t)out->top,
+               out->similarity + (size_t)i * (size_t)out->top, out->top, s->cand_id, 0,
+               s->exact, m, s);
     for (int32_t r = 0; r < m; r++)
         work += X->row_ptr[s->cand_id[r] + 1] - X->row_ptr[s->cand_id[r]];
     return work;
@@ -361,11 +366,11 @@ static pc_status gather_cut(const pc_csr *X, float mass, int threads, int32_t fi
 }
 
 /* Scores this process's candidates among rows a .. a + R->n_rows - 1 (R, split by
- * chunk): own spreads this process's rows.  *work gains a candidate's non-zeros for
- * each pair. */
+ * chunk; own spreads this process's rows) into its lists (mine).  *work gains a
+ * candidate's non-zeros for each pair. */
 static void score_chunk(const pc_pair_scorer *own, const pc_pair_scorer *chunk, const pc_csr *R,
                         int32_t a, int32_t rows, int threads, shortlist *s,
-                        kept_candidates *kc, int64_t *work)
+                        kept_candidates *kc, pc_neighbors *mine, int64_t *work)
 {
     const int32_t b = a + R->n_rows;
     int64_t added = 0;
@@ -385,9 +390,11 @@ static void score_chunk(const pc_pair_scorer *own, const pc_pair_scorer *chunk, 
             if (m == 0)
                 continue;
             pc_pair_spread(own, l, t->scratch, 0);
-            pc_pair_sums(chunk, t->scratch, t->cand_id, m,
-                         kc->exact + (size_t)l * (size_t)kc->K + from);
+            pc_pair_sums(chunk, t->scratch, t->cand_id, m, t->exact);
             pc_pair_spread(own, l, t->scratch, 1);
+            merge_best(mine->id + (size_t)l * (size_t)mine->top,
+                       mine->similarity + (size_t)l * (size_t)mine->top, mine->top,
+                       t->cand_id, a, t->exact, m, t);
             kc->at[l] = from + m;
         }
     }
@@ -398,10 +405,11 @@ static void score_chunk(const pc_pair_scorer *own, const pc_pair_scorer *chunk, 
  * pc_neighbors_heavy by ranges (X: this process's range of the rows).  Every
  * process cuts its rows and the cuts are gathered whole, so each finds its
  * own papers' candidates as one process would.  Then every process's rows
- * come by in chunks of nopt->chunk (0: n / size), gathered on every process,
+ * come by in chunks of nopt->chunk (0: CHUNK), gathered on every process,
  * each scoring its candidates in the chunk by the one process's pair sums
- * (the head terms from the whole's document frequencies).  Each range's
- * lists are then gathered (pc_neighbors_gather).
+ * (the head terms from the whole's document frequencies) and merging them
+ * into its papers' lists.  Each range's lists are then gathered
+ * (pc_neighbors_gather).
  */
 static pc_status heavy_ranges(const pc_csr *X, float mass, int32_t candidates,
                               const pc_neighbors_options *nopt, int threads, shortlist *s,
@@ -418,14 +426,14 @@ static pc_status heavy_ranges(const pc_csr *X, float mass, int32_t candidates,
     kept_candidates kc = {candidates, pc_malloc_array((size_t)rows * (size_t)candidates + 1,
                                                       sizeof *kc.id),
                           pc_malloc_array((size_t)rows + 1, sizeof *kc.count),
-                          pc_malloc_array((size_t)rows + 1, sizeof *kc.at),
-                          pc_malloc_array((size_t)rows * (size_t)candidates + 1,
-                                          sizeof *kc.exact)};
+                          pc_malloc_array((size_t)rows + 1, sizeof *kc.at)};
     status = comm->check(comm, status, err); /* then every process fails or none */
     if (status == PC_OK)
         status = pc_share_shape(X, comm, &n, &first, &df, err);
-    if (status == PC_OK && (!kc.id || !kc.count || !kc.at || !kc.exact))
+    if (status == PC_OK && (!kc.id || !kc.count || !kc.at))
         status = pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK)
+        status = pc_neighbors_empty(rows, nopt->top, &mine, err);
     status = gather_cut(X, mass, threads, first, n, comm, status, mon, &C, err);
     if (status == PC_OK)
         status = pc_csr_transpose(C, &T, err);
@@ -440,7 +448,7 @@ static pc_status heavy_ranges(const pc_csr *X, float mass, int32_t candidates,
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
     pc_csr_free(C);
     pc_csr_free(T);
-    const int32_t chunk = nopt->chunk > 0 ? nopt->chunk : (n + comm->size - 1) / comm->size;
+    const int32_t chunk = nopt->chunk > 0 ? nopt->chunk : CHUNK;
     pc_progress progress;
     pc_progress_start(&progress, mon, "related (scoring the candidates)", (double)n);
     for (int32_t a = 0; a < n; a += chunk) {
@@ -459,22 +467,15 @@ static pc_status heavy_ranges(const pc_csr *X, float mass, int32_t candidates,
             break;
         status = pc_pair_scorer_new(R, df, n, nopt->head_terms, &sc, &unused, err);
         if (status == PC_OK)
-            score_chunk(own, sc, R, a, rows, threads, s, &kc, &work);
+            score_chunk(own, sc, R, a, rows, threads, s, &kc, mine, &work);
         pc_pair_scorer_free(sc);
         pc_csr_free(R);
         if (status == PC_OK && pc_cancelled(mon))
             status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
         pc_progress_update(&progress, (double)b);
     }
-    if (status == PC_OK) {
+    if (status == PC_OK)
         pc_progress_finish(&progress);
-        status = pc_neighbors_alloc(rows, nopt->top, &mine, err);
-    }
-    for (int32_t l = 0; status == PC_OK && l < rows; l++)
-        list_best(kc.id + (size_t)l * (size_t)candidates,
-                  kc.exact + (size_t)l * (size_t)candidates, kc.count[l], nopt->top, &s[0],
-                  mine->id + (size_t)l * (size_t)nopt->top,
-                  mine->similarity + (size_t)l * (size_t)nopt->top);
     status = pc_neighbors_gather(mine, work, n, comm, status, out, err);
     if (status == PC_OK)
         (*out)->work_all = sum_df2;
@@ -484,7 +485,6 @@ static pc_status heavy_ranges(const pc_csr *X, float mass, int32_t candidates,
     free(kc.id);
     free(kc.count);
     free(kc.at);
-    free(kc.exact);
     return status;
 }
 
@@ -518,16 +518,12 @@ pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
     if (status == PC_OK && !ranges)
         status = pc_pair_scorer_new(X, NULL, 0, nopt->head_terms, &sc, &sum_df2, err);
     if (status == PC_OK && !ranges)
-        status = pc_neighbors_alloc(n, nopt->top, out, err);
+        status = pc_neighbors_empty(n, nopt->top, out, err);
     const size_t scratch = sc ? pc_pair_scorer_scratch(sc) : 0;
     for (int t = 0; status == PC_OK && !ranges && t < threads; t++)
         if (shortlist_alloc(&s[t], n, candidates, nopt->top, scratch) != 0)
             status = pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK && !ranges) {
-        for (size_t c = 0; c < (size_t)n * (size_t)nopt->top; c++) { /* others' papers: empty */
-            (*out)->id[c] = -1;
-            (*out)->similarity[c] = 0.0f;
-        }
         const terms_pass tp = {X, C, T, sc, candidates, 0, *out, NULL};
         if (each_paper(&tp, one_paper, n, nopt->comm, threads, s, mon, &(*out)->work) != 0)
             status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");

@@ -859,8 +859,8 @@ pc_status pc_neighbors_alloc(int32_t n, int32_t top, pc_neighbors **out, pc_erro
     return PC_OK;
 }
 
-/* pc_neighbors_alloc with every list empty (ids -1, similarities 0). */
-static pc_status empty_lists(int32_t n, int32_t top, pc_neighbors **out, pc_error *err)
+/* Every list empty (neighbors_internal.h). */
+pc_status pc_neighbors_empty(int32_t n, int32_t top, pc_neighbors **out, pc_error *err)
 {
     pc_status status = pc_neighbors_alloc(n, top, out, err);
     for (size_t e = 0; status == PC_OK && e < (size_t)n * (size_t)top; e++) {
@@ -942,7 +942,7 @@ static pc_status run_pass(const pass *ps, int32_t top, int threads, later_lists 
     workspace *ws = pc_calloc((size_t)threads, sizeof *ws);
     /* the lane lists of other processes' blocks stay empty */
     pc_status status = !ws             ? pc_fail_nomem(err, "finding related papers")
-                       : ps->parts > 1 ? empty_lists(ps->lanes->n, top, &nb, err)
+                       : ps->parts > 1 ? pc_neighbors_empty(ps->lanes->n, top, &nb, err)
                                        : pc_neighbors_alloc(ps->lanes->n, top, &nb, err);
     for (int t = 0; t < threads && status == PC_OK; t++) {
         if (workspace_alloc(&ws[t], ps->lanes, top, 0) != 0 ||
@@ -1420,7 +1420,7 @@ static pc_status range_job_start(const pc_csr *X, const pc_neighbors_options *op
     if (status == PC_OK && (!rj->ws || !rj->h.id || !rj->h.sim))
         status = pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK)
-        status = empty_lists(X->n_rows, top, &rj->mine, err);
+        status = pc_neighbors_empty(X->n_rows, top, &rj->mine, err);
     const related_index shape = {.n_terms = X->n_cols, .head = rj->head, .max_tail = max_tail[1]};
     for (int t = 0; status == PC_OK && t < rj->threads; t++)
         if (workspace_alloc(&rj->ws[t], &shape, top, probing) != 0)
@@ -2022,7 +2022,7 @@ static pc_status probe_ranges(const pc_csr *X, const pc_partitions *parts,
                               ? place[slot_doc[e]] - g0
                               : -1;
         if (status == PC_OK)
-            status = empty_lists((int32_t)(b - a), opt->top, &lists, err);
+            status = pc_neighbors_empty((int32_t)(b - a), opt->top, &lists, err);
         const probe_view v = {.lanes = &lanes, .rows = &members, .lane_at = at, .slot0 = a,
                               .skip = skip};
         clip[pa] = a; /* the step's first and last partitions cut to its slots */
@@ -2087,7 +2087,7 @@ pc_status pc_neighbors_probe(const pc_csr *X, const pc_partitions *parts,
     if (status == PC_OK && (!lanes || !ws))
         status = pc_fail_nomem(err, "finding related papers");
     if (status == PC_OK)
-        status = empty_lists(X->n_rows, opt->top, &nb, err);
+        status = pc_neighbors_empty(X->n_rows, opt->top, &nb, err);
     for (int t = 0; t < threads && status == PC_OK; t++)
         if (workspace_alloc(&ws[t], &ri, opt->top, 1) != 0)
             status = pc_fail_nomem(err, "finding related papers");

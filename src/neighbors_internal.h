@@ -51,6 +51,9 @@ void pc_heap_drain(pc_heap *h, int32_t *out_id, float *out_sim);
 pc_status pc_neighbors_exchange(const pc_comm *comm, pc_status status, pc_neighbors *nb,
                                 pc_error *err);
 
+/* pc_neighbors_alloc with every list empty (ids -1, similarities 0). */
+pc_status pc_neighbors_empty(int32_t n, int32_t top, pc_neighbors **out, pc_error *err);
+
 /*
  * Every process's range's lists (mine: this process's, by document - its
  * first) and work, gathered into *out on every process: n lists in document

@@ -542,7 +542,7 @@ static void ranges_are_one_process(job_kind kind, int32_t chunk)
 /*
  * Approximate lists by the heaviest terms, each rank holding only its range
  * of the rows: one process's lists, recall and work, with the rows coming by
- * in one chunk a rank's range and in chunks of 100 (not a range's edges); a
+ * in one chunk (the default) and in chunks of 100 (not a range's edges); a
  * failure at any collective or allocation of rank 1 reaches every rank.
  */
 static void approx_terms_ranges_are_one_process(void)

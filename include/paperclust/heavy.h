@@ -45,9 +45,9 @@ void pc_heavy_options_default(pc_heavy_options *opt);
  *   - with ranges, X is this process's range of the rows (as
  *     pc_neighbors_topn's): the cut rows are gathered whole on every process
  *     (each finds its own papers' candidates), then the rows come by in
- *     chunks of nopt->chunk (0: n / size) for each process to score its
+ *     chunks of nopt->chunk (0: 65,536) for each process to score its
  *     candidates.  Memory per process: the whole's cut rows twice, its own
- *     rows twice, a chunk's rows twice, and its papers' candidates (8 bytes
+ *     rows twice, a chunk's rows twice, and its papers' candidates (4 bytes
  *     each: `candidates` a paper).
  * PC_ERR_INVALID for bad options (dense rows); PC_ERR_NOMEM;
  * PC_ERR_INTERRUPTED; with comm, another process's failure.
