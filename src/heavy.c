@@ -502,7 +502,7 @@ pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
     const int threads = pc_thread_count(nopt->threads);
     const int32_t n = X->n_rows;
     const int32_t candidates = hopt->candidates > nopt->top ? hopt->candidates : nopt->top;
-    const int ranges = nopt->comm && nopt->ranges;
+    const int ranges = nopt->comm && nopt->ranges && nopt->comm->size > 1; /* else X whole */
     pc_csr *C = NULL, *T = NULL;
     pc_pair_scorer *sc = NULL;
     int64_t sum_df2 = 0;
