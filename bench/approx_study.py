@@ -17,6 +17,8 @@ the papers each paper is compared with:
          M by that cut product, re-scored exactly.  Reported: the recall@10
          after re-scoring, and Σ_t df_t² of the cut rows as a share of the
          full rows' (the sparse product's multiply-adds).
+  ranking  the same candidates ranked other ways: the query's row and the
+         others' cut at different shares, or both ways at once.
 
 The exact stage meets each pair once (half of the all-pairs product), so an
 approximate method must read well under 5 % of the corpus per paper, both
@@ -25,6 +27,7 @@ sides counted, to be 10x faster.
     paperclust vectorize CORPUS.csv -o DIR
     bench/approx_study.py DIR --partitions 273,1000 --probe-share 0.02,0.1,0.3
     bench/approx_study.py DIR --heavy 0.6,0.7,0.8 --candidates 50,100,200
+    bench/approx_study.py DIR --ranking 0.5:0.5,0.7:0.4,0.4/0.7 --candidates 100,400,5000
 """
 import argparse
 import csv
@@ -114,6 +117,40 @@ def study_heavy(X, queries, S, truth, top, masses, candidates):
               % (mass, Y.nnz / X.shape[0], df2(Y) / full, ", ".join(out)), flush=True)
 
 
+def study_ranking(X, queries, S, truth, top, specs, candidates):
+    """Other ways to rank the heaviest terms' candidates: "q:i" cuts the
+    query's row at share q and the others' at i (q = i: the symmetric cut);
+    "s/b" adds both ways, query s against others b and query b against
+    others s, the s:s products once.  Reported per query: the cut products
+    added (the scattered sums' work), the papers met, and the recall@top
+    after re-scoring the best M met."""
+    cuts = {}
+    cut = lambda m: cuts.setdefault(m, heaviest(X, m) if m < 1 else X)
+    df = lambda M: np.diff(M.tocsc().indptr).astype(np.float64)
+    for spec in specs:
+        if "/" in spec:
+            a, b = (float(x) for x in spec.split("/"))
+            Qa, Qb, Ia, Ib = cut(a)[queries], cut(b)[queries], cut(a), cut(b)
+            P = (Qb @ Ia.T + Qa @ Ib.T - Qa @ Ia.T).toarray()
+            adds = df(Ia)[Qb.indices].sum() + df(Ib)[Qa.indices].sum()
+        else:
+            q, i = (float(x) for x in spec.split(":"))
+            Q, I = cut(q)[queries], cut(i)
+            P = (Q @ I.T).toarray()
+            adds = df(I)[Q.indices].sum()
+        P[np.arange(len(queries)), queries] = 0
+        out = []
+        for m in candidates:
+            cand = np.argpartition(-P, m, axis=1)[:, :m]
+            found = 0
+            for q, c in enumerate(cand):
+                c = c[P[q, c] > 0]
+                found += len(set(c[np.argsort(-S[q, c])[:top]]) & truth[q])
+            out.append("M=%d %.3f" % (m, found / (top * len(queries))))
+        print("ranking %s: %.0f cut products and %.0f papers met a query, recall %s"
+              % (spec, adds / len(queries), (P > 0).sum(1).mean(), ", ".join(out)), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("folder", help="a `paperclust vectorize` output folder (tfidf.csv)")
@@ -124,6 +161,8 @@ def main():
     ap.add_argument("--probe-share", default="0.02,0.05,0.1,0.2,0.3")
     ap.add_argument("--heavy", default="", help="comma list: squared-weight shares kept")
     ap.add_argument("--candidates", default="50,100,200")
+    ap.add_argument("--ranking", default="",
+                    help="comma list of Q:I (query and others' cut shares) or S/B (both ways)")
     a = ap.parse_args()
     X = load_tfidf(a.folder)
     rng = np.random.default_rng(a.seed)
@@ -133,6 +172,9 @@ def main():
     for parts in [int(p) for p in a.partitions.split(",") if p]:
         study_ivf(X, queries, S, truth, a.top, parts,
                   [float(s) for s in a.probe_share.split(",")], rng)
+    if a.ranking:
+        study_ranking(X, queries, S, truth, a.top, a.ranking.split(","),
+                      [int(m) for m in a.candidates.split(",")])
     if a.heavy:
         study_heavy(X, queries, S, truth, a.top, [float(m) for m in a.heavy.split(",")],
                     [int(m) for m in a.candidates.split(",")])
