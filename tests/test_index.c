@@ -277,6 +277,19 @@ static void recall_counts_ties_and_empty_lists(void)
     pc_csr_free(m);
 }
 
+/* pc_related_recall of `found` on `sample` rows of m drawn with `seed` (default
+ * options); *sampled gets the rows drawn. */
+static double recall_of(const pc_csr *m, const pc_neighbors *found, int32_t sample,
+                        uint64_t seed, int32_t *sampled)
+{
+    pc_neighbors_options opt;
+    pc_neighbors_options_default(&opt);
+    double recall = 0.0;
+    CHECK_INT(pc_related_recall(m, found, sample, seed, &opt, NULL, &recall, sampled, NULL),
+              PC_OK);
+    return recall;
+}
+
 /* Rows 0 = (1, 0) and 1 = (0.6, 0.8) are each other's only neighbour, row 2 =
  * (0, 0, 1) has none. */
 static pc_csr *pair_and_loner(void)
@@ -300,13 +313,9 @@ static void recall_of_short_lists(void)
     pc_csr *m = pair_and_loner();
     pc_neighbors *found = exact_lists(m, 2, -1);
     CHECK_INT(found->id[1], -1); /* row 0's second place is empty */
-    pc_neighbors_options opt;
-    pc_neighbors_options_default(&opt);
-    double recall = 0.0;
     int32_t sampled = 0;
-    CHECK_INT(pc_related_recall(m, found, 10, 1, &opt, NULL, &recall, &sampled, NULL), PC_OK);
+    CHECK_NEAR(recall_of(m, found, 10, 1, &sampled), 1.0, 1e-12);
     CHECK_INT(sampled, 3);
-    CHECK_NEAR(recall, 1.0, 1e-12);
     pc_neighbors_free(found);
     pc_csr_free(m);
 }
@@ -324,13 +333,9 @@ static void recall_ignores_self_and_repeats(void)
     const float sim[] = {1.0f, 0.0f, pair, pair, 0.0f, 0.0f};
     memcpy(found->id, id, sizeof id);
     memcpy(found->similarity, sim, sizeof sim);
-    pc_neighbors_options opt;
-    pc_neighbors_options_default(&opt);
-    double recall = 0.0;
     int32_t sampled = 0;
-    CHECK_INT(pc_related_recall(m, found, 10, 1, &opt, NULL, &recall, &sampled, NULL), PC_OK);
+    CHECK_NEAR(recall_of(m, found, 10, 1, &sampled), 2.0 / 3.0, 1e-12);
     CHECK_INT(sampled, 3);
-    CHECK_NEAR(recall, 2.0 / 3.0, 1e-12);
     pc_neighbors_free(found);
     pc_csr_free(m);
 }
