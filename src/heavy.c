@@ -269,18 +269,29 @@ static int32_t shortlist_of(const pc_csr *C, const pc_csr *T, int32_t i, int32_t
     return h.size;
 }
 
-/* A list (id, sim: top entries, best first, -1 after the last) with m more papers
- * (base + ids[r], exact[r] their similarities) taken in: the best top of both, ties to
- * the lower id, whatever the order they come in. */
-static void merge_best(int32_t *id, float *sim, int32_t top, const int32_t *ids, int32_t base,
-                       const float *exact, int32_t m, shortlist *s)
+/*
+ * List l of `lists` with the m candidates in s->cand_id taken in: each
+ * scored exactly against paper `paper` of `own` (spread into s->scratch,
+ * cleared after) by the pair scorer of `rows` (the candidates' rows there;
+ * base + the row the paper), and the best top of the list and them kept,
+ * ties to the lower id, whatever the order they come in.
+ */
+static void score_candidates(const pc_pair_scorer *own, int32_t paper,
+                             const pc_pair_scorer *rows, int32_t m, int32_t base,
+                             pc_neighbors *lists, int32_t l, shortlist *s)
 {
+    pc_pair_spread(own, paper, s->scratch, 0);
+    pc_pair_sums(rows, s->scratch, s->cand_id, m, s->exact);
+    pc_pair_spread(own, paper, s->scratch, 1);
+    const int32_t top = lists->top;
+    int32_t *id = lists->id + (size_t)l * (size_t)top;
+    float *sim = lists->similarity + (size_t)l * (size_t)top;
     pc_heap best = {0, top, s->best_id, s->best_sim};
     for (int32_t r = 0; r < top && id[r] >= 0; r++)
         pc_heap_push(&best, sim[r], id[r]);
     for (int32_t r = 0; r < m; r++)
-        if (exact[r] > 0.0f)
-            pc_heap_push(&best, exact[r], base + ids[r]);
+        if (s->exact[r] > 0.0f)
+            pc_heap_push(&best, s->exact[r], base + s->cand_id[r]);
     pc_heap_drain(&best, id, sim);
 }
 
@@ -326,15 +337,9 @@ typedef struct terms_pass {
 static int64_t one_paper(const terms_pass *tp, int32_t i, shortlist *s)
 {
     const pc_csr *X = tp->X;
-    pc_neighbors *out = tp->out;
     int64_t work = 0;
     const int32_t m = shortlist_of(tp->C, tp->T, i, tp->candidates, s, &work);
-    pc_pair_spread(tp->sc, i, s->scratch, 0);
-    pc_pair_sums(tp->sc, s->scratch, s->cand_id, m, s->exact);
-    pc_pair_spread(tp->sc, i, s->scratch, 1);
-    merge_best(out->id + (size_t)i * (size_t)out->top,
-               out->similarity + (size_t)i * (size_t)out->top, out->top, s->cand_id, 0,
-               s->exact, m, s);
+    score_candidates(tp->sc, i, tp->sc, m, 0, tp->out, i, s);
     for (int32_t r = 0; r < m; r++)
         work += X->row_ptr[s->cand_id[r] + 1] - X->row_ptr[s->cand_id[r]];
     return work;
@@ -434,12 +439,7 @@ static void score_chunk(const pc_pair_scorer *own, const pc_pair_scorer *chunk, 
             }
             if (m == 0)
                 continue;
-            pc_pair_spread(own, l, t->scratch, 0);
-            pc_pair_sums(chunk, t->scratch, t->cand_id, m, t->exact);
-            pc_pair_spread(own, l, t->scratch, 1);
-            merge_best(mine->id + (size_t)l * (size_t)mine->top,
-                       mine->similarity + (size_t)l * (size_t)mine->top, mine->top,
-                       t->cand_id, a, t->exact, m, t);
+            score_candidates(own, l, chunk, m, a, mine, l, t);
             kc->at[l] = from + m;
         }
     }
@@ -533,6 +533,47 @@ static pc_status heavy_ranges(const pc_csr *X, float mass, int32_t candidates,
     return status;
 }
 
+/*
+ * pc_neighbors_heavy with X whole: every paper's list, or with nopt->comm
+ * (several processes, each with X whole) every size-th batch of papers on
+ * each, the lists exchanged.
+ */
+static pc_status heavy_whole(const pc_csr *X, float mass, int32_t candidates,
+                             const pc_neighbors_options *nopt, int threads, shortlist *s,
+                             pc_status status, const pc_monitor *mon, pc_neighbors **out,
+                             pc_error *err)
+{
+    const int32_t n = X->n_rows;
+    pc_csr *C = NULL, *T = NULL;
+    pc_pair_scorer *sc = NULL;
+    int64_t sum_df2 = 0;
+    if (status == PC_OK)
+        status = cut_rows(X, mass, threads, mon, &C, err);
+    if (status == PC_OK)
+        status = pc_csr_transpose(C, &T, err);
+    if (status == PC_OK)
+        status = pc_pair_scorer_new(X, NULL, 0, nopt->head_terms, &sc, &sum_df2, err);
+    if (status == PC_OK)
+        status = pc_neighbors_empty(n, nopt->top, out, err);
+    const size_t scratch = sc ? pc_pair_scorer_scratch(sc) : 0;
+    for (int t = 0; status == PC_OK && t < threads; t++)
+        if (shortlist_alloc(&s[t], n, candidates, nopt->top, scratch) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+    if (status == PC_OK) {
+        const terms_pass tp = {X, C, T, sc, candidates, 0, *out, NULL};
+        if (each_paper(&tp, one_paper, n, nopt->comm, threads, s, mon, &(*out)->work) != 0)
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+    }
+    if (nopt->comm) /* a process that failed still takes part, so that all hear */
+        status = pc_neighbors_exchange(nopt->comm, status, *out, err);
+    if (status == PC_OK)
+        (*out)->work_all = sum_df2;
+    pc_pair_scorer_free(sc);
+    pc_csr_free(C);
+    pc_csr_free(T);
+    return status;
+}
+
 pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
                              const pc_neighbors_options *nopt, const pc_monitor *mon,
                              pc_neighbors **out, pc_error *err)
@@ -545,39 +586,14 @@ pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
                        (int)nopt->top, (double)hopt->mass, (int)hopt->candidates,
                        nopt->dense ? "yes" : "no");
     const int threads = pc_thread_count(nopt->threads);
-    const int32_t n = X->n_rows;
     const int32_t candidates = hopt->candidates > nopt->top ? hopt->candidates : nopt->top;
     const int ranges = nopt->comm && nopt->ranges && nopt->comm->size > 1; /* else X whole */
-    pc_csr *C = NULL, *T = NULL;
-    pc_pair_scorer *sc = NULL;
-    int64_t sum_df2 = 0;
     shortlist *s = pc_calloc((size_t)threads, sizeof *s);
     pc_status status = s ? PC_OK : pc_fail_nomem(err, "finding related papers");
-    if (ranges) /* a process short of memory still takes part, so that all hear of it */
-        status = heavy_ranges(X, hopt->mass, candidates, nopt, threads, s, status, mon, out,
-                              err);
-    else if (status == PC_OK)
-        status = cut_rows(X, hopt->mass, threads, mon, &C, err);
-    if (status == PC_OK && !ranges)
-        status = pc_csr_transpose(C, &T, err);
-    if (status == PC_OK && !ranges)
-        status = pc_pair_scorer_new(X, NULL, 0, nopt->head_terms, &sc, &sum_df2, err);
-    if (status == PC_OK && !ranges)
-        status = pc_neighbors_empty(n, nopt->top, out, err);
-    const size_t scratch = sc ? pc_pair_scorer_scratch(sc) : 0;
-    for (int t = 0; status == PC_OK && !ranges && t < threads; t++)
-        if (shortlist_alloc(&s[t], n, candidates, nopt->top, scratch) != 0)
-            status = pc_fail_nomem(err, "finding related papers");
-    if (status == PC_OK && !ranges) {
-        const terms_pass tp = {X, C, T, sc, candidates, 0, *out, NULL};
-        if (each_paper(&tp, one_paper, n, nopt->comm, threads, s, mon, &(*out)->work) != 0)
-            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
-    }
-    if (nopt->comm && !ranges) /* a process that failed still takes part, so that all hear */
-        status = pc_neighbors_exchange(nopt->comm, status, *out, err);
+    /* a process short of memory still takes part, so that all hear of it */
+    status = (ranges ? heavy_ranges : heavy_whole)(X, hopt->mass, candidates, nopt, threads, s,
+                                                   status, mon, out, err);
     if (status == PC_OK) {
-        if (!ranges)
-            (*out)->work_all = sum_df2;
         (*out)->candidates = candidates;
         (*out)->mass = hopt->mass;
     } else {
@@ -587,8 +603,5 @@ pc_status pc_neighbors_heavy(const pc_csr *X, const pc_heavy_options *hopt,
     for (int t = 0; s && t < threads; t++)
         shortlist_free(&s[t]);
     free(s);
-    pc_pair_scorer_free(sc);
-    pc_csr_free(C);
-    pc_csr_free(T);
     return status;
 }
