@@ -144,13 +144,13 @@ static pc_status cut_rows(const pc_csr *X, float mass, int threads, const pc_mon
 typedef struct shortlist {
     float *sum;       /* per row: its cut product with the paper, zero between papers */
     int32_t *met_id;  /* rows met (rows_reaching), n + 1 */
+    float *met_sum;   /* their sums */
     int32_t *cand_id; /* candidates */
     float *cand_sim;
     float *exact;     /* candidates */
     int32_t *best_id; /* top */
     float *best_sim;
     float *scratch;   /* the pair scorer's */
-    float *met_sum;   /* their sums */
     float floor;      /* shortlist_of's: a share of the last paper's worst candidate */
 } shortlist;
 
@@ -179,8 +179,8 @@ static int shortlist_alloc(shortlist *s, int32_t n, int32_t candidates, int32_t 
     s->best_id = pc_malloc_array((size_t)top, sizeof *s->best_id);
     s->best_sim = pc_malloc_array((size_t)top, sizeof *s->best_sim);
     s->scratch = pc_calloc(scratch, sizeof *s->scratch);
-    if (!s->sum || !s->met_id || !s->met_sum || !s->cand_id || !s->cand_sim || !s->exact || !s->best_id ||
-        !s->best_sim || !s->scratch)
+    if (!s->sum || !s->met_id || !s->met_sum || !s->cand_id || !s->cand_sim || !s->exact ||
+        !s->best_id || !s->best_sim || !s->scratch)
         return -1;
     memset(s->sum, 0, (size_t)n * sizeof *s->sum);
     return 0;
@@ -254,7 +254,7 @@ static int32_t shortlist_of(const pc_csr *C, const pc_csr *T, int32_t i, int32_t
     add_cut_products(C, T, i, s->sum, work);
     int32_t m = rows_reaching(C, T, i, s->floor, s);
     if (m < candidates && s->floor > 0.0f) {
-        int64_t again = 0;
+        int64_t again = 0; /* not counted: the floor, and so this, depends on the thread */
         add_cut_products(C, T, i, s->sum, &again);
         m = rows_reaching(C, T, i, 0.0f, s);
     }
