@@ -47,6 +47,7 @@
 #include "share_internal.h"
 
 #define CHUNK 256    /* papers a thread takes at a time */
+#define RANGES_CHUNK 4096 /* by ranges: the papers whose rows come by at once */
 
 enum { OLD = 0, NEW = 1, FRESH = 2 };
 
@@ -281,10 +282,15 @@ static void reverse_lists(int32_t n, const int32_t *list, const int32_t *cnt, in
             rev[ptr[list[(size_t)v * (size_t)w + (size_t)q] + 1]++] = v;
 }
 
-/* Step 3 for paper v: its new and old sets joined, every pair offered both ways. */
-static int64_t join(graph *g, const round_sets *r, const pc_pair_scorer *sc, const pc_csr *X,
-                    int32_t v, uint64_t seed, int32_t round, keyed *scratch, keyed *set,
-                    int32_t *members, float *sims, float *dense)
+/*
+ * Paper v's join set (step 3): its new set (own picks, reverse new) and its
+ * old set (old entries, reverse old), as distinct papers in members, the
+ * new ones first, each part by id ascending; returns how many, *n_new of
+ * them new.  set and scratch: a thread's.
+ */
+static int32_t join_members(const graph *g, const round_sets *r, int32_t v, uint64_t seed,
+                            int32_t round, keyed *scratch, keyed *set, int32_t *members,
+                            int32_t *n_new)
 {
     const int32_t S = r->S;
     int32_t len = 0;
@@ -299,14 +305,25 @@ static int64_t join(graph *g, const round_sets *r, const pc_pair_scorer *sc, con
     pick(r->rev_old + r->rev_old_ptr[v], r->rev_old_ptr[v + 1] - r->rev_old_ptr[v], S, seed,
          round, 2, v, OLD, scratch, set, &len);
     qsort(set, (size_t)len, sizeof *set, compare_id_kind);
-    int32_t n_members = 0, n_new = 0; /* distinct papers (a NEW sorts first), new ones first */
+    int32_t n_members = 0; /* distinct papers (a NEW sorts first), new ones first */
     for (int32_t kind = NEW; kind >= OLD; kind--) {
         for (int32_t q = 0; q < len; q++)
             if ((q == 0 || set[q].id != set[q - 1].id) && set[q].kind == kind)
                 members[n_members++] = set[q].id;
         if (kind == NEW)
-            n_new = n_members;
+            *n_new = n_members;
     }
+    return n_members;
+}
+
+/* Step 3 for paper v: its join set's pairs with a new member, each offered both ways. */
+static int64_t join(graph *g, const round_sets *r, const pc_pair_scorer *sc, const pc_csr *X,
+                    int32_t v, uint64_t seed, int32_t round, keyed *scratch, keyed *set,
+                    int32_t *members, float *sims, float *dense)
+{
+    int32_t n_new = 0;
+    const int32_t n_members =
+        join_members(g, r, v, seed, round, scratch, set, members, &n_new);
     int64_t work = 0;
     for (int32_t a = 0; a < n_new; a++) {
         const int32_t i = members[a];
@@ -543,6 +560,335 @@ static pc_status share_fresh(graph *g, const pc_comm *comm, pc_status status, in
     return status;
 }
 
+/*
+ * ---- Several processes, each holding its range of the rows (nopt->ranges) ----
+ *
+ * A round's pairs are one process's: every process builds every paper's
+ * join set from the whole graph (each holds it, as above).  Each pair of
+ * papers {x, y} is scored by the process holding the row of one of them,
+ * the lower id or the higher by the pair's parity (scored_by: about half
+ * the pairs each way, whatever the ranges).  The rows come by in chunks of
+ * papers, in document order (one variable allgather each).  For a chunk,
+ * each process lists the pairs of every set that it scores and whose other
+ * member is in the chunk — a set being by id in each of its two parts, its
+ * own members are two runs of it and the chunk's two more, which cursors
+ * follow from chunk to chunk — in batches of at most PAIRS_PER_PAPER pairs
+ * per paper of the chunk (1 Mi for the default chunk of 4,096), sorts a
+ * batch by its own row (by counting), and scores each of its rows against
+ * its partners (a partner met again in the chunk is skipped: a
+ * repeated offer changes nothing), offering both ways.  The work counted
+ * is one process's: each pair as often as the sets meet it, the non-zeros
+ * of the member after the other in its set.  share_fresh then makes the
+ * graphs one.  Memory per process: its rows and one chunk's, each also
+ * split by a scorer; every paper's join set; a batch's pairs (12 bytes
+ * each); the graph.  No process holds every row.  Chunks small enough
+ * for the cache pay more than the longer lists of partners larger ones
+ * give: on arXiv by 2 processes the related stage took 19.0 s in chunks of
+ * 4,096 papers, 23.1 and 28.2 s in chunks of 16,384 (bench/SCALING.md).
+ */
+#define PAIRS_PER_PAPER 256 /* a batch's pairs: at most this many per paper of a chunk */
+
+/* Where paper v's join set meets the rows held here, and the chunks met so far. */
+typedef struct set_runs {
+    int32_t n_new;            /* its members [0, n_new) are new, the rest old */
+    int32_t mine[4];          /* the members held here: new [0] .. [1], old [2] .. [3] */
+    int32_t at_new, at_old;   /* its first new and old member in the chunks to come */
+} set_runs;
+
+typedef struct by_ranges {
+    const pc_comm *comm;
+    const pc_csr *X;            /* this process's rows: papers first .. first + X->n_rows - 1 */
+    const pc_pair_scorer *sc;   /* X's rows split */
+    const int64_t *df;          /* every term's document frequency over all the papers */
+    int32_t first, chunk;       /* papers sent at a time */
+    int32_t head_terms;
+    int64_t *set_ptr;           /* n + 1: paper v's join set is member[set_ptr[v] ..) */
+    int32_t *member;
+    set_runs *runs;             /* n */
+    int64_t *pair_ptr;          /* n + 1: paper v's pairs in this chunk */
+    uint64_t *pair;             /* a batch's: (row here) << 32 | (row of the chunk) */
+    int32_t *partner;           /* the batch's pairs by row here: x's at partner_ptr[x] .. */
+    int64_t *partner_ptr;
+    float *sims;                /* the threads' sums */
+    int32_t *seen;              /* the threads' marks: a chunk's row met by row here + 1 */
+    int64_t pair_cap, partner_cap, sims_cap;
+} by_ranges;
+
+static void by_ranges_free(by_ranges *br)
+{
+    free(br->set_ptr);
+    free(br->member);
+    free(br->runs);
+    free(br->pair_ptr);
+    free(br->pair);
+    free(br->partner);
+    free(br->partner_ptr);
+    free(br->sims);
+    free(br->seen);
+}
+
+static int by_ranges_alloc(by_ranges *br, int32_t n, int threads)
+{
+    br->set_ptr = pc_malloc_array((size_t)n + 1, sizeof *br->set_ptr);
+    br->runs = pc_malloc_array((size_t)n + 1, sizeof *br->runs);
+    br->pair_ptr = pc_malloc_array((size_t)n + 1, sizeof *br->pair_ptr);
+    br->partner_ptr = pc_malloc_array((size_t)br->X->n_rows + 2, sizeof *br->partner_ptr);
+    br->seen = pc_malloc_array((size_t)threads * (size_t)br->chunk, sizeof *br->seen);
+    return br->set_ptr && br->runs && br->pair_ptr && br->partner_ptr && br->seen ? 0 : -1;
+}
+
+/* The first of m[at .. end) at or past c (m ascending there). */
+static int32_t run_end(const int32_t *m, int32_t at, int32_t end, int32_t c)
+{
+    while (at < end && m[at] < c)
+        at++;
+    return at;
+}
+
+/* Every paper's join set of the round into br (twice: the sizes, then the members), with
+ * the runs of its members held here; the cursors at the start.  0, or -1 (memory). */
+static int build_sets(by_ranges *br, sweep *sw, int threads)
+{
+    const int32_t n = sw->g->n, end = br->first + br->X->n_rows;
+    for (int pass = 0; pass < 2; pass++) {
+#pragma omp parallel num_threads(threads)
+        {
+            const int tid = pc_thread_id();
+            keyed *scratch = sw->scratch + (size_t)tid * sw->scratch_each;
+            keyed *set = sw->set + (size_t)tid * sw->set_each;
+            int32_t *members = sw->members + (size_t)tid * sw->set_each;
+#pragma omp for schedule(dynamic, CHUNK)
+            for (int32_t v = 0; v < n; v++) {
+                int32_t *m = pass == 0 ? members : br->member + br->set_ptr[v], n_new = 0;
+                const int32_t size = join_members(sw->g, sw->r, v, sw->seed, sw->round, scratch,
+                                                  set, m, &n_new);
+                if (pass == 0) {
+                    br->set_ptr[v + 1] = size;
+                    continue;
+                }
+                set_runs *sr = &br->runs[v];
+                sr->n_new = n_new;
+                sr->mine[0] = run_end(m, 0, n_new, br->first);
+                sr->mine[1] = run_end(m, sr->mine[0], n_new, end);
+                sr->mine[2] = run_end(m, n_new, size, br->first);
+                sr->mine[3] = run_end(m, sr->mine[2], size, end);
+                sr->at_new = 0;
+                sr->at_old = n_new;
+            }
+        }
+        if (pass == 1)
+            break;
+        br->set_ptr[0] = 0;
+        for (int32_t v = 0; v < n; v++)
+            br->set_ptr[v + 1] += br->set_ptr[v];
+        free(br->member);
+        if (!(br->member = pc_malloc_array((size_t)br->set_ptr[n] + 1, sizeof *br->member)))
+            return -1;
+    }
+    return 0;
+}
+
+/* Of the pair of papers x and y, the one whose process scores it. */
+static int32_t scored_by(int32_t x, int32_t y)
+{
+    const int32_t lo = x < y ? x : y, hi = x < y ? y : x;
+    return (x ^ y) & 1 ? lo : hi;
+}
+
+static int64_t row_length(const pc_csr *M, int32_t i)
+{
+    return M->row_ptr[i + 1] - M->row_ptr[i];
+}
+
+/*
+ * Paper v's pairs that this process scores with a member in the chunk
+ * c0 .. c1 - 1 (its rows C): into out (NULL: only counted) as (row here,
+ * row of the chunk), the cursors then moved past the chunk; *work gets
+ * their work (when counted).  Returns how many.  A pair is (a, b) of the
+ * set's members m, a new and before b.
+ */
+static int64_t chunk_pairs(by_ranges *br, int32_t v, int32_t c0, int32_t c1, const pc_csr *C,
+                           uint64_t *out, int64_t *work)
+{
+    set_runs *sr = &br->runs[v];
+    const int32_t *m = br->member + br->set_ptr[v];
+    const int32_t size = (int32_t)(br->set_ptr[v + 1] - br->set_ptr[v]), first = br->first;
+    const int32_t new_end = run_end(m, sr->at_new, sr->n_new, c1);
+    const int32_t old_end = run_end(m, sr->at_old, size, c1);
+    int64_t count = 0, w = 0;
+    for (int part = 0; part < 2; part++) { /* a held here, b in the chunk, a scoring */
+        const int32_t b1 = part ? old_end : new_end;
+        for (int32_t b = part ? sr->at_old : sr->at_new; b < b1; b++)
+            for (int32_t a = sr->mine[0]; a < sr->mine[1] && a < b; a++)
+                if (scored_by(m[a], m[b]) == m[a]) {
+                    if (out)
+                        out[count] = (uint64_t)(m[a] - first) << 32 | (uint32_t)(m[b] - c0);
+                    count++;
+                    w += row_length(C, m[b] - c0);
+                }
+    }
+    for (int part = 0; part < 2; part++) { /* b held here, a in the chunk, b scoring */
+        const int32_t b1 = sr->mine[2 * part + 1];
+        for (int32_t b = sr->mine[2 * part]; b < b1; b++)
+            for (int32_t a = sr->at_new; a < new_end && a < b; a++)
+                if (scored_by(m[a], m[b]) == m[b]) {
+                    if (out)
+                        out[count] = (uint64_t)(m[b] - first) << 32 | (uint32_t)(m[a] - c0);
+                    count++;
+                    w += row_length(br->X, m[b] - first);
+                }
+    }
+    if (out) {
+        sr->at_new = new_end;
+        sr->at_old = old_end;
+    } else {
+        *work += w;
+    }
+    return count;
+}
+
+/* p (of *cap items of `size` bytes) with room for `need` items: p itself, or p grown (*cap
+ * becomes need), or NULL when out of memory (p is kept). */
+static void *room(void *p, int64_t *cap, int64_t need, size_t size)
+{
+    if (p && need <= *cap)
+        return p;
+    void *grown = pc_realloc_array(p, (size_t)need + 1, size);
+    if (grown)
+        *cap = need;
+    return grown;
+}
+
+/*
+ * The pairs of papers v0 .. v1 - 1 with the chunk (rows C scored by csc,
+ * papers c0 ..): listed, sorted by the row held here, and each row held
+ * here scored against its partners not yet met in the chunk, offered both
+ * ways.  0, or -1 when out of memory.
+ */
+static int score_batch(by_ranges *br, sweep *sw, const pc_csr *C, const pc_pair_scorer *csc,
+                       int32_t c0, int32_t v0, int32_t v1, int threads)
+{
+    const int32_t rows = br->X->n_rows;
+    const int64_t base = br->pair_ptr[v0], total = br->pair_ptr[v1] - base;
+    uint64_t *pair = room(br->pair, &br->pair_cap, total, sizeof *pair);
+    br->pair = pair ? pair : br->pair;
+    int32_t *partner = pair ? room(br->partner, &br->partner_cap, total, sizeof *partner) : NULL;
+    br->partner = partner ? partner : br->partner;
+    if (!partner)
+        return -1;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, CHUNK)
+    for (int32_t v = v0; v < v1; v++)
+        chunk_pairs(br, v, c0, c0 + C->n_rows, C, pair + br->pair_ptr[v] - base, NULL);
+    int64_t *ptr = br->partner_ptr; /* by counting: row x's partners at ptr[x] .. ptr[x + 1] */
+    memset(ptr, 0, ((size_t)rows + 2) * sizeof *ptr);
+    for (int64_t p = 0; p < total; p++)
+        ptr[(pair[p] >> 32) + 2]++;
+    int64_t most = 0;
+    for (int32_t x = 0; x < rows; x++) {
+        most = ptr[x + 2] > most ? ptr[x + 2] : most;
+        ptr[x + 2] += ptr[x + 1];
+    }
+    for (int64_t p = 0; p < total; p++)
+        partner[ptr[(pair[p] >> 32) + 1]++] = (int32_t)(pair[p] & 0xFFFFFFFFu);
+    float *sims_all = room(br->sims, &br->sims_cap, most * threads, sizeof *sims_all);
+    if (!sims_all)
+        return -1;
+    br->sims = sims_all;
+#pragma omp parallel num_threads(threads)
+    {
+        const int tid = pc_thread_id();
+        float *dense = sw->dense + (size_t)tid * sw->dense_each;
+        float *sims = sims_all + (size_t)tid * (size_t)most;
+        int32_t *seen = br->seen + (size_t)tid * (size_t)br->chunk;
+#pragma omp for schedule(dynamic, 64)
+        for (int32_t x = 0; x < rows; x++) {
+            int32_t *ys = partner + ptr[x], m = 0;
+            for (int64_t q = 0; q < ptr[x + 1] - ptr[x]; q++)
+                if (seen[ys[q]] != x + 1) {
+                    seen[ys[q]] = x + 1;
+                    ys[m++] = ys[q];
+                }
+            if (m == 0)
+                continue;
+            pc_pair_spread(br->sc, x, dense, 0);
+            pc_pair_sums(csc, dense, ys, m, sims);
+            pc_pair_spread(br->sc, x, dense, 1);
+            for (int32_t q = 0; q < m; q++)
+                if (sims[q] > 0.0f) {
+                    offer(sw->g, br->first + x, c0 + ys[q], sims[q], FRESH);
+                    offer(sw->g, c0 + ys[q], br->first + x, sims[q], FRESH);
+                }
+        }
+    }
+    return 0;
+}
+
+/*
+ * A chunk's pairs (the rows C, scored by csc, of papers c0 ..): counted
+ * paper by paper, then scored in batches of papers with at most
+ * PAIRS_PER_PAPER pairs per paper of the chunk (or one paper).  *work gets their work.  0, or -1
+ * when out of memory.
+ */
+static int score_chunk(by_ranges *br, sweep *sw, const pc_csr *C, const pc_pair_scorer *csc,
+                       int32_t c0, int threads, int64_t *work)
+{
+    const int32_t n = sw->g->n;
+    int64_t w = 0;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, CHUNK) reduction(+ : w)
+    for (int32_t v = 0; v < n; v++)
+        br->pair_ptr[v + 1] = chunk_pairs(br, v, c0, c0 + C->n_rows, C, NULL, &w);
+    br->pair_ptr[0] = 0;
+    for (int32_t v = 0; v < n; v++)
+        br->pair_ptr[v + 1] += br->pair_ptr[v];
+    *work += w;
+    memset(br->seen, 0, (size_t)threads * (size_t)br->chunk * sizeof *br->seen);
+    const int64_t batch = (int64_t)PAIRS_PER_PAPER * br->chunk;
+    for (int32_t v0 = 0, v1; v0 < n; v0 = v1) {
+        for (v1 = v0 + 1; v1 < n && br->pair_ptr[v1 + 1] - br->pair_ptr[v0] <= batch;)
+            v1++;
+        if (score_batch(br, sw, C, csc, c0, v0, v1, threads) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * A join round by ranges (the section's comment): the sets, then the
+ * chunks in turn.  status: this process's so far (a failure reaches the
+ * others at the first chunk's exchange; one found after the last chunk, at
+ * share_fresh's).  *work gets this process's work of the round.
+ */
+static pc_status join_by_ranges(by_ranges *br, sweep *sw, pc_status status, int threads,
+                                const pc_monitor *mon, const char *stage, int64_t *work,
+                                pc_error *err)
+{
+    const int32_t n = sw->g->n;
+    if (status == PC_OK && build_sets(br, sw, threads) != 0)
+        status = pc_fail_nomem(err, "finding related papers");
+    pc_progress progress;
+    pc_progress_start(&progress, mon, stage, (double)n);
+    for (int32_t c0 = 0; c0 < n; c0 += br->chunk) {
+        const int32_t c1 = n - c0 > br->chunk ? c0 + br->chunk : n;
+        pc_csr *C = NULL;
+        pc_pair_scorer *csc = NULL;
+        int64_t sum_df2 = 0;
+        status = pc_share_rows_span(br->X, n, c0, c1, br->comm, status, &C, err);
+        if (status != PC_OK) /* every process knows: the exchange checked in first */
+            break;
+        status = pc_pair_scorer_new(C, br->df, n, br->head_terms, &csc, &sum_df2, err);
+        if (status == PC_OK && score_chunk(br, sw, C, csc, c0, threads, work) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+        if (status == PC_OK && pc_cancelled(mon))
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+        pc_pair_scorer_free(csc);
+        pc_csr_free(C);
+        pc_progress_update(&progress, (double)c1);
+    }
+    if (status == PC_OK)
+        pc_progress_finish(&progress);
+    return status;
+}
+
 pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt,
                                const pc_descent_options *opt, const pc_monitor *mon,
                                pc_neighbors **out, int32_t *rounds, pc_error *err)
@@ -550,7 +896,9 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
     *out = NULL;
     *rounds = 0;
     const pc_neighbors *start = opt->start;
-    if (nopt->top < 1 || !start || start->n_docs != X->n_rows || start->top < nopt->top ||
+    const int ranges = nopt->comm && nopt->ranges; /* X: this process's range of the rows */
+    if (nopt->top < 1 || !start || (start->n_docs != X->n_rows && !ranges) ||
+        start->top < nopt->top ||
         !(opt->sample > 0.0f) || opt->sample > 1.0f || opt->max_rounds < 0 || !(opt->stop >= 0.0))
         return pc_fail(err, PC_ERR_INVALID, "related papers: bad refinement options (top %d, "
                                             "%d candidates for %d rows, sample %g, rounds %d)",
@@ -560,13 +908,29 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
     if (nopt->dense)
         return pc_fail(err, PC_ERR_INVALID, "related papers: the refinement compares TF-IDF "
                                             "rows only");
-    const int32_t n = X->n_rows, K = start->top;
+    const int32_t n = start->n_docs, K = start->top;
     const int threads = pc_thread_count(nopt->threads);
     int32_t S = (int32_t)ceilf(opt->sample * (float)K);
     S = S < 1 ? 1 : S > K ? K : S;
     pc_pair_scorer *sc = NULL;
     int64_t sum_df2 = 0, work = 0;
-    pc_status status = pc_pair_scorer_new(X, NULL, 0, nopt->head_terms, &sc, &sum_df2, err);
+    by_ranges br = {.comm = nopt->comm, .X = X, .head_terms = nopt->head_terms,
+                    .chunk = nopt->chunk > 0 ? nopt->chunk : RANGES_CHUNK};
+    int64_t *df = NULL; /* by ranges: the whole's, for splitting the rows as one process */
+    pc_status status = PC_OK;
+    if (ranges) {
+        int32_t whole = 0;
+        status = pc_share_shape(X, nopt->comm, &whole, &br.first, &df, err);
+        if (status == PC_OK && whole != n)
+            status = pc_fail(err, PC_ERR_INVALID, "related papers: %d lists for %d rows",
+                             (int)n, (int)whole);
+        if (status == PC_OK && by_ranges_alloc(&br, n, threads) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+    }
+    if (status == PC_OK)
+        status = pc_pair_scorer_new(X, df, n, nopt->head_terms, &sc, &sum_df2, err);
+    br.sc = sc;
+    br.df = df;
     graph *g = status == PC_OK ? graph_new(n, K) : NULL;
     round_sets r;
     const int sets_failed = round_sets_alloc(&r, n, K, S);
@@ -602,7 +966,9 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
             status = pc_fail_nomem(err, "finding related papers");
         snprintf(stage, sizeof stage, "related (refining: round %d)", (int)round);
         int64_t round_work = 0;
-        if (status == PC_OK && run_sweep(&sw, threads, mon, stage, &round_work) != 0)
+        if (ranges) /* a process failing still takes part in the exchanges */
+            status = join_by_ranges(&br, &sw, status, threads, mon, stage, &round_work, err);
+        else if (status == PC_OK && run_sweep(&sw, threads, mon, stage, &round_work) != 0)
             status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
         if (nopt->comm) /* a process interrupted still takes part, so that all hear of it */
             status = share_fresh(g, nopt->comm, status, threads, &round_work, err);
@@ -628,6 +994,8 @@ pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt
     free(sw.sims);
     free(sw.dense);
     round_sets_free(&r);
+    by_ranges_free(&br);
+    free(df);
     graph_free(g);
     pc_pair_scorer_free(sc);
     return status;

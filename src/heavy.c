@@ -313,12 +313,6 @@ typedef struct kept_candidates {
     int32_t *id, *count, *at;
 } kept_candidates;
 
-static int compare_id(const void *a, const void *b)
-{
-    const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* What the passes over the papers read and write. */
 typedef struct terms_pass {
     const pc_csr *X;          /* one process: the rows (by ranges: NULL) */
@@ -354,7 +348,7 @@ static int64_t keep_candidates(const terms_pass *tp, int32_t l, shortlist *s)
     int64_t work = 0;
     kc->count[l] = shortlist_of(tp->C, tp->T, tp->first + l, kc->K, s, &work);
     memcpy(ids, s->cand_id, (size_t)kc->count[l] * sizeof *ids);
-    qsort(ids, (size_t)kc->count[l], sizeof *ids, compare_id);
+    qsort(ids, (size_t)kc->count[l], sizeof *ids, pc_compare_int32);
     kc->at[l] = 0;
     return work;
 }

@@ -99,6 +99,9 @@ int pc_thread_count(int requested);
  * parallel region and without OpenMP): the index of its per-thread buffers. */
 int pc_thread_id(void);
 
+/* qsort's comparison of two int32_t, ascending. */
+int pc_compare_int32(const void *a, const void *b);
+
 /* Striped locks: item i is guarded by lock i % PC_STRIPES (OpenMP locks; no-ops
  * without OpenMP).  pc_stripes_new returns NULL when out of memory. */
 #define PC_STRIPES 4096

@@ -89,12 +89,6 @@ static int compare_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int compare_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Sizes of the classes: runs of the sorted class codes. */
 typedef struct class_sizes {
     int32_t *code;  /* distinct codes, increasing */
@@ -249,7 +243,7 @@ pc_status pc_label_scores_compute(int32_t n, const int32_t *cluster, const int32
         cs.code[at++] = label[i];
     }
     qsort(key, (size_t)m, sizeof *key, compare_u64);
-    qsort(cs.code, (size_t)m, sizeof *cs.code, compare_i32);
+    qsort(cs.code, (size_t)m, sizeof *cs.code, pc_compare_int32);
     for (int64_t i = 0; i < m; i++) { /* compact the sorted codes into runs */
         if (cs.count > 0 && cs.code[cs.count - 1] == cs.code[i]) {
             cs.size[cs.count - 1]++;
@@ -333,7 +327,7 @@ static void group_links(int32_t n_docs, int64_t n_links, const int32_t *source,
         grouped[start[source[l]] + len[source[l]]++] = target[l];
     for (int32_t p = 0; p < n_docs; p++) {
         int32_t *row = grouped + start[p];
-        qsort(row, (size_t)len[p], sizeof *row, compare_i32);
+        qsort(row, (size_t)len[p], sizeof *row, pc_compare_int32);
         int64_t kept = 0;
         for (int64_t i = 0; i < len[p]; i++) {
             if (row[i] == p || (kept > 0 && row[kept - 1] == row[i]))

@@ -6,8 +6,8 @@
  * same pipeline; each reads and tokenizes its share of the input, the shares
  * are merged (src/share.c: one vocabulary, the canonical order over all
  * papers), and each weights its range of the rows.  k-means, the
- * descriptions, the TF-IDF related lists (exact, or approximate without
- * --refine) and report.html's map work from the ranges, each stage taking
+ * descriptions, the TF-IDF related lists (exact or approximate, refined
+ * too) and report.html's map work from the ranges, each stage taking
  * the communicator; the stages that do not yet (LSA, bisection, a k sweep,
  * the silhouette, the other related lists, a saved model) make every
  * process gather the whole matrix first (needs_whole).  Before the reports
@@ -315,20 +315,17 @@ static int sweeping(const pc_options *opt)
 }
 
 /* The related lists that work from the ranges: on the TF-IDF rows, without feedback, exact
- * or approximate (by partitions without refining, or by the heaviest terms). */
+ * or approximate (by partitions, refined or not, or by the heaviest terms). */
 static int lists_by_ranges(const pc_related_options *r)
 {
-    return r->similarity == PC_SIMILARITY_TFIDF && r->feedback == 0 &&
-           (r->search == PC_RELATED_EXACT ||
-            (r->search == PC_RELATED_APPROX &&
-             (r->index == PC_INDEX_TERMS || r->refine == 0)));
+    return r->similarity == PC_SIMILARITY_TFIDF && r->feedback == 0;
 }
 
 /*
  * Several processes: whether a stage of this run needs every row on every
  * process — those that do not work on ranges yet: LSA, bisection, a k
  * sweep's silhouettes, --silhouette, the related lists other than
- * lists_by_ranges' (LSA or hybrid scores, feedback, refining), and a saved
+ * lists_by_ranges' (LSA or hybrid scores, feedback), and a saved
  * model.  k-means, the descriptions (the tree's too), the TF-IDF related
  * lists, exact or approximate, and report.html's map work from the ranges.
  */

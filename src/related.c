@@ -160,12 +160,6 @@ static void accumulate(const pc_csr *X, int32_t r, float w, float *acc, unsigned
     }
 }
 
-static int compare_int32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Neighbours listed for row i among its first `n` (a short list stops at -1). */
 static int32_t listed(const pc_neighbors *first, int32_t i, int32_t n)
 {
@@ -196,7 +190,7 @@ static pc_status sparse_queries(const pc_csr *X, const pc_neighbors *first, int3
         for (int32_t r = 0; r < m; r++)
             accumulate(X, first->id[(size_t)i * first->top + r], beta / (float)m, acc, seen,
                        touched, &n_touched);
-        qsort(touched, (size_t)n_touched, sizeof *touched, compare_int32);
+        qsort(touched, (size_t)n_touched, sizeof *touched, pc_compare_int32);
         double norm = 0.0;
         for (int32_t k = 0; k < n_touched; k++)
             norm += (double)acc[touched[k]] * acc[touched[k]];
@@ -424,8 +418,6 @@ static pc_status lists_by_partitions(const pc_csr *X, const pc_related_options *
     popt.threads = opt->neighbors.threads;
     popt.comm = opt->neighbors.comm;
     popt.ranges = opt->neighbors.ranges;
-    if (popt.comm && popt.ranges && opt->refine > 0)
-        return pc_fail(err, PC_ERR_INVALID, "related papers by ranges: refining needs every row");
     pc_partitions *parts = NULL;
     const double started = pc_now();
     pc_status status = pc_partitions_build(X, &popt, mon, &parts, err);

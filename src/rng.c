@@ -70,12 +70,6 @@ size_t pc_rng_weighted(pc_rng *rng, const double *cumulative, size_t n)
     return lo;
 }
 
-static int compare_int32(const void *a, const void *b)
-{
-    const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 int pc_rng_sample(int32_t n, int32_t m, uint64_t seed, int32_t *chosen)
 {
     int32_t *perm = pc_malloc_array((size_t)n + 1, sizeof *perm);
@@ -91,7 +85,7 @@ int pc_rng_sample(int32_t n, int32_t m, uint64_t seed, int32_t *chosen)
             perm[j] = swap;
         }
         memcpy(chosen, perm, (size_t)m * sizeof *chosen);
-        qsort(chosen, (size_t)m, sizeof *chosen, compare_int32);
+        qsort(chosen, (size_t)m, sizeof *chosen, pc_compare_int32);
     }
     free(perm);
     pc_rng_free(rng);

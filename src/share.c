@@ -689,6 +689,19 @@ pc_status pc_share_rows_of(const pc_csr *range, int32_t n_docs, const unsigned c
     return pc_rows_allgather(comm, status, buf, len, 0, n_docs, range->n_cols, 1, out, err);
 }
 
+pc_status pc_share_rows_span(const pc_csr *range, int32_t n_docs, int32_t lo, int32_t hi,
+                             const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err)
+{
+    int32_t first = 0, end = 0;
+    pc_share_range(n_docs, comm, &first, &end);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (int32_t i = lo > first ? lo : first; status == PC_OK && i < hi && i < end; i++)
+        if (pc_rows_put(&buf, &len, &cap, i, range, i - first) != 0)
+            status = pc_fail_nomem(err, "gathering rows");
+    return pc_rows_allgather(comm, status, buf, len, lo, hi, range->n_cols, 0, out, err);
+}
+
 pc_status pc_share_rows_at(const pc_csr *range, int32_t n_docs, const int32_t *ids, int32_t m,
                            const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err)
 {

@@ -272,6 +272,15 @@ pc_status pc_share_rows_of(const pc_csr *range, int32_t n_docs, const unsigned c
                            const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err);
 
 /*
+ * The rows of documents lo .. hi - 1 (0 <= lo <= hi <= n_docs) from every
+ * process's range (pc_share_range's), as *out on every process: hi - lo
+ * rows in document order.  One variable allgather of those rows.  status
+ * as pc_share_rows_of.
+ */
+pc_status pc_share_rows_span(const pc_csr *range, int32_t n_docs, int32_t lo, int32_t hi,
+                             const pc_comm *comm, pc_status status, pc_csr **out, pc_error *err);
+
+/*
  * The rows of documents ids[0 .. m) (0 <= id < n_docs) from every process's
  * range, as *out on every process: m rows in that order (pc_share_rows_of,
  * then pc_csr_rows).  status as pc_share_rows_of.

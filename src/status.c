@@ -521,3 +521,9 @@ double pc_memory_peak_mib(void)
     }
     return (double)kib / 1024.0;
 }
+
+int pc_compare_int32(const void *a, const void *b)
+{
+    const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}

@@ -38,13 +38,13 @@ CASE files:    ranks read only their own shards when there are as many as
 CASE approx:   approximate related papers (--related approx) by 1, 2, 3 and 4
                processes: probing alone, each rank holding only its range of
                the rows (PAPERCLUST_MPI_TRACE: no rank gathers the matrix),
-               and refined, each rank joining its share of the papers in each
-               refinement round (the whole matrix gathered), and by the
+               and refined, each rank scoring the pairs of its own rows in each
+               refinement round as the rows come by in chunks, and by the
                heaviest terms (--index terms: each rank its range of the rows,
                the cut rows gathered whole, the rows coming by in chunks): the
                seed papers 7 times over, probing alone, refined and by terms;
                then classic4 (skipped when absent), probing alone, refined and
-               by terms, no rank gathering the matrix for probing or terms;
+               by terms, no rank gathering the matrix for any of them;
                then a rank failing in a refinement round's exchange.
 CASE errors:   a rank failing mid-run (the test hook PAPERCLUST_MPI_FAIL makes
                one rank fail at a chosen collective: rank 2 after reading and in
@@ -207,6 +207,12 @@ def case_approx(tmp):
                    "--threads", "1"] + terms, env={"PAPERCLUST_MPI_TRACE": "1"})
     check_no_gather(stage_lines(p.stderr.decode("utf-8", "replace").strip().splitlines()[:-1]),
                     3, "approx by terms")
+    # refining works from the ranges too
+    p = mpirun(3, ["run", corpus, "-o", os.path.join(tmp, "classic4-refine-trace"), "--quiet",
+                   "--threads", "1"] + probing + ["--refine", "2"],
+               env={"PAPERCLUST_MPI_TRACE": "1"})
+    check_no_gather(stage_lines(p.stderr.decode("utf-8", "replace").strip().splitlines()[:-1]),
+                    3, "approx refined")
     # probing alone works from the ranges: no rank gathers the matrix
     p = mpirun(3, ["run", corpus, "-o", os.path.join(tmp, "classic4-approx-trace"), "--quiet",
                    "--threads", "1"] + probing, env={"PAPERCLUST_MPI_TRACE": "1"})

@@ -157,6 +157,7 @@ typedef enum job_kind {
     JOB_GROUPS_RANGES,
     JOB_APPROX,
     JOB_APPROX_RANGES,
+    JOB_APPROX_REFINE_RANGES,
     JOB_APPROX_TERMS,
     JOB_APPROX_TERMS_RANGES,
     JOB_GATHER
@@ -270,9 +271,11 @@ static void *run_job(void *arg)
                         : pc_describe(&in, &opt, &j->description, &j->err);
         pc_csr_free(R);
     } else if (j->kind == JOB_APPROX || j->kind == JOB_APPROX_RANGES ||
-               j->kind == JOB_APPROX_TERMS || j->kind == JOB_APPROX_TERMS_RANGES) {
-        /* JOB_APPROX: every rank the whole matrix, as pc_run gathers it for refining;
-         * JOB_APPROX_RANGES: each rank its range, no refining; JOB_APPROX_TERMS: by the
+               j->kind == JOB_APPROX_REFINE_RANGES || j->kind == JOB_APPROX_TERMS ||
+               j->kind == JOB_APPROX_TERMS_RANGES) {
+        /* JOB_APPROX: every rank the whole matrix, refining; JOB_APPROX_RANGES: each rank
+         * its range, no refining; JOB_APPROX_REFINE_RANGES: each rank its range,
+         * refining; JOB_APPROX_TERMS: by the
          * heaviest terms, every rank the whole matrix; JOB_APPROX_TERMS_RANGES: by the
          * heaviest terms, each rank its range */
         const int terms = j->kind == JOB_APPROX_TERMS || j->kind == JOB_APPROX_TERMS_RANGES;
@@ -282,7 +285,9 @@ static void *run_job(void *arg)
         opt.partitions = 12;
         opt.probe = 2;
         opt.recall_sample = 40;
-        opt.refine = j->kind == JOB_APPROX ? 2 : 0;
+        opt.refine = j->kind == JOB_APPROX || j->kind == JOB_APPROX_REFINE_RANGES ? 2 : 0;
+        if (j->kind == JOB_APPROX_REFINE_RANGES)
+            opt.candidates = 12; /* join sets of a few dozen: a quick job to fail often */
         if (terms) {
             opt.index = PC_INDEX_TERMS;
             opt.mass = 0.5f;
@@ -295,7 +300,9 @@ static void *run_job(void *arg)
         opt.neighbors.comm = j->comm;
         opt.neighbors.chunk = neighbor_chunk;
         opt.neighbors.ranges =
-            (j->kind == JOB_APPROX_RANGES || j->kind == JOB_APPROX_TERMS_RANGES) && j->comm;
+            (j->kind == JOB_APPROX_RANGES || j->kind == JOB_APPROX_REFINE_RANGES ||
+             j->kind == JOB_APPROX_TERMS_RANGES) &&
+            j->comm;
         pc_csr *R = opt.neighbors.ranges ? range_of(j->X, j->comm->rank, j->comm->size) : NULL;
         arm(j->comm);
         j->status = pc_related_find(R ? R : j->X, NULL, &opt, NULL, &j->neighbors, &j->err);
@@ -574,6 +581,26 @@ static void approx_ranges_are_one_process(void)
     CHECK_INT(pc_csr_rows(X, by_topic, 700, &S, &err), PC_OK);
     split_is_one_process(JOB_APPROX_RANGES, S);
     pc_csr_free(S);
+    pc_csr_free(X);
+}
+
+/*
+ * Approximate lists refined by NN-descent (two rounds) with each rank
+ * holding only its range of the rows: one process's lists, recall and
+ * work, the rows coming by in one chunk (the default) and in chunks of 64
+ * papers (not a range's edges); a failure at any collective or allocation
+ * of rank 1, the rows coming by in three chunks, reaches every rank.
+ */
+static void approx_refine_ranges_are_one_process(void)
+{
+    int32_t label[700];
+    pc_csr *X = test_planted(700, 5, 200, 10, 0.3, 3, label);
+    split_is_one_process(JOB_APPROX_REFINE_RANGES, X);
+    neighbor_chunk = 64;
+    split_is_one_process(JOB_APPROX_REFINE_RANGES, X);
+    neighbor_chunk = 256;
+    fails_cleanly(JOB_APPROX_REFINE_RANGES, X);
+    neighbor_chunk = 0;
     pc_csr_free(X);
 }
 
@@ -913,6 +940,7 @@ int main(void)
     RUN_TEST(approx_terms_split_is_one_process);
     RUN_TEST(approx_terms_ranges_are_one_process);
     RUN_TEST(approx_ranges_are_one_process);
+    RUN_TEST(approx_refine_ranges_are_one_process);
     RUN_TEST(neighbor_ranges_are_one_process);
     RUN_TEST(describe_ranges_are_one_process);
     RUN_TEST(failure_reaches_every_rank);

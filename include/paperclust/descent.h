@@ -22,14 +22,19 @@
  * samples are drawn by a hash of (seed, round, paper, candidate), and a
  * list ends each round as the best of all it was offered under a total
  * order, so the result depends on the seed, never on the thread count.
- * Several processes (nopt->comm): each joins every size-th chunk of papers
- * and the entries that entered are exchanged after each round, so every
+ * Several processes (nopt->comm), each with the whole matrix: each joins
+ * every size-th chunk of papers; each with its range of the rows
+ * (nopt->ranges): each scores the pairs of every join whose new member's
+ * row it holds, as the rows come by in chunks of nopt->chunk papers.  In
+ * both the entries that entered are exchanged after each round, so every
  * process holds the one-process graph (and the same result) throughout.
  *
  * Cost per round at most n · (K + 3 · sample · K)² / 2 pair sums of a row's
  * non-zeros each, far fewer once the lists settle: independent of the corpus
  * size per paper, where the exact stage's grows with it.  Memory
- * O(nnz + n × K).
+ * O(nnz + n × K); by ranges, per process, its rows' and one chunk's
+ * non-zeros, O(n × K) for the graph and the join sets, and a batch of
+ * pairs (at most 256 a paper of the chunk, 12 bytes each).
  */
 #ifndef PAPERCLUST_DESCENT_H
 #define PAPERCLUST_DESCENT_H
@@ -61,7 +66,10 @@ void pc_descent_options_default(pc_descent_options *opt);
  * approximately: opt->start's lists refined by NN-descent rounds.  The
  * start's similarities must be the exact stage's (pc_neighbors_probe's
  * are).  nopt->head_terms as for pc_neighbors_topn; nopt->order is not
- * read; nopt->dense is refused; nopt->comm splits the joins (above).  Only scores above 0 are listed.
+ * read; nopt->dense is refused; nopt->comm splits the joins, and with
+ * nopt->ranges X is this process's range of the rows (pc_share_range's;
+ * nopt->chunk: default 0, 4,096 papers), the start every paper's lists
+ * (above).  Only scores above 0 are listed.
  * work counts the non-zeros of the rows met in pair sums, work_all is
  * Σ_t df_t²; *rounds gets the rounds run.  Progress: "related (refining:
  * round R)", a stage a round.  PC_ERR_INVALID for top < 1, a start of
