@@ -82,8 +82,9 @@ typedef struct pc_neighbors_options {
                              rows only (no dense) */
     int32_t chunk;        /* ranges: the documents sent to every process at once (probing:
                              the most probing slots of one step, whole partitions, fewer
-                             to give each process 4 steps) (default 0: 16,384; else, for
-                             pc_neighbors_topn, a multiple of 64) */
+                             to give each process 4 steps) (default 0: 16,384; refining,
+                             descent.h: 4,096; else, for pc_neighbors_topn, a multiple of
+                             64) */
 } pc_neighbors_options;
 
 void pc_neighbors_options_default(pc_neighbors_options *opt);
