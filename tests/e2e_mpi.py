@@ -8,7 +8,8 @@ CASE seed:     datasets/seed_papers.csv with the default options, run by 1, 2,
                blocks of the related stage) by 2, 3 and 4; then, by 3
                processes, other options (bisection, a k sweep, hybrid
                similarity, feedback and the silhouette, bigrams and stems,
-               clustering on the LSA, a saved model).
+               clustering on the LSA, a saved model); and the progress display
+               (rank 0's, on a pipe only with --progress, not after --quiet).
 CASE classic4: ../shared/corpora/classic4.csv (-k 4 --top 10 --links
                cisi_links.csv) by 1, 2, 3 and 4 processes; then by 4, the
                traffic per stage that PAPERCLUST_MPI_TRACE prints (every rank's
@@ -163,6 +164,15 @@ def case_seed(tmp):
     with open(os.path.join(model, "model.bin"), "rb") as a, \
             open(os.path.join(model + "-np3", "model.bin"), "rb") as b:
         check(a.read() == b.read(), "model.bin saved by 3 processes differs from one process's")
+    # the ranks' stderr is a pipe under mpirun: progress only with --progress, from rank 0
+    for flag, want in (([], False), (["--progress"], True), (["--progress", "--quiet"], False)):
+        p = mpirun(2, ["run", SEED_CORPUS, "-o", os.path.join(tmp, "progress"), "--threads", "1",
+                       "--top", "3", "--no-html"] + flag)
+        lines = [x for x in p.stderr.decode("utf-8", "replace").replace("\r", "\n")
+                 .split("\n") if "related: 100%" in x]
+        check((len(lines) > 0) == want,
+              f"paperclust-mpi {' '.join(flag)}: {len(lines)} progress lines 'related: 100%' "
+              f"on stderr, want {'some' if want else 'none'}")
 
 
 def case_classic4(tmp):

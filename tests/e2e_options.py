@@ -525,6 +525,19 @@ def group_clustering(tmp):
             present = sorted(os.listdir(where)) if os.path.isdir(where) else None
             check(present == sorted(RUN_REPORTS), f"{what}: {where} holds {present}")
 
+    # --progress: the progress display on a pipe too (stderr here); the last of --quiet and
+    # --progress counts; the closing lines stay but after --quiet.
+    for flags, shown in [([], False), (["--progress"], True), (["--progress", "--quiet"], False),
+                         (["--quiet", "--progress"], True)]:
+        p = run(BINARY, ["run", SEED_CORPUS, "-k", "3", "--top", "2", "--no-html", "-o",
+                         path("progress")] + flags)
+        err = p.stderr.decode("utf-8", "replace")
+        check(("k-means: 100%" in err) == shown,
+              f"{' '.join(flags) or 'no flag'}: progress on a pipe {'k-means: 100%' in err}, "
+              f"want {shown}")
+        check(("Reports in" in err) == ("--quiet" not in flags[-1:]),
+              f"{' '.join(flags) or 'no flag'}: closing lines {'Reports in' in err}")
+
     # Default k: round(sqrt(documents / 2)) clamped to 2..50, for sizes on
     # both sides of each rounding step and of the clamps.
     for n in [2, 3, 12, 13, 24, 25, 5100, 5101]:

@@ -13,7 +13,7 @@ enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2 };
 
 /* What the display callbacks need; one per process. */
 typedef struct pc_display {
-    int show_progress;     /* stderr is a terminal and not --quiet */
+    int show_progress;     /* stderr is a terminal and not --quiet, or --progress */
     const char *stage;     /* the stage being shown */
     double stage_started;  /* when it started (monotonic seconds) */
     int line_open;         /* a progress line is on screen */

@@ -1,7 +1,8 @@
 /*
  * display.c — what the user sees on stderr: one-line warnings and errors, and
  * for long stages a progress line with an estimate of the time left, redrawn
- * in place — only when stderr is a terminal and --quiet was not given.
+ * in place — when stderr is a terminal and --quiet was not given, or when
+ * --progress was (quiet < 0).
  * SIGINT and SIGTERM raise the monitor's cancel flag; the library then stops
  * at its next check and removes any half-written report.
  */
@@ -56,7 +57,7 @@ static void show_progress(void *ctx, const char *stage, double done, double tota
 void pc_display_init(pc_display *display, int quiet, pc_monitor *monitor)
 {
     memset(display, 0, sizeof *display);
-    display->show_progress = !quiet && isatty(STDERR_FILENO);
+    display->show_progress = quiet < 0 || (!quiet && isatty(STDERR_FILENO));
     memset(monitor, 0, sizeof *monitor);
     monitor->warn = show_warning;
     monitor->progress = show_progress;

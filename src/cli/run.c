@@ -112,6 +112,8 @@ static const char run_help_more[] =
     "                      papers later with 'paperclust assign DIR FILE'\n"
     "  --threads N         worker threads (default: all cores)\n"
     "  --quiet             no progress display (it is shown only on a terminal)\n"
+    "  --progress          the progress display even when standard error is not a\n"
+    "                      terminal (under mpirun, whose ranks' standard error never is)\n"
     "  -h, --help          this help\n"
     "\n"
     "Exit status: 0 success, 1 data or runtime error, 2 usage error.\n";
@@ -130,7 +132,7 @@ enum {
     OPT_TOP = 256, OPT_SEED, OPT_THREADS,
     OPT_MIN_DF, OPT_MAX_DF, OPT_MAX_FEATURES, OPT_SUBLINEAR, OPT_RAW_TF, OPT_STEM, OPT_NGRAMS,
     OPT_STOPWORDS, OPT_NO_STRIP, OPT_SKLEARN_TOKENS, OPT_N_INIT, OPT_MAX_ITER, OPT_TOL,
-    OPT_QUIET, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
+    OPT_QUIET, OPT_PROGRESS, OPT_LINKS, OPT_SILHOUETTE, OPT_TIME_COL, OPT_PERIOD,
     OPT_NO_HTML, OPT_SAVE_MODEL, OPT_LSA, OPT_METHOD,
     OPT_SILHOUETTE_SAMPLE, OPT_SIMILARITY, OPT_HYBRID_WEIGHT, OPT_FEEDBACK, OPT_CLUSTER_ON,
     OPT_RELATED, OPT_PROBE, OPT_PARTITIONS, OPT_CANDIDATES, OPT_REFINE, OPT_INDEX, OPT_MASS
@@ -156,6 +158,7 @@ static const struct option long_options[] = {
     {"tol", required_argument, NULL, OPT_TOL},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
     {"links", required_argument, NULL, OPT_LINKS},
     {"silhouette", no_argument, NULL, OPT_SILHOUETTE},
     {"time-col", required_argument, NULL, OPT_TIME_COL},
@@ -321,6 +324,7 @@ static int apply_option(int c, const char *arg, pc_options *opt, int *quiet)
         return 0;
     case 'o': opt->output_dir = arg; return 0;
     case OPT_QUIET: *quiet = 1; return 0;
+    case OPT_PROGRESS: *quiet = -1; return 0; /* the last of the two given counts */
     case OPT_LINKS: opt->links = arg; return 0;
     case OPT_TIME_COL: opt->read.time_col = arg; return 0;
     case OPT_NO_HTML: opt->html = 0; return 0;
@@ -405,7 +409,7 @@ int pc_cli_run(int argc, char **argv, int vectorize, const pc_comm *comm)
     pc_options_default(&opt);
     opt.read.label_col = "label";
     opt.read.label_optional = 1;
-    int quiet = 0, c;
+    int quiet = 0, c; /* 1: --quiet, -1: --progress */
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":k:o:h", long_options, NULL)) != -1) {
@@ -454,7 +458,7 @@ int pc_cli_run(int argc, char **argv, int vectorize, const pc_comm *comm)
     pc_display_end(&display);
     if (status != PC_OK)
         return pc_display_error(&display, status, err.message);
-    if (!quiet && result)
+    if (quiet <= 0 && result) /* not --quiet */
         pc_display_result(result);
     pc_run_result_free(result);
     return EXIT_OK;
