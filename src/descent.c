@@ -823,30 +823,39 @@ static int score_batch(by_ranges *br, sweep *sw, const pc_csr *C, const pc_pair_
     return 0;
 }
 
+/* What a join round by ranges scores each chunk with. */
+typedef struct chunk_round {
+    by_ranges *br;
+    sweep *sw;
+    int threads;
+    int64_t *work; /* gains the chunk's pairs' work */
+} chunk_round;
+
 /*
- * A chunk's pairs (the rows C, scored by csc, of papers c0 ..): counted
- * paper by paper, then scored in batches of papers with at most
- * PAIRS_PER_PAPER pairs per paper of the chunk (or one paper).  *work gets their work.  0, or -1
+ * A chunk's pairs (the rows C, scored by csc, of papers c0 ..; pc_chunk_fn):
+ * counted paper by paper, then scored in batches of papers with at most
+ * PAIRS_PER_PAPER pairs per paper of the chunk (or one paper).  0, or -1
  * when out of memory.
  */
-static int score_chunk(by_ranges *br, sweep *sw, const pc_csr *C, const pc_pair_scorer *csc,
-                       int32_t c0, int threads, int64_t *work)
+static int score_chunk(void *ctx, const pc_csr *C, const pc_pair_scorer *csc, int32_t c0)
 {
-    const int32_t n = sw->g->n;
+    const chunk_round *cr = ctx;
+    by_ranges *br = cr->br;
+    const int32_t n = cr->sw->g->n;
     int64_t w = 0;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, CHUNK) reduction(+ : w)
+#pragma omp parallel for num_threads(cr->threads) schedule(dynamic, CHUNK) reduction(+ : w)
     for (int32_t v = 0; v < n; v++)
         br->pair_ptr[v + 1] = chunk_pairs(br, v, c0, c0 + C->n_rows, C, NULL, &w);
     br->pair_ptr[0] = 0;
     for (int32_t v = 0; v < n; v++)
         br->pair_ptr[v + 1] += br->pair_ptr[v];
-    *work += w;
-    memset(br->seen, 0, (size_t)threads * (size_t)br->chunk * sizeof *br->seen);
+    *cr->work += w;
+    memset(br->seen, 0, (size_t)cr->threads * (size_t)br->chunk * sizeof *br->seen);
     const int64_t batch = (int64_t)PAIRS_PER_PAPER * br->chunk;
     for (int32_t v0 = 0, v1; v0 < n; v0 = v1) {
         for (v1 = v0 + 1; v1 < n && br->pair_ptr[v1 + 1] - br->pair_ptr[v0] <= batch;)
             v1++;
-        if (score_batch(br, sw, C, csc, c0, v0, v1, threads) != 0)
+        if (score_batch(br, cr->sw, C, csc, c0, v0, v1, cr->threads) != 0)
             return -1;
     }
     return 0;
@@ -854,39 +863,20 @@ static int score_chunk(by_ranges *br, sweep *sw, const pc_csr *C, const pc_pair_
 
 /*
  * A join round by ranges (the section's comment): the sets, then the
- * chunks in turn.  status: this process's so far (a failure reaches the
- * others at the first chunk's exchange; one found after the last chunk, at
- * share_fresh's).  *work gets this process's work of the round.
+ * chunks in turn (pc_pair_chunks).  status: this process's so far (a
+ * failure reaches the others at the first chunk's exchange; one found in
+ * the last chunk, at share_fresh's).  *work gets this process's work of
+ * the round.
  */
 static pc_status join_by_ranges(by_ranges *br, sweep *sw, pc_status status, int threads,
                                 const pc_monitor *mon, const char *stage, int64_t *work,
                                 pc_error *err)
 {
-    const int32_t n = sw->g->n;
     if (status == PC_OK && build_sets(br, sw, threads) != 0)
         status = pc_fail_nomem(err, "finding related papers");
-    pc_progress progress;
-    pc_progress_start(&progress, mon, stage, (double)n);
-    for (int32_t c0 = 0; c0 < n; c0 += br->chunk) {
-        const int32_t c1 = n - c0 > br->chunk ? c0 + br->chunk : n;
-        pc_csr *C = NULL;
-        pc_pair_scorer *csc = NULL;
-        int64_t sum_df2 = 0;
-        status = pc_share_rows_span(br->X, n, c0, c1, br->comm, status, &C, err);
-        if (status != PC_OK) /* every process knows: the exchange checked in first */
-            break;
-        status = pc_pair_scorer_new(C, br->df, n, br->head_terms, &csc, &sum_df2, err);
-        if (status == PC_OK && score_chunk(br, sw, C, csc, c0, threads, work) != 0)
-            status = pc_fail_nomem(err, "finding related papers");
-        if (status == PC_OK && pc_cancelled(mon))
-            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
-        pc_pair_scorer_free(csc);
-        pc_csr_free(C);
-        pc_progress_update(&progress, (double)c1);
-    }
-    if (status == PC_OK)
-        pc_progress_finish(&progress);
-    return status;
+    chunk_round cr = {br, sw, threads, work};
+    return pc_pair_chunks(br->X, sw->g->n, br->df, br->head_terms, br->chunk, br->comm, status,
+                          mon, stage, score_chunk, &cr, err);
 }
 
 pc_status pc_neighbors_descent(const pc_csr *X, const pc_neighbors_options *nopt,

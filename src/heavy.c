@@ -409,20 +409,30 @@ static pc_status gather_cut(const pc_csr *X, float mass, int threads, int32_t fi
     return pc_rows_allgather(comm, status, buf, len, 0, n, X->n_cols, 0, C, err);
 }
 
+/* What scoring this process's candidates chunk by chunk reads and writes. */
+typedef struct chunk_scoring {
+    const pc_pair_scorer *own; /* spreads this process's rows */
+    int32_t rows;
+    int threads;
+    shortlist *s;
+    kept_candidates *kc;
+    pc_neighbors *mine;        /* this process's lists */
+    int64_t *work;             /* gains a candidate's non-zeros for each pair */
+} chunk_scoring;
+
 /* Scores this process's candidates among rows a .. a + R->n_rows - 1 (R, split by
- * chunk; own spreads this process's rows) into its lists (mine).  *work gains a
- * candidate's non-zeros for each pair. */
-static void score_chunk(const pc_pair_scorer *own, const pc_pair_scorer *chunk, const pc_csr *R,
-                        int32_t a, int32_t rows, int threads, shortlist *s,
-                        kept_candidates *kc, pc_neighbors *mine, int64_t *work)
+ * chunk) into its lists (pc_chunk_fn: 0). */
+static int score_chunk(void *ctx, const pc_csr *R, const pc_pair_scorer *chunk, int32_t a)
 {
+    const chunk_scoring *cs = ctx;
+    kept_candidates *kc = cs->kc;
     const int32_t b = a + R->n_rows;
     int64_t added = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : added)
+#pragma omp parallel num_threads(cs->threads) reduction(+ : added)
     {
-        shortlist *t = &s[pc_thread_id()];
+        shortlist *t = &cs->s[pc_thread_id()];
 #pragma omp for schedule(dynamic, BATCH)
-        for (int32_t l = 0; l < rows; l++) {
+        for (int32_t l = 0; l < cs->rows; l++) {
             const int32_t *ids = kc->id + (size_t)l * (size_t)kc->K;
             const int32_t from = kc->at[l];
             int32_t m = 0;
@@ -433,11 +443,12 @@ static void score_chunk(const pc_pair_scorer *own, const pc_pair_scorer *chunk, 
             }
             if (m == 0)
                 continue;
-            score_candidates(own, l, chunk, m, a, mine, l, t);
+            score_candidates(cs->own, l, chunk, m, a, cs->mine, l, t);
             kc->at[l] = from + m;
         }
     }
-    *work += added;
+    *cs->work += added;
+    return 0;
 }
 
 /*
@@ -487,34 +498,10 @@ static pc_status heavy_ranges(const pc_csr *X, float mass, int32_t candidates,
         status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
     pc_csr_free(C);
     pc_csr_free(T);
-    const int32_t chunk = nopt->chunk > 0 ? nopt->chunk : CHUNK;
-    pc_progress progress;
-    pc_progress_start(&progress, mon, "related (scoring the candidates)", (double)n);
-    for (int32_t a = 0; a < n; a += chunk) {
-        const int32_t b = n - a > chunk ? a + chunk : n;
-        char *buf = NULL;
-        size_t len = 0, cap = 0;
-        for (int32_t g = a > first ? a : first; status == PC_OK && g < b && g < first + rows;
-             g++)
-            if (pc_rows_put(&buf, &len, &cap, g - a, X, g - first) != 0)
-                status = pc_fail_nomem(err, "finding related papers");
-        pc_csr *R = NULL;
-        pc_pair_scorer *sc = NULL;
-        int64_t unused = 0;
-        status = pc_rows_allgather(comm, status, buf, len, 0, b - a, X->n_cols, 0, &R, err);
-        if (status != PC_OK) /* every process's failure so far, on every process */
-            break;
-        status = pc_pair_scorer_new(R, df, n, nopt->head_terms, &sc, &unused, err);
-        if (status == PC_OK)
-            score_chunk(own, sc, R, a, rows, threads, s, &kc, mine, &work);
-        pc_pair_scorer_free(sc);
-        pc_csr_free(R);
-        if (status == PC_OK && pc_cancelled(mon))
-            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
-        pc_progress_update(&progress, (double)b);
-    }
-    if (status == PC_OK)
-        pc_progress_finish(&progress);
+    chunk_scoring cs = {own, rows, threads, s, &kc, mine, &work};
+    status = pc_pair_chunks(X, n, df, nopt->head_terms, nopt->chunk > 0 ? nopt->chunk : CHUNK,
+                            comm, status, mon, "related (scoring the candidates)", score_chunk,
+                            &cs, err);
     status = pc_neighbors_gather(mine, work, n, comm, status, out, err);
     if (status == PC_OK)
         (*out)->work_all = sum_df2;

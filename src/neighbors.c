@@ -2231,6 +2231,35 @@ void pc_pair_sums(const pc_pair_scorer *scorer, const float *scratch, const int3
         out[q] = pc_pair_sum(scorer, scratch, j[q]);
 }
 
+pc_status pc_pair_chunks(const pc_csr *X, int32_t n, const int64_t *df, int32_t head_terms,
+                         int32_t chunk, const pc_comm *comm, pc_status status,
+                         const pc_monitor *mon, const char *stage, pc_chunk_fn *fn, void *ctx,
+                         pc_error *err)
+{
+    pc_progress progress;
+    pc_progress_start(&progress, mon, stage, (double)n);
+    for (int32_t c0 = 0; c0 < n; c0 += chunk) {
+        const int32_t c1 = n - c0 > chunk ? c0 + chunk : n;
+        pc_csr *C = NULL;
+        pc_pair_scorer *sc = NULL;
+        int64_t unused = 0;
+        status = pc_share_rows_span(X, n, c0, c1, comm, status, &C, err);
+        if (status != PC_OK) /* every process's failure so far, on every process */
+            break;
+        status = pc_pair_scorer_new(C, df, n, head_terms, &sc, &unused, err);
+        if (status == PC_OK && fn(ctx, C, sc, c0) != 0)
+            status = pc_fail_nomem(err, "finding related papers");
+        pc_pair_scorer_free(sc);
+        pc_csr_free(C);
+        if (status == PC_OK && pc_cancelled(mon))
+            status = pc_fail(err, PC_ERR_INTERRUPTED, "interrupted while finding related papers");
+        pc_progress_update(&progress, (double)c1);
+    }
+    if (status == PC_OK)
+        pc_progress_finish(&progress);
+    return status;
+}
+
 void pc_neighbors_free(pc_neighbors *neighbors)
 {
     if (!neighbors)

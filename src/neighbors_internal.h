@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "paperclust/comm.h"
 #include "paperclust/matrix.h"
 #include "paperclust/neighbors.h"
 #include "paperclust/status.h"
@@ -91,5 +92,25 @@ float pc_pair_sum(const pc_pair_scorer *scorer, const float *scratch, int32_t j)
 /* out[q] = pc_pair_sum(scorer, scratch, j[q]) for q < m, four pairs at a time. */
 void pc_pair_sums(const pc_pair_scorer *scorer, const float *scratch, const int32_t *j,
                   int32_t m, float *out);
+
+/* What pc_pair_chunks hands on for each chunk: its rows C (papers c0 .. c0 + C->n_rows - 1)
+ * and their scorer.  0, or -1 when out of memory. */
+typedef int pc_chunk_fn(void *ctx, const pc_csr *C, const pc_pair_scorer *sc, int32_t c0);
+
+/*
+ * Several processes, each holding its range of the rows (X, of n in all:
+ * pc_share_range's): the rows of all of them come by in chunks of `chunk`
+ * papers, in document order (one variable allgather each,
+ * pc_share_rows_span), each split by a scorer of the whole's document
+ * frequencies df (rows split alike in every scorer: pc_pair_scorer_new) and
+ * handed to fn, under the progress stage `stage` (papers).  status: this
+ * process's so far; a failure reaches the others at the next chunk's
+ * exchange (one found in the last chunk, at the caller's next collective).
+ * PC_ERR_NOMEM, PC_ERR_INTERRUPTED, or another process's failure.
+ */
+pc_status pc_pair_chunks(const pc_csr *X, int32_t n, const int64_t *df, int32_t head_terms,
+                         int32_t chunk, const pc_comm *comm, pc_status status,
+                         const pc_monitor *mon, const char *stage, pc_chunk_fn *fn, void *ctx,
+                         pc_error *err);
 
 #endif
